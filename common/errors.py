@@ -1,0 +1,79 @@
+"""Domain errors: every refusal a service can make, each with a stable `code`.
+
+Views, API views and admin actions catch DomainError and map it to their channel (a form error,
+an HTTP status with a JSON body, an admin message); `http_status` is the API's mapping.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    code: ClassVar[str] = "domain_error"
+    http_status: ClassVar[int] = 409
+    default_detail: ClassVar[str] = "The request conflicts with the current state."
+
+    def __init__(self, detail: str | None = None, *, fields: dict[str, list[str]] | None = None):
+        self.detail = detail or self.default_detail
+        self.fields = fields
+        super().__init__(self.detail)
+
+
+class InvalidInput(DomainError):
+    code = "validation_error"
+    http_status = 400
+    default_detail = "The request is not valid."
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    http_status = 404
+    default_detail = "No such object."
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+    default_detail = "The available deposit is less than the amount."
+
+
+class WouldCauseShortfall(DomainError):
+    code = "would_cause_shortfall"
+    default_detail = "The withdrawal would leave the deposit below the requirement."
+
+
+class HoldNotActive(DomainError):
+    code = "hold_not_active"
+    default_detail = "The hold is no longer active."
+
+
+class CurrencyMismatch(DomainError):
+    code = "validation_error"
+    http_status = 400
+    default_detail = "The amount's currency differs from the deposit's currency."
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    http_status = 422
+    default_detail = "This idempotency key was already used for a different request."
+
+
+class DuplicateReference(DomainError):
+    code = "duplicate_reference"
+    default_detail = "This reference was already used for another operation."
+
+
+class RefundBlocked(DomainError):
+    code = "refund_blocked"
+    default_detail = "The deposit cannot be refunded yet."
+
+
+class ApprovalRequired(DomainError):
+    code = "approval_required"
+    default_detail = "This adjustment needs a second person's approval."
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_state"
+    default_detail = "The object is not in a state that allows this."

@@ -1,0 +1,107 @@
+"""Strict readers for environment variables.
+
+A deposit system that starts with a silently wrong setting (DEBUG on in production, a typo in the
+database URL falling back to SQLite) is worse than one that refuses to start, so every reader here
+fails with an ImproperlyConfigured that names the variable and says what it expected.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        if default is None:
+            raise ImproperlyConfigured(f"Environment variable {name} is required but not set.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"Environment variable {name}={raw!r} is not a boolean: use one of true/false, 1/0, yes/no."
+    )
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is not an integer."
+        ) from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"Environment variable {name}={value} must be >= {minimum}.")
+    return value
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+_DB_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+
+
+def env_database(name: str, default: str) -> dict[str, Any]:
+    raw = env_str(name, default)
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme not in _DB_SCHEMES:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is not a database URL: expected "
+            "postgres://user:password@host:port/name or sqlite:////absolute/path.sqlite3."
+        )
+    try:
+        config = environ.Env.db_url_config(raw)
+    except Exception as exc:  # django-environ raises several types for a bad URL
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is malformed: {exc}"
+        ) from exc
+    if scheme != "sqlite" and not config.get("NAME"):
+        raise ImproperlyConfigured(f"Environment variable {name}={raw!r} names no database.")
+    return config
+
+
+_BROKER_SCHEMES = {"redis", "rediss", "filesystem", "amqp", "memory"}
+
+
+def env_broker(name: str, default: str) -> str:
+    raw = env_str(name, default)
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if scheme not in _BROKER_SCHEMES:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is not a broker URL: "
+            "expected redis://host:port/db "
+            "or filesystem://."
+        )
+    return raw
+
+
+def env_redis(name: str) -> str | None:
+    raw = os.environ.get(name)
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is not a Redis URL: expected redis://host:port/db."
+        )
+    return raw

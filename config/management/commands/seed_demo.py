@@ -1,0 +1,241 @@
+"""Idempotent demo data: merchants with shops in every status, their logins and an ops user.
+
+Every posting uses a fixed idempotency key, so running it again replays instead of doubling.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from common.errors import DomainError
+from deposits import services as deposits
+from deposits.models import Account
+from partners.models import Partner
+from shops import services as shops
+from shops.models import Merchant, MerchantUser, RestrictionKind, RestrictionSource, Shop
+
+YUAN = 100
+OPS = ("ops", "ops-demo-2026")
+OWNER = ("merchant", "merchant-demo-2026")
+STAFF = ("staff", "staff-demo-2026")
+OTHER = ("merchant2", "merchant2-demo-2026")
+
+SHOPS = [
+    # external_ref, name, type, trademark, categories, scenario
+    ("demo-yj-flagship", "云锦服饰旗舰店", "FLAGSHIP", "REGISTERED", ["apparel"], "active"),
+    (
+        "demo-yj-kids",
+        "云锦童装专卖店",
+        "SPECIALTY",
+        "APPLIED",
+        ["apparel", "shoes_bags"],
+        "onboarding",
+    ),
+    (
+        "demo-yj-home",
+        "云锦家居专营店",
+        "FRANCHISE",
+        "REGISTERED",
+        ["home_furnishing"],
+        "restricted",
+    ),
+    (
+        "demo-yj-health",
+        "云锦保健专营店",
+        "FRANCHISE",
+        "APPLIED",
+        ["health_supplements", "food"],
+        "frozen",
+    ),
+    ("demo-yj-books", "云锦图书旗舰店", "FLAGSHIP", "REGISTERED", ["books_media"], "closed"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo data (idempotent). Refuses with DJANGO_DEBUG off unless --force."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Seed even with DEBUG off.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates users with known passwords; it refuses to run with "
+                "DJANGO_DEBUG off. Pass --force if this really is a demo installation."
+            )
+        now = timezone.now()
+        with transaction.atomic():
+            self._seed(now)
+        self.stdout.write(self.style.SUCCESS("Demo data is in place. Logins:"))
+        self.stdout.write(f"  ops admin        {OPS[0]} / {OPS[1]}")
+        self.stdout.write(f"  merchant owner   {OWNER[0]} / {OWNER[1]}   (5 shops, every status)")
+        self.stdout.write(f"  merchant staff   {STAFF[0]} / {STAFF[1]}   (no deposit permission)")
+        self.stdout.write(f"  other merchant   {OTHER[0]} / {OTHER[1]}")
+
+    def _user(self, username: str, password: str, *, email: str, staff: bool = False):  # type: ignore[no-untyped-def]
+        User = get_user_model()
+        user, created = User.objects.get_or_create(username=username, defaults={"email": email})
+        if created:
+            user.set_password(password)
+        user.is_staff = user.is_superuser = staff
+        user.save()
+        return user
+
+    def _seed(self, now):  # type: ignore[no-untyped-def]
+        self._user(*OPS, email="ops@deposit-desk.local", staff=True)
+        partner, _ = Partner.objects.get_or_create(
+            name="Demo Marketplace", defaults={"kind": Partner.Kind.MARKETPLACE}
+        )
+        owner = self._user(*OWNER, email="owner@yunjin.example")
+        staff = self._user(*STAFF, email="staff@yunjin.example")
+        other = self._user(*OTHER, email="owner@bright.example")
+
+        for ref, name, shop_type, trademark, cats, scenario in SHOPS:
+            shop = self._shop(
+                partner,
+                ref,
+                name,
+                shop_type,
+                trademark,
+                cats,
+                "owner@yunjin.example",
+                "杭州云锦服饰有限公司",
+                now,
+            )
+            self._scenario(shop, scenario, now)
+        merchant = Merchant.objects.get(contact_email="owner@yunjin.example")
+        MerchantUser.objects.get_or_create(
+            user=owner, defaults={"merchant": merchant, "role": MerchantUser.Role.OWNER}
+        )
+        MerchantUser.objects.get_or_create(
+            user=staff, defaults={"merchant": merchant, "role": MerchantUser.Role.STAFF}
+        )
+
+        shop = self._shop(
+            partner,
+            "demo-bright-3c",
+            "Bright Digital Flagship",
+            "FLAGSHIP",
+            "REGISTERED",
+            ["digital_3c"],
+            "owner@bright.example",
+            "Shenzhen Bright Digital Co., Ltd.",
+            now,
+        )
+        self._scenario(shop, "active", now)
+        merchant2 = Merchant.objects.get(contact_email="owner@bright.example")
+        Merchant.objects.filter(pk=merchant2.pk).update(language="en")
+        MerchantUser.objects.get_or_create(
+            user=other, defaults={"merchant": merchant2, "role": MerchantUser.Role.OWNER}
+        )
+
+    def _shop(self, partner, ref, name, shop_type, trademark, cats, email, company, now):  # type: ignore[no-untyped-def]
+        existing = Shop.objects.filter(partner=partner, external_ref=ref).first()
+        if existing:
+            return existing
+        shop, _ = deposits.shop_register(
+            merchant_email=email,
+            merchant_name=company,
+            name=name,
+            shop_type=shop_type,
+            trademark_status=trademark,
+            category_codes=cats,
+            external_ref=ref,
+            partner_id=partner.pk,
+            now=now,
+        )
+        return shop
+
+    def _post(self, fn, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return fn(**kwargs)
+        except DomainError:
+            return None  # a replayed refusal: already seeded
+
+    def _scenario(self, shop: Shop, scenario: str, now) -> None:  # type: ignore[no-untyped-def]
+        account = Account.objects.get(shop=shop)
+        ref = shop.external_ref
+        required = account.required_minor
+        ops_user = get_user_model().objects.get(username=OPS[0])
+
+        def top_up(amount: int, n: int, days_ago: int) -> None:
+            self._post(
+                deposits.deposit_top_up,
+                account_id=account.pk,
+                amount_minor=amount,
+                currency="CNY",
+                payment_ref=f"PAY-{ref}-{n}",
+                idempotency_key=f"seed:{ref}:top-up:{n}",
+                now=now - timedelta(days=days_ago),
+            )
+
+        if scenario == "onboarding":
+            top_up(30_000 * YUAN, 1, 3)
+            return
+        top_up(required, 1, 60)
+        if scenario == "active":
+            self._post(
+                deposits.deposit_deduct,
+                account_id=account.pk,
+                amount_minor=150 * YUAN,
+                currency="CNY",
+                reason="延迟发货赔付 (late shipment)",
+                reference="ORDER-20261101-0042",
+                idempotency_key=f"seed:{ref}:deduct:1",
+                now=now - timedelta(days=20),
+            )
+            top_up(150 * YUAN, 2, 19)
+            top_up(5_000 * YUAN, 3, 10)
+            self._post(
+                deposits.hold_place,
+                account_id=account.pk,
+                amount_minor=2_000 * YUAN,
+                currency="CNY",
+                reason="Counterfeit complaint under review (假一赔四)",
+                reference="CLAIM-8812",
+                expires_at=now + timedelta(days=12),
+                idempotency_key=f"seed:{ref}:hold:1",
+                now=now - timedelta(days=2),
+            )
+        elif scenario == "restricted":
+            self._post(
+                deposits.deposit_deduct,
+                account_id=account.pk,
+                amount_minor=12_000 * YUAN,
+                currency="CNY",
+                reason="虚假发货赔付 (false shipment)",
+                reference="ORDER-20261110-7781",
+                idempotency_key=f"seed:{ref}:deduct:1",
+                now=now - timedelta(days=4),
+            )
+            shops.restriction_add(
+                shop=shop,
+                kind=RestrictionKind.MARKETING,
+                source=RestrictionSource.SHORTFALL,
+                source_ref=f"seed:{ref}",
+                now=now - timedelta(days=1),
+                reason="Deposit short by 12,000.00 after a false-shipment compensation.",
+                lifts_when="Top up the deposit to the required amount.",
+            )
+        elif scenario == "frozen":
+            shops.shop_freeze(
+                shop=shop,
+                actor=ops_user,
+                now=now - timedelta(hours=6),
+                reason="Counterfeit investigation opened by the platform (case 2211).",
+            )
+        elif scenario == "closed":
+            if shop.closed_at is None:
+                deposits.shop_exit_confirm(shop=shop, now=now - timedelta(days=50))
+            self._post(
+                deposits.deposit_refund_on_exit,
+                account_id=account.pk,
+                idempotency_key=f"seed:{ref}:exit-refund",
+                now=now,
+            )

@@ -1,0 +1,26 @@
+"""Settings for the test suite: the real settings with fast hashing and quiet logs.
+
+DATABASE_URL still decides the database, so `DATABASE_URL=postgres://... make test` runs the
+money paths against PostgreSQL; without it the suite runs on SQLite and the PostgreSQL-only tests
+skip (or fail when REQUIRE_POSTGRES=1, which CI sets).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "true")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import DATABASES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+CELERY_TASK_ALWAYS_EAGER = False  # tests call services directly, or run a real worker
+AXES_ENABLED = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

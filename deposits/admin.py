@@ -1,0 +1,533 @@
+"""Ops screens for deposits: follow a shop's money, act on it through services, edit the rules.
+
+Ledger rows are read-only here (the database refuses changes anyway); every action calls a
+service with the acting user and a reason, and a refusal is an admin message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+
+from common.admin import ReasonActionForm, action_reason, apply_to_each
+from common.errors import DomainError
+from common.money import Money, format_minor
+from deposits import services
+from deposits.models import (
+    Account,
+    AdjustmentRequest,
+    BaseRequirementRule,
+    CategoryRequirementRule,
+    Entry,
+    GmvRequirementSchedule,
+    Hold,
+    LedgerCheckRun,
+    LedgerTransaction,
+    RuleChange,
+    ShopRequirementOverride,
+)
+
+
+class ReadOnlyAdmin(ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+def _money(amount: int | None, currency: str) -> str:
+    return "—" if amount is None else f"{format_minor(amount, currency)} {currency}"
+
+
+class EntryInline(TabularInline):
+    model = Entry
+    fk_name = "account"
+    extra = 0
+    can_delete = False
+    ordering = ["-id"]
+    fields = ["occurred_at", "kind", "bucket", "amount", "balance_after", "reason", "reference"]
+    readonly_fields = fields
+    verbose_name_plural = _("Ledger entries (newest first)")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("amount"))
+    def amount(self, entry: Entry) -> str:
+        return _money(entry.amount_minor, entry.currency)
+
+    @admin.display(description=_("balance after"))
+    def balance_after(self, entry: Entry) -> str:
+        return _money(entry.balance_after_minor, entry.currency)
+
+
+class HoldInline(TabularInline):
+    model = Hold
+    extra = 0
+    can_delete = False
+    fields = ["status", "amount_minor", "captured_minor", "reason", "reference", "expires_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "currency",
+        "required",
+        "posted",
+        "held",
+        "available",
+        "debt",
+        "shortfall",
+    ]
+    list_filter = ["kind", "currency", "shop__status"]
+    search_fields = ["shop__name", "shop__external_ref", "shop__public_id", "system_code"]
+    list_select_related = ["shop"]
+    readonly_fields = [
+        "kind",
+        "shop",
+        "system_code",
+        "currency",
+        "posted",
+        "held",
+        "available",
+        "debt",
+        "required",
+        "guaranteed",
+        "shortfall",
+        "requirement_basis",
+        "recent_gmv_minor",
+        "created_at",
+    ]
+    fields = readonly_fields
+    inlines = [HoldInline, EntryInline]
+    action_form = ReasonActionForm
+    actions = ["adjust", "forfeit", "refund_on_exit", "recompute_requirement"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # accounts open with their shop
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("posted"))
+    def posted(self, a: Account) -> str:
+        return _money(a.posted_minor, a.currency)
+
+    @admin.display(description=_("held"))
+    def held(self, a: Account) -> str:
+        return _money(a.held_minor, a.currency)
+
+    @admin.display(description=_("available"))
+    def available(self, a: Account) -> str:
+        return _money(a.available_minor, a.currency)
+
+    @admin.display(description=_("debt"))
+    def debt(self, a: Account) -> str:
+        return _money(a.debt_minor, a.currency)
+
+    @admin.display(description=_("required"))
+    def required(self, a: Account) -> str:
+        return _money(a.required_minor, a.currency)
+
+    @admin.display(description=_("guaranteed"))
+    def guaranteed(self, a: Account) -> str:
+        return _money(a.guaranteed_minor, a.currency)
+
+    @admin.display(description=_("shortfall"))
+    def shortfall(self, a: Account) -> str:
+        if a.kind != Account.Kind.DEPOSIT or not a.shortfall_minor:
+            return "—"
+        return format_html('<b style="color:#b91c1c">{}</b>', _money(a.shortfall_minor, a.currency))
+
+    @admin.action(description=_("Adjust balance by Amount (signed) — reason required"))
+    def adjust(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+
+        def one(account: Account) -> str:
+            amount = Money.parse(request.POST.get("amount", ""), account.currency)
+            result = services.deposit_adjust(
+                account_id=account.pk,
+                amount_minor=amount.amount_minor,
+                reason=reason,
+                actor=request.user,
+                idempotency_key=f"admin-adjust:{uuid.uuid4()}",
+                now=timezone.now(),
+            )
+            if isinstance(result, AdjustmentRequest):
+                return str(_("above the approval threshold: waiting for a second person"))
+            return str(_("adjusted by %(amount)s") % {"amount": amount})
+
+        apply_to_each(request, queryset, one)
+
+    @admin.action(description=_("Forfeit the available deposit (罚没) — reason required"))
+    def forfeit(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        apply_to_each(
+            request,
+            queryset,
+            lambda a: (
+                services.deposit_forfeit(
+                    account_id=a.pk,
+                    reason=reason,
+                    actor=request.user,
+                    idempotency_key=f"admin-forfeit:{uuid.uuid4()}",
+                    now=timezone.now(),
+                )
+                and str(_("forfeited"))
+            ),
+        )
+
+    @admin.action(description=_("Refund the deposit of a closed shop"))
+    def refund_on_exit(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        apply_to_each(
+            request,
+            queryset,
+            lambda a: (
+                services.deposit_refund_on_exit(
+                    account_id=a.pk,
+                    actor=request.user,
+                    idempotency_key=f"exit-refund:{a.pk}",
+                    now=timezone.now(),
+                )
+                and str(_("refunded"))
+            ),
+        )
+
+    @admin.action(description=_("Recompute the requirement from the rules in force"))
+    def recompute_requirement(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        shop_ids = [a.shop_id for a in queryset if a.shop_id]
+        done, changed = services.requirements_recompute(
+            now=timezone.now(),
+            shop_ids=shop_ids,
+            actor=request.user,
+            description=f"Manual recompute of {len(shop_ids)} shop(s) from the admin",
+        )
+        messages.success(
+            request,
+            _("%(done)d recomputed, %(changed)d changed.") % {"done": done, "changed": changed},
+        )
+
+
+class TransactionEntryInline(TabularInline):
+    model = Entry
+    fk_name = "transaction"
+    extra = 0
+    can_delete = False
+    fields = ["account", "bucket", "amount_minor", "balance_after_minor", "currency"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "occurred_at",
+        "kind",
+        "status",
+        "error_code",
+        "account",
+        "amount_minor",
+        "currency",
+        "reason",
+        "reference",
+        "actor",
+    ]
+    list_filter = ["kind", "status", "currency", "occurred_at"]
+    search_fields = [
+        "idempotency_key",
+        "reference",
+        "payment_ref",
+        "reason",
+        "account__shop__name",
+        "public_id",
+    ]
+    list_select_related = ["account__shop", "actor"]
+    date_hierarchy = "occurred_at"
+    inlines = [TransactionEntryInline]
+    action_form = ReasonActionForm
+    actions = ["reverse"]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description=_("Reverse (撤销) by a new entry — reason required"))
+    def reverse(self, request: HttpRequest, queryset: QuerySet[LedgerTransaction]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        apply_to_each(
+            request,
+            queryset,
+            lambda tx: (
+                services.transaction_reverse(
+                    transaction_id=tx.pk,
+                    reason=reason,
+                    actor=request.user,
+                    idempotency_key=f"admin-reverse:{tx.pk}",
+                    now=timezone.now(),
+                )
+                and str(_("reversed"))
+            ),
+        )
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "occurred_at",
+        "account",
+        "kind",
+        "bucket",
+        "amount_minor",
+        "balance_after_minor",
+        "currency",
+        "reason",
+        "reference",
+    ]
+    list_filter = ["kind", "bucket", "currency", "account__kind", "occurred_at"]
+    search_fields = ["reference", "reason", "account__shop__name", "transaction__idempotency_key"]
+    list_select_related = ["account__shop"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(Hold)
+class HoldAdmin(ModelAdmin):
+    list_display = [
+        "public_id",
+        "account",
+        "status",
+        "amount_minor",
+        "captured_minor",
+        "currency",
+        "reason",
+        "reference",
+        "expires_at",
+    ]
+    list_filter = ["status", "currency", "expires_at"]
+    search_fields = ["public_id", "reference", "reason", "account__shop__name"]
+    list_select_related = ["account__shop"]
+    readonly_fields = [f.name for f in Hold._meta.fields]
+    actions = ["release"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description=_("Release the hold (解冻)"))
+    def release(self, request: HttpRequest, queryset: QuerySet[Hold]) -> None:
+        apply_to_each(
+            request,
+            queryset,
+            lambda h: (
+                services.hold_release(
+                    hold_id=h.pk,
+                    actor=request.user,
+                    idempotency_key=f"admin-release:{h.pk}",
+                    now=timezone.now(),
+                )
+                and str(_("released"))
+            ),
+        )
+
+
+@admin.register(AdjustmentRequest)
+class AdjustmentRequestAdmin(ModelAdmin):
+    list_display = [
+        "id",
+        "account",
+        "amount_minor",
+        "status",
+        "requested_by",
+        "decided_by",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["account__shop__name", "reason"]
+    readonly_fields = [f.name for f in AdjustmentRequest._meta.fields]
+    action_form = ReasonActionForm
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # requested from the account's "Adjust" action
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description=_("Approve and post (a different person than the requester)"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[AdjustmentRequest]) -> None:
+        apply_to_each(
+            request,
+            queryset,
+            lambda r: (
+                services.adjustment_approve(
+                    request_id=r.pk,
+                    actor=request.user,
+                    now=timezone.now(),
+                    note=request.POST.get("reason", ""),
+                )
+                and str(_("approved and posted"))
+            ),
+        )
+
+    @admin.action(description=_("Reject — reason required"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[AdjustmentRequest]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        apply_to_each(
+            request,
+            queryset,
+            lambda r: (
+                services.adjustment_reject(
+                    request_id=r.pk, actor=request.user, now=timezone.now(), note=reason
+                )
+                or str(_("rejected"))
+            ),
+        )
+
+
+class RuleAdmin(ModelAdmin):
+    """Rules are versioned: a row in force is read-only; change it by adding a newer row."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.effective_from <= timezone.now():
+            return [f.name for f in self.model._meta.fields]
+        return ["created_by", "created_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and obj.effective_from > timezone.now()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if obj.effective_from <= timezone.now():
+            try:
+                done, changed = services.requirements_recompute(
+                    now=timezone.now(),
+                    actor=request.user,
+                    description=(
+                        f"{'Changed' if change else 'Added'} {obj._meta.verbose_name}: {obj}"
+                    ),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.detail)
+            else:
+                messages.info(
+                    request,
+                    _("Requirements recomputed for %(done)d shops; %(changed)d changed.")
+                    % {"done": done, "changed": changed},
+                )
+        else:
+            messages.info(
+                request,
+                _(
+                    "This rule takes effect on %(when)s; shops are recomputed then by the "
+                    "periodic recompute (or the admin action)."
+                )
+                % {"when": obj.effective_from},
+            )
+
+
+@admin.register(BaseRequirementRule)
+class BaseRequirementRuleAdmin(RuleAdmin):
+    list_display = [
+        "shop_type",
+        "trademark_status",
+        "amount_minor",
+        "currency",
+        "effective_from",
+        "note",
+        "created_by",
+    ]
+    list_filter = ["shop_type", "trademark_status", "currency"]
+    search_fields = ["note"]
+
+
+@admin.register(CategoryRequirementRule)
+class CategoryRequirementRuleAdmin(RuleAdmin):
+    list_display = [
+        "category",
+        "shop_type",
+        "trademark_status",
+        "amount_minor",
+        "currency",
+        "effective_from",
+        "note",
+    ]
+    list_filter = ["category", "shop_type", "trademark_status", "currency"]
+    search_fields = ["category__code", "category__name_zh", "note"]
+
+
+@admin.register(GmvRequirementSchedule)
+class GmvRequirementScheduleAdmin(RuleAdmin):
+    list_display = ["effective_from", "enabled", "currency", "tiers", "note"]
+    list_filter = ["enabled", "currency"]
+    search_fields = ["note"]
+
+
+@admin.register(ShopRequirementOverride)
+class ShopRequirementOverrideAdmin(ModelAdmin):
+    list_display = ["shop", "amount_minor", "reason", "effective_from", "expires_at", "created_by"]
+    search_fields = ["shop__name", "reason"]
+    autocomplete_fields = ["shop"]
+    fields = ["shop", "amount_minor", "reason", "expires_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        created = services.override_set(
+            shop=obj.shop,
+            amount_minor=obj.amount_minor,
+            reason=obj.reason,
+            actor=request.user,
+            now=timezone.now(),
+            expires_at=obj.expires_at,
+        )
+        obj.pk = created.pk
+
+
+@admin.register(RuleChange)
+class RuleChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "description", "shops_recomputed", "shops_changed"]
+    search_fields = ["description"]
+
+
+@admin.register(LedgerCheckRun)
+class LedgerCheckRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "result", "summary"]
+    list_filter = ["ok"]
+
+    @admin.display(description=_("result"))
+    def result(self, run: LedgerCheckRun) -> str:
+        colour = "#047857" if run.ok else "#b91c1c"
+        return format_html('<b style="color:{}">{}</b>', colour, "OK" if run.ok else "FAILED")

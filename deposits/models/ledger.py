@@ -1,0 +1,342 @@
+"""The double-entry deposit ledger.
+
+Invariants (each enforced by PostgreSQL, not only by Python; see the migration's SQL):
+- Every money movement is one LedgerTransaction with two or more Entries summing to zero per
+  currency (deferred constraint trigger `ledger_entries_balance`).
+- Entries and transactions are append-only: triggers reject UPDATE and DELETE of entries, and any
+  UPDATE/DELETE of a transaction. Mistakes are corrected by a reversing transaction that points at
+  the one it reverses (at most one reversal each: unique `reverses`).
+- A deposit account caches `posted_minor` (cash the merchant has paid in), `held_minor` (reserved
+  by active holds) and `debt_minor` (what the merchant owes after a deduction larger than the
+  deposit). CHECK constraints keep posted − held ≥ 0, held ≥ 0, debt ≥ 0. Only
+  `deposits.services.posting` writes these columns, under the account's row lock.
+- Each deposit-account entry records `balance_after_minor` for its bucket (POSTED or DEBT), so the
+  history is a gap-free chain that `ledger_check` verifies.
+- System accounts (payments clearing, compensation payable…) keep no cached balance: one hot row
+  updated by every posting would serialise the whole ledger (stack.md); their balances are sums.
+- Every transaction has an idempotency key, unique in the database. A refused operation is stored
+  too (status FAILED with its error code), so a retried key keeps failing the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from common.money import CURRENCY_CHOICES
+
+
+class SystemAccount(models.TextChoices):
+    PAYMENTS_CLEARING = "PAYMENTS_CLEARING", _("Payments clearing")
+    COMPENSATION_PAYABLE = "COMPENSATION_PAYABLE", _("Consumer compensation payable")
+    WITHDRAWALS_PAYABLE = "WITHDRAWALS_PAYABLE", _("Withdrawals payable")
+    REFUNDS_PAYABLE = "REFUNDS_PAYABLE", _("Exit refunds payable")
+    INSURER_RECEIVABLE = "INSURER_RECEIVABLE", _("Insurer receivable")
+    PENALTIES = "PENALTIES", _("Penalties and forfeitures")
+    ADJUSTMENTS = "ADJUSTMENTS", _("Manual adjustments")
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        DEPOSIT = "DEPOSIT", _("Shop deposit")
+        SYSTEM = "SYSTEM", _("System")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    shop = models.OneToOneField(
+        "shops.Shop",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deposit_account",
+    )
+    system_code = models.CharField(
+        _("system account"), max_length=30, choices=SystemAccount.choices, blank=True, default=""
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    posted_minor = models.BigIntegerField(_("posted"), default=0, editable=False)
+    held_minor = models.BigIntegerField(_("held"), default=0, editable=False)
+    debt_minor = models.BigIntegerField(_("debt"), default=0, editable=False)
+    # The requirement and guarantees are cached here so that a withdrawal's shortfall check and
+    # the shortfall scan read one row; deposits.services.requirements keeps them current.
+    required_minor = models.BigIntegerField(_("required"), default=0, editable=False)
+    requirement_basis = models.JSONField(_("why this requirement"), default=dict, editable=False)
+    guaranteed_minor = models.BigIntegerField(_("guaranteed"), default=0, editable=False)
+    recent_gmv_minor = models.BigIntegerField(
+        _("recent sales (GMV)"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Reported by the marketplace; used only when a GMV schedule is enabled."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(posted_minor__gte=F("held_minor")), name="account_available_gte_0"
+            ),
+            models.CheckConstraint(condition=Q(held_minor__gte=0), name="account_held_gte_0"),
+            models.CheckConstraint(condition=Q(debt_minor__gte=0), name="account_debt_gte_0"),
+            models.CheckConstraint(
+                condition=Q(required_minor__gte=0, guaranteed_minor__gte=0),
+                name="account_requirement_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="DEPOSIT", shop__isnull=False, system_code=""))
+                | (
+                    Q(kind="SYSTEM", shop__isnull=True, posted_minor=0, held_minor=0, debt_minor=0)
+                    & ~Q(system_code="")
+                ),
+                name="account_kind_shape",
+            ),
+            models.UniqueConstraint(
+                fields=["system_code", "currency"],
+                condition=Q(kind="SYSTEM"),
+                name="account_one_system_account_per_currency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.SYSTEM:
+            return f"{self.get_system_code_display()} ({self.currency})"
+        return f"Deposit of {self.shop}"
+
+    @property
+    def available_minor(self) -> int:
+        return self.posted_minor - self.held_minor
+
+    @property
+    def shortfall_minor(self) -> int:
+        coverage = self.available_minor + self.guaranteed_minor
+        return max(0, self.required_minor - coverage + self.debt_minor)
+
+
+class TransactionKind(models.TextChoices):
+    TOP_UP = "TOP_UP", _("Top-up (充值)")
+    DEDUCTION = "DEDUCTION", _("Deduction (扣款)")
+    HOLD = "HOLD", _("Hold placed")
+    HOLD_CAPTURE = "HOLD_CAPTURE", _("Hold captured")
+    HOLD_RELEASE = "HOLD_RELEASE", _("Hold released (解冻)")
+    HOLD_EXPIRY = "HOLD_EXPIRY", _("Hold expired")
+    WITHDRAWAL = "WITHDRAWAL", _("Withdrawal of surplus")
+    REFUND = "REFUND", _("Refund on exit (保证金退款)")
+    FORFEIT = "FORFEIT", _("Forfeiture (罚没)")
+    ADJUSTMENT = "ADJUSTMENT", _("Manual adjustment")
+    REVERSAL = "REVERSAL", _("Reversal (撤销)")
+
+
+class LedgerTransaction(models.Model):
+    """One operation on one deposit account: a posting (with entries) or a hold step (without).
+
+    Also the idempotency record: `idempotency_key` is unique and `fingerprint` hashes the
+    operation's parameters, so a replay is recognised and a reuse with other parameters refused.
+    """
+
+    class Status(models.TextChoices):
+        POSTED = "POSTED", _("Posted")
+        FAILED = "FAILED", _("Refused")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=300, unique=True)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=20, choices=TransactionKind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    error_code = models.CharField(_("error code"), max_length=50, blank=True)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    amount_minor = models.BigIntegerField(_("requested amount"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    # A confirmed payment credits the deposit once, whatever idempotency key the caller used.
+    payment_ref = models.CharField(_("payment reference"), max_length=200, null=True, blank=True)
+    hold = models.ForeignKey(
+        "deposits.Hold",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transactions",
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_ref"],
+                condition=Q(payment_ref__isnull=False, status="POSTED"),
+                name="ledger_tx_payment_ref_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="POSTED", error_code="")
+                | Q(status="FAILED") & ~Q(error_code=""),
+                name="ledger_tx_failure_has_code",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "-id"], name="ledger_tx_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Entry(models.Model):
+    class Bucket(models.TextChoices):
+        POSTED = "POSTED", _("Deposit balance")
+        DEBT = "DEBT", _("Merchant debt")
+
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    bucket = models.CharField(_("bucket"), max_length=10, choices=Bucket.choices)
+    # Signed from the account's point of view: credits (money in the merchant's favour) positive.
+    # A DEBT-bucket entry of −40 means the merchant now owes 40 more.
+    amount_minor = models.BigIntegerField(_("amount"))
+    balance_after_minor = models.BigIntegerField(_("balance after"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    kind = models.CharField(_("kind"), max_length=20, choices=TransactionKind.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    occurred_at = models.DateTimeField(_("occurred at"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_minor=0), name="entry_amount_nonzero"),
+        ]
+        indexes = [models.Index(fields=["account", "bucket", "id"], name="entry_account_chain_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor:+d} {self.currency} ({self.kind})"
+
+
+class Hold(models.Model):
+    """A reservation on the deposit for an open claim: ACTIVE, then exactly one of CAPTURED (in
+    full or part; the rest is released), RELEASED or EXPIRED. Resolution is a compare-and-set on
+    `status`, so a capture racing the expiry sweeper resolves the hold once."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE", _("Active")
+        CAPTURED = "CAPTURED", _("Captured")
+        RELEASED = "RELEASED", _("Released")
+        EXPIRED = "EXPIRED", _("Expired")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    amount_minor = models.BigIntegerField(_("amount"))
+    captured_minor = models.BigIntegerField(_("captured"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    created_at = models.DateTimeField(_("created at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="hold_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(captured_minor__gte=0, captured_minor__lte=F("amount_minor")),
+                name="hold_captured_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="ACTIVE", resolved_at__isnull=True, captured_minor=0)
+                | (~Q(status="ACTIVE") & Q(resolved_at__isnull=False)),
+                name="hold_resolution_shape",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=Q(status="ACTIVE"), name="hold_active_expiry_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold {self.amount_minor} {self.currency} ({self.status})"
+
+
+class AdjustmentRequest(models.Model):
+    """A manual adjustment above the approval threshold waits here for a second person."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Waiting for approval")
+        APPROVED = "APPROVED", _("Approved and posted")
+        REJECTED = "REJECTED", _("Rejected")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="adjustments")
+    amount_minor = models.BigIntegerField(_("amount (signed)"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("adjustment request")
+        verbose_name_plural = _("adjustment requests")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_minor=0), name="adjustment_nonzero"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
+                name="adjustment_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Adjustment {self.amount_minor:+d} ({self.status})"
+
+
+class LedgerCheckRun(models.Model):
+    """The outcome of each ledger_check, so ops see in the admin when the books last balanced."""
+
+    ok = models.BooleanField()
+    summary = models.TextField()
+    problems = models.JSONField(default=list)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("ledger check run")
+        verbose_name_plural = _("ledger check runs")
+
+    def __str__(self) -> str:
+        return f"{'OK' if self.ok else 'FAILED'} {self.started_at:%Y-%m-%d %H:%M}"

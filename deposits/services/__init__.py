@@ -1,0 +1,57 @@
+"""Every write to deposits. Import the functions from here: `from deposits import services`."""
+
+from deposits.services.holds import (
+    hold_capture,
+    hold_expire,
+    hold_place,
+    hold_release,
+    holds_expire_due,
+)
+from deposits.services.ledger_check import LedgerCheckResult, ledger_check_run
+from deposits.services.onboarding import shop_exit_confirm, shop_register
+from deposits.services.operations import (
+    adjustment_approve,
+    adjustment_reject,
+    deposit_adjust,
+    deposit_deduct,
+    deposit_forfeit,
+    deposit_refund_on_exit,
+    deposit_top_up,
+    deposit_withdraw,
+    refund_available_at,
+    transaction_reverse,
+)
+from deposits.services.posting import PostingResult
+from deposits.services.requirements import (
+    account_open,
+    account_set_recent_gmv,
+    override_set,
+    requirements_recompute,
+)
+
+__all__ = [
+    "LedgerCheckResult",
+    "PostingResult",
+    "account_open",
+    "account_set_recent_gmv",
+    "adjustment_approve",
+    "adjustment_reject",
+    "deposit_adjust",
+    "deposit_deduct",
+    "deposit_forfeit",
+    "deposit_refund_on_exit",
+    "deposit_top_up",
+    "deposit_withdraw",
+    "hold_capture",
+    "hold_expire",
+    "hold_place",
+    "hold_release",
+    "holds_expire_due",
+    "ledger_check_run",
+    "override_set",
+    "refund_available_at",
+    "requirements_recompute",
+    "shop_exit_confirm",
+    "shop_register",
+    "transaction_reverse",
+]

@@ -1,0 +1,230 @@
+"""Holds: reserve part of the deposit for an open claim, then capture, release or let it expire.
+
+A hold resolves exactly once. Every resolution locks the account first and then the hold (the
+project's lock order) and checks `status == ACTIVE` under that lock, so a capture racing the expiry
+sweeper sees either an ACTIVE hold (and wins) or a resolved one (and is refused with
+`hold_not_active`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from common.errors import HoldNotActive, InsufficientFunds, InvalidInput
+from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount, TransactionKind
+from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
+
+POSTED = Entry.Bucket.POSTED
+
+
+def hold_place(
+    *,
+    account_id: int,
+    amount_minor: int,
+    currency: str,
+    reason: str,
+    reference: str,
+    expires_at: datetime,
+    idempotency_key: str,
+    now: datetime,
+    actor: AbstractBaseUser | None = None,
+) -> Hold:
+    validate_amount(amount_minor)
+    if not reason or not reason.strip():
+        raise InvalidInput(fields={"reason": ["Say what the hold is for (the claim)."]})
+    if expires_at <= now:
+        raise InvalidInput(fields={"expires_at": ["Must be in the future."]})
+    created: list[Hold] = []
+
+    def plan(account: Account) -> Plan:
+        available = account.posted_minor - account.held_minor
+        if amount_minor > available:
+            return Plan(
+                error=InsufficientFunds(f"Available deposit is {available}; cannot hold more.")
+            )
+
+        def create_hold(tx: LedgerTransaction) -> None:
+            hold = Hold.objects.create(
+                account_id=account.pk,
+                amount_minor=amount_minor,
+                currency=currency,
+                reason=reason.strip(),
+                reference=reference,
+                expires_at=expires_at,
+                created_at=now,
+            )
+            tx.hold = hold
+            created.append(hold)
+
+        return Plan(held_delta=amount_minor, before_write=create_hold)
+
+    result = run_operation(
+        account_id=account_id,
+        kind=TransactionKind.HOLD,
+        idempotency_key=idempotency_key,
+        params={
+            "amount_minor": amount_minor,
+            "reason": reason,
+            "reference": reference,
+            "expires_at": expires_at.isoformat(),
+        },
+        amount_minor=amount_minor,
+        currency=currency,
+        reason=reason,
+        reference=reference,
+        now=now,
+        planner=plan,
+        actor=actor,
+    )
+    if created:
+        return created[0]
+    return Hold.objects.get(pk=result.transaction.hold_id)
+
+
+def _resolve(
+    *,
+    hold_id: int,
+    kind: str,
+    idempotency_key: str,
+    now: datetime,
+    capture_minor: int | None = None,
+    actor: AbstractBaseUser | None = None,
+    only_if_due: bool = False,
+) -> PostingResult:
+    hold = Hold.objects.get(pk=hold_id)
+    new_status = {
+        TransactionKind.HOLD_CAPTURE: Hold.Status.CAPTURED,
+        TransactionKind.HOLD_RELEASE: Hold.Status.RELEASED,
+        TransactionKind.HOLD_EXPIRY: Hold.Status.EXPIRED,
+    }[kind]
+
+    def plan(account: Account) -> Plan:
+        locked = Hold.objects.select_for_update().get(pk=hold_id)  # account is already locked
+        if locked.status != Hold.Status.ACTIVE:
+            return Plan(
+                error=HoldNotActive(f"The hold is already {locked.status.lower()}."), hold=locked
+            )
+        if only_if_due and locked.expires_at > now:
+            return Plan(error=HoldNotActive("The hold has not expired yet."), hold=locked)
+        captured = 0
+        if kind == TransactionKind.HOLD_CAPTURE:
+            captured = locked.amount_minor if capture_minor is None else capture_minor
+            if captured > locked.amount_minor:
+                return Plan(
+                    error=InvalidInput(
+                        fields={"amount_minor": [f"At most the held {locked.amount_minor}."]}
+                    ),
+                    hold=locked,
+                )
+
+        def resolve(tx: LedgerTransaction) -> None:
+            Hold.objects.filter(pk=locked.pk).update(
+                status=new_status, captured_minor=captured, resolved_at=now
+            )
+
+        legs = []
+        if captured:
+            legs = [
+                Leg(-captured, bucket=POSTED),
+                Leg(captured, system=SystemAccount.COMPENSATION_PAYABLE),
+            ]
+        return Plan(legs=legs, held_delta=-locked.amount_minor, before_write=resolve, hold=locked)
+
+    return run_operation(
+        account_id=hold.account_id,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        params={"hold": hold_id, "capture_minor": capture_minor},
+        amount_minor=hold.amount_minor if capture_minor is None else capture_minor,
+        currency=hold.currency,
+        reason=hold.reason,
+        reference=hold.reference,
+        now=now,
+        planner=plan,
+        actor=actor,
+    )
+
+
+def hold_capture(
+    *,
+    hold_id: int,
+    idempotency_key: str,
+    now: datetime,
+    amount_minor: int | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> Hold:
+    """Pay out all or part of a hold to the consumer; any remainder is released."""
+    if amount_minor is not None:
+        validate_amount(amount_minor)
+    _resolve(
+        hold_id=hold_id,
+        kind=TransactionKind.HOLD_CAPTURE,
+        idempotency_key=idempotency_key,
+        now=now,
+        capture_minor=amount_minor,
+        actor=actor,
+    )
+    return Hold.objects.get(pk=hold_id)
+
+
+def hold_release(
+    *, hold_id: int, idempotency_key: str, now: datetime, actor: AbstractBaseUser | None = None
+) -> Hold:
+    _resolve(
+        hold_id=hold_id,
+        kind=TransactionKind.HOLD_RELEASE,
+        idempotency_key=idempotency_key,
+        now=now,
+        actor=actor,
+    )
+    return Hold.objects.get(pk=hold_id)
+
+
+def hold_expire(*, hold_id: int, now: datetime) -> bool:
+    """Expire one due hold. Idempotent: returns False when it was already resolved, not due, or
+    expired by an earlier call (its key replays)."""
+    # expires_at never changes, so checking it before the lock is safe, and keeps a premature
+    # call from storing a refusal under the one key the real expiry will use.
+    if Hold.objects.filter(pk=hold_id, expires_at__gt=now).exists():
+        return False
+    try:
+        result = _resolve(
+            hold_id=hold_id,
+            kind=TransactionKind.HOLD_EXPIRY,
+            idempotency_key=f"hold-expiry:{hold_id}",
+            now=now,
+            only_if_due=True,
+        )
+    except HoldNotActive:
+        return False
+    return not result.replayed
+
+
+def holds_expire_due(*, now: datetime, limit: int = 500) -> int:
+    """The sweeper: expire due holds, skipping accounts another transaction is working on.
+
+    Candidates come from one indexed query; each is then expired under its account's lock taken
+    with SKIP LOCKED, so a sweeper never waits behind (or deadlocks with) a capture in flight:
+    a busy account is simply retried on the next sweep.
+    """
+    due = list(
+        Hold.objects.filter(status=Hold.Status.ACTIVE, expires_at__lte=now)
+        .order_by("expires_at", "id")
+        .values_list("id", "account_id")[:limit]
+    )
+    expired = 0
+    for hold_id, account_id in due:
+        with transaction.atomic():
+            free = list(
+                Account.objects.select_for_update(skip_locked=True)
+                .filter(pk=account_id)
+                .values_list("pk", flat=True)
+            )
+            if not free:
+                continue
+            if hold_expire(hold_id=hold_id, now=now):
+                expired += 1
+    return expired

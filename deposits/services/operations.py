@@ -1,0 +1,473 @@
+"""Ledger operations on one shop's deposit: top-up, deduction, withdrawal, refund, forfeiture,
+adjustment and reversal. Each is a planner handed to `posting.run_operation` (see there for the
+locking and idempotency rules); all are keyword-only, take `now`, and are safe to retry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from common.errors import (
+    ApprovalRequired,
+    InsufficientFunds,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    RefundBlocked,
+    WouldCauseShortfall,
+)
+from deposits.models import (
+    Account,
+    AdjustmentRequest,
+    Entry,
+    Hold,
+    LedgerTransaction,
+    SystemAccount,
+    TransactionKind,
+)
+from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
+from shops import services as shop_services
+
+POSTED = Entry.Bucket.POSTED
+DEBT = Entry.Bucket.DEBT
+
+
+def _after_commit_side_effects(account: Account, now: datetime) -> None:
+    """A shop leaves onboarding the first time its deposit covers the requirement in full."""
+    shop = account.shop
+    if shop is not None and shop.went_live_at is None and shop.closed_at is None:
+        coverage = account.posted_minor - account.held_minor + account.guaranteed_minor
+        if account.debt_minor == 0 and coverage >= account.required_minor:
+            shop_services.shop_mark_live(shop=shop, now=now)
+
+
+def _require_text(value: str, field: str, message: str) -> str:
+    if not value or not value.strip():
+        raise InvalidInput(fields={field: [message]})
+    return value.strip()
+
+
+def deposit_top_up(
+    *,
+    account_id: int,
+    amount_minor: int,
+    currency: str,
+    payment_ref: str,
+    idempotency_key: str,
+    now: datetime,
+    reason: str = "充值",
+    actor: AbstractBaseUser | None = None,
+) -> PostingResult:
+    """Credit a confirmed payment. Pays off any debt first; the rest raises the balance."""
+    validate_amount(amount_minor)
+    payment_ref = _require_text(payment_ref, "payment_ref", "The payment provider's reference.")
+
+    def plan(account: Account) -> Plan:
+        to_debt = min(account.debt_minor, amount_minor)
+        return Plan(
+            legs=[
+                Leg(-amount_minor, system=SystemAccount.PAYMENTS_CLEARING),
+                Leg(to_debt, bucket=DEBT),
+                Leg(amount_minor - to_debt, bucket=POSTED),
+            ]
+        )
+
+    with transaction.atomic():
+        result = run_operation(
+            account_id=account_id,
+            kind=TransactionKind.TOP_UP,
+            idempotency_key=idempotency_key,
+            params={"amount_minor": amount_minor, "payment_ref": payment_ref},
+            amount_minor=amount_minor,
+            currency=currency,
+            reason=reason,
+            reference=payment_ref,
+            payment_ref=payment_ref,
+            now=now,
+            planner=plan,
+            actor=actor,
+        )
+        if not result.replayed:
+            _after_commit_side_effects(
+                Account.objects.select_related("shop").get(pk=result.account.pk), now
+            )
+    return result
+
+
+def deposit_deduct(
+    *,
+    account_id: int,
+    amount_minor: int,
+    currency: str,
+    reason: str,
+    reference: str,
+    idempotency_key: str,
+    now: datetime,
+    allow_debt: bool = False,
+    actor: AbstractBaseUser | None = None,
+) -> PostingResult:
+    """Pay a consumer out of the deposit. Refused with insufficient_funds when available is short,
+    unless `allow_debt`: then what is available is taken and the rest becomes the merchant's debt
+    (the platform still pays the consumer, domain.md §3)."""
+    validate_amount(amount_minor)
+    reason = _require_text(reason, "reason", "Say why the deposit is deducted.")
+
+    def plan(account: Account) -> Plan:
+        available = account.posted_minor - account.held_minor
+        if amount_minor > available and not allow_debt:
+            return Plan(
+                error=InsufficientFunds(
+                    f"Available deposit is {available}, less than the {amount_minor} deducted."
+                )
+            )
+        take = min(amount_minor, max(available, 0))
+        return Plan(
+            legs=[
+                Leg(-take, bucket=POSTED),
+                Leg(-(amount_minor - take), bucket=DEBT),
+                Leg(amount_minor, system=SystemAccount.COMPENSATION_PAYABLE),
+            ]
+        )
+
+    return run_operation(
+        account_id=account_id,
+        kind=TransactionKind.DEDUCTION,
+        idempotency_key=idempotency_key,
+        params={
+            "amount_minor": amount_minor,
+            "reason": reason,
+            "reference": reference,
+            "allow_debt": allow_debt,
+        },
+        amount_minor=amount_minor,
+        currency=currency,
+        reason=reason,
+        reference=reference,
+        now=now,
+        planner=plan,
+        actor=actor,
+    )
+
+
+def deposit_withdraw(
+    *,
+    account_id: int,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+    now: datetime,
+    reason: str = "Withdrawal of surplus",
+    actor: AbstractBaseUser | None = None,
+) -> PostingResult:
+    """Pay surplus back to the merchant; never below the requirement, never while in debt."""
+    validate_amount(amount_minor)
+
+    def plan(account: Account) -> Plan:
+        available = account.posted_minor - account.held_minor
+        if amount_minor > available:
+            return Plan(error=InsufficientFunds(f"Only {available} is available to withdraw."))
+        coverage_after = available - amount_minor + account.guaranteed_minor - account.debt_minor
+        if coverage_after < account.required_minor:
+            most = max(
+                0,
+                available + account.guaranteed_minor - account.debt_minor - account.required_minor,
+            )
+            return Plan(
+                error=WouldCauseShortfall(
+                    f"The deposit must stay at {account.required_minor}; at most {most} "
+                    "can be withdrawn now."
+                )
+            )
+        return Plan(
+            legs=[
+                Leg(-amount_minor, bucket=POSTED),
+                Leg(amount_minor, system=SystemAccount.WITHDRAWALS_PAYABLE),
+            ]
+        )
+
+    return run_operation(
+        account_id=account_id,
+        kind=TransactionKind.WITHDRAWAL,
+        idempotency_key=idempotency_key,
+        params={"amount_minor": amount_minor},
+        amount_minor=amount_minor,
+        currency=currency,
+        reason=reason,
+        reference="",
+        now=now,
+        planner=plan,
+        actor=actor,
+    )
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """Monday–Friday counting; public holidays are not modelled (documented in operations.md)."""
+    current = start
+    added = 0
+    while added < days:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            added += 1
+    return current
+
+
+def refund_available_at(closed_at: datetime) -> datetime:
+    """Exit refund date: 30 days + 10 working days after the exit is confirmed (domain.md §3)."""
+    local = timezone.localtime(closed_at)
+    after_days = local + timedelta(days=settings.DEPOSIT_REFUND_DELAY_DAYS)
+    return add_working_days(after_days, settings.DEPOSIT_REFUND_DELAY_WORKING_DAYS)
+
+
+def deposit_refund_on_exit(
+    *,
+    account_id: int,
+    idempotency_key: str,
+    now: datetime,
+    actor: AbstractBaseUser | None = None,
+) -> PostingResult:
+    """Refund the whole deposit of a closed shop once the exit delay has passed, no hold is open
+    and no debt is owed."""
+    account = Account.objects.select_related("shop").get(pk=account_id)
+    shop = account.shop
+    if shop is None or shop.closed_at is None:
+        raise RefundBlocked("Only a closed shop's deposit is refunded.")
+    release_at = refund_available_at(shop.closed_at)
+    if now < release_at:
+        raise RefundBlocked(f"The deposit is released on {release_at:%Y-%m-%d}, not before.")
+
+    def plan(locked: Account) -> Plan:
+        if Hold.objects.filter(account_id=locked.pk, status=Hold.Status.ACTIVE).exists():
+            return Plan(error=RefundBlocked("Holds for open claims must be resolved first."))
+        if locked.debt_minor:
+            return Plan(error=RefundBlocked("The merchant's debt must be repaid first."))
+        if locked.posted_minor == 0:
+            return Plan(error=RefundBlocked("There is nothing left to refund."))
+        return Plan(
+            legs=[
+                Leg(-locked.posted_minor, bucket=POSTED),
+                Leg(locked.posted_minor, system=SystemAccount.REFUNDS_PAYABLE),
+            ]
+        )
+
+    return run_operation(
+        account_id=account_id,
+        kind=TransactionKind.REFUND,
+        idempotency_key=idempotency_key,
+        params={"refund": "all"},
+        amount_minor=account.posted_minor,
+        currency=account.currency,
+        reason="保证金退款",
+        reference=f"exit:{shop.public_id}",
+        now=now,
+        planner=plan,
+        actor=actor,
+    )
+
+
+def deposit_forfeit(
+    *,
+    account_id: int,
+    reason: str,
+    actor: AbstractBaseUser,
+    idempotency_key: str,
+    now: datetime,
+) -> PostingResult:
+    """Ops forfeit (罚没) what is available, e.g. a shop cleared out for counterfeits."""
+    reason = _require_text(reason, "reason", "Say why the deposit is forfeited.")
+    currency = Account.objects.values_list("currency", flat=True).get(pk=account_id)
+
+    def plan(account: Account) -> Plan:
+        available = account.posted_minor - account.held_minor
+        if available <= 0:
+            return Plan(error=InsufficientFunds("Nothing is available to forfeit."))
+        return Plan(
+            legs=[Leg(-available, bucket=POSTED), Leg(available, system=SystemAccount.PENALTIES)]
+        )
+
+    return run_operation(
+        account_id=account_id,
+        kind=TransactionKind.FORFEIT,
+        idempotency_key=idempotency_key,
+        params={"reason": reason},
+        amount_minor=0,
+        currency=currency,
+        reason=reason,
+        reference="",
+        now=now,
+        planner=plan,
+        actor=actor,
+    )
+
+
+def _post_adjustment(
+    *,
+    account_id: int,
+    amount_minor: int,
+    reason: str,
+    actor: AbstractBaseUser,
+    idempotency_key: str,
+    now: datetime,
+) -> PostingResult:
+    currency = Account.objects.values_list("currency", flat=True).get(pk=account_id)
+
+    def plan(account: Account) -> Plan:
+        if amount_minor < 0 and -amount_minor > account.posted_minor - account.held_minor:
+            return Plan(error=InsufficientFunds("The adjustment exceeds the available deposit."))
+        return Plan(
+            legs=[
+                Leg(amount_minor, bucket=POSTED),
+                Leg(-amount_minor, system=SystemAccount.ADJUSTMENTS),
+            ]
+        )
+
+    return run_operation(
+        account_id=account_id,
+        kind=TransactionKind.ADJUSTMENT,
+        idempotency_key=idempotency_key,
+        params={"amount_minor": amount_minor, "reason": reason},
+        amount_minor=amount_minor,
+        currency=currency,
+        reason=reason,
+        reference="",
+        now=now,
+        planner=plan,
+        actor=actor,
+    )
+
+
+def deposit_adjust(
+    *,
+    account_id: int,
+    amount_minor: int,
+    reason: str,
+    actor: AbstractBaseUser,
+    idempotency_key: str,
+    now: datetime,
+) -> PostingResult | AdjustmentRequest:
+    """Ops correct a balance by hand (signed amount). Above the approval threshold the adjustment
+    waits for a second person (`adjustment_approve`) and this returns the pending request."""
+    if amount_minor == 0:
+        raise InvalidInput(fields={"amount_minor": ["An adjustment cannot be zero."]})
+    validate_amount(abs(amount_minor))
+    reason = _require_text(reason, "reason", "Say why the balance is adjusted.")
+    if abs(amount_minor) > settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR:
+        return AdjustmentRequest.objects.create(
+            account_id=account_id,
+            amount_minor=amount_minor,
+            reason=reason,
+            requested_by=actor,
+            created_at=now,
+        )
+    return _post_adjustment(
+        account_id=account_id,
+        amount_minor=amount_minor,
+        reason=reason,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+
+
+def adjustment_approve(
+    *, request_id: int, actor: AbstractBaseUser, now: datetime, note: str = ""
+) -> PostingResult:
+    """The second person approves: the adjustment posts. Refused for the requester themself."""
+    with transaction.atomic():
+        request = AdjustmentRequest.objects.select_for_update().get(pk=request_id)
+        if request.status != AdjustmentRequest.Status.PENDING:
+            raise InvalidTransition("This adjustment was already decided.")
+        if request.requested_by_id == actor.pk:
+            raise ApprovalRequired("A different person must approve an adjustment you requested.")
+        result = _post_adjustment(
+            account_id=request.account_id,
+            amount_minor=request.amount_minor,
+            reason=request.reason,
+            actor=actor,
+            idempotency_key=f"adjustment-request:{request.pk}",
+            now=now,
+        )
+        request.status = AdjustmentRequest.Status.APPROVED
+        request.decided_by = actor
+        request.decided_at = now
+        request.decision_note = note
+        request.transaction = result.transaction
+        request.save()
+    return result
+
+
+def adjustment_reject(
+    *, request_id: int, actor: AbstractBaseUser, now: datetime, note: str
+) -> None:
+    note = _require_text(note, "note", "Say why the adjustment is rejected.")
+    updated = (
+        AdjustmentRequest.objects.filter(pk=request_id, status=AdjustmentRequest.Status.PENDING)
+        .exclude(requested_by=actor)
+        .update(
+            status=AdjustmentRequest.Status.REJECTED,
+            decided_by=actor,
+            decided_at=now,
+            decision_note=note,
+        )
+    )
+    if not updated:
+        raise InvalidTransition("Only another person can reject a pending adjustment.")
+
+
+def transaction_reverse(
+    *,
+    transaction_id: int,
+    reason: str,
+    actor: AbstractBaseUser | None,
+    idempotency_key: str,
+    now: datetime,
+) -> PostingResult:
+    """Correct a posting by a new one with every entry negated (撤销); the original stays."""
+    reason = _require_text(reason, "reason", "Say why the transaction is reversed.")
+    original = (
+        LedgerTransaction.objects.filter(pk=transaction_id).prefetch_related("entries").first()
+    )
+    if original is None:
+        raise NotFound("No such transaction.")
+    if original.status != LedgerTransaction.Status.POSTED or not original.entries.all():
+        raise InvalidTransition("Only a posted transaction that moved money can be reversed.")
+    if original.kind == TransactionKind.REVERSAL:
+        raise InvalidTransition("A reversal cannot itself be reversed; post a new operation.")
+    account_id = original.account_id
+
+    def plan(account: Account) -> Plan:
+        legs = []
+        for entry in original.entries.all():
+            if entry.account_id == account.pk:
+                legs.append(Leg(-entry.amount_minor, bucket=entry.bucket))
+            else:
+                code = Account.objects.values_list("system_code", flat=True).get(
+                    pk=entry.account_id
+                )
+                legs.append(Leg(-entry.amount_minor, system=code))
+        posted_delta = sum(leg.amount_minor for leg in legs if leg.bucket == POSTED)
+        debt_after = account.debt_minor - sum(
+            leg.amount_minor for leg in legs if leg.bucket == DEBT
+        )
+        if account.posted_minor + posted_delta < account.held_minor or debt_after < 0:
+            return Plan(error=InsufficientFunds("The deposit no longer holds what this reverses."))
+        return Plan(legs=legs)
+
+    return run_operation(
+        account_id=account_id,
+        kind=TransactionKind.REVERSAL,
+        idempotency_key=idempotency_key,
+        params={"reverses": transaction_id, "reason": reason},
+        amount_minor=original.amount_minor,
+        currency=original.currency,
+        reason=f"撤销: {reason}",
+        reference=f"reverses:{original.public_id}",
+        reverses_id=original.pk,
+        now=now,
+        planner=plan,
+        actor=actor,
+    )

@@ -1,0 +1,400 @@
+"""The one private path by which money moves: lock the account, plan, write, or record a refusal.
+
+Every public ledger service (top-up, deduction, hold, capture, withdrawal…) is a *planner*: given
+the locked account it returns the legs to post, or the error that refuses the operation.
+`run_operation` does the rest, identically for all of them:
+
+1. Lock the deposit account row (`SELECT … FOR UPDATE`). Every balance change happens under this
+   lock, so two deductions cannot both see the same available balance (stack.md measured 87% of
+   debits lost without it). Locks are always taken account first, then hold.
+2. Look up the idempotency key *after* the lock: a concurrent request with the same key has then
+   either committed (we replay it) or not started.
+3. Ask the planner. A refusal is stored as a FAILED transaction with its error code and raised
+   after commit, so a retried key keeps failing the same way ("a key that failed stays failed").
+4. Write the transaction, its entries and the new cached balances. On PostgreSQL that is one
+   statement (see `_write_pg`): round trips, not Python, set the pace of a posting.
+
+Building block: plain `transaction.atomic`, so an API view can fold its idempotency record and
+outbox row into the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+
+from common.errors import (
+    CurrencyMismatch,
+    DomainError,
+    DuplicateReference,
+    IdempotencyKeyReused,
+    InvalidInput,
+)
+from common.money import MAX_AMOUNT_MINOR
+from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount
+
+MAX_KEY_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One line of a posting. `bucket` set: the deposit account's POSTED or DEBT balance;
+    `system` set: a system account in the deposit's currency."""
+
+    amount_minor: int
+    bucket: str | None = None
+    system: str | None = None
+
+
+@dataclass
+class Plan:
+    legs: list[Leg] = field(default_factory=list)
+    held_delta: int = 0
+    error: DomainError | None = None
+    # Called under the lock just before the transaction row is written, for hold rows (kept off
+    # the one-statement fast path). It may set `tx.hold`: transactions are never updated later.
+    before_write: Callable[[LedgerTransaction], None] | None = None
+    hold: Hold | None = None
+
+
+@dataclass(frozen=True)
+class PostingResult:
+    transaction: LedgerTransaction
+    account: Account
+    replayed: bool
+
+    @property
+    def entry(self) -> Entry | None:
+        """The deposit account's main entry (POSTED bucket first), as the API returns it."""
+        entries = [e for e in self.transaction.entries.all() if e.account_id == self.account.pk]
+        entries.sort(key=lambda e: (e.bucket != Entry.Bucket.POSTED, e.pk))
+        return entries[0] if entries else None
+
+
+class OperationRefused(Exception):
+    """Internal: carries a stored refusal out of the atomic block so it commits first."""
+
+    def __init__(self, error: DomainError, tx: LedgerTransaction):
+        self.error = error
+        self.transaction = tx
+
+
+def fingerprint(**params: Any) -> str:
+    canonical = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_amount(amount_minor: int, *, field_name: str = "amount_minor") -> int:
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int):
+        raise InvalidInput(fields={field_name: ["Must be an integer number of minor units."]})
+    if amount_minor < 1:
+        raise InvalidInput(fields={field_name: ["Must be at least 1 (amounts are minor units)."]})
+    if amount_minor > MAX_AMOUNT_MINOR:
+        raise InvalidInput(fields={field_name: [f"Must be at most {MAX_AMOUNT_MINOR}."]})
+    return amount_minor
+
+
+def validate_key(key: str) -> str:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            fields={"idempotency_key": [f"Must be 1 to {MAX_KEY_LENGTH} characters."]}
+        )
+    return key
+
+
+_system_account_ids: dict[tuple[str, str], int] = {}
+
+
+def system_account_id(code: str, currency: str) -> int:
+    """System accounts are created on first use and their ids cached for the process."""
+    cache_key = (code, currency)
+    if cache_key not in _system_account_ids:
+        account, _ = Account.objects.get_or_create(
+            kind=Account.Kind.SYSTEM, system_code=code, currency=currency
+        )
+        _system_account_ids[cache_key] = account.pk
+    return _system_account_ids[cache_key]
+
+
+def _lock_account(account_id: int) -> Account:
+    return Account.objects.select_for_update().get(pk=account_id)
+
+
+def run_operation(
+    *,
+    account_id: int,
+    kind: str,
+    idempotency_key: str,
+    params: dict[str, Any],
+    amount_minor: int,
+    currency: str,
+    reason: str,
+    reference: str,
+    now: datetime,
+    planner: Callable[[Account], Plan],
+    actor: AbstractBaseUser | None = None,
+    payment_ref: str | None = None,
+    reverses_id: int | None = None,
+) -> PostingResult:
+    """Run one ledger operation exactly once per idempotency key. Raises the planner's error
+    (after storing it) when the operation is refused."""
+    validate_key(idempotency_key)
+    digest = fingerprint(kind=kind, account_id=account_id, currency=currency, **params)
+    try:
+        with transaction.atomic():
+            account = _lock_account(account_id)
+            existing = (
+                LedgerTransaction.objects.filter(idempotency_key=idempotency_key)
+                .prefetch_related("entries")
+                .first()
+            )
+            if existing is not None:
+                return _replay(existing, digest, account)
+            if currency != account.currency:
+                raise CurrencyMismatch(
+                    f"This deposit is held in {account.currency}; the amount is in {currency}.",
+                    fields={"currency": [f"Must be {account.currency}, the deposit's currency."]},
+                )
+            plan = planner(account)
+            status = (
+                LedgerTransaction.Status.FAILED if plan.error else LedgerTransaction.Status.POSTED
+            )
+            tx = LedgerTransaction(
+                idempotency_key=idempotency_key,
+                fingerprint=digest,
+                kind=kind,
+                status=status,
+                error_code=plan.error.code if plan.error else "",
+                account_id=account.pk,
+                amount_minor=amount_minor,
+                currency=currency,
+                reason=reason,
+                reference=reference,
+                payment_ref=None if plan.error else payment_ref,
+                hold=plan.hold,
+                reverses_id=None if plan.error else reverses_id,
+                actor=actor,
+                occurred_at=now,
+                recorded_at=now,
+            )
+            if plan.error:
+                tx.save()
+                raise OperationRefused(plan.error, tx)
+            _write(account, tx, plan)
+            return PostingResult(transaction=tx, account=account, replayed=False)
+    except OperationRefused as refused:
+        # The FAILED row committed with the block above; now tell the caller.
+        refused.error.transaction = refused.transaction  # type: ignore[attr-defined]
+        raise refused.error from None
+    except IntegrityError as exc:
+        if "payment_ref" in str(exc):
+            raise DuplicateReference(
+                "This payment has already credited a deposit.",
+                fields={"payment_ref": ["Already used by another top-up."]},
+            ) from None
+        if "reverses_id" in str(exc) or "reverses" in str(exc):
+            raise DuplicateReference("This transaction has already been reversed.") from None
+        raise
+
+
+def _replay(existing: LedgerTransaction, digest: str, account: Account) -> PostingResult:
+    if existing.fingerprint != digest:
+        raise IdempotencyKeyReused(
+            "This idempotency key was already used for a different operation.",
+            fields={"idempotency_key": ["Already used with other parameters."]},
+        )
+    if existing.status == LedgerTransaction.Status.FAILED:
+        error = _error_for_code(existing.error_code)
+        raise OperationRefused(error, existing)
+    return PostingResult(transaction=existing, account=account, replayed=True)
+
+
+def _error_for_code(code: str) -> DomainError:
+    for cls in _all_subclasses(DomainError):
+        if cls.code == code:
+            return cls()
+    return DomainError()
+
+
+def _all_subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_all_subclasses(sub))
+    return found
+
+
+def _new_balances(account: Account, plan: Plan) -> tuple[int, int, int]:
+    posted = account.posted_minor + sum(
+        leg.amount_minor for leg in plan.legs if leg.bucket == Entry.Bucket.POSTED
+    )
+    # DEBT-bucket legs are signed like the rest: −40 means the merchant owes 40 more.
+    debt = account.debt_minor - sum(
+        leg.amount_minor for leg in plan.legs if leg.bucket == Entry.Bucket.DEBT
+    )
+    held = account.held_minor + plan.held_delta
+    return posted, held, debt
+
+
+def _entries(account: Account, tx: LedgerTransaction, plan: Plan) -> list[Entry]:
+    posted, debt = account.posted_minor, account.debt_minor
+    entries = []
+    for leg in plan.legs:
+        if leg.amount_minor == 0:
+            continue
+        if leg.bucket == Entry.Bucket.POSTED:
+            posted += leg.amount_minor
+            target, balance_after = account.pk, posted
+        elif leg.bucket == Entry.Bucket.DEBT:
+            debt -= leg.amount_minor
+            target, balance_after = account.pk, -debt
+        else:
+            assert leg.system in SystemAccount.values, leg
+            target, balance_after = system_account_id(leg.system, account.currency), None
+        entries.append(
+            Entry(
+                transaction=tx,
+                account_id=target,
+                bucket=leg.bucket or Entry.Bucket.POSTED,
+                amount_minor=leg.amount_minor,
+                balance_after_minor=balance_after,
+                currency=account.currency,
+                kind=tx.kind,
+                reason=tx.reason,
+                reference=tx.reference,
+                actor=tx.actor,
+                occurred_at=tx.occurred_at,
+                recorded_at=tx.recorded_at,
+            )
+        )
+    return entries
+
+
+def _write(account: Account, tx: LedgerTransaction, plan: Plan) -> None:
+    assert sum(leg.amount_minor for leg in plan.legs) == 0, "a posting must balance"
+    posted, held, debt = _new_balances(account, plan)
+    entries = _entries(account, tx, plan)
+    if connection.vendor == "postgresql" and plan.before_write is None and entries:
+        _write_pg(account, tx, entries, posted, held, debt)
+    else:
+        if plan.before_write is not None:
+            plan.before_write(tx)
+        tx.save()
+        Entry.objects.bulk_create(entries)
+        Account.objects.filter(pk=account.pk).update(
+            posted_minor=posted, held_minor=held, debt_minor=debt
+        )
+    account.posted_minor, account.held_minor, account.debt_minor = posted, held, debt
+    # The result's `entry` reads these without another query.
+    tx._prefetched_objects_cache = {"entries": _PrefetchedEntries(entries)}  # type: ignore[attr-defined]
+
+
+class _PrefetchedEntries(list):  # type: ignore[type-arg]
+    """Lets `tx.entries.all()` answer from the entries just written."""
+
+    def all(self) -> list[Entry]:
+        return list(self)
+
+
+_TX_COLUMNS = (
+    "public_id, idempotency_key, fingerprint, kind, status, error_code, account_id, amount_minor, "
+    "currency, reason, reference, payment_ref, hold_id, reverses_id, actor_id, occurred_at, "
+    "recorded_at"
+)
+
+
+def _write_pg(
+    account: Account,
+    tx: LedgerTransaction,
+    entries: list[Entry],
+    posted: int,
+    held: int,
+    debt: int,
+) -> None:
+    """Insert the transaction and its entries and update the cached balances in one statement.
+
+    The account row is already locked by this transaction, so absolute new values are safe.
+    """
+    import uuid
+
+    tx.public_id = tx.public_id or uuid.uuid4()
+    entry_rows = []
+    params: list[Any] = [
+        tx.public_id,
+        tx.idempotency_key,
+        tx.fingerprint,
+        tx.kind,
+        tx.status,
+        tx.error_code,
+        tx.account_id,
+        tx.amount_minor,
+        tx.currency,
+        tx.reason,
+        tx.reference,
+        tx.payment_ref,
+        tx.hold_id,
+        tx.reverses_id,
+        tx.actor_id,
+        tx.occurred_at,
+        tx.recorded_at,
+        posted,
+        held,
+        debt,
+        account.pk,
+    ]
+    # Placeholders in statement order: the entries' shared columns come before the VALUES rows.
+    params.extend(
+        [tx.currency, tx.kind, tx.reason, tx.reference, tx.actor_id, tx.occurred_at, tx.recorded_at]
+    )
+    for e in entries:
+        entry_rows.append("(%s::bigint, %s, %s::bigint, %s::bigint)")
+        params.extend([e.account_id, e.bucket, e.amount_minor, e.balance_after_minor])
+    sql = f"""
+        WITH tx AS (
+            INSERT INTO deposits_ledgertransaction ({_TX_COLUMNS})
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            RETURNING id
+        ), acc AS (
+            UPDATE deposits_account
+               SET posted_minor = %s, held_minor = %s, debt_minor = %s
+             WHERE id = %s
+        ), ins AS (
+            INSERT INTO deposits_entry (transaction_id, account_id, bucket, amount_minor,
+                balance_after_minor, currency, kind, reason, reference, actor_id, occurred_at,
+                recorded_at)
+            SELECT tx.id, v.account_id, v.bucket, v.amount_minor, v.balance_after_minor,
+                   %s, %s, %s, %s, %s, %s, %s
+              FROM tx, (VALUES {", ".join(entry_rows)})
+                   AS v(account_id, bucket, amount_minor, balance_after_minor)
+            RETURNING id, account_id, bucket, amount_minor
+        )
+        SELECT (SELECT id FROM tx),
+               array_agg(ins.id ORDER BY ins.id), array_agg(ins.account_id ORDER BY ins.id),
+               array_agg(ins.bucket ORDER BY ins.id), array_agg(ins.amount_minor ORDER BY ins.id)
+          FROM ins
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        tx_id, ids, account_ids, buckets, amounts = cursor.fetchone()
+    tx.pk = tx.id = tx_id
+    tx._state.adding = False
+    tx._state.db = "default"
+    # Match returned ids by content: INSERT … SELECT does not promise to keep the VALUES order.
+    returned = {
+        (account_id, bucket, amount): entry_id
+        for entry_id, account_id, bucket, amount in zip(
+            ids, account_ids, buckets, amounts, strict=True
+        )
+    }
+    for entry in entries:
+        entry.pk = entry.id = returned[(entry.account_id, entry.bucket, entry.amount_minor)]
+        entry.transaction_id = tx_id
+        entry._state.adding = False
+        entry._state.db = "default"

@@ -1,0 +1,283 @@
+"""What a shop must keep as a deposit, and why (domain.md §2).
+
+The requirement is computed from rule rows in force at `now`:
+  for each of the shop's categories: the most specific category rule in force for its shop type
+  and trademark status, else the base table amount → the highest of these across categories →
+  raised to the GMV tier's amount when a GMV schedule is on and the shop reported its sales →
+  replaced by an unexpired per-shop override.
+The result and its explanation are cached on the deposit account (`required_minor`,
+`requirement_basis`) so that reads, withdrawals and the shortfall scan use one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+
+from common.errors import InvalidInput
+from deposits.models import (
+    Account,
+    BaseRequirementRule,
+    CategoryRequirementRule,
+    GmvRequirementSchedule,
+    RuleChange,
+    ShopRequirementOverride,
+)
+from shops.models import Shop
+
+RECOMPUTE_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """The rules in force at one moment, loaded once and applied to many shops."""
+
+    base: dict[tuple[str, str, str], BaseRequirementRule]
+    category: dict[tuple[int, str, str, str], CategoryRequirementRule]
+    gmv: GmvRequirementSchedule | None
+    now: datetime
+
+
+def rulebook_load(*, now: datetime) -> RuleBook:
+    base: dict[tuple[str, str, str], BaseRequirementRule] = {}
+    for rule in BaseRequirementRule.objects.filter(effective_from__lte=now).order_by(
+        "effective_from", "id"
+    ):
+        base[(rule.shop_type, rule.trademark_status, rule.currency)] = rule  # latest wins
+    category: dict[tuple[int, str, str, str], CategoryRequirementRule] = {}
+    for rule in (
+        CategoryRequirementRule.objects.filter(effective_from__lte=now)
+        .select_related("category")
+        .order_by("effective_from", "id")
+    ):
+        key = (rule.category_id, rule.shop_type, rule.trademark_status, rule.currency)
+        category[key] = rule
+    gmv = (
+        GmvRequirementSchedule.objects.filter(effective_from__lte=now)
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+    return RuleBook(base=base, category=category, gmv=gmv, now=now)
+
+
+def _category_amount(
+    book: RuleBook, *, category_id: int, shop_type: str, trademark: str, currency: str
+) -> CategoryRequirementRule | None:
+    # Most specific first: a rule for this exact shop type and trademark status beats one for
+    # the shop type only, which beats one for the trademark status only, which beats "any".
+    for st, tm in ((shop_type, trademark), (shop_type, ""), ("", trademark), ("", "")):
+        rule = book.category.get((category_id, st, tm, currency))
+        if rule is not None:
+            return rule
+    return None
+
+
+def requirement_compute(
+    *,
+    book: RuleBook,
+    shop: Shop,
+    categories: Iterable[Any],
+    recent_gmv_minor: int | None,
+    override: ShopRequirementOverride | None,
+) -> tuple[int, dict[str, Any]]:
+    """Return (required_minor, basis). `basis` is JSON that says which rule set the amount."""
+    if shop.closed_at is not None:
+        # After a confirmed exit nothing is required any more: what is left is refunded.
+        return 0, {"computed_at": book.now.isoformat(), "deciding": "closed", "required_minor": 0}
+    currency = shop.currency
+    base_rule = book.base.get((shop.shop_type, shop.trademark_status, currency))
+    base_amount = base_rule.amount_minor if base_rule else 0
+    lines = []
+    for category in categories:
+        rule = _category_amount(
+            book,
+            category_id=category.pk,
+            shop_type=shop.shop_type,
+            trademark=shop.trademark_status,
+            currency=currency,
+        )
+        if rule is not None:
+            lines.append(
+                {
+                    "category": category.code,
+                    "category_zh": category.name_zh,
+                    "category_en": category.name_en,
+                    "rule": "category",
+                    "rule_id": rule.pk,
+                    "amount_minor": rule.amount_minor,
+                }
+            )
+        else:
+            lines.append(
+                {
+                    "category": category.code,
+                    "category_zh": category.name_zh,
+                    "category_en": category.name_en,
+                    "rule": "base",
+                    "rule_id": base_rule.pk if base_rule else None,
+                    "amount_minor": base_amount,
+                }
+            )
+    deciding = max(lines, key=lambda line: line["amount_minor"], default=None)
+    amount = deciding["amount_minor"] if deciding else base_amount
+    basis: dict[str, Any] = {
+        "computed_at": book.now.isoformat(),
+        "shop_type": shop.shop_type,
+        "trademark_status": shop.trademark_status,
+        "categories": lines,
+        "deciding": "category" if deciding and deciding["rule"] == "category" else "base",
+        "deciding_category": deciding["category"] if deciding else None,
+    }
+    gmv = book.gmv
+    if gmv and gmv.enabled and gmv.currency == currency and recent_gmv_minor is not None:
+        tier_amount = max(
+            (t["amount_minor"] for t in gmv.tiers if recent_gmv_minor >= t["min_gmv_minor"]),
+            default=0,
+        )
+        if tier_amount > amount:
+            amount = tier_amount
+            basis.update(deciding="gmv", gmv_minor=recent_gmv_minor, gmv_schedule_id=gmv.pk)
+    if override is not None:
+        amount = override.amount_minor
+        basis.update(
+            deciding="override",
+            override_id=override.pk,
+            override_reason=override.reason,
+            override_expires_at=override.expires_at.isoformat() if override.expires_at else None,
+        )
+    basis["required_minor"] = amount
+    return amount, basis
+
+
+def _active_overrides(shop_ids: list[int], now: datetime) -> dict[int, ShopRequirementOverride]:
+    found: dict[int, ShopRequirementOverride] = {}
+    for override in (
+        ShopRequirementOverride.objects.filter(
+            shop_id__in=shop_ids, effective_from__lte=now, revoked_at__isnull=True
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("effective_from", "id")
+    ):
+        found[override.shop_id] = override  # latest wins
+    return found
+
+
+def requirements_recompute(
+    *,
+    now: datetime,
+    shop_ids: Iterable[int] | None = None,
+    actor: AbstractBaseUser | None = None,
+    description: str = "",
+) -> tuple[int, int]:
+    """Recompute cached requirements for the given shops (all when None), in batches: the rules
+    are loaded once, each batch is read with two queries and written with one bulk UPDATE of
+    only the accounts whose amount or explanation changed. Returns (recomputed, changed)."""
+    book = rulebook_load(now=now)
+    accounts = Account.objects.filter(kind=Account.Kind.DEPOSIT).order_by("pk")
+    if shop_ids is not None:
+        accounts = accounts.filter(shop_id__in=list(shop_ids))
+    recomputed = changed = 0
+    last_pk = 0
+    while True:
+        batch = list(
+            accounts.filter(pk__gt=last_pk)
+            .select_related("shop")
+            .prefetch_related("shop__categories")[:RECOMPUTE_BATCH]
+        )
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        overrides = _active_overrides([a.shop_id for a in batch], now)
+        dirty = []
+        for account in batch:
+            amount, basis = requirement_compute(
+                book=book,
+                shop=account.shop,
+                categories=account.shop.categories.all(),
+                recent_gmv_minor=account.recent_gmv_minor,
+                override=overrides.get(account.shop_id),
+            )
+            recomputed += 1
+            if amount != account.required_minor or _basis_differs(account.requirement_basis, basis):
+                account.required_minor = amount
+                account.requirement_basis = basis
+                dirty.append(account)
+        if dirty:
+            # Only the requirement columns: balances are written by the posting path alone.
+            Account.objects.bulk_update(dirty, ["required_minor", "requirement_basis"])
+            changed += len(dirty)
+    if description:
+        RuleChange.objects.create(
+            actor=actor,
+            description=description,
+            shops_recomputed=recomputed,
+            shops_changed=changed,
+        )
+    return recomputed, changed
+
+
+def _basis_differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    ignore = {"computed_at"}
+    return {k: v for k, v in old.items() if k not in ignore} != {
+        k: v for k, v in new.items() if k not in ignore
+    }
+
+
+def account_open(*, shop: Shop, now: datetime) -> Account:
+    """Open the shop's deposit account (idempotent) with its requirement computed."""
+    account, created = Account.objects.get_or_create(
+        shop=shop, defaults={"kind": Account.Kind.DEPOSIT, "currency": shop.currency}
+    )
+    if created:
+        requirements_recompute(now=now, shop_ids=[shop.pk])
+        account.refresh_from_db()
+    return account
+
+
+def account_set_recent_gmv(*, account_id: int, gmv_minor: int, now: datetime) -> None:
+    """The marketplace reports the shop's recent sales (for GMV tiers)."""
+    if gmv_minor < 0:
+        raise InvalidInput(fields={"gmv_minor": ["Must be zero or more."]})
+    with transaction.atomic():
+        shop_id = Account.objects.filter(pk=account_id).values_list("shop_id", flat=True).get()
+        Account.objects.filter(pk=account_id).update(recent_gmv_minor=gmv_minor)
+        requirements_recompute(now=now, shop_ids=[shop_id])
+
+
+def override_set(
+    *,
+    shop: Shop,
+    amount_minor: int,
+    reason: str,
+    actor: AbstractBaseUser,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> ShopRequirementOverride:
+    if amount_minor < 0:
+        raise InvalidInput(fields={"amount_minor": ["Must be zero or more."]})
+    if not reason.strip():
+        raise InvalidInput(fields={"reason": ["Say why this shop's requirement differs."]})
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput(fields={"expires_at": ["Must be in the future."]})
+    with transaction.atomic():
+        override = ShopRequirementOverride.objects.create(
+            shop=shop,
+            amount_minor=amount_minor,
+            reason=reason.strip(),
+            effective_from=now,
+            expires_at=expires_at,
+            created_by=actor,
+        )
+        requirements_recompute(
+            now=now,
+            shop_ids=[shop.pk],
+            actor=actor,
+            description=f"Override for shop {shop.name}: {amount_minor} ({reason.strip()})",
+        )
+    return override

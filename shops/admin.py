@@ -1,0 +1,142 @@
+"""Ops screens for merchants, shops and restrictions. Freezes go through shops.services."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
+
+from common.admin import ReasonActionForm, action_reason, apply_to_each
+from shops import services
+from shops.models import Category, Merchant, MerchantUser, Shop, ShopRestriction
+
+
+class MerchantUserInline(TabularInline):
+    model = MerchantUser
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Merchant)
+class MerchantAdmin(ModelAdmin):
+    list_display = ["name", "contact_email", "language", "created_at"]
+    list_filter = ["language"]
+    search_fields = ["name", "contact_email", "public_id"]
+    readonly_fields = ["public_id", "created_at"]
+    inlines = [MerchantUserInline]
+
+
+@admin.register(MerchantUser)
+class MerchantUserAdmin(ModelAdmin):
+    list_display = ["user", "merchant", "role", "can_manage_deposit"]
+    list_filter = ["role", "can_manage_deposit"]
+    search_fields = ["user__username", "user__email", "merchant__name"]
+    autocomplete_fields = ["user", "merchant"]
+
+
+@admin.register(Category)
+class CategoryAdmin(ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "insurance_eligible", "is_active"]
+    list_filter = ["insurance_eligible", "is_active"]
+    search_fields = ["code", "name_zh", "name_en"]
+
+
+class RestrictionInline(TabularInline):
+    model = ShopRestriction
+    extra = 0
+    can_delete = False
+    fields = ["kind", "source", "reason", "since", "lifted_at", "lift_reason", "created_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Shop)
+class ShopAdmin(ModelAdmin):
+    list_display = [
+        "name",
+        "merchant",
+        "shop_type",
+        "trademark_status",
+        "status",
+        "partner",
+        "created_at",
+    ]
+    list_filter = ["status", "shop_type", "trademark_status", "partner", "categories"]
+    search_fields = ["name", "external_ref", "public_id", "merchant__name"]
+    readonly_fields = ["public_id", "status", "went_live_at", "closed_at", "created_at"]
+    autocomplete_fields = ["merchant"]
+    filter_horizontal = ["categories"]
+    inlines = [RestrictionInline]
+    action_form = ReasonActionForm
+    actions = ["freeze", "unfreeze"]
+
+    @admin.action(description=_("Freeze (no selling) — reason required"))
+    def freeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        now = timezone.now()
+        apply_to_each(
+            request,
+            queryset,
+            lambda shop: (
+                services.shop_freeze(shop=shop, reason=reason, actor=request.user, now=now)
+                and str(_("frozen"))
+            ),
+        )
+
+    @admin.action(description=_("Lift an ops freeze — reason required"))
+    def unfreeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        now = timezone.now()
+        apply_to_each(
+            request,
+            queryset,
+            lambda shop: (
+                services.shop_unfreeze(shop=shop, reason=reason, actor=request.user, now=now)
+                and str(_("unfrozen"))
+            ),
+        )
+
+
+@admin.register(ShopRestriction)
+class ShopRestrictionAdmin(ModelAdmin):
+    list_display = ["shop", "kind", "source", "since", "lifted_at", "created_by"]
+    list_filter = ["kind", "source", ("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["shop__name", "reason", "source_ref"]
+    readonly_fields = [f.name for f in ShopRestriction._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # restrictions come from services (shop actions, shortfall enforcement)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# Re-register the auth screens with Unfold's look, searchable (autocomplete needs search_fields).
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin  # noqa: E402
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin  # noqa: E402
+from django.contrib.auth.models import Group, User  # noqa: E402
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm  # noqa: E402
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+    pass

@@ -1,0 +1,244 @@
+"""Merchants, the people who act for them, their shops, and the restrictions placed on shops.
+
+Invariants:
+- `external_ref` is unique per partner (the marketplace's own id for the shop).
+- A shop's `status` is derived, never set by hand: CLOSED when closed; ONBOARDING until the deposit
+  has been paid in full once (`went_live_at`); otherwise FROZEN or RESTRICTED when an unlifted
+  restriction of that weight exists, else ACTIVE. `shops.services.shop_refresh_status` is the only
+  writer, so the cached column always agrees with the restriction rows.
+- A restriction is never deleted: lifting it sets `lifted_at`, who and why, so a merchant can always
+  see what held their shop, since when and what released it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from common.money import CURRENCY_CHOICES
+
+
+class Merchant(models.Model):
+    """A company that owns one or more shops."""
+
+    class Language(models.TextChoices):
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"), unique=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MerchantUser(models.Model):
+    """Links a login to a merchant. Owners can do everything; staff need the deposit permission."""
+
+    class Role(models.TextChoices):
+        OWNER = "OWNER", _("Owner")
+        STAFF = "STAFF", _("Staff")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="merchant_membership"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    can_manage_deposit = models.BooleanField(
+        _("deposit management"),
+        default=False,
+        help_text=_(
+            "Staff may see and move the deposit only with this permission (owners always)."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("merchant user")
+        verbose_name_plural = _("merchant users")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.merchant}"
+
+    @property
+    def may_manage_deposit(self) -> bool:
+        return self.role == self.Role.OWNER or self.can_manage_deposit
+
+
+class Category(models.Model):
+    """Reference data: the category codes partners send (api-v1.md)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_en = models.CharField(_("English name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    insurance_eligible = models.BooleanField(
+        _("insurance eligible"),
+        default=False,
+        help_text=_("One of the seven top-level categories that may use performance insurance."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.name_zh})"
+
+
+class ShopType(models.TextChoices):
+    FLAGSHIP = "FLAGSHIP", _("Flagship store (旗舰店)")
+    SPECIALTY = "SPECIALTY", _("Specialty store (专卖店)")
+    FRANCHISE = "FRANCHISE", _("Franchise store (专营店)")
+
+
+class TrademarkStatus(models.TextChoices):
+    REGISTERED = "REGISTERED", _("All trademarks registered (R)")
+    APPLIED = "APPLIED", _("A trademark only applied for (TM)")
+
+
+class ShopStatus(models.TextChoices):
+    ONBOARDING = "ONBOARDING", _("Onboarding")
+    ACTIVE = "ACTIVE", _("Active")
+    RESTRICTED = "RESTRICTED", _("Restricted")
+    FROZEN = "FROZEN", _("Frozen")
+    CLOSED = "CLOSED", _("Closed")
+
+
+class Shop(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="shops", null=True, blank=True
+    )
+    external_ref = models.CharField(_("external reference"), max_length=100)
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="shops")
+    name = models.CharField(_("name"), max_length=200)
+    shop_type = models.CharField(_("shop type"), max_length=20, choices=ShopType.choices)
+    trademark_status = models.CharField(
+        _("trademark status"), max_length=20, choices=TrademarkStatus.choices
+    )
+    categories = models.ManyToManyField(
+        Category, related_name="shops", verbose_name=_("categories")
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="CNY"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ShopStatus.choices,
+        default=ShopStatus.ONBOARDING,
+        editable=False,
+        db_index=True,
+    )
+    went_live_at = models.DateTimeField(_("went live at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "external_ref"], name="shop_external_ref_unique_per_partner"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ShopStatus.values), name="shop_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RestrictionKind(models.TextChoices):
+    # Ordered from lightest to heaviest; FREEZING_KINDS make the shop FROZEN.
+    MARKETING = "MARKETING", _("Marketing restricted")
+    NEW_LISTINGS = "NEW_LISTINGS", _("New listings blocked")
+    SETTLEMENT_EXTENDED = "SETTLEMENT_EXTENDED", _("Settlement extended")
+    HIDDEN = "HIDDEN", _("Hidden from search, no new orders")
+    SUPERVISED = "SUPERVISED", _("Supervised until restored")
+    FROZEN = "FROZEN", _("Frozen by ops")
+
+
+FREEZING_KINDS = frozenset(
+    {RestrictionKind.HIDDEN, RestrictionKind.SUPERVISED, RestrictionKind.FROZEN}
+)
+
+
+class RestrictionSource(models.TextChoices):
+    SHORTFALL = "SHORTFALL", _("Deposit shortfall")
+    MANUAL = "MANUAL", _("Ops decision")
+    CLAIM = "CLAIM", _("Claim")
+    INSURANCE = "INSURANCE", _("Insurance recovery overdue")
+
+
+class ShopRestriction(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="restrictions")
+    kind = models.CharField(_("kind"), max_length=30, choices=RestrictionKind.choices)
+    source = models.CharField(_("source"), max_length=20, choices=RestrictionSource.choices)
+    source_ref = models.CharField(
+        _("source reference"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "What caused it, e.g. the shortfall case id: lifting a cause lifts only its own."
+        ),
+    )
+    reason = models.TextField(_("reason"))
+    lifts_when = models.CharField(
+        _("what lifts it"), max_length=300, blank=True, help_text=_("Shown to the merchant.")
+    )
+    since = models.DateTimeField(_("since"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.TextField(_("lift reason"), blank=True)
+
+    class Meta:
+        ordering = ["-since", "-id"]
+        verbose_name = _("shop restriction")
+        verbose_name_plural = _("shop restrictions")
+        indexes = [
+            models.Index(
+                fields=["shop"], condition=Q(lifted_at__isnull=True), name="restriction_active_idx"
+            )
+        ]
+        constraints = [
+            # The same cause cannot restrict the same thing twice at once (idempotent enforcement).
+            models.UniqueConstraint(
+                fields=["shop", "kind", "source", "source_ref"],
+                condition=Q(lifted_at__isnull=True),
+                name="restriction_active_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True) | Q(lifted_at__gte=models.F("since")),
+                name="restriction_lifted_after_since",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.shop}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

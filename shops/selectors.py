@@ -1,0 +1,36 @@
+"""Reads for the merchant dashboard, with their joins planned (no N+1)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, QuerySet
+
+from shops.models import Merchant, MerchantUser, Shop, ShopRestriction
+
+
+def merchant_for_user(user: AbstractBaseUser | AnonymousUser) -> Merchant | None:
+    if not user.is_authenticated:
+        return None
+    membership = MerchantUser.objects.select_related("merchant").filter(user_id=user.pk).first()
+    return membership.merchant if membership else None
+
+
+def membership_for_user(user: AbstractBaseUser | AnonymousUser) -> MerchantUser | None:
+    if not user.is_authenticated:
+        return None
+    return MerchantUser.objects.select_related("merchant").filter(user_id=user.pk).first()
+
+
+def shops_for_merchant(merchant: Merchant) -> QuerySet[Shop]:
+    return (
+        Shop.objects.filter(merchant=merchant)
+        .prefetch_related(
+            "categories",
+            Prefetch(
+                "restrictions",
+                queryset=ShopRestriction.objects.filter(lifted_at__isnull=True),
+                to_attr="active_restrictions",
+            ),
+        )
+        .order_by("name", "id")
+    )
