@@ -1,0 +1,42 @@
+"""Suite-wide fixtures and the PostgreSQL rule.
+
+Tests marked `postgres` exercise locking, triggers and concurrency that only PostgreSQL can prove.
+On SQLite they skip with a reason; with REQUIRE_POSTGRES=1 (CI) they fail instead, and so does the
+whole session if the database is not PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from django.conf import settings
+
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def _is_postgres() -> bool:
+    return "postgresql" in settings.DATABASES["default"]["ENGINE"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if REQUIRE_POSTGRES and not _is_postgres():
+        raise pytest.UsageError(
+            "REQUIRE_POSTGRES=1 but DATABASE_URL does not point at PostgreSQL "
+            f"(engine {settings.DATABASES['default']['ENGINE']}). The money tests cannot run."
+        )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and not _is_postgres():
+        message = "needs PostgreSQL: set DATABASE_URL=postgres://... (locking, triggers)"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed clock: services take `now` and tests pass this one."""
+    return datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
