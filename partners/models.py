@@ -39,3 +39,31 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Event(models.Model):
+    """The outbox: one row per thing that happened that partners may want to hear about.
+
+    Written in the same database transaction as the change it describes (so an event exists if
+    and only if the change committed); delivered to webhook endpoints after commit and served by
+    the pull endpoint `/api/v1/events/`. `ordering_key` (the shop's id) keeps delivery in order
+    per shop; `id` order is creation order.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    type = models.CharField(_("type"), max_length=60, db_index=True)
+    ordering_key = models.CharField(_("ordering key"), max_length=100, blank=True, db_index=True)
+    data = models.JSONField(_("data"), default=dict)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [models.Index(fields=["partner", "id"], name="event_partner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.public_id}"
