@@ -40,3 +40,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def now() -> datetime:
     """A fixed clock: services take `now` and tests pass this one."""
     return datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+
+
+def _install_reference_data() -> None:
+    """Re-run the data migrations' installers (idempotent). A transactional test flushes every
+    table at its end, data migrations' rows included; the next one would find no categories."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in (
+        "shops.migrations.0002_default_categories",
+        "deposits.migrations.0003_default_rules",
+    ):
+        importlib.import_module(module).install(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or (
+        "live_server" in request.fixturenames or "transactional_db" in request.fixturenames
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        _install_reference_data()

@@ -78,14 +78,6 @@ class PostingResult:
         return entries[0] if entries else None
 
 
-class OperationRefused(Exception):
-    """Internal: carries a stored refusal out of the atomic block so it commits first."""
-
-    def __init__(self, error: DomainError, tx: LedgerTransaction):
-        self.error = error
-        self.transaction = tx
-
-
 def fingerprint(**params: Any) -> str:
     canonical = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -109,18 +101,21 @@ def validate_key(key: str) -> str:
     return key
 
 
-_system_account_ids: dict[tuple[str, str], int] = {}
-
-
-def system_account_id(code: str, currency: str) -> int:
-    """System accounts are created on first use and their ids cached for the process."""
-    cache_key = (code, currency)
-    if cache_key not in _system_account_ids:
-        account, _ = Account.objects.get_or_create(
-            kind=Account.Kind.SYSTEM, system_code=code, currency=currency
+def system_account_ids(currency: str) -> dict[str, int]:
+    """Ids of the system accounts in one currency, created on first use. Not cached across
+    calls: a process-wide cache would outlive a rolled-back or flushed database."""
+    found = dict(
+        Account.objects.filter(kind=Account.Kind.SYSTEM, currency=currency).values_list(
+            "system_code", "pk"
         )
-        _system_account_ids[cache_key] = account.pk
-    return _system_account_ids[cache_key]
+    )
+    for code in SystemAccount.values:
+        if code not in found:
+            account, _ = Account.objects.get_or_create(
+                kind=Account.Kind.SYSTEM, system_code=code, currency=currency
+            )
+            found[code] = account.pk
+    return found
 
 
 def _lock_account(account_id: int) -> Account:
@@ -147,6 +142,7 @@ def run_operation(
     (after storing it) when the operation is refused."""
     validate_key(idempotency_key)
     digest = fingerprint(kind=kind, account_id=account_id, currency=currency, **params)
+    refusal: DomainError | None = None
     try:
         with transaction.atomic():
             account = _lock_account(account_id)
@@ -156,52 +152,62 @@ def run_operation(
                 .first()
             )
             if existing is not None:
-                return _replay(existing, digest, account)
-            if currency != account.currency:
-                raise CurrencyMismatch(
-                    f"This deposit is held in {account.currency}; the amount is in {currency}.",
-                    fields={"currency": [f"Must be {account.currency}, the deposit's currency."]},
+                result = _replay(existing, digest, account)
+            else:
+                if currency != account.currency:
+                    raise CurrencyMismatch(
+                        f"This deposit is held in {account.currency}; the amount is in {currency}.",
+                        fields={
+                            "currency": [f"Must be {account.currency}, the deposit's currency."]
+                        },
+                    )
+                plan = planner(account)
+                tx = LedgerTransaction(
+                    idempotency_key=idempotency_key,
+                    fingerprint=digest,
+                    kind=kind,
+                    status=(
+                        LedgerTransaction.Status.FAILED
+                        if plan.error
+                        else LedgerTransaction.Status.POSTED
+                    ),
+                    error_code=plan.error.code if plan.error else "",
+                    account_id=account.pk,
+                    amount_minor=amount_minor,
+                    currency=currency,
+                    reason=reason,
+                    reference=reference,
+                    payment_ref=None if plan.error else payment_ref,
+                    hold=plan.hold,
+                    reverses_id=None if plan.error else reverses_id,
+                    actor=actor,
+                    occurred_at=now,
+                    recorded_at=now,
                 )
-            plan = planner(account)
-            status = (
-                LedgerTransaction.Status.FAILED if plan.error else LedgerTransaction.Status.POSTED
-            )
-            tx = LedgerTransaction(
-                idempotency_key=idempotency_key,
-                fingerprint=digest,
-                kind=kind,
-                status=status,
-                error_code=plan.error.code if plan.error else "",
-                account_id=account.pk,
-                amount_minor=amount_minor,
-                currency=currency,
-                reason=reason,
-                reference=reference,
-                payment_ref=None if plan.error else payment_ref,
-                hold=plan.hold,
-                reverses_id=None if plan.error else reverses_id,
-                actor=actor,
-                occurred_at=now,
-                recorded_at=now,
-            )
-            if plan.error:
-                tx.save()
-                raise OperationRefused(plan.error, tx)
-            _write(account, tx, plan)
-            return PostingResult(transaction=tx, account=account, replayed=False)
-    except OperationRefused as refused:
-        # The FAILED row committed with the block above; now tell the caller.
-        refused.error.transaction = refused.transaction  # type: ignore[attr-defined]
-        raise refused.error from None
+                if plan.error:
+                    # Stored, and the block left normally so that it commits; raised below.
+                    tx.save()
+                    plan.error.transaction = tx  # type: ignore[attr-defined]
+                    refusal = plan.error
+                    result = PostingResult(transaction=tx, account=account, replayed=False)
+                else:
+                    _write(account, tx, plan)
+                    result = PostingResult(transaction=tx, account=account, replayed=False)
     except IntegrityError as exc:
         if "payment_ref" in str(exc):
             raise DuplicateReference(
                 "This payment has already credited a deposit.",
                 fields={"payment_ref": ["Already used by another top-up."]},
             ) from None
-        if "reverses_id" in str(exc) or "reverses" in str(exc):
+        if "reverses" in str(exc):
             raise DuplicateReference("This transaction has already been reversed.") from None
         raise
+    if refusal is None and result.replayed and result.transaction.status == "FAILED":
+        refusal = _error_for_code(result.transaction.error_code)
+        refusal.transaction = result.transaction  # type: ignore[attr-defined]
+    if refusal is not None:
+        raise refusal
+    return result
 
 
 def _replay(existing: LedgerTransaction, digest: str, account: Account) -> PostingResult:
@@ -210,9 +216,6 @@ def _replay(existing: LedgerTransaction, digest: str, account: Account) -> Posti
             "This idempotency key was already used for a different operation.",
             fields={"idempotency_key": ["Already used with other parameters."]},
         )
-    if existing.status == LedgerTransaction.Status.FAILED:
-        error = _error_for_code(existing.error_code)
-        raise OperationRefused(error, existing)
     return PostingResult(transaction=existing, account=account, replayed=True)
 
 
@@ -243,7 +246,11 @@ def _new_balances(account: Account, plan: Plan) -> tuple[int, int, int]:
     return posted, held, debt
 
 
-def _entries(account: Account, tx: LedgerTransaction, plan: Plan) -> list[Entry]:
+def _entries(
+    account: Account, tx: LedgerTransaction, plan: Plan, system_ids: dict[str, int] | None
+) -> list[Entry]:
+    """Build the entries. With `system_ids` None (the PostgreSQL path) a system leg's
+    account_id stays None and `_system_code` says which: the statement looks it up itself."""
     posted, debt = account.posted_minor, account.debt_minor
     entries = []
     for leg in plan.legs:
@@ -257,9 +264,10 @@ def _entries(account: Account, tx: LedgerTransaction, plan: Plan) -> list[Entry]
             target, balance_after = account.pk, -debt
         else:
             assert leg.system in SystemAccount.values, leg
-            target, balance_after = system_account_id(leg.system, account.currency), None
+            target = system_ids[leg.system] if system_ids is not None else None
+            balance_after = None
         entries.append(
-            Entry(
+            entry := Entry(
                 transaction=tx,
                 account_id=target,
                 bucket=leg.bucket or Entry.Bucket.POSTED,
@@ -274,14 +282,16 @@ def _entries(account: Account, tx: LedgerTransaction, plan: Plan) -> list[Entry]
                 recorded_at=tx.recorded_at,
             )
         )
+        entry._system_code = leg.system  # type: ignore[attr-defined]
     return entries
 
 
 def _write(account: Account, tx: LedgerTransaction, plan: Plan) -> None:
     assert sum(leg.amount_minor for leg in plan.legs) == 0, "a posting must balance"
     posted, held, debt = _new_balances(account, plan)
-    entries = _entries(account, tx, plan)
-    if connection.vendor == "postgresql" and plan.before_write is None and entries:
+    fast = connection.vendor == "postgresql" and plan.before_write is None and plan.legs
+    entries = _entries(account, tx, plan, None if fast else system_account_ids(account.currency))
+    if fast:
         _write_pg(account, tx, entries, posted, held, debt)
     else:
         if plan.before_write is not None:
@@ -354,8 +364,17 @@ def _write_pg(
         [tx.currency, tx.kind, tx.reason, tx.reference, tx.actor_id, tx.occurred_at, tx.recorded_at]
     )
     for e in entries:
-        entry_rows.append("(%s::bigint, %s, %s::bigint, %s::bigint)")
-        params.extend([e.account_id, e.bucket, e.amount_minor, e.balance_after_minor])
+        if e.account_id is None:
+            # A system account, found by code in the statement itself (no extra round trip).
+            entry_rows.append(
+                "((SELECT id FROM deposits_account WHERE kind = 'SYSTEM' AND system_code = %s"
+                " AND currency = %s), %s, %s::bigint, %s::bigint)"
+            )
+            params.extend([e._system_code, tx.currency])
+        else:
+            entry_rows.append("(%s::bigint, %s, %s::bigint, %s::bigint)")
+            params.append(e.account_id)
+        params.extend([e.bucket, e.amount_minor, e.balance_after_minor])
     sql = f"""
         WITH tx AS (
             INSERT INTO deposits_ledgertransaction ({_TX_COLUMNS})
@@ -393,7 +412,14 @@ def _write_pg(
             ids, account_ids, buckets, amounts, strict=True
         )
     }
+    system_rows = {
+        (bucket, amount): account_id
+        for account_id, bucket, amount in zip(account_ids, buckets, amounts, strict=True)
+        if account_id != account.pk
+    }
     for entry in entries:
+        if entry.account_id is None:
+            entry.account_id = system_rows[(entry.bucket, entry.amount_minor)]
         entry.pk = entry.id = returned[(entry.account_id, entry.bucket, entry.amount_minor)]
         entry.transaction_id = tx_id
         entry._state.adding = False

@@ -29,6 +29,7 @@ from deposits.models import (
     RuleChange,
     ShopRequirementOverride,
 )
+from deposits.services.posting import system_account_ids
 from shops.models import Shop
 
 RECOMPUTE_BATCH = 2000
@@ -235,6 +236,8 @@ def account_open(*, shop: Shop, now: datetime) -> Account:
         shop=shop, defaults={"kind": Account.Kind.DEPOSIT, "currency": shop.currency}
     )
     if created:
+        # The posting statement finds system accounts by code; make sure this currency has them.
+        system_account_ids(shop.currency)
         requirements_recompute(now=now, shop_ids=[shop.pk])
         account.refresh_from_db()
     return account
