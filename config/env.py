@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -55,6 +56,17 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """A value from a fixed set, compared case-insensitively and returned as spelled in choices."""
+    raw = env_str(name, default)
+    for choice in choices:
+        if raw.strip().lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(
+        f"Environment variable {name}={raw!r} is not one of: {', '.join(choices)}."
+    )
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -78,6 +90,12 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         ) from exc
     if scheme != "sqlite" and not config.get("NAME"):
         raise ImproperlyConfigured(f"Environment variable {name}={raw!r} names no database.")
+    if scheme == "sqlite" and config.get("NAME") in ("", ":memory:"):
+        # sqlite:// is an in-memory database: every process would see its own, empty one.
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} names no database file: "
+            "use sqlite:////absolute/path.sqlite3."
+        )
     return config
 
 
@@ -93,6 +111,8 @@ def env_broker(name: str, default: str) -> str:
             "expected redis://host:port/db "
             "or filesystem://."
         )
+    if scheme in ("redis", "rediss"):
+        _check_redis_url(name, raw)
     return raw
 
 
@@ -104,4 +124,24 @@ def env_redis(name: str) -> str | None:
         raise ImproperlyConfigured(
             f"Environment variable {name}={raw!r} is not a Redis URL: expected redis://host:port/db."
         )
+    if not raw.startswith("unix://"):
+        _check_redis_url(name, raw)
     return raw
+
+
+def _check_redis_url(name: str, raw: str) -> None:
+    """A typo in the port or database number would otherwise surface only at the first task or
+    cache call, long after start-up."""
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} has a port that is not a number."
+        ) from None
+    db = parts.path.strip("/")
+    if db and not db.isdigit():
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={raw!r} is not a Redis URL: expected "
+            "redis://host:port/db with a numeric db."
+        )

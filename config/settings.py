@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from config.env import (
     env_bool,
     env_broker,
+    env_choice,
     env_database,
     env_int,
     env_list,
@@ -257,7 +258,9 @@ DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = env_int(
 )
 
 # --- Logging ----------------------------------------------------------------------------------
-LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "INFO")
+LOG_LEVEL = env_choice(
+    "DJANGO_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+)
 LOG_JSON = env_bool("DJANGO_LOG_JSON", not DEBUG)
 from common.logging import logging_config  # noqa: E402  (needs LOG_* above)
 
