@@ -203,6 +203,10 @@ DEFAULT_FROM_EMAIL = env_str(
     "DJANGO_DEFAULT_FROM_EMAIL", "Deposit Desk <no-reply@deposit-desk.local>"
 )
 
+# Who hears about a failed ledger check or a disabled webhook endpoint (comma-separated e-mails).
+ADMINS = [(email, email) for email in env_list("DJANGO_ADMINS", "")]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # --- Security ---------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
