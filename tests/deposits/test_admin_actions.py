@@ -1,0 +1,140 @@
+"""Ops follow and move a shop's money in the admin; every action goes through a service with
+the acting user and a reason, and a refusal is a message, never a 500."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from deposits import services
+from deposits.models import AdjustmentRequest, LedgerTransaction
+from tests.factories import fund, make_shop, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ops_client(client):
+    ops = make_user("ops-admin", staff=True)
+    client.force_login(ops)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the texts asserted below are English
+    client.ops = ops
+    return client
+
+
+def run_action(client, model: str, action: str, ids: list[int], **extra: str):
+    url = reverse(f"admin:deposits_{model}_changelist")
+    data = {"action": action, "_selected_action": [str(i) for i in ids], **extra}
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+class TestAccountActions:
+    def test_an_adjustment_posts_with_the_ops_user_and_reason(self, ops_client):
+        _, account = make_shop(now=timezone.now())
+
+        messages = run_action(
+            ops_client,
+            "account",
+            "adjust",
+            [account.pk],
+            amount="120.50",
+            reason="Bank fee refunded",
+        )
+
+        account.refresh_from_db()
+        assert account.posted_minor == 12_050
+        tx = LedgerTransaction.objects.get(account=account, kind="ADJUSTMENT")
+        assert (tx.actor, tx.reason) == (ops_client.ops, "Bank fee refunded")
+        assert any("adjusted" in m for m in messages)
+
+    def test_an_action_without_a_reason_changes_nothing_and_says_why(self, ops_client):
+        _, account = make_shop(now=timezone.now())
+
+        messages = run_action(ops_client, "account", "adjust", [account.pk], amount="10")
+
+        assert any("reason" in m.lower() for m in messages)
+        assert not LedgerTransaction.objects.filter(account=account).exists()
+
+    def test_a_malformed_amount_is_a_message_not_an_error_page(self, ops_client):
+        _, account = make_shop(now=timezone.now())
+
+        messages = run_action(
+            ops_client, "account", "adjust", [account.pk], amount="12.345", reason="typo"
+        )
+
+        assert any("decimal places" in m for m in messages)
+
+    def test_a_large_adjustment_waits_for_another_person(self, ops_client, settings):
+        settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = 1_000
+        _, account = make_shop(now=timezone.now())
+
+        run_action(ops_client, "account", "adjust", [account.pk], amount="500", reason="migration")
+        request = AdjustmentRequest.objects.get()
+        own = run_action(ops_client, "adjustmentrequest", "approve", [request.pk])
+
+        assert any("different person" in m for m in own)
+        other = make_user("second-ops", staff=True)
+        ops_client.force_login(other)
+        run_action(ops_client, "adjustmentrequest", "approve", [request.pk])
+        account.refresh_from_db()
+        assert account.posted_minor == 50_000
+
+    def test_forfeiture_and_refund_follow_the_rules(self, ops_client):
+        now = timezone.now()
+        shop, account = make_shop(now=now)
+        fund(account, 5_000, now=now)
+
+        refused = run_action(ops_client, "account", "refund_on_exit", [account.pk])
+        run_action(ops_client, "account", "forfeit", [account.pk], reason="Counterfeit clearance")
+
+        assert any("closed shop" in m for m in refused)
+        account.refresh_from_db()
+        assert account.posted_minor == 0
+
+
+class TestLedgerScreens:
+    def test_an_ops_user_can_follow_one_shops_money_from_top_up_to_refund(self, ops_client):
+        now = timezone.now() - timedelta(days=90)
+        shop, account = make_shop(now=now)
+        fund(account, 50_000_00, now=now)
+        services.deposit_deduct(
+            account_id=account.pk,
+            amount_minor=150_00,
+            currency="CNY",
+            reason="延迟发货赔付",
+            reference="ORDER-42",
+            idempotency_key="adm-d",
+            now=now,
+        )
+        services.shop_exit_confirm(shop=shop, now=now)
+        services.deposit_refund_on_exit(
+            account_id=account.pk, idempotency_key="adm-r", now=timezone.now()
+        )
+
+        page = ops_client.get(reverse("admin:deposits_account_change", args=[account.pk]))
+        entries = ops_client.get(reverse("admin:deposits_entry_changelist") + "?q=ORDER-42")
+
+        body = page.content.decode()
+        for text in ("Top-up", "Deduction", "Refund on exit", "ORDER-42", "-150.00 CNY"):
+            assert text in body
+        assert entries.status_code == 200 and "ORDER-42" in entries.content.decode()
+
+    def test_entries_cannot_be_added_changed_or_deleted_in_the_admin(self, ops_client):
+        _, account = make_shop(now=timezone.now())
+        fund(account, 100, now=timezone.now())
+        entry_id = account.entries.get().pk
+
+        add = ops_client.get(reverse("admin:deposits_entry_add"))
+        delete = ops_client.post(
+            reverse("admin:deposits_entry_delete", args=[entry_id]), {"post": "yes"}
+        )
+
+        assert add.status_code == 403
+        assert delete.status_code == 403
+        assert account.entries.count() == 1
