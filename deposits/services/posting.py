@@ -7,12 +7,15 @@ the locked account it returns the legs to post, or the error that refuses the op
 1. Lock the deposit account row (`SELECT … FOR UPDATE`). Every balance change happens under this
    lock, so two deductions cannot both see the same available balance (stack.md measured 87% of
    debits lost without it). Locks are always taken account first, then hold.
-2. Look up the idempotency key *after* the lock: a concurrent request with the same key has then
-   either committed (we replay it) or not started.
-3. Ask the planner. A refusal is stored as a FAILED transaction with its error code and raised
-   after commit, so a retried key keeps failing the same way ("a key that failed stays failed").
-4. Write the transaction, its entries and the new cached balances. On PostgreSQL that is one
-   statement (see `_write_pg`): round trips, not Python, set the pace of a posting.
+2. Ask the planner, with the balances read under the lock.
+3. Write, exactly once per idempotency key. The key is checked *under* the lock, so a
+   concurrent request with the same key has either committed (we replay it) or not started.
+   - A posting on PostgreSQL is one statement (`_write_pg`) whose INSERT … ON CONFLICT on the key
+     is the lookup: a replay inserts nothing and we return the stored result instead. Round
+     trips, not Python, set the pace of a posting: BEGIN, lock, write, COMMIT.
+   - Everything else (hold rows, refusals, SQLite) looks the key up first, then writes.
+   A refusal is stored as a FAILED transaction with its error code and raised after the block
+   commits, so a retried key keeps failing the same way ("a key that failed stays failed").
 
 Building block: plain `transaction.atomic`, so an API view can fold its idempotency record and
 outbox row into the same transaction.
