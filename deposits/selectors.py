@@ -126,7 +126,11 @@ def requirement_explanation(basis: dict[str, Any], *, language: str) -> dict[str
         text = _(
             "The standard amount for a %(shop_type)s with %(trademark)s; none of your "
             "categories has a higher amount of its own."
-        ) % {"shop_type": shop_type, "trademark": trademark.lower() if english else trademark}
+        ) % {
+            # Lower-case only the first letter: "(R)" and "(TM)" keep their capitals.
+            "shop_type": shop_type,
+            "trademark": trademark[:1].lower() + trademark[1:] if english else trademark,
+        }
     else:
         text = ""
     return {"text": text, "rows": rows}

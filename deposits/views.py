@@ -15,6 +15,7 @@ from deposits.selectors import (
     requirement_explanation,
     shops_with_accounts_for_merchant,
 )
+from deposits.services import refund_available_at
 from shops.selectors import membership_for_user
 
 ENTRIES_PER_PAGE = 25
@@ -78,7 +79,11 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             else None,
             "entries_page": page,
             "holds": holds,
-            "all_restrictions": shop.restrictions.all().order_by("-since")[:50],
+            # The active ones are listed above with what lifts them; history shows the rest.
+            "lifted_restrictions": shop.restrictions.filter(lifted_at__isnull=False).order_by(
+                "-lifted_at"
+            )[:50],
+            "refund_on": refund_available_at(shop.closed_at) if shop.closed_at else None,
             "may_see_money": membership.may_manage_deposit,
         },
     )
