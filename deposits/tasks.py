@@ -7,6 +7,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from deposits import services
+from shops import services as shop_services
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -17,3 +18,58 @@ def expire_due_holds() -> int:
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def run_ledger_check() -> bool:
     return services.ledger_check_run().ok
+
+
+# --- Shortfall enforcement ----------------------------------------------------------------------
+
+
+def _fan_out(shop_ids: list[int]) -> None:
+    for shop_id in shop_ids:
+        enforce_shortfall.apply_async(kwargs={"shop_id": shop_id})
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def scan_shortfalls() -> dict[str, int]:
+    """Every 5 minutes (django-celery-beat): open missing cases set-based, then one task per shop
+    with work due."""
+    return services.shortfall_scan(now=timezone.now(), dispatch=_fan_out).as_dict()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def enforce_shortfall(shop_id: int) -> dict[str, object]:
+    """One shop: lock its account, re-check, apply what is due. Running it twice changes nothing."""
+    return services.shortfall_evaluate(shop_id=shop_id, now=timezone.now()).as_dict()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def expire_due_guarantees() -> int:
+    return services.guarantees_expire_due(now=timezone.now())
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+)
+def send_notification_email(notification_id: int) -> bool:
+    """Send one notice's e-mail, exactly once (compare-and-set claim in the service)."""
+    return shop_services.notification_email_send(
+        notification_id=notification_id, now=timezone.now()
+    )
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def deliver_notification_emails() -> int:
+    """The safety net for e-mails whose on-commit enqueue was lost: one task per due notice."""
+    due = shop_services.notifications_email_due(now=timezone.now())
+    for notification_id in due:
+        send_notification_email.apply_async(kwargs={"notification_id": notification_id})
+    return len(due)

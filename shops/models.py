@@ -242,3 +242,71 @@ class ShopRestriction(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+class Notification(models.Model):
+    """An in-app notice to a merchant, and the outbox row for its e-mail.
+
+    Invariants:
+    - `dedupe_key` is unique: whoever creates a notice names it by its cause (e.g.
+      "shortfall:12:step:1"), so the same notice exists at most once however often, or however
+      concurrently, its cause is processed.
+    - Title and body are rendered once, in the merchant's language at the time (`language`).
+    - The e-mail is sent after commit by a task, never inside the transaction that created the
+      notice: PENDING → SENDING (claimed by a compare-and-set, with `email_claimed_at`) → SENT;
+      a failed send goes back to PENDING; a claim older than a few minutes (a worker died
+      mid-send) may be taken again. NONE means no e-mail is sent for this notice.
+    """
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "PENDING", _("To send")
+        SENDING = "SENDING", _("Sending")
+        SENT = "SENT", _("Sent")
+        NONE = "NONE", _("No e-mail")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="notifications")
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
+    language = models.CharField(_("language"), max_length=10, choices=Merchant.Language.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("body"))
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_status = models.CharField(
+        _("e-mail"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_claimed_at = models.DateTimeField(_("e-mail claimed at"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_error = models.CharField(_("last e-mail error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(
+                fields=["merchant"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_status__in=["PENDING", "SENDING"]),
+                name="notification_email_todo_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email_status="SENT", email_sent_at__isnull=False)
+                | (~Q(email_status="SENT") & Q(email_sent_at__isnull=True)),
+                name="notification_sent_shape",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -6,16 +6,21 @@ Building blocks use plain `transaction.atomic` and compose inside a caller's tra
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import translation
 
 from common.errors import InvalidInput, InvalidTransition
 from shops.models import (
     FREEZING_KINDS,
     Category,
     Merchant,
+    Notification,
     RestrictionKind,
     RestrictionSource,
     Shop,
@@ -225,3 +230,137 @@ def shop_unfreeze(*, shop: Shop, reason: str, actor: AbstractBaseUser, now: date
     if not lifted:
         raise InvalidTransition("The shop has no manual freeze to lift.")
     return lifted
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+# A worker that claimed an e-mail and then died leaves it SENDING; after this long it may be
+# claimed again (the one case where a merchant could get the same e-mail twice).
+NOTIFICATION_CLAIM_STALE_AFTER = timedelta(minutes=10)
+
+
+def notification_create(
+    *,
+    merchant_id: int,
+    dedupe_key: str,
+    kind: str,
+    language: str,
+    title: str,
+    body: str,
+    now: datetime,
+    shop_id: int | None = None,
+    link: str = "",
+    email: bool = True,
+) -> tuple[Notification, bool]:
+    """Create the notice named `dedupe_key` unless it exists; returns (notice, created).
+
+    Building block (plain atomic, a savepoint): a concurrent creator of the same key waits on the
+    unique index and then gets the existing row, so the notice exists exactly once.
+    """
+    existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            notice = Notification.objects.create(
+                merchant_id=merchant_id,
+                shop_id=shop_id,
+                dedupe_key=dedupe_key,
+                kind=kind,
+                language=language,
+                title=title[:300],
+                body=body,
+                link=link,
+                created_at=now,
+                email_status=(
+                    Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE
+                ),
+            )
+    except IntegrityError:
+        return Notification.objects.get(dedupe_key=dedupe_key), False
+    return notice, True
+
+
+def notifications_mark_read(
+    *, merchant_id: int, now: datetime, notification_ids: Iterable[int] | None = None
+) -> int:
+    """Mark a merchant's notices read (all unread ones when no ids are given)."""
+    qs = Notification.objects.filter(merchant_id=merchant_id, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=now)
+
+
+def notifications_email_due(*, now: datetime, limit: int = 500) -> list[int]:
+    """Ids of notices whose e-mail is still to send (or whose claim went stale), oldest first."""
+    stale = now - NOTIFICATION_CLAIM_STALE_AFTER
+    return list(
+        Notification.objects.filter(
+            Q(email_status=Notification.EmailStatus.PENDING)
+            | Q(email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=stale)
+        )
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def notification_email_claim(*, notification_id: int, now: datetime) -> bool:
+    """Compare-and-set PENDING (or a stale SENDING) → SENDING; True when this caller won."""
+    stale = now - NOTIFICATION_CLAIM_STALE_AFTER
+    claimable = Q(email_status=Notification.EmailStatus.PENDING) | Q(
+        email_status=Notification.EmailStatus.SENDING, email_claimed_at__lt=stale
+    )
+    claimed = Notification.objects.filter(claimable, pk=notification_id).update(
+        email_status=Notification.EmailStatus.SENDING, email_claimed_at=now
+    )
+    return bool(claimed)
+
+
+def notification_email_send(*, notification_id: int, now: datetime) -> bool:
+    """Send a notice's e-mail exactly once; returns True when this call sent it.
+
+    Never call inside a transaction (no network I/O inside one): the claim commits first, then the
+    message goes out, then SENT commits. A failed send releases the claim so a retry can send.
+    """
+    if not notification_email_claim(notification_id=notification_id, now=now):
+        return False
+    notice = Notification.objects.select_related("merchant", "shop").get(pk=notification_id)
+    try:
+        with translation.override(notice.language):
+            footer = _notification_footer(notice)
+        message = EmailMessage(
+            subject=notice.title,
+            body=f"{notice.body}\n\n{footer}",
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notice.merchant.contact_email],
+            headers={"Content-Language": notice.language},
+        )
+        message.send(fail_silently=False)
+    except Exception as exc:
+        Notification.objects.filter(
+            pk=notification_id, email_status=Notification.EmailStatus.SENDING
+        ).update(
+            email_status=Notification.EmailStatus.PENDING,
+            email_attempts=notice.email_attempts + 1,
+            email_error=str(exc)[:300],
+        )
+        raise
+    Notification.objects.filter(
+        pk=notification_id, email_status=Notification.EmailStatus.SENDING
+    ).update(
+        email_status=Notification.EmailStatus.SENT,
+        email_sent_at=now,
+        email_attempts=notice.email_attempts + 1,
+        email_error="",
+    )
+    return True
+
+
+def _notification_footer(notice: Notification) -> str:
+    from django.utils.translation import gettext as _t
+
+    lines = [_t("You can see this notice and your shop's deposit in your Deposit Desk dashboard.")]
+    if notice.link:
+        lines.append(notice.link)
+    lines.append(_t("This message was sent automatically; please do not reply."))
+    return "\n".join(lines)

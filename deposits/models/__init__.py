@@ -1,5 +1,7 @@
-"""Deposit models: requirement rules (rules.py) and the ledger (ledger.py)."""
+"""Deposit models: requirement rules (rules.py), the ledger (ledger.py), guarantees
+(guarantees.py) and shortfall enforcement (shortfall.py)."""
 
+from deposits.models.guarantees import Guarantee
 from deposits.models.ledger import (
     Account,
     AdjustmentRequest,
@@ -17,6 +19,13 @@ from deposits.models.rules import (
     RuleChange,
     ShopRequirementOverride,
 )
+from deposits.models.shortfall import (
+    LadderAction,
+    ShortfallCase,
+    ShortfallLadderStep,
+    ShortfallReview,
+    ShortfallStep,
+)
 
 __all__ = [
     "Account",
@@ -25,11 +34,17 @@ __all__ = [
     "CategoryRequirementRule",
     "Entry",
     "GmvRequirementSchedule",
+    "Guarantee",
     "Hold",
+    "LadderAction",
     "LedgerCheckRun",
     "LedgerTransaction",
     "RuleChange",
     "ShopRequirementOverride",
+    "ShortfallCase",
+    "ShortfallLadderStep",
+    "ShortfallReview",
+    "ShortfallStep",
     "SystemAccount",
     "TransactionKind",
 ]

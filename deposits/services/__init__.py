@@ -1,5 +1,10 @@
 """Every write to deposits. Import the functions from here: `from deposits import services`."""
 
+from deposits.services.guarantees import (
+    guarantee_register,
+    guarantee_withdraw,
+    guarantees_expire_due,
+)
 from deposits.services.holds import (
     hold_capture,
     hold_expire,
@@ -28,10 +33,27 @@ from deposits.services.requirements import (
     override_set,
     requirements_recompute,
 )
+from deposits.services.shortfall import (
+    Evaluation,
+    PassResult,
+    ScanResult,
+    shortfall_after_posting,
+    shortfall_banner,
+    shortfall_candidates,
+    shortfall_case_resolve_by_ops,
+    shortfall_cases_open_due,
+    shortfall_evaluate,
+    shortfall_review_decide,
+    shortfall_run_pass,
+    shortfall_scan,
+)
 
 __all__ = [
+    "Evaluation",
     "LedgerCheckResult",
+    "PassResult",
     "PostingResult",
+    "ScanResult",
     "account_open",
     "account_set_recent_gmv",
     "adjustment_approve",
@@ -42,6 +64,9 @@ __all__ = [
     "deposit_refund_on_exit",
     "deposit_top_up",
     "deposit_withdraw",
+    "guarantee_register",
+    "guarantee_withdraw",
+    "guarantees_expire_due",
     "hold_capture",
     "hold_expire",
     "hold_place",
@@ -53,5 +78,14 @@ __all__ = [
     "requirements_recompute",
     "shop_exit_confirm",
     "shop_register",
+    "shortfall_after_posting",
+    "shortfall_banner",
+    "shortfall_candidates",
+    "shortfall_case_resolve_by_ops",
+    "shortfall_cases_open_due",
+    "shortfall_evaluate",
+    "shortfall_review_decide",
+    "shortfall_run_pass",
+    "shortfall_scan",
     "transaction_reverse",
 ]

@@ -16,6 +16,7 @@ from django.db import transaction
 from common.errors import HoldNotActive, InsufficientFunds, InvalidInput
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount, TransactionKind
 from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
+from deposits.services.shortfall import evaluates_shortfall, shortfall_after_posting
 
 POSTED = Entry.Bucket.POSTED
 
@@ -79,11 +80,13 @@ def hold_place(
         planner=plan,
         actor=actor,
     )
+    shortfall_after_posting(result)
     if created:
         return created[0]
     return Hold.objects.get(pk=result.transaction.hold_id)
 
 
+@evaluates_shortfall
 def _resolve(
     *,
     hold_id: int,

@@ -31,6 +31,7 @@ from deposits.models import (
     TransactionKind,
 )
 from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
+from deposits.services.shortfall import evaluates_shortfall
 from shops import services as shop_services
 
 POSTED = Entry.Bucket.POSTED
@@ -52,6 +53,7 @@ def _require_text(value: str, field: str, message: str) -> str:
     return value.strip()
 
 
+@evaluates_shortfall
 def deposit_top_up(
     *,
     account_id: int,
@@ -99,6 +101,7 @@ def deposit_top_up(
     return result
 
 
+@evaluates_shortfall
 def deposit_deduct(
     *,
     account_id: int,
@@ -269,6 +272,7 @@ def deposit_refund_on_exit(
     )
 
 
+@evaluates_shortfall
 def deposit_forfeit(
     *,
     account_id: int,
@@ -304,6 +308,7 @@ def deposit_forfeit(
     )
 
 
+@evaluates_shortfall
 def _post_adjustment(
     *,
     account_id: int,
@@ -418,6 +423,7 @@ def adjustment_reject(
         raise InvalidTransition("Only another person can reject a pending adjustment.")
 
 
+@evaluates_shortfall
 def transaction_reverse(
     *,
     transaction_id: int,

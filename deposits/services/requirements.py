@@ -30,6 +30,7 @@ from deposits.models import (
     ShopRequirementOverride,
 )
 from deposits.services.posting import system_account_ids
+from deposits.services.shortfall import shortfall_after_requirement_change
 from shops.models import Shop
 
 RECOMPUTE_BATCH = 2000
@@ -220,6 +221,8 @@ def requirements_recompute(
             shops_recomputed=recomputed,
             shops_changed=changed,
         )
+    if changed:
+        shortfall_after_requirement_change(shop_ids=shop_ids, now=now)
     return recomputed, changed
 
 
