@@ -1,0 +1,58 @@
+"""Every write for partners. Import from here: `from partners import services`."""
+
+from partners.services.events import deliveries_enqueue_on_commit, event_publish
+from partners.services.idempotency import (
+    IdempotencyKeyInUse,
+    idempotency_claim,
+    idempotency_complete,
+    idempotency_records_prune,
+    idempotency_store,
+    request_fingerprint,
+)
+from partners.services.keys import (
+    IssuedKey,
+    api_key_create,
+    api_key_revoke,
+    api_key_touch,
+    hash_key,
+    partner_get_or_create,
+)
+from partners.services.webhooks import (
+    deliveries_enqueue_due,
+    deliveries_redeliver,
+    delivery_attempt,
+    event_body,
+    event_payload,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_disable,
+    webhook_endpoint_enable,
+    webhook_url_problem,
+)
+
+__all__ = [
+    "IdempotencyKeyInUse",
+    "IssuedKey",
+    "api_key_create",
+    "api_key_revoke",
+    "api_key_touch",
+    "deliveries_enqueue_due",
+    "deliveries_enqueue_on_commit",
+    "deliveries_redeliver",
+    "delivery_attempt",
+    "event_body",
+    "event_payload",
+    "event_publish",
+    "hash_key",
+    "idempotency_claim",
+    "idempotency_complete",
+    "idempotency_records_prune",
+    "idempotency_store",
+    "partner_get_or_create",
+    "request_fingerprint",
+    "webhook_endpoint_create",
+    "webhook_endpoint_delete",
+    "webhook_endpoint_disable",
+    "webhook_endpoint_enable",
+    "webhook_url_problem",
+]

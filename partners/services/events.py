@@ -1,0 +1,79 @@
+"""The event outbox: every app records here what partners should hear about.
+
+`event_publish` writes the event and one Delivery per matching webhook endpoint in the caller's
+transaction, and asks for delivery only after that transaction commits: no network I/O here, and
+no delivery of something that was rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from partners.models import Delivery, Event, WebhookEndpoint
+
+
+def retry_window() -> timedelta:
+    """How long a delivery is retried (api-v1.md: 24 hours); also how long an endpoint may
+    keep failing before it is disabled."""
+    return timedelta(hours=getattr(settings, "WEBHOOK_RETRY_HOURS", 24))
+
+
+def event_publish(
+    *,
+    partner_id: int | None,
+    type: str,
+    data: dict[str, Any],
+    now: datetime,
+    ordering_key: str = "",
+) -> Event:
+    """Record an event in the caller's transaction, with a delivery for each of the partner's
+    active endpoints that wants this type. Delivery is enqueued after commit."""
+    event = Event.objects.create(
+        partner_id=partner_id, type=type, data=data, ordering_key=ordering_key, created_at=now
+    )
+    if partner_id is None:
+        return event
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(partner_id=partner_id, is_active=True).only(
+            "id", "event_types"
+        )
+        if endpoint.wants(type)
+    ]
+    if endpoints:
+        deliveries = Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    event=event,
+                    endpoint=endpoint,
+                    ordering_key=ordering_key,
+                    next_attempt_at=now,
+                    give_up_at=now + retry_window(),
+                    created_at=now,
+                )
+                for endpoint in endpoints
+            ]
+        )
+        deliveries_enqueue_on_commit([d.pk for d in deliveries])
+    return event
+
+
+def deliveries_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
+    """Ask a worker to attempt these deliveries once the current transaction commits. A broker
+    that is down loses nothing: the periodic sweep (deliver_due_webhooks) finds them."""
+    ids = [i for i in delivery_ids if i is not None]
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from partners.tasks import deliver_webhook
+
+        for delivery_id in ids:
+            deliver_webhook.delay(delivery_id=delivery_id)
+
+    transaction.on_commit(enqueue, robust=True)

@@ -1,0 +1,100 @@
+"""Partners and their API keys. Keyword-only; `now` is passed in."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from common.errors import InvalidInput, InvalidTransition
+from partners.models import ApiKey, Partner, Scope
+
+KEY_PREFIX = "ddk_"
+# 32 random bytes: far beyond guessing, so a fast hash (SHA-256) is the right way to store it.
+_SECRET_BYTES = 32
+MAX_RAW_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    raw: str  # shown once, never stored
+
+
+def hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def partner_get_or_create(*, name: str, kind: str = Partner.Kind.MARKETPLACE) -> Partner:
+    name = name.strip()
+    if not name:
+        raise InvalidInput(fields={"name": ["A partner needs a name."]})
+    if kind not in Partner.Kind.values:
+        raise InvalidInput(fields={"kind": [f"Must be one of {', '.join(Partner.Kind.values)}."]})
+    partner, _ = Partner.objects.get_or_create(name=name, defaults={"kind": kind})
+    return partner
+
+
+def api_key_create(
+    *,
+    partner: Partner,
+    now: datetime,
+    scopes: Iterable[str] | None = None,
+    name: str = "",
+    expires_at: datetime | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> IssuedKey:
+    """Issue a key (all scopes unless given). The raw key is returned once and never stored."""
+    wanted = list(dict.fromkeys(Scope.values if scopes is None else scopes))
+    unknown = [s for s in wanted if s not in Scope.values]
+    if unknown:
+        raise InvalidInput(fields={"scopes": [f"Unknown scope {s!r}." for s in unknown]})
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput(fields={"expires_at": ["Must be in the future."]})
+    for _attempt in range(5):
+        prefix = KEY_PREFIX + secrets.token_hex(4)
+        raw = f"{prefix}_{secrets.token_urlsafe(_SECRET_BYTES)}"
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    api_key = ApiKey.objects.create(
+        partner=partner,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=hash_key(raw),
+        scopes=wanted,
+        created_at=now,
+        created_by=actor,
+        expires_at=expires_at,
+    )
+    return IssuedKey(api_key=api_key, raw=raw)
+
+
+def api_key_revoke(
+    *, api_key: ApiKey, now: datetime, reason: str, actor: AbstractBaseUser | None = None
+) -> None:
+    """Revoke at once: the next request with this key is a 401."""
+    if not reason.strip():
+        raise InvalidInput(fields={"reason": ["Say why the key is revoked."]})
+    with transaction.atomic():
+        updated = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_reason=reason.strip()[:300]
+        )
+    if not updated:
+        raise InvalidTransition("The key is already revoked.")
+    api_key.revoked_at = now
+
+
+def api_key_touch(*, api_key: ApiKey, now: datetime, every_seconds: int = 60) -> bool:
+    """Record use at most once a minute per key: a compare-and-set UPDATE, skipped entirely
+    when the cached value is recent (so almost every request costs no write)."""
+    last = api_key.last_used_at
+    if last is not None and (now - last).total_seconds() < every_seconds:
+        return False
+    updated = ApiKey.objects.filter(pk=api_key.pk, last_used_at=last).update(last_used_at=now)
+    api_key.last_used_at = now
+    return bool(updated)
