@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import DomainError
+from partners.api.errors import error_body
+
+__all__ = ["api_not_found", "error_body", "exception_handler"]
 
 _DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.ParseError: "parse_error",
@@ -50,15 +53,6 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     }
 
 
-def error_body(
-    code: str, detail: str, fields: dict[str, list[str]] | None = None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "detail": detail}
-    if fields:
-        body["fields"] = fields
-    return body
-
-
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.http_status)
@@ -70,7 +64,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     assert isinstance(exc, exceptions.APIException)
-    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    code = next(
+        (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)),
+        str(getattr(exc, "default_code", "error")),
+    )
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         summary = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
@@ -80,3 +77,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         response.data = error_body(code, str(detail))
     return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/v1/: a JSON 404, with a hint when only the slash is missing."""
+    detail = "No such endpoint."
+    if not request.path.endswith("/"):
+        detail += f" (API paths end with a slash: {request.path}/)"
+    return JsonResponse(error_body("not_found", detail), status=404)

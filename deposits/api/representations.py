@@ -1,0 +1,84 @@
+"""How shops, deposits, entries and holds look to partners (api-v1.md), as plain functions so
+list pages and postings build them without a serializer per field. The serializers in
+serializers.py declare the same shapes for the OpenAPI schema; the schema-conformance fuzz test
+keeps the two in step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from deposits.models import Account, Entry, Hold
+from deposits.selectors import deposit_summary
+from shops.models import Shop
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def deposit_data(account: Account) -> dict[str, Any]:
+    return deposit_summary(account).as_dict()
+
+
+def entry_data(entry: Entry, *, transaction_id: Any) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "transaction_id": str(transaction_id),
+        "kind": entry.kind,
+        "bucket": entry.bucket,
+        "amount_minor": entry.amount_minor,
+        "balance_after_minor": entry.balance_after_minor,
+        "currency": entry.currency,
+        "reason": entry.reason,
+        "reference": entry.reference,
+        "occurred_at": iso(entry.occurred_at),
+    }
+
+
+def hold_data(hold: Hold, *, shop_public_id: Any) -> dict[str, Any]:
+    return {
+        "id": str(hold.public_id),
+        "shop": str(shop_public_id),
+        "amount_minor": hold.amount_minor,
+        "captured_minor": hold.captured_minor,
+        "currency": hold.currency,
+        "status": hold.status,
+        "reason": hold.reason,
+        "reference": hold.reference,
+        "expires_at": iso(hold.expires_at),
+        "created_at": iso(hold.created_at),
+        "resolved_at": iso(hold.resolved_at),
+    }
+
+
+def shop_data(
+    shop: Shop,
+    *,
+    account: Account,
+    category_codes: list[str],
+    restrictions: list[Any],
+) -> dict[str, Any]:
+    return {
+        "id": str(shop.public_id),
+        "external_ref": shop.external_ref,
+        "name": shop.name,
+        "shop_type": shop.shop_type,
+        "trademark_status": shop.trademark_status,
+        "categories": category_codes,
+        "status": shop.status,
+        "restrictions": [
+            {
+                "kind": r.kind,
+                "reason": r.reason,
+                "since": iso(r.since),
+                "lifts_when": r.lifts_when,
+            }
+            for r in restrictions
+        ],
+        "deposit": deposit_data(account),
+        "created_at": iso(shop.created_at),
+        "went_live_at": iso(shop.went_live_at),
+    }

@@ -1,0 +1,217 @@
+"""Explicit input and output serializers for the shop, deposit, ledger and hold endpoints.
+
+Outputs are built by deposits.api.representations; the output serializers here declare those
+shapes for the OpenAPI schema (and are what drf-spectacular documents)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from common.money import CURRENCY_EXPONENTS
+from deposits.models import Entry, Hold, TransactionKind
+from partners.api.fields import AmountField, AwareDateTimeField, StrictBooleanField
+from shops.models import RestrictionKind, ShopStatus, ShopType, TrademarkStatus
+
+CURRENCIES = list(CURRENCY_EXPONENTS)
+MAX_HOLD_HORIZON = timedelta(days=5 * 366)
+
+
+def _currency_field(**kwargs: Any) -> serializers.ChoiceField:
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("default", "CNY")
+    kwargs.setdefault("help_text", "ISO 4217; must be the deposit's currency. Default CNY.")
+    return serializers.ChoiceField(choices=CURRENCIES, **kwargs)
+
+
+def _text(max_length: int, *, required: bool = True, help_text: str = "") -> serializers.CharField:
+    if required:
+        return serializers.CharField(max_length=max_length, help_text=help_text)
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text
+    )
+
+
+# --- Inputs -----------------------------------------------------------------------------------
+
+
+class MerchantInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = _text(200)
+
+
+class ShopCreateInput(serializers.Serializer):
+    external_ref = _text(100, help_text="Your own id for the shop; unique among your shops.")
+    name = _text(200)
+    shop_type = serializers.ChoiceField(choices=ShopType.values)
+    trademark_status = serializers.ChoiceField(choices=TrademarkStatus.values)
+    categories = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        min_length=1,
+        max_length=50,
+        help_text="Category codes, e.g. apparel, food, health_supplements (api-v1.md).",
+    )
+    merchant = MerchantInput()
+    currency = _currency_field(help_text="The deposit's currency, fixed at creation. Default CNY.")
+
+
+class ShopListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ShopStatus.values, required=False)
+    external_ref = serializers.CharField(max_length=100, required=False)
+
+
+class TopUpInput(serializers.Serializer):
+    amount_minor = AmountField()
+    currency = _currency_field()
+    payment_ref = _text(200, help_text="The payment provider's reference; credits once.")
+
+
+class DeductionInput(serializers.Serializer):
+    amount_minor = AmountField()
+    currency = _currency_field()
+    reason = _text(300, help_text="Why, in words the merchant will read (e.g. 延迟发货赔付).")
+    reference = _text(200, help_text="What it pays for: order, claim, …")
+    allow_debt = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "Deduct what is available and record the rest as the merchant's debt instead of "
+            "refusing with insufficient_funds."
+        ),
+    )
+
+
+class WithdrawalInput(serializers.Serializer):
+    amount_minor = AmountField()
+    currency = _currency_field()
+
+
+class HoldPlaceInput(serializers.Serializer):
+    amount_minor = AmountField()
+    currency = _currency_field()
+    reason = _text(300, help_text="What the hold is for (the claim).")
+    reference = _text(200, help_text="The claim or order it reserves for.")
+    expires_at = AwareDateTimeField(
+        help_text="When an unresolved hold is released by itself; in the future, within 5 years."
+    )
+
+    def validate_expires_at(self, value: Any) -> Any:
+        now = timezone.now()
+        if value <= now:
+            raise serializers.ValidationError("Must be in the future.")
+        if value > now + MAX_HOLD_HORIZON:
+            raise serializers.ValidationError("Must be within 5 years.")
+        return value
+
+
+class HoldCaptureInput(serializers.Serializer):
+    amount_minor = AmountField(
+        required=False,
+        help_text="How much to pay out (at most the held amount; default all); the rest is "
+        "released.",
+    )
+
+
+class HoldReleaseInput(serializers.Serializer):
+    pass
+
+
+class HoldListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Hold.Status.values, required=False)
+
+
+# --- Outputs (schema) -------------------------------------------------------------------------
+
+
+class DepositOutput(serializers.Serializer):
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    required_minor = serializers.IntegerField()
+    posted_minor = serializers.IntegerField()
+    held_minor = serializers.IntegerField()
+    available_minor = serializers.IntegerField(help_text="posted − held")
+    guaranteed_minor = serializers.IntegerField(help_text="Active guarantees (insurance).")
+    debt_minor = serializers.IntegerField()
+    shortfall_minor = serializers.IntegerField(
+        help_text="max(0, required − available − guaranteed + debt)"
+    )
+
+    class Meta:
+        ref_name = "Deposit"
+
+
+class RestrictionOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RestrictionKind.values)
+    reason = serializers.CharField()
+    since = serializers.DateTimeField()
+    lifts_when = serializers.CharField(help_text="What lifts it, in words.")
+
+    class Meta:
+        ref_name = "Restriction"
+
+
+class ShopOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    external_ref = serializers.CharField()
+    name = serializers.CharField()
+    shop_type = serializers.ChoiceField(choices=ShopType.values)
+    trademark_status = serializers.ChoiceField(choices=TrademarkStatus.values)
+    categories = serializers.ListField(child=serializers.CharField())
+    status = serializers.ChoiceField(choices=ShopStatus.values)
+    restrictions = RestrictionOutput(many=True, help_text="Active restrictions only.")
+    deposit = DepositOutput()
+    created_at = serializers.DateTimeField()
+    went_live_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "Shop"
+
+
+class EntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    transaction_id = serializers.UUIDField(help_text="The ledger transaction it belongs to.")
+    kind = serializers.ChoiceField(choices=TransactionKind.values)
+    bucket = serializers.ChoiceField(
+        choices=Entry.Bucket.values,
+        help_text="POSTED: the deposit balance; DEBT: the merchant's debt (balance ≤ 0).",
+    )
+    amount_minor = serializers.IntegerField(help_text="Signed: credits positive.")
+    balance_after_minor = serializers.IntegerField(allow_null=True)
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    reason = serializers.CharField()
+    reference = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "Entry"
+
+
+class PostingOutput(serializers.Serializer):
+    entry = EntryOutput(
+        allow_null=True,
+        help_text="The deposit's entry; null when a deduction with allow_debt found nothing "
+        "available (the debt grew instead).",
+    )
+    deposit = DepositOutput()
+
+    class Meta:
+        ref_name = "Posting"
+
+
+class HoldOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    shop = serializers.UUIDField()
+    amount_minor = serializers.IntegerField()
+    captured_minor = serializers.IntegerField()
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    status = serializers.ChoiceField(choices=Hold.Status.values)
+    reason = serializers.CharField()
+    reference = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "Hold"

@@ -1,0 +1,61 @@
+"""Per-partner throttling: a fixed one-minute window counted in the Django cache.
+
+With REDIS_URL set the cache is Redis, shared by every worker, and the count is one pipelined
+INCR + EXPIRE (one round trip); the local-memory cache of development counts per process.
+The limit is `Partner.throttle_per_minute` (default 6,000; api-v1.md: at least that).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from django.core.cache import caches
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+WINDOW_SECONDS = 60
+
+
+def _count(key: str) -> int:
+    cache = caches["default"]
+    try:
+        from django.core.cache.backends.redis import RedisCache
+
+        if isinstance(cache, RedisCache):
+            full_key = cache.make_and_validate_key(key)
+            client = cache._cache.get_client(full_key, write=True)
+            pipe = client.pipeline()
+            pipe.incr(full_key)
+            pipe.expire(full_key, WINDOW_SECONDS + 1)
+            count, _ = pipe.execute()
+            return int(count)
+    except AttributeError:  # a Django without these internals: fall back to the public API
+        pass
+    cache.add(key, 0, WINDOW_SECONDS + 1)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_SECONDS + 1)
+        return 1
+
+
+class PartnerRateThrottle(BaseThrottle):
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        api_key = request.auth
+        if api_key is None:
+            return True
+        now = time.time()
+        window = int(now // WINDOW_SECONDS)
+        count = _count(f"api-throttle:{api_key.partner_id}:{window}")
+        if count > api_key.partner.throttle_per_minute:
+            self._wait = max(1, math.ceil(WINDOW_SECONDS - (now % WINDOW_SECONDS)))
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return self._wait

@@ -1,0 +1,201 @@
+"""Partners' own endpoints: webhook endpoints and the pull feed of events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from partners import selectors, services
+from partners.api.base import PartnerAPIView
+from partners.api.pagination import OldestFirstCursorPagination
+from partners.api.schema import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    POST_ERRORS,
+    READ_ERRORS,
+    RETRY_AFTER_HEADER,
+    error_responses,
+)
+from partners.api.serializers import (
+    EventListQuery,
+    EventOutput,
+    WebhookEndpointCreatedOutput,
+    WebhookEndpointCreateInput,
+    WebhookEndpointOutput,
+)
+from partners.models import Event, Scope, WebhookEndpoint
+
+_ENDPOINT_EXAMPLE = {
+    "id": "5d1c2a4e-8f0b-4c4e-9a57-2f7d0e1b9c11",
+    "url": "https://partner.example.com/deposit-desk/webhooks",
+    "event_types": ["deposit.entry_posted", "shop.status_changed"],
+    "description": "production receiver",
+    "is_active": True,
+    "disabled_reason": "",
+    "created_at": "2026-11-02T06:00:00Z",
+}
+_EVENT_EXAMPLE = {
+    "id": "0b6f3c5e-2a7d-4f0e-8c1b-9d2e3f4a5b6c",
+    "type": "shop.status_changed",
+    "created_at": "2026-11-02T06:00:00Z",
+    "data": {
+        "shop": {"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "external_ref": "tmall-123"},
+        "old_status": "ONBOARDING",
+        "new_status": "ACTIVE",
+    },
+}
+
+
+def _parse_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound() from None
+
+
+class PartnerListView(PartnerAPIView, generics.ListAPIView):  # type: ignore[misc]
+    """Lists: cursor-paginated, scoped to the calling partner."""
+
+
+class WebhookEndpointsView(PartnerListView):
+    scopes = {"GET": Scope.WEBHOOKS_MANAGE, "POST": Scope.WEBHOOKS_MANAGE}
+    serializer_class = WebhookEndpointOutput
+
+    def get_queryset(self) -> QuerySet[WebhookEndpoint]:
+        return selectors.webhook_endpoints_for_partner(self.partner_id)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_list",
+        summary="List webhook endpoints",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: WebhookEndpointOutput(many=True), **error_responses(*READ_ERRORS)},
+        tags=["webhooks"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_create",
+        summary="Create a webhook endpoint",
+        description=(
+            "Registers a URL for the given event types. The response carries the signing "
+            "`secret` **this once**: store it to verify `Deposit-Signature`. Loopback and "
+            "private addresses are refused unless the platform allow-lists them; https is "
+            "required outside development."
+        ),
+        request=WebhookEndpointCreateInput,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER_HEADER],
+        responses={201: WebhookEndpointCreatedOutput, **error_responses(*POST_ERRORS)},
+        examples=[
+            OpenApiExample(
+                "all events",
+                value={"url": "https://partner.example.com/hooks", "event_types": ["*"]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "created",
+                value={**_ENDPOINT_EXAMPLE, "secret": "whsec_3q2+7w…"},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+        tags=["webhooks"],
+    )
+    def post(self, request: Request) -> HttpResponse:
+        data = self.validated(WebhookEndpointCreateInput)
+
+        def perform() -> tuple[int, Any]:
+            endpoint = services.webhook_endpoint_create(
+                partner_id=self.partner_id,
+                url=data["url"],
+                event_types=data["event_types"],
+                description=data["description"],
+                now=timezone.now(),
+            )
+            return 201, WebhookEndpointCreatedOutput(endpoint).data
+
+        return self.idempotent(perform)
+
+
+class WebhookEndpointDetailView(PartnerAPIView):
+    scopes = {"GET": Scope.WEBHOOKS_MANAGE, "DELETE": Scope.WEBHOOKS_MANAGE}
+
+    def _endpoint(self, endpoint_id: str) -> WebhookEndpoint:
+        endpoint = (
+            selectors.webhook_endpoints_for_partner(self.partner_id)
+            .filter(public_id=_parse_uuid(endpoint_id))
+            .first()
+        )
+        if endpoint is None:
+            raise NotFound()
+        return endpoint
+
+    @extend_schema(
+        operation_id="webhook_endpoints_retrieve",
+        summary="Get a webhook endpoint",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: WebhookEndpointOutput, **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("endpoint", value=_ENDPOINT_EXAMPLE, response_only=True)],
+        tags=["webhooks"],
+    )
+    def get(self, request: Request, endpoint_id: str) -> Response:
+        return Response(WebhookEndpointOutput(self._endpoint(endpoint_id)).data)
+
+    @extend_schema(
+        operation_id="webhook_endpoints_destroy",
+        summary="Delete a webhook endpoint",
+        description="Nothing more is sent to it; its pending deliveries are cancelled.",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={204: None, **error_responses(*READ_ERRORS)},
+        tags=["webhooks"],
+    )
+    def delete(self, request: Request, endpoint_id: str) -> Response:
+        services.webhook_endpoint_delete(endpoint=self._endpoint(endpoint_id), now=timezone.now())
+        return Response(status=204)
+
+
+class EventListView(PartnerListView):
+    scopes = {"GET": Scope.EVENTS_READ}
+    serializer_class = EventOutput
+    pagination_class = OldestFirstCursorPagination
+
+    def get_queryset(self) -> QuerySet[Event]:
+        query = self.validated(EventListQuery, self.request.query_params)
+        events = selectors.events_for_partner(self.partner_id)
+        if "type" in query:
+            events = events.filter(type=query["type"])
+        if "after" in query:
+            after = events.filter(public_id=query["after"]).values_list("pk", flat=True).first()
+            if after is None:
+                raise NotFound("No event with that id for this partner.")
+            events = events.filter(pk__gt=after)
+        return events
+
+    @extend_schema(
+        operation_id="events_list",
+        summary="List events (pull)",
+        description=(
+            "The partner's events, **oldest first**, the same objects webhooks deliver. Poll "
+            "with `after=<last event id you processed>`; `next` is null on the last page."
+        ),
+        parameters=[EventListQuery, RETRY_AFTER_HEADER],
+        responses={200: EventOutput(many=True), **error_responses(*READ_ERRORS)},
+        examples=[
+            OpenApiExample(
+                "a page",
+                value=_EVENT_EXAMPLE,
+                response_only=True,
+            )
+        ],
+        tags=["events"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
