@@ -531,3 +531,339 @@ class LedgerCheckRunAdmin(ReadOnlyAdmin):
     def result(self, run: LedgerCheckRun) -> str:
         colour = "#047857" if run.ok else "#b91c1c"
         return format_html('<b style="color:{}">{}</b>', colour, "OK" if run.ok else "FAILED")
+
+
+# --- Guarantees and shortfall enforcement -------------------------------------------------------
+
+from deposits.models import (  # noqa: E402
+    Guarantee,
+    ShortfallCase,
+    ShortfallLadderStep,
+    ShortfallReview,
+    ShortfallStep,
+)
+from shops.models import Notification  # noqa: E402
+
+
+@admin.register(Guarantee)
+class GuaranteeAdmin(ModelAdmin):
+    """Insurance registers its policies through the service; ops may add a bank guarantee here."""
+
+    list_display = [
+        "source_ref",
+        "account",
+        "amount",
+        "status",
+        "in_coverage",
+        "valid_from",
+        "valid_to",
+        "ended_at",
+    ]
+    list_filter = ["status", "source_kind", "in_coverage", "currency"]
+    search_fields = ["source_ref", "account__shop__name", "account__shop__external_ref", "note"]
+    list_select_related = ["account__shop"]
+    autocomplete_fields = ["account"]
+    fields = [
+        "account",
+        "source_kind",
+        "source_ref",
+        "amount_minor",
+        "currency",
+        "valid_from",
+        "valid_to",
+        "note",
+    ]
+    action_form = ReasonActionForm
+    actions = ["withdraw"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return []
+        return [f.name for f in Guarantee._meta.fields]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return self.fields
+        return [f.name for f in Guarantee._meta.fields if f.name != "id"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("amount"))
+    def amount(self, g: Guarantee) -> str:
+        return _money(g.amount_minor, g.currency)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            return
+        created = services.guarantee_register(
+            account_id=obj.account_id,
+            amount_minor=obj.amount_minor,
+            currency=obj.currency,
+            valid_from=obj.valid_from,
+            valid_to=obj.valid_to,
+            source_kind=obj.source_kind,
+            source_ref=obj.source_ref,
+            note=obj.note,
+            actor=request.user,
+            now=timezone.now(),
+        )
+        obj.pk = created.pk
+
+    @admin.action(description=_("Withdraw (coverage drops at once) — reason required"))
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[Guarantee]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        apply_to_each(
+            request,
+            queryset,
+            lambda g: (
+                services.guarantee_withdraw(
+                    guarantee_id=g.pk, reason=reason, actor=request.user, now=timezone.now()
+                )
+                and str(_("withdrawn"))
+            ),
+        )
+
+
+@admin.register(ShortfallLadderStep)
+class ShortfallLadderStepAdmin(ModelAdmin):
+    """The enforcement ladder. A case keeps the plan it opened with: edits apply to new cases."""
+
+    list_display = [
+        "code",
+        "delay",
+        "action",
+        "restriction_kind",
+        "reminder_lead",
+        "is_active",
+        "position",
+        "updated_at",
+    ]
+    list_editable = ["is_active"]
+    list_filter = ["action", "is_active"]
+    search_fields = ["code", "note"]
+    fields = [
+        "code",
+        "position",
+        "delay",
+        "action",
+        "restriction_kind",
+        "reminder_lead",
+        "is_active",
+        "note",
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        messages.info(
+            request,
+            _(
+                "Open shortfall cases keep their deadlines; the change applies to cases "
+                "opened from now on."
+            ),
+        )
+
+
+class ShortfallStepInline(TabularInline):
+    model = ShortfallStep
+    extra = 0
+    can_delete = False
+    fields = [
+        "position",
+        "code",
+        "action",
+        "restriction_kind",
+        "due_at",
+        "applied_at",
+        "restriction",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("Steps applied")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ShortfallCase)
+class ShortfallCaseAdmin(ModelAdmin):
+    list_display = [
+        "id",
+        "shop",
+        "status",
+        "shortfall_now",
+        "opened_at",
+        "step",
+        "next_due_at",
+        "resolved_at",
+        "resolution",
+    ]
+    list_filter = ["status", "resolution", "step", "opened_at"]
+    search_fields = ["shop__name", "shop__external_ref", "shop__public_id"]
+    list_select_related = ["shop"]
+    date_hierarchy = "opened_at"
+    readonly_fields = [
+        "shop",
+        "account",
+        "status",
+        "currency",
+        "opened_at",
+        "announced_at",
+        "amount_at_open_minor",
+        "amount_minor",
+        "required_at_open_minor",
+        "available_at_open_minor",
+        "posted_at_open_minor",
+        "guaranteed_at_open_minor",
+        "debt_at_open_minor",
+        "deadlines",
+        "step",
+        "next_due_at",
+        "next_reminder_at",
+        "resolved_at",
+        "resolution",
+        "resolution_note",
+        "resolved_by",
+    ]
+    fields = readonly_fields
+    inlines = [ShortfallStepInline]
+    action_form = ReasonActionForm
+    actions = ["evaluate_now", "resolve_by_hand"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("shortfall"))
+    def shortfall_now(self, case: ShortfallCase) -> str:
+        return _money(case.amount_minor, case.currency)
+
+    @admin.display(description=_("plan (deadlines fixed at opening)"))
+    def deadlines(self, case: ShortfallCase) -> str:
+        rows = [
+            format_html(
+                "<li>{} {} — {}{}</li>",
+                "✓" if item["position"] < case.step else "·",
+                item["due_at"][:16].replace("T", " "),
+                item["code"],
+                f" ({item['kind']})" if item.get("kind") else "",
+            )
+            for item in case.plan
+        ]
+        return format_html("<ul>{}</ul>", format_html("".join(str(r) for r in rows)))
+
+    @admin.action(description=_("Evaluate now (apply what is due, resolve if restored)"))
+    def evaluate_now(self, request: HttpRequest, queryset: QuerySet[ShortfallCase]) -> None:
+        apply_to_each(
+            request,
+            queryset,
+            lambda case: str(
+                services.shortfall_evaluate(
+                    shop_id=case.shop_id, now=timezone.now(), actor=request.user
+                ).resolved
+                or _("evaluated")
+            ),
+        )
+
+    @admin.action(
+        description=_(
+            "Resolve by hand, lifting its restrictions — reason required (a new case opens "
+            "if the deposit is still short)"
+        )
+    )
+    def resolve_by_hand(self, request: HttpRequest, queryset: QuerySet[ShortfallCase]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        apply_to_each(
+            request,
+            queryset,
+            lambda case: (
+                services.shortfall_case_resolve_by_ops(
+                    case_id=case.pk, note=reason, actor=request.user, now=timezone.now()
+                )
+                and str(_("resolved"))
+            ),
+        )
+
+
+@admin.register(ShortfallStep)
+class ShortfallStepAdmin(ReadOnlyAdmin):
+    list_display = ["case", "code", "action", "restriction_kind", "due_at", "applied_at"]
+    list_filter = ["code", "action", "applied_at"]
+    search_fields = ["case__shop__name", "case__shop__external_ref"]
+    list_select_related = ["case__shop"]
+
+
+@admin.register(ShortfallReview)
+class ShortfallReviewAdmin(ModelAdmin):
+    """The ops review queue: shops short for 30 days. Closure is never automatic: decide here,
+    then freeze or start the exit from the shop's page."""
+
+    list_display = ["shop", "status", "opened_at", "shortfall_now", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["shop__name", "shop__external_ref", "decision_note"]
+    list_select_related = ["shop", "case", "decided_by"]
+    readonly_fields = [f.name for f in ShortfallReview._meta.fields]
+    action_form = ReasonActionForm
+    actions = ["keep_enforcing", "start_closure"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("shortfall"))
+    def shortfall_now(self, review: ShortfallReview) -> str:
+        return _money(review.case.amount_minor, review.case.currency)
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[ShortfallReview], decision: str
+    ) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        apply_to_each(
+            request,
+            queryset,
+            lambda review: (
+                services.shortfall_review_decide(
+                    review_id=review.pk,
+                    decision=decision,
+                    note=reason,
+                    actor=request.user,
+                    now=timezone.now(),
+                )
+                and str(_("decided"))
+            ),
+        )
+
+    @admin.action(description=_("Keep the shop, keep enforcing — reason required"))
+    def keep_enforcing(self, request: HttpRequest, queryset: QuerySet[ShortfallReview]) -> None:
+        self._decide(request, queryset, ShortfallReview.Status.CONTINUE)
+
+    @admin.action(description=_("Closure to be started (by hand, via the exit) — reason required"))
+    def start_closure(self, request: HttpRequest, queryset: QuerySet[ShortfallReview]) -> None:
+        self._decide(request, queryset, ShortfallReview.Status.CLOSURE)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "merchant",
+        "shop",
+        "kind",
+        "title",
+        "language",
+        "email_status",
+        "read_at",
+    ]
+    list_filter = ["kind", "email_status", "language", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "dedupe_key", "merchant__name", "shop__name"]
+    list_select_related = ["merchant", "shop"]
+    date_hierarchy = "created_at"
