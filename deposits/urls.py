@@ -5,4 +5,11 @@ from deposits import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("shops/<uuid:shop_id>/", views.shop_detail, name="shop_detail"),
+    path("notices/", views.notices, name="notices"),
+    path("shops/<uuid:shop_id>/top-up/", views.sandbox_top_up, name="sandbox_top_up"),
+    path(
+        "shops/<uuid:shop_id>/top-up/<uuid:payment_id>/",
+        views.sandbox_top_up_confirm,
+        name="sandbox_top_up_confirm",
+    ),
 ]

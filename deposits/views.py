@@ -1,12 +1,29 @@
-"""Merchant dashboard: the shops list and one shop's deposit. Reads only, through selectors."""
+"""Merchant dashboard: the shops list, one shop's deposit, notices and the sandbox top-up.
+
+Reads go through selectors; the one write, the sandbox payment's confirmation, through the same
+service a payment provider's callback uses.
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
 
+from common.errors import DomainError, InvalidInput
+from common.money import Money
+from common.templatetags.money import money
+from deposits import services
+from deposits.models import Account
 from deposits.selectors import (
     account_for_shop,
     deposit_summary,
@@ -16,6 +33,13 @@ from deposits.selectors import (
     shops_with_accounts_for_merchant,
 )
 from deposits.services import refund_available_at
+from deposits.services.shortfall import (
+    shortfall_banner,
+    shortfall_open_cases_by_shop,
+    step_description,
+)
+from shops import services as shop_services
+from shops.models import MerchantUser, Notification, Shop
 from shops.selectors import membership_for_user
 
 ENTRIES_PER_PAGE = 25
@@ -44,6 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "shop_count": len(shops),
             "status_filter": status_filter,
             "may_see_money": membership.may_manage_deposit,
+            **_shortfall_home_context(membership, shops),
         },
     )
 
@@ -85,5 +110,194 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             )[:50],
             "refund_on": refund_available_at(shop.closed_at) if shop.closed_at else None,
             "may_see_money": membership.may_manage_deposit,
+            **_shortfall_shop_context(membership, shop, account),
+        },
+    )
+
+
+# --- Shortfall banner, notices and the sandbox payment page ------------------------------------
+
+
+def _sandbox_payments_enabled() -> bool:
+    """The sandbox credits the ledger without real money: only where settings allow it (by
+    default with DEBUG on), never silently in production."""
+    return bool(getattr(settings, "DEPOSIT_SANDBOX_PAYMENTS", settings.DEBUG))
+
+
+def _shortfall_home_context(membership: MerchantUser, shops: list[Shop]) -> dict[str, Any]:
+    cases = shortfall_open_cases_by_shop([shop.pk for shop in shops])
+    rows = []
+    for shop in shops:
+        case = cases.get(shop.pk)
+        account = getattr(shop, "deposit_account", None)
+        if case is None or account is None:
+            continue
+        upcoming = [item for item in case.plan if item["position"] >= case.step]
+        rows.append(
+            {
+                "shop": shop,
+                "case": case,
+                "amount_minor": account.shortfall_minor,
+                "currency": account.currency,
+                "next_when": datetime.fromisoformat(upcoming[0]["due_at"]) if upcoming else None,
+                "next_what": step_description(upcoming[0]) if upcoming else "",
+            }
+        )
+    return {
+        "shortfall_rows": rows,
+        "unread_notices": Notification.objects.filter(
+            merchant=membership.merchant, read_at__isnull=True
+        ).count(),
+        "sandbox_payments": _sandbox_payments_enabled(),
+    }
+
+
+def _shortfall_shop_context(
+    membership: MerchantUser, shop: Shop, account: Account | None
+) -> dict[str, Any]:
+    return {
+        "shortfall": shortfall_banner(shop=shop, account=account),
+        "unread_notices": Notification.objects.filter(
+            merchant=membership.merchant, read_at__isnull=True
+        ).count(),
+        "sandbox_payments": _sandbox_payments_enabled(),
+    }
+
+
+def _own_shop(request: HttpRequest, shop_id: str) -> tuple[MerchantUser, Shop]:
+    membership = membership_for_user(request.user)
+    if membership is None:
+        raise Http404
+    shop = shops_with_accounts_for_merchant(membership.merchant).filter(public_id=shop_id).first()
+    if shop is None:
+        raise Http404  # another merchant's shop looks exactly like a missing one
+    return membership, shop
+
+
+@login_required
+def notices(request: HttpRequest) -> HttpResponse:
+    """The merchant's in-app notices; POST marks them read (then redirects: PRG)."""
+    membership = membership_for_user(request.user)
+    if membership is None:
+        return render(request, "dashboard/no_merchant.html", status=403)
+    if request.method == "POST":
+        shop_services.notifications_mark_read(
+            merchant_id=membership.merchant_id, now=timezone.now()
+        )
+        return redirect("dashboard:notices")
+    items = list(
+        Notification.objects.filter(merchant=membership.merchant)
+        .select_related("shop")
+        .order_by("-created_at", "-id")[:100]
+    )
+    return render(
+        request,
+        "dashboard/notices.html",
+        {
+            "merchant": membership.merchant,
+            "items": items,
+            "unread_notices": sum(1 for n in items if n.read_at is None),
+        },
+    )
+
+
+SANDBOX_SESSION_KEY = "sandbox_payments"
+
+
+@login_required
+def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
+    """Step 1 of the sandbox payment: the merchant enters an amount. A valid POST creates a
+    pending sandbox payment (in the session) and redirects to its confirmation page (PRG)."""
+    if not _sandbox_payments_enabled():
+        raise Http404
+    membership, shop = _own_shop(request, shop_id)
+    if not membership.may_manage_deposit:
+        return render(request, "dashboard/sandbox_forbidden.html", {"shop": shop}, status=403)
+    account = account_for_shop(shop)
+    if account is None:
+        raise Http404
+    errors: dict[str, list[str]] = {}
+    amount_text = request.GET.get("amount", "")
+    if request.method == "POST":
+        amount_text = request.POST.get("amount", "")
+        try:
+            amount = Money.parse(amount_text, account.currency)
+            if amount.amount_minor < 1:
+                raise InvalidInput(fields={"amount": [gettext("Enter an amount above zero.")]})
+        except InvalidInput as exc:
+            errors = exc.fields or {"amount": [exc.detail]}
+        else:
+            payment_id = str(uuid.uuid4())
+            pending = request.session.get(SANDBOX_SESSION_KEY, {})
+            pending[payment_id] = {"shop": str(shop.public_id), "amount_minor": amount.amount_minor}
+            request.session[SANDBOX_SESSION_KEY] = pending
+            return redirect("dashboard:sandbox_top_up_confirm", shop.public_id, payment_id)
+    elif not amount_text and account.shortfall_minor:
+        amount_text = Money(account.shortfall_minor, account.currency).major_str().replace(",", "")
+    return render(
+        request,
+        "dashboard/sandbox_top_up.html",
+        {
+            "shop": shop,
+            "deposit": deposit_summary(account),
+            "amount_text": amount_text,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def sandbox_top_up_confirm(request: HttpRequest, shop_id: str, payment_id: str) -> HttpResponse:
+    """Step 2: confirm the sandbox payment. The POST does what a payment provider's callback
+    does: `deposit_top_up` with this payment's own reference and an idempotency key derived from
+    the payment id in the form, so a double submit (or a reload) credits once."""
+    if not _sandbox_payments_enabled():
+        raise Http404
+    membership, shop = _own_shop(request, shop_id)
+    if not membership.may_manage_deposit:
+        return render(request, "dashboard/sandbox_forbidden.html", {"shop": shop}, status=403)
+    account = account_for_shop(shop)
+    pending = request.session.get(SANDBOX_SESSION_KEY, {}).get(str(payment_id))
+    if account is None or pending is None or pending["shop"] != str(shop.public_id):
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("idempotency_key") != str(payment_id):
+            raise Http404
+        try:
+            result = services.deposit_top_up(
+                account_id=account.pk,
+                amount_minor=pending["amount_minor"],
+                currency=account.currency,
+                payment_ref=f"sandbox:{payment_id}",
+                idempotency_key=f"sandbox-top-up:{payment_id}",
+                now=timezone.now(),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return redirect("dashboard:sandbox_top_up", shop.public_id)
+        amount = money(pending["amount_minor"], account.currency)
+        if result.replayed:
+            messages.info(
+                request,
+                gettext("This payment was already credited (%(amount)s).") % {"amount": amount},
+            )
+        else:
+            messages.success(
+                request,
+                gettext("Sandbox payment of %(amount)s credited to the deposit.")
+                % {"amount": amount},
+            )
+        return redirect("dashboard:shop_detail", shop.public_id)
+    return render(
+        request,
+        "dashboard/sandbox_top_up_confirm.html",
+        {
+            "shop": shop,
+            "deposit": deposit_summary(account),
+            "payment_id": payment_id,
+            "amount_minor": pending["amount_minor"],
+            "currency": account.currency,
         },
     )

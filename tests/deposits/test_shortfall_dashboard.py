@@ -1,0 +1,288 @@
+"""What a merchant sees of a shortfall, and the sandbox payment page that tops the deposit up.
+
+Persona: the owner of a live flagship shop 1,000.00 short, with the marketing restriction already
+applied (the case is 3 days old). Pages are requested in English.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from deposits.models import Account, LedgerTransaction, ShortfallCase
+from shops.models import Notification, Shop
+from tests.deposits.test_shortfall import SHORT, evaluate, live_short_shop
+from tests.factories import make_member, make_shop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_and_sandbox(settings):
+    settings.LANGUAGE_CODE = "en"
+    settings.DEPOSIT_SANDBOX_PAYMENTS = True
+    settings.NOTIFICATION_EMAIL_ON_COMMIT = False
+
+
+@pytest.fixture
+def short_shop() -> tuple[Shop, Account]:
+    # Real time: the banner and the top-up run with timezone.now().
+    opened = timezone.now() - timedelta(hours=73)
+    shop, account = live_short_shop(opened)
+    evaluate(shop, opened)
+    evaluate(shop, opened + timedelta(hours=72))
+    shop.refresh_from_db()
+    assert shop.status == "RESTRICTED"
+    return shop, account
+
+
+def owner_client(shop: Shop, **kwargs) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", **kwargs)
+    client.force_login(make_member(shop, role="OWNER"))
+    return client
+
+
+def top_up_url(shop: Shop) -> str:
+    return reverse("dashboard:sandbox_top_up", args=[shop.public_id])
+
+
+def start_payment(client: Client, shop: Shop, amount: str) -> str:
+    response = client.post(top_up_url(shop), {"amount": amount})
+    assert response.status_code == 302
+    return response["Location"]
+
+
+class TestShortfallBanner:
+    def test_the_shop_page_says_how_much_why_what_is_restricted_and_what_comes_next(
+        self, short_shop
+    ):
+        shop, account = short_shop
+        client = owner_client(shop)
+
+        response = client.get(reverse("dashboard:shop_detail", args=[shop.public_id]))
+
+        assert response.status_code == 200
+        html = response.content.decode()
+        banner = html[
+            html.index('id="shortfall"') : html.index("</section>", html.index('id="shortfall"'))
+        ]
+        assert "Your deposit is short by ¥ 1,000.00." in banner
+        assert "the shop must keep ¥ 50,000.00" in banner
+        assert "Latest deduction:" in banner and "虚假发货赔付" in banner
+        assert "Marketing restricted" in banner and "since" in banner
+        case = ShortfallCase.objects.get(shop=shop)
+        hidden_at = timezone.localtime(case.opened_at + timedelta(days=15)).strftime(
+            "%Y-%m-%d %H:%M"
+        )
+        assert (
+            f"on {hidden_at}, the shop is hidden from search and stops taking new orders" in banner
+        )
+        assert "unless the deposit is topped up by ¥ 1,000.00" in banner
+        assert top_up_url(shop) in banner
+        # The generic banner is not shown twice.
+        assert "Top up to keep selling" not in html
+
+    def test_staff_without_the_deposit_permission_see_no_amounts_and_no_button(self, short_shop):
+        shop, account = short_shop
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(make_member(shop, role="STAFF"))
+
+        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+
+        banner = html[html.index('id="shortfall"') :]
+        assert "This shop's deposit is short of what is required." in banner
+        assert "1,000.00" not in banner.split("</section>")[0]
+        assert top_up_url(shop) not in html
+        assert "deposit management" in banner
+
+    def test_the_home_page_lists_short_shops_and_unread_notices(self, short_shop):
+        shop, account = short_shop
+        client = owner_client(shop)
+
+        html = client.get(reverse("dashboard:home")).content.decode()
+
+        assert "1 shop&#x27;s deposit is short." in html or "1 shop's deposit is short." in html
+        assert "short by ¥ 1,000.00" in html
+        unread = Notification.objects.filter(merchant=shop.merchant, read_at__isnull=True).count()
+        assert unread == 2  # the first notice and the marketing restriction
+        assert f"{unread} unread notices" in html
+
+    def test_a_healthy_shop_has_no_banner(self, now):
+        shop, account = make_shop(now=now)
+        client = owner_client(shop)
+
+        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+
+        assert 'id="shortfall"' not in html
+
+
+class TestNotices:
+    def test_lists_notices_and_marks_them_read_with_a_redirect(self, short_shop):
+        shop, account = short_shop
+        client = owner_client(shop)
+
+        page = client.get(reverse("dashboard:notices"))
+        marked = client.post(reverse("dashboard:notices"))
+
+        assert page.status_code == 200
+        assert "Marketing restricted: " + shop.name in page.content.decode()
+        assert marked.status_code == 302 and marked["Location"] == reverse("dashboard:notices")
+        assert not Notification.objects.filter(
+            merchant=shop.merchant, read_at__isnull=True
+        ).exists()
+
+
+class TestSandboxTopUp:
+    def test_the_page_is_marked_as_a_sandbox_and_prefilled_with_the_shortfall(self, short_shop):
+        shop, account = short_shop
+        client = owner_client(shop)
+
+        response = client.get(top_up_url(shop))
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Sandbox" in html and "no real money moves" in html
+        assert 'value="1000.00"' in html
+
+    def test_a_payment_credits_the_deposit_like_a_provider_callback_and_lifts_the_restriction(
+        self, short_shop, django_capture_on_commit_callbacks
+    ):
+        shop, account = short_shop
+        client = owner_client(shop)
+        confirm_url = start_payment(client, shop, "1,000.00")
+        payment_id = confirm_url.rstrip("/").split("/")[-1]
+
+        confirm_page = client.get(confirm_url)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(confirm_url, {"idempotency_key": payment_id})
+
+        assert "Sandbox" in confirm_page.content.decode()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("dashboard:shop_detail", args=[shop.public_id])
+        tx = LedgerTransaction.objects.get(payment_ref=f"sandbox:{payment_id}")
+        assert (tx.kind, tx.amount_minor, tx.idempotency_key) == (
+            "TOP_UP",
+            SHORT,
+            f"sandbox-top-up:{payment_id}",
+        )
+        account.refresh_from_db()
+        assert account.shortfall_minor == 0
+        case = ShortfallCase.objects.get(shop=shop)
+        assert (case.status, case.resolution) == ("RESOLVED", "TOP_UP")
+        shop.refresh_from_db()
+        assert shop.status == "ACTIVE"
+        page = client.get(response["Location"]).content.decode()
+        assert "credited to the deposit" in page and 'id="shortfall"' not in page
+
+    def test_a_double_submit_credits_once(self, short_shop):
+        shop, account = short_shop
+        client = owner_client(shop)
+        confirm_url = start_payment(client, shop, "1000")
+        payment_id = confirm_url.rstrip("/").split("/")[-1]
+
+        first = client.post(confirm_url, {"idempotency_key": payment_id})
+        second = client.post(confirm_url, {"idempotency_key": payment_id})
+
+        assert first.status_code == second.status_code == 302
+        assert LedgerTransaction.objects.filter(payment_ref=f"sandbox:{payment_id}").count() == 1
+        account.refresh_from_db()
+        assert account.posted_minor == account.required_minor  # credited exactly once
+        follow = client.get(second["Location"]).content.decode()
+        assert "already credited" in follow
+
+    def test_two_payments_are_two_credits(self, short_shop):
+        shop, account = short_shop
+        client = owner_client(shop)
+        for amount in ("400", "600"):
+            url = start_payment(client, shop, amount)
+            client.post(url, {"idempotency_key": url.rstrip("/").split("/")[-1]})
+
+        account.refresh_from_db()
+        assert account.shortfall_minor == 0
+        assert LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").count() == 2
+
+    @pytest.mark.parametrize(
+        "amount, message",
+        [
+            ("abc", "Enter a number such as 1000.00."),
+            ("10.001", "At most 2 decimal places for CNY."),
+            ("0", "Enter an amount above zero."),
+            ("-5", "Enter an amount above zero."),
+            ("", "Enter a number such as 1000.00."),
+        ],
+    )
+    def test_a_bad_amount_is_an_error_naming_the_field(self, short_shop, amount, message):
+        shop, account = short_shop
+        client = owner_client(shop)
+
+        response = client.post(top_up_url(shop), {"amount": amount})
+
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert re.search(r"Amount: " + re.escape(message), html)
+        assert 'aria-invalid="true"' in html
+        assert not LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").exists()
+
+    def test_staff_without_the_deposit_permission_are_refused(self, short_shop):
+        shop, account = short_shop
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(make_member(shop, role="STAFF"))
+
+        page = client.get(top_up_url(shop))
+        post = client.post(top_up_url(shop), {"amount": "1000"})
+
+        assert page.status_code == post.status_code == 403
+        assert not LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").exists()
+
+    def test_staff_with_the_permission_may_top_up(self, short_shop):
+        shop, account = short_shop
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(make_member(shop, role="STAFF", can_manage_deposit=True))
+
+        assert client.get(top_up_url(shop)).status_code == 200
+
+    def test_another_merchants_shop_is_not_found(self, short_shop, now):
+        shop, account = short_shop
+        other, _ = make_shop(now=now)
+        client = owner_client(other)
+
+        assert client.get(top_up_url(shop)).status_code == 404
+
+    def test_a_payment_started_in_another_session_is_not_found(self, short_shop):
+        shop, account = short_shop
+        confirm_url = start_payment(owner_client(shop), shop, "1000")
+        payment_id = confirm_url.rstrip("/").split("/")[-1]
+
+        response = owner_client(shop).post(confirm_url, {"idempotency_key": payment_id})
+
+        assert response.status_code == 404
+
+    def test_the_confirmation_needs_the_csrf_token(self, short_shop):
+        shop, account = short_shop
+        client = owner_client(shop, enforce_csrf_checks=True)
+        page = client.get(top_up_url(shop))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+        confirm_url = client.post(
+            top_up_url(shop), {"amount": "1000", "csrfmiddlewaretoken": token}
+        )["Location"]
+        payment_id = confirm_url.rstrip("/").split("/")[-1]
+
+        refused = client.post(confirm_url, {"idempotency_key": payment_id})
+
+        assert refused.status_code == 403
+        assert not LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").exists()
+
+    def test_the_sandbox_is_off_unless_settings_allow_it(self, short_shop, settings):
+        settings.DEPOSIT_SANDBOX_PAYMENTS = False
+        shop, account = short_shop
+        client = owner_client(shop)
+
+        assert client.get(top_up_url(shop)).status_code == 404
+        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+        assert top_up_url(shop) not in html
+        assert "Top up through your payment provider" in html
