@@ -13,7 +13,12 @@ from rest_framework import serializers
 
 from common.money import CURRENCY_EXPONENTS
 from deposits.models import Entry, Hold, TransactionKind
-from partners.api.fields import AmountField, AwareDateTimeField, StrictBooleanField
+from partners.api.fields import (
+    AmountField,
+    AwareDateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+)
 from shops.models import RestrictionKind, ShopStatus, ShopType, TrademarkStatus
 
 CURRENCIES = list(CURRENCY_EXPONENTS)
@@ -27,10 +32,10 @@ def _currency_field(**kwargs: Any) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=CURRENCIES, **kwargs)
 
 
-def _text(max_length: int, *, required: bool = True, help_text: str = "") -> serializers.CharField:
+def _text(max_length: int, *, required: bool = True, help_text: str = "") -> StrictCharField:
     if required:
-        return serializers.CharField(max_length=max_length, help_text=help_text)
-    return serializers.CharField(
+        return StrictCharField(max_length=max_length, help_text=help_text)
+    return StrictCharField(
         max_length=max_length, required=False, allow_blank=True, default="", help_text=help_text
     )
 
@@ -49,7 +54,7 @@ class ShopCreateInput(serializers.Serializer):
     shop_type = serializers.ChoiceField(choices=ShopType.values)
     trademark_status = serializers.ChoiceField(choices=TrademarkStatus.values)
     categories = serializers.ListField(
-        child=serializers.CharField(max_length=40),
+        child=StrictCharField(max_length=40),
         min_length=1,
         max_length=50,
         help_text="Category codes, e.g. apparel, food, health_supplements (api-v1.md).",
@@ -60,7 +65,7 @@ class ShopCreateInput(serializers.Serializer):
 
 class ShopListQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=ShopStatus.values, required=False)
-    external_ref = serializers.CharField(max_length=100, required=False)
+    external_ref = StrictCharField(max_length=100, required=False)
 
 
 class TopUpInput(serializers.Serializer):

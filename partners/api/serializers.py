@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from partners.api.fields import UtcDateTimeField
+from partners.api.fields import StrictCharField, UtcDateTimeField
 from partners.models import EVENT_TYPES, Event
 from partners.services import event_payload
 
@@ -16,14 +16,12 @@ EVENT_TYPE_HELP = "Known types: " + ", ".join(EVENT_TYPES) + '; or ["*"] for eve
 class WebhookEndpointCreateInput(serializers.Serializer):
     url = serializers.URLField(max_length=2000, help_text="https:// URL that receives POSTs.")
     event_types = serializers.ListField(
-        child=serializers.CharField(max_length=60),
+        child=StrictCharField(max_length=60),
         min_length=1,
         max_length=50,
         help_text=EVENT_TYPE_HELP,
     )
-    description = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
-    )
+    description = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class WebhookEndpointOutput(serializers.Serializer):
