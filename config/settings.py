@@ -29,6 +29,7 @@ VAR_DIR = Path(env_str("DEPOSIT_DESK_VAR_DIR", str(BASE_DIR / "var")))
 (VAR_DIR / "broker" / "out").mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "broker" / "processed").mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "broker" / "control").mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when missing
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
