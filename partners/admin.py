@@ -117,7 +117,9 @@ class ApiKeyAdmin(ModelAdmin):
             expires_at=form.cleaned_data.get("expires_at"),
             actor=request.user,  # type: ignore[arg-type]
         )
-        obj.pk = issued.api_key.pk
+        for field in ApiKey._meta.concrete_fields:  # the admin's own messages name this key
+            setattr(obj, field.attname, getattr(issued.api_key, field.attname))
+        obj._state.adding = False
         messages.warning(
             request,
             _("Copy this key now; it is not stored and cannot be shown again: %(key)s")

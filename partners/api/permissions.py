@@ -16,6 +16,6 @@ class HasScope(BasePermission):
             return False  # DRF turns this into 401 not_authenticated
         needed = getattr(view, "scopes", {}).get(request.method)
         if needed and needed not in request.auth.scopes:
-            self.message = f"This API key lacks the scope {needed!r}."
+            self.message = f"This API key lacks the scope '{needed}'."
             return False
         return True

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.views import SpectacularRedocView
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -199,3 +200,9 @@ class EventListView(PartnerListView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+class RedocView(SpectacularRedocView):
+    """Redoc from local static files only (the stock template links Google Fonts)."""
+
+    template_name = "partners/api/redoc.html"

@@ -1,0 +1,82 @@
+"""Per-partner throttling: Partner.throttle_per_minute, counted in the cache, 429 + Retry-After."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from tests.partners.api_client import make_api
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_default_limit_is_6000_a_minute():
+    from partners.models import Partner
+
+    assert Partner().throttle_per_minute == 6000
+
+
+def test_over_the_limit_is_429_with_retry_after():
+    api = make_api("Busy", throttle=3)
+
+    statuses = [api.get("/api/v1/shops/").status_code for _ in range(4)]
+    throttled = api.get("/api/v1/shops/")
+
+    assert statuses == [200, 200, 200, 429]
+    assert throttled.json()["code"] == "throttled"
+    assert 1 <= int(throttled["Retry-After"]) <= 60
+
+
+def test_posts_count_too_and_are_not_stored_when_throttled():
+    api = make_api("Busy", throttle=1)
+    api.get("/api/v1/shops/")
+
+    response = api.post("/api/v1/shops/", {}, key="throttled-key")
+
+    assert response.status_code == 429
+    from partners.models import IdempotencyRecord
+
+    assert not IdempotencyRecord.objects.filter(key="throttled-key").exists()
+
+
+def test_each_partner_has_its_own_budget():
+    busy, calm = make_api("Busy", throttle=1), make_api("Calm", throttle=1)
+
+    busy.get("/api/v1/shops/")
+    busy_again = busy.get("/api/v1/shops/")
+    calm_first = calm.get("/api/v1/shops/")
+
+    assert (busy_again.status_code, calm_first.status_code) == (429, 200)
+
+
+def test_counts_in_redis_when_the_cache_is_redis(settings):
+    redis_url = "redis://127.0.0.1:6379/3"
+    try:
+        import redis
+
+        redis.Redis.from_url(redis_url).ping()
+    except Exception:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "dd-throttle-test",
+        }
+    }
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    api = make_api("Redis-counted", throttle=2)
+
+    statuses = [api.get("/api/v1/shops/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
+    caches["default"].clear()
