@@ -244,6 +244,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
+# Outbound webhooks (partners.services.webhooks): loopback and private receivers are refused
+# unless their host is listed here (".example.internal" allows a domain and its subdomains) or
+# DEBUG is on (api-v1.md).
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", "")
+
 # --- Unfold (ops admin) -----------------------------------------------------------------------
 UNFOLD = {
     "SITE_TITLE": "Deposit Desk ops",
