@@ -2,9 +2,10 @@
 
 The insurance app (and ops, for a bank guarantee) call these; deposits never imports insurance.
 Each service locks the deposit account row first (the project's lock order: account, then
-policy, then claim), rewrites the cached `guaranteed_minor` from the guarantee rows in force, and
-evaluates the shop's shortfall in the same transaction, so a lapsed policy opens a case, and a new
-one resolves it, the moment the change commits.
+policy, then claim; FOR NO KEY UPDATE, see deposits.services.shortfall on why), rewrites the
+cached `guaranteed_minor` from the guarantee rows in force, and evaluates the shop's shortfall
+in the same transaction, so a lapsed policy opens a case, and a new one resolves it, the moment
+the change commits.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def guarantee_register(
         raise InvalidInput(fields={"valid_to": ["The guarantee has already ended."]})
     try:
         with transaction.atomic():
-            account = Account.objects.select_for_update().get(
+            account = Account.objects.select_for_update(no_key=True).get(
                 pk=account_id, kind=Account.Kind.DEPOSIT
             )
             if currency != account.currency:
@@ -140,7 +141,7 @@ def guarantee_withdraw(
     if account_id is None:
         raise NotFound("No such guarantee.")
     with transaction.atomic():
-        account = Account.objects.select_for_update().get(pk=account_id)
+        account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
         guarantee = Guarantee.objects.get(lookup)
         if guarantee.status != Guarantee.Status.ACTIVE:
             return guarantee
@@ -173,7 +174,9 @@ def guarantees_expire_due(*, now: datetime, limit: int = GUARANTEE_SWEEP_LIMIT) 
     for account_id in due_accounts:
         with transaction.atomic():
             account = (
-                Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
+                Account.objects.select_for_update(skip_locked=True, no_key=True)
+                .filter(pk=account_id)
+                .first()
             )
             if account is None:
                 continue

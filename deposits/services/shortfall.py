@@ -6,8 +6,13 @@ columns (`Account.shortfall_minor`).
 
 Locking: every write to a case happens under the deposit account's row lock, taken first (the
 project's lock order: account, then case, then the shop row that `shops.services` locks to
-refresh its status). A posting and an evaluation of the same shop therefore serialise, and two
-workers evaluating the same shop run one after the other; the second finds the work done.
+refresh its status). The account is locked FOR NO KEY UPDATE: it still queues behind a posting
+(FOR UPDATE) and another evaluation, but not behind the foreign-key check of the scan's
+set-based INSERT, which takes KEY SHARE on the accounts of the cases it opens; with a plain
+FOR UPDATE an evaluation waiting on the scan's new case row and the scan waiting on the
+evaluation's account row deadlocked (found by test_shortfall_concurrency). A posting and an
+evaluation of the same shop therefore serialise, and two workers evaluating the same shop run
+one after the other; the second finds the work done.
 On top of the lock, each step is a compare-and-set on `ShortfallCase.step` and a unique
 (case, position) row, each notice has a unique dedupe key and each restriction is unique per
 cause, so nothing is applied or sent twice even if a caller forgets the lock.
@@ -213,7 +218,7 @@ def shortfall_evaluate(
     result = Evaluation(shop_id=shop_id)
     with transaction.atomic():
         account = (
-            Account.objects.select_for_update(of=("self",))
+            Account.objects.select_for_update(of=("self",), no_key=True)
             .select_related("shop__merchant")
             .filter(shop_id=shop_id, kind=Account.Kind.DEPOSIT)
             .first()
@@ -968,7 +973,7 @@ def shortfall_case_resolve_by_ops(
         raise NotFound("No such shortfall case.")
     with transaction.atomic():
         account = (
-            Account.objects.select_for_update(of=("self",))
+            Account.objects.select_for_update(of=("self",), no_key=True)
             .select_related("shop__merchant")
             .get(shop_id=shop_id, kind=Account.Kind.DEPOSIT)
         )
