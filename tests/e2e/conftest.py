@@ -6,7 +6,10 @@ live_server.
 browser is a failure (a green CI must mean the browser walk ran).
 
 The sync Playwright API runs an event loop in the test's thread, so Django would refuse ORM calls
-made from that thread (arranging data, checking results) as "async unsafe". Allowed here only.
+made from that thread (arranging data, checking results) as "async unsafe". So
+DJANGO_ALLOW_ASYNC_UNSAFE is set, but only while an e2e test runs: set at import time it would
+stay in the environment for the rest of the session and reach other tests' subprocesses (the
+deploy check warns about it). For the same reason Playwright lives for one test, not a session.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from django.db.migrations import RunPython
+from django.db.migrations.loader import MigrationLoader
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,9 +35,38 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+PROJECT_APPS = ("common", "partners", "shops", "deposits", "insurance", "claims")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def reference_data(_allow_orm_beside_playwright, transactional_db) -> None:  # type: ignore[no-untyped-def]
+    """Put back the rows the project's data migrations install (categories, default rules, the
+    shortfall ladder, schedules).
+
+    The live server reads committed data, so these tests are transactional, and the flush after
+    any earlier transactional test has emptied those tables. `serialized_rollback` cannot be
+    relied on here: after a flush without it, post_migrate recreates content types under new ids
+    and restoring the serialized ones collides. Data migrations name their forward function
+    `install` and use get_or_create, so running them again is safe.
+    """
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    plan: list[tuple[str, str]] = []
+    for leaf in loader.graph.leaf_nodes():
+        plan += [node for node in loader.graph.forwards_plan(leaf) if node not in plan]
+    for app_label, name in plan:
+        if app_label not in PROJECT_APPS:
+            continue
+        for operation in loader.graph.nodes[(app_label, name)].operations:
+            if isinstance(operation, RunPython) and operation.code.__name__ == "install":
+                operation.code(django_apps, None)
+
+
+@pytest.fixture
 def e2e_browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)"

@@ -2,8 +2,7 @@
 
 Each walk saves full-page screenshots to var/screenshots/ so that people can look at the pages.
 Data is arranged through services; the database is really committed (transaction=True) because
-the live server reads it from another thread. `serialized_rollback` puts back the reference data
-of the migrations (categories, default rules) that the flush after a transactional test removes.
+the live server reads it from another thread (reference data: see conftest.reference_data).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from deposits import services
 from shops import services as shop_services
 from shops.models import MerchantUser, RestrictionKind, RestrictionSource
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 YUAN = 100
 OWNER = ("yunjin", "yunjin-Passw0rd-2026")
