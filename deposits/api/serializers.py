@@ -16,6 +16,7 @@ from deposits.models import Entry, Hold, TransactionKind
 from partners.api.fields import (
     AmountField,
     AwareDateTimeField,
+    InputSerializer,
     StrictBooleanField,
     StrictCharField,
 )
@@ -43,12 +44,12 @@ def _text(max_length: int, *, required: bool = True, help_text: str = "") -> Str
 # --- Inputs -----------------------------------------------------------------------------------
 
 
-class MerchantInput(serializers.Serializer):
+class MerchantInput(InputSerializer):
     email = serializers.EmailField(max_length=254)
     name = _text(200)
 
 
-class ShopCreateInput(serializers.Serializer):
+class ShopCreateInput(InputSerializer):
     external_ref = _text(100, help_text="Your own id for the shop; unique among your shops.")
     name = _text(200)
     shop_type = serializers.ChoiceField(choices=ShopType.values)
@@ -63,18 +64,18 @@ class ShopCreateInput(serializers.Serializer):
     currency = _currency_field(help_text="The deposit's currency, fixed at creation. Default CNY.")
 
 
-class ShopListQuery(serializers.Serializer):
+class ShopListQuery(serializers.Serializer):  # unknown names: PartnerAPIView.initial
     status = serializers.ChoiceField(choices=ShopStatus.values, required=False)
     external_ref = StrictCharField(max_length=100, required=False)
 
 
-class TopUpInput(serializers.Serializer):
+class TopUpInput(InputSerializer):
     amount_minor = AmountField()
     currency = _currency_field()
     payment_ref = _text(200, help_text="The payment provider's reference; credits once.")
 
 
-class DeductionInput(serializers.Serializer):
+class DeductionInput(InputSerializer):
     amount_minor = AmountField()
     currency = _currency_field()
     reason = _text(300, help_text="Why, in words the merchant will read (e.g. 延迟发货赔付).")
@@ -89,12 +90,12 @@ class DeductionInput(serializers.Serializer):
     )
 
 
-class WithdrawalInput(serializers.Serializer):
+class WithdrawalInput(InputSerializer):
     amount_minor = AmountField()
     currency = _currency_field()
 
 
-class HoldPlaceInput(serializers.Serializer):
+class HoldPlaceInput(InputSerializer):
     amount_minor = AmountField()
     currency = _currency_field()
     reason = _text(300, help_text="What the hold is for (the claim).")
@@ -112,7 +113,7 @@ class HoldPlaceInput(serializers.Serializer):
         return value
 
 
-class HoldCaptureInput(serializers.Serializer):
+class HoldCaptureInput(InputSerializer):
     amount_minor = AmountField(
         required=False,
         help_text="How much to pay out (at most the held amount; default all); the rest is "
@@ -120,11 +121,11 @@ class HoldCaptureInput(serializers.Serializer):
     )
 
 
-class HoldReleaseInput(serializers.Serializer):
+class HoldReleaseInput(InputSerializer):
     pass
 
 
-class HoldListQuery(serializers.Serializer):
+class HoldListQuery(serializers.Serializer):  # unknown names: PartnerAPIView.initial
     status = serializers.ChoiceField(choices=Hold.Status.values, required=False)
 
 

@@ -103,9 +103,10 @@ def _same_currency(ref: AccountRef, currency: str) -> None:
 class ShopsView(PartnerListView):
     scopes = {"GET": READ, "POST": Scope.SHOPS_WRITE}
     serializer_class = ShopOutput
+    query_serializer_class = ShopListQuery
 
     def get_queryset(self) -> QuerySet[Shop]:
-        query = self.validated(ShopListQuery, self.request.query_params)
+        query = self.validated(ShopListQuery, self.request.query_params.dict())
         shops = shops_for_partner(self.partner_id)
         if "status" in query:
             shops = shops.filter(status=query["status"])
@@ -360,10 +361,11 @@ class WithdrawalView(LedgerPostView):
 class ShopHoldsView(PartnerListView):
     scopes = {"GET": READ, "POST": MONEY}
     serializer_class = HoldOutput
+    query_serializer_class = HoldListQuery
     idempotency_claim_first = False
 
     def get_queryset(self) -> QuerySet[Hold]:
-        query = self.validated(HoldListQuery, self.request.query_params)
+        query = self.validated(HoldListQuery, self.request.query_params.dict())
         ref = account_for_partner(self.partner_id, self.kwargs["shop_id"])
         holds = Hold.objects.filter(account_id=ref.account_id)
         if "status" in query:

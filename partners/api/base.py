@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
@@ -81,12 +82,17 @@ class PartnerAPIView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # authentication, scopes, throttling
+        if request.method == "OPTIONS" or not hasattr(self, (request.method or "").lower()):
+            return  # the method is not allowed here: a 405 follows, nothing else to check
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         if length > body_limit():
             raise RequestTooLarge()
+        unknown = sorted(set(request.query_params) - self.allowed_query_params())
+        if unknown:
+            raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
         if request.method == "POST":
             key = request.META.get("HTTP_IDEMPOTENCY_KEY")
             if key is None or not key.strip():
@@ -98,6 +104,14 @@ class PartnerAPIView(APIView):
                     fields={IDEMPOTENCY_HEADER: ["Must be 1 to 255 characters."]},
                 )
             self.idempotency_key = key
+
+    def allowed_query_params(self) -> set[str]:
+        """Query parameters this view reads; any other is a 400 naming it (a typo such as
+        `?stauts=` must not silently list everything)."""
+        query = getattr(self, "query_serializer_class", None)
+        if query is None or self.request.method != "GET":
+            return set()
+        return set(query().fields)
 
     def validated(self, serializer_class: type[Serializer], data: Any = None) -> dict[str, Any]:
         """Validate the body (or `data`); a 400 here is never stored."""

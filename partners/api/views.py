@@ -65,6 +65,16 @@ def _parse_uuid(value: str) -> uuid.UUID:
 class PartnerListView(PartnerAPIView, generics.ListAPIView):  # type: ignore[misc]
     """Lists: cursor-paginated, scoped to the calling partner."""
 
+    def allowed_query_params(self) -> set[str]:
+        if self.request.method != "GET":
+            return set()
+        paginator = self.pagination_class
+        assert paginator is not None
+        return super().allowed_query_params() | {
+            paginator.cursor_query_param,
+            paginator.page_size_query_param,
+        }
+
 
 class WebhookEndpointsView(PartnerListView):
     scopes = {"GET": Scope.WEBHOOKS_MANAGE, "POST": Scope.WEBHOOKS_MANAGE}
@@ -166,10 +176,11 @@ class WebhookEndpointDetailView(PartnerAPIView):
 class EventListView(PartnerListView):
     scopes = {"GET": Scope.EVENTS_READ}
     serializer_class = EventOutput
+    query_serializer_class = EventListQuery
     pagination_class = OldestFirstCursorPagination
 
     def get_queryset(self) -> QuerySet[Event]:
-        query = self.validated(EventListQuery, self.request.query_params)
+        query = self.validated(EventListQuery, self.request.query_params.dict())
         events = selectors.events_for_partner(self.partner_id)
         if "type" in query:
             events = events.filter(type=query["type"])

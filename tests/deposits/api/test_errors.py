@@ -139,3 +139,42 @@ class TestRouting:
 
         assert response.status_code == 406
         assert response.json()["code"] == "not_acceptable"
+
+
+class TestUnknownInput:
+    def test_unknown_body_fields_are_named(self, api, shop):
+        response = api.post(
+            deductions(shop),
+            {"amount_minor": 1, "reason": "r", "reference": "o", "allow_dept": True},
+        )
+
+        assert response.status_code == 400
+        assert response.json()["fields"] == {"allow_dept": ["Unknown field."]}
+
+    def test_unknown_nested_fields_are_named(self, api):
+        from tests.partners.api_client import shop_body
+
+        body = shop_body()
+        body["merchant"] = {**body["merchant"], "phone": "123"}
+
+        response = api.post("/api/v1/shops/", body)
+
+        assert response.status_code == 400
+        assert "merchant.phone" in response.json()["fields"]
+
+    def test_unknown_query_parameters_are_named(self, api):
+        response = api.get("/api/v1/shops/", {"stauts": "ACTIVE"})
+
+        assert response.status_code == 400
+        assert response.json()["fields"] == {"stauts": ["Unknown query parameter."]}
+
+    def test_a_post_to_a_read_only_path_is_405_not_a_missing_key(self, api, shop):
+        response = api.post(f"/api/v1/shops/{shop['id']}/", {}, key=None)
+
+        assert response.status_code == 405
+
+    def test_a_post_to_an_unknown_path_is_a_json_404_not_the_csrf_page(self, api):
+        response = api.client.post("/api/v1/holds/null/release/", headers=api.headers())
+
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
