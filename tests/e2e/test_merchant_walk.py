@@ -15,8 +15,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from deposits import services
+from deposits.models import Account
 from shops import services as shop_services
-from shops.models import MerchantUser, RestrictionKind, RestrictionSource
+from shops.models import MerchantUser, Notification
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -86,6 +87,8 @@ def yunjin():  # type: ignore[no-untyped-def]
         now=now - timedelta(days=2),
     )
 
+    # Short by 12,000.00 for a little over 72 hours: the shortfall ladder has restricted marketing.
+    opened = now - timedelta(hours=73)
     home, home_account = _register(
         "云锦家居专营店", "yj-home", "FRANCHISE", "REGISTERED", ["home_furnishing"], now
     )
@@ -97,17 +100,12 @@ def yunjin():  # type: ignore[no-untyped-def]
         reason="虚假发货赔付",
         reference="ORDER-20261110-7781",
         idempotency_key="e2e-deduct-2",
-        now=now - timedelta(days=4),
+        now=opened - timedelta(minutes=5),
     )
-    shop_services.restriction_add(
-        shop=home,
-        kind=RestrictionKind.MARKETING,
-        source=RestrictionSource.SHORTFALL,
-        source_ref="e2e-case-1",
-        reason="虚假发货赔付后保证金不足 12,000.00 元",
-        lifts_when="Top up the deposit to the required amount.",
-        now=now - timedelta(days=1),
-    )
+    services.shortfall_evaluate(shop_id=home.pk, now=opened)
+    services.shortfall_evaluate(shop_id=home.pk, now=opened + timedelta(hours=72))
+    home.refresh_from_db()
+    assert home.status == "RESTRICTED"
 
     kids, kids_account = _register(
         "云锦童装专卖店", "yj-kids", "SPECIALTY", "APPLIED", ["apparel", "shoes_bags"], now
@@ -185,7 +183,9 @@ class TestMerchantWalk:
         screenshot(page, "06-shop-zh")
 
         page.goto(f"{base}/shops/{yunjin['home'].public_id}/")
-        assert "将保证金补足到应缴金额。" in page.locator("table").first.inner_text()
+        assert "您的保证金不足，缺口 ¥ 12,000.00。" in page.locator("#shortfall").inner_text()
+        restriction = page.locator("table").first.inner_text()
+        assert "限制营销活动" in restriction and "补缴 ¥ 12,000.00" in restriction
         screenshot(page, "07-shop-restricted-zh")
 
         page.goto(f"{base}/shops/{yunjin['kids'].public_id}/")
@@ -195,6 +195,40 @@ class TestMerchantWalk:
         page.click("form.inline button.link")  # log out
         page.wait_for_load_state()
         assert page.url.endswith("/accounts/login/")
+
+    def test_a_short_shop_is_topped_up_and_its_restriction_lifted(
+        self, live_server, new_page, screenshot, yunjin, settings
+    ):
+        settings.DEPOSIT_SANDBOX_PAYMENTS = True  # the payment provider's stand-in page
+        base = live_server.url
+        page = new_page()
+        _log_in(page, base, OWNER[0], OWNER[1])
+        assert "1 家店铺保证金不足。" in page.locator(".shortfall-summary").inner_text()
+        page.click(".notices-banner a")
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == "通知"
+        assert "保证金不足 ¥ 12,000.00：云锦家居专营店" in page.locator("table").inner_text()
+        screenshot(page, "17-notices-zh")
+
+        page.goto(f"{base}/shops/{yunjin['home'].public_id}/")
+        page.click("#shortfall a.btn")
+        page.wait_for_load_state()
+        assert page.locator("#id_amount").input_value() == "12000.00"
+        screenshot(page, "18-top-up-zh")
+        page.click("form button.btn[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == "确认付款"
+        screenshot(page, "19-top-up-confirm-zh")
+        page.click("form button.btn[type=submit]")
+        page.wait_for_load_state()
+
+        assert page.url == f"{base}/shops/{yunjin['home'].public_id}/"
+        assert "沙箱付款 ¥ 12,000.00 已计入保证金。" in page.locator(".messages").inner_text()
+        assert page.locator("h1 .badge").inner_text() == "正常"
+        assert page.locator("#shortfall").count() == 0
+        assert Account.objects.get(shop=yunjin["home"]).shortfall_minor == 0
+        assert Notification.objects.filter(shop=yunjin["home"]).exists()
+        screenshot(page, "20-shop-after-top-up-zh")
 
     def test_ops_open_the_deposit_accounts_in_the_admin(
         self, live_server, new_page, screenshot, yunjin
