@@ -314,7 +314,7 @@ class TestShopDetail:
         assert "资金明细" in content
         assert content.index("2026-11-02 15:00") < content.index("2026-11-02 14:00")
         assert "延迟发货赔付" in content and "ORDER-0042" in content
-        assert "¥ -150.00" in content and "¥ 49,850.00" in content
+        assert "-¥ 150.00" in content and "¥ 49,850.00" in content
         assert "06:00" not in content
 
     def test_the_ledger_is_paginated_25_entries_a_page(self, client, now):

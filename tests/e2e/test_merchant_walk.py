@@ -173,7 +173,7 @@ class TestMerchantWalk:
         ledger_rows = page.locator("section.ledger tbody tr")
         assert ledger_rows.count() == 3
         assert "Deduction (扣款)" in ledger_rows.nth(1).inner_text()
-        assert "¥ -150.00" in ledger_rows.nth(1).inner_text()
+        assert "-¥ 150.00" in ledger_rows.nth(1).inner_text()
         assert "CLAIM-8812" in page.content()
         screenshot(page, "05-shop-en")
 
