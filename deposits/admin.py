@@ -77,11 +77,19 @@ class HoldInline(TabularInline):
     model = Hold
     extra = 0
     can_delete = False
-    fields = ["status", "amount_minor", "captured_minor", "reason", "reference", "expires_at"]
+    fields = ["status", "amount", "captured", "reason", "reference", "expires_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    @admin.display(description=_("amount"))
+    def amount(self, hold: Hold) -> str:
+        return _money(hold.amount_minor, hold.currency)
+
+    @admin.display(description=_("captured"))
+    def captured(self, hold: Hold) -> str:
+        return _money(hold.captured_minor, hold.currency)
 
 
 @admin.register(Account)
@@ -123,6 +131,9 @@ class AccountAdmin(ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts open with their shop
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # balances move only through the actions below (services)
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -338,6 +349,9 @@ class HoldAdmin(ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # holds resolve only through services (release action, capture API)
+
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
@@ -377,6 +391,9 @@ class AdjustmentRequestAdmin(ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # requested from the account's "Adjust" action
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # decided by the approve/reject actions
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -105,7 +105,7 @@ class Account(models.Model):
     def __str__(self) -> str:
         if self.kind == self.Kind.SYSTEM:
             return f"{self.get_system_code_display()} ({self.currency})"
-        return f"Deposit of {self.shop}"
+        return str(_("Deposit of %(shop)s") % {"shop": self.shop})
 
     @property
     def available_minor(self) -> int:
@@ -227,7 +227,7 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["account", "bucket", "id"], name="entry_account_chain_idx")]
 
     def __str__(self) -> str:
-        return f"{self.amount_minor:+d} {self.currency} ({self.kind})"
+        return f"#{self.pk}"
 
 
 class Hold(models.Model):
@@ -278,7 +278,7 @@ class Hold(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Hold {self.amount_minor} {self.currency} ({self.status})"
+        return str(_("Hold #%(id)s") % {"id": self.pk})
 
 
 class AdjustmentRequest(models.Model):
