@@ -176,6 +176,7 @@ AXES_RESET_ON_SUCCESS = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the switcher's choice outlives the session
 TIME_ZONE = "Asia/Shanghai"  # shown to people; stored in UTC because USE_TZ is on
 USE_I18N = True
 USE_TZ = True

@@ -3,14 +3,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from shops.forms import MerchantLoginForm
+from shops.views import MerchantLoginView
 
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=MerchantLoginForm, redirect_authenticated_user=True
-        ),
+        MerchantLoginView.as_view(),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

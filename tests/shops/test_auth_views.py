@@ -187,3 +187,32 @@ class TestPasswordReset:
 
         assert mail.outbox == []
         assert "请查收邮件" in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestLanguageAtLogIn:
+    def test_a_merchant_kept_in_english_sees_the_dashboard_in_english(self, client, now):
+        from shops.models import Merchant
+
+        shop, _ = make_shop(now=now)
+        Merchant.objects.filter(pk=shop.merchant_id).update(language="en")
+        user = make_member(shop)
+
+        response = client.post(
+            reverse("login"), {"username": user.username, "password": "pw-123456!"}, follow=True
+        )
+
+        assert client.cookies["django_language"].value == "en"
+        assert "My shops" in response.content.decode()
+
+    def test_a_language_chosen_with_the_switcher_is_kept(self, client, now):
+        from shops.models import Merchant
+
+        shop, _ = make_shop(now=now)
+        Merchant.objects.filter(pk=shop.merchant_id).update(language="en")
+        user = make_member(shop)
+        client.cookies["django_language"] = "zh-hans"
+
+        client.post(reverse("login"), {"username": user.username, "password": "pw-123456!"})
+
+        assert client.cookies["django_language"].value == "zh-hans"
