@@ -38,8 +38,14 @@ os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 
 def _pg_args(url: str) -> tuple[list[str], str]:
     parsed = urlparse(url)
-    args = ["-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 5432),
-            "-U", parsed.username or "postgres"]
+    args = [
+        "-h",
+        parsed.hostname or "127.0.0.1",
+        "-p",
+        str(parsed.port or 5432),
+        "-U",
+        parsed.username or "postgres",
+    ]
     return args, parsed.path.lstrip("/")
 
 
@@ -66,13 +72,23 @@ def prepare(accounts: int) -> list[int]:
     ids = []
     for i in range(accounts):
         _, account = services.shop_register(
-            merchant_email=f"bench{i}@example.com", merchant_name=f"Bench {i}", name=f"Shop {i}",
-            shop_type="FLAGSHIP", trademark_status="REGISTERED", category_codes=["apparel"],
-            external_ref=f"bench-{i}", now=now,
+            merchant_email=f"bench{i}@example.com",
+            merchant_name=f"Bench {i}",
+            name=f"Shop {i}",
+            shop_type="FLAGSHIP",
+            trademark_status="REGISTERED",
+            category_codes=["apparel"],
+            external_ref=f"bench-{i}",
+            now=now,
         )
-        services.deposit_top_up(account_id=account.pk, amount_minor=10**12, currency="CNY",
-                                payment_ref=f"bench-pay-{i}", idempotency_key=f"bench-fund-{i}",
-                                now=now)
+        services.deposit_top_up(
+            account_id=account.pk,
+            amount_minor=10**12,
+            currency="CNY",
+            payment_ref=f"bench-pay-{i}",
+            idempotency_key=f"bench-fund-{i}",
+            now=now,
+        )
         ids.append(account.pk)
     return ids
 
@@ -94,8 +110,12 @@ def client(account_ids: list[int], seconds: float, tag: str, start_at: float, ou
     count = len(account_ids)
     while time.time() < deadline:
         services.deposit_deduct(
-            account_id=account_ids[(pid + k) % count], amount_minor=1, currency="CNY",
-            reason="bench", reference="bench", idempotency_key=f"{tag}-{pid}-{k}",
+            account_id=account_ids[(pid + k) % count],
+            amount_minor=1,
+            currency="CNY",
+            reason="bench",
+            reference="bench",
+            idempotency_key=f"{tag}-{pid}-{k}",
             now=timezone.now(),
         )
         n += 1
@@ -107,8 +127,10 @@ def run_clients(account_ids: list[int], clients: int, seconds: float, tag: str) 
     ctx = mp.get_context("fork")
     out = ctx.Queue()
     start_at = time.time() + 2.0  # let every process connect first
-    procs = [ctx.Process(target=client, args=(account_ids, seconds, f"{tag}-{i}", start_at, out))
-             for i in range(clients)]
+    procs = [
+        ctx.Process(target=client, args=(account_ids, seconds, f"{tag}-{i}", start_at, out))
+        for i in range(clients)
+    ]
     for p in procs:
         p.start()
     total = sum(out.get() for _ in procs)
@@ -120,9 +142,23 @@ def run_clients(account_ids: list[int], clients: int, seconds: float, tag: str) 
 def pgbench(url: str, clients: int, seconds: int) -> float:
     args, name = _pg_args(url)
     result = subprocess.run(
-        ["pgbench", *args, "-b", "tpcb-like", "-c", str(clients), "-j", str(clients),
-         "-T", str(seconds), "-n", name],
-        check=True, capture_output=True, text=True,
+        [
+            "pgbench",
+            *args,
+            "-b",
+            "tpcb-like",
+            "-c",
+            str(clients),
+            "-j",
+            str(clients),
+            "-T",
+            str(seconds),
+            "-n",
+            name,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     match = re.search(r"tps = ([\d.]+)", result.stdout)
     assert match, result.stdout
@@ -145,24 +181,31 @@ def main() -> None:
     recreate_database(url)
     recreate_database(pg_url)
     pg_args, pg_name = _pg_args(pg_url)
-    subprocess.run(["pgbench", *pg_args, "-i", "-s", "10", "-q", pg_name], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["pgbench", *pg_args, "-i", "-s", "10", "-q", pg_name], check=True, capture_output=True
+    )
     setup_django()
     account_ids = prepare(options.accounts)
     from django.db import connection
 
     connection.close()  # forked clients must not share this connection
 
-    scenarios = [("hot-1", account_ids[:1], 1), ("hot-4", account_ids[:1], 4),
-                 ("spread-4", account_ids, 4)]
+    scenarios = [
+        ("hot-1", account_ids[:1], 1),
+        ("hot-4", account_ids[:1], 4),
+        ("spread-4", account_ids, 4),
+    ]
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in scenarios}
     for round_no in range(options.rounds):
         for name, ids, clients in scenarios:
             ours = run_clients(ids, clients, options.seconds, f"r{round_no}-{name}")
             theirs = pgbench(pg_url, clients, options.seconds)
             samples[name].append((ours, theirs))
-            print(f"round {round_no + 1} {name}: {ours:,.0f} postings/s vs pgbench "
-                  f"{theirs:,.0f} tps ({ours / theirs:.2f}x)", flush=True)
+            print(
+                f"round {round_no + 1} {name}: {ours:,.0f} postings/s vs pgbench "
+                f"{theirs:,.0f} tps ({ours / theirs:.2f}x)",
+                flush=True,
+            )
 
     from deposits.services import ledger_check_run
 
@@ -173,12 +216,23 @@ def main() -> None:
         ours = statistics.median(s[0] for s in samples[name])
         theirs = statistics.median(s[1] for s in samples[name])
         ratio = statistics.median(s[0] / s[1] for s in samples[name])
-        rows.append({"scenario": name, "clients": clients, "postings_per_s": round(ours),
-                     "pgbench_tps": round(theirs), "ratio": round(ratio, 2)})
+        rows.append(
+            {
+                "scenario": name,
+                "clients": clients,
+                "postings_per_s": round(ours),
+                "pgbench_tps": round(theirs),
+                "ratio": round(ratio, 2),
+            }
+        )
     report = {
         "machine": f"{platform.node()} {os.cpu_count()} cores, {platform.python_version()}",
-        "seconds": options.seconds, "rounds": options.rounds, "accounts": options.accounts,
-        "ledger_check": check.summary, "results": rows, "samples": samples,
+        "seconds": options.seconds,
+        "rounds": options.rounds,
+        "accounts": options.accounts,
+        "ledger_check": check.summary,
+        "results": rows,
+        "samples": samples,
     }
     out_dir = ROOT / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -186,8 +240,10 @@ def main() -> None:
     print("\n| scenario | clients | postings/s (median) | pgbench tpcb-like tps (median) | ratio |")
     print("| --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['scenario']} | {r['clients']} | {r['postings_per_s']:,} | "
-              f"{r['pgbench_tps']:,} | {r['ratio']:.2f}x |")
+        print(
+            f"| {r['scenario']} | {r['clients']} | {r['postings_per_s']:,} | "
+            f"{r['pgbench_tps']:,} | {r['ratio']:.2f}x |"
+        )
     if not check.ok:
         sys.exit(1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -38,7 +37,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {
         "status": "ok" if healthy else "unavailable",
         "checks": checks,
-        "database_vendor": connection.vendor,
-        "debug": settings.DEBUG,
     }
     return JsonResponse(body, status=200 if healthy else 503)

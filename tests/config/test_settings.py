@@ -115,3 +115,10 @@ class TestProductionEnvironment:
 
         assert result.returncode != 0
         assert "security.W004" in result.stderr + result.stdout
+
+
+def test_an_empty_host_list_is_refused_in_production(tmp_path):
+    result = manage("check", env={**PRODUCTION, "DJANGO_ALLOWED_HOSTS": " , "}, var_dir=tmp_path)
+
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr.strip().splitlines()[-1]

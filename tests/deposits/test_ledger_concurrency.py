@@ -22,21 +22,30 @@ from tests.factories import fund, make_shop
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+# PostgreSQL's default max_connections is 100 (3 kept for superusers): a thread holds one
+# connection, so more callables than this share threads instead of opening more connections.
+MAX_THREADS = 64
+
+
 def run_concurrently(fns: list[Callable[[], Any]]) -> list[Any]:
-    """Start every callable at the same moment; return each one's result or exception."""
-    barrier = threading.Barrier(len(fns))
+    """Start up to MAX_THREADS threads at the same moment, each running its share of the
+    callables back to back; return each callable's result or exception, in order."""
+    width = min(len(fns), MAX_THREADS)
+    barrier = threading.Barrier(width)
     results: list[Any] = [None] * len(fns)
 
-    def worker(index: int, fn: Callable[[], Any]) -> None:
+    def worker(first: int) -> None:
         try:
             barrier.wait()
-            results[index] = fn()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
+            for index in range(first, len(fns), width):
+                try:
+                    results[index] = fns[index]()
+                except Exception as exc:  # collected and asserted by the test
+                    results[index] = exc
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(fns)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(width)]
     for thread in threads:
         thread.start()
     for thread in threads:
