@@ -1,7 +1,8 @@
 """Per-partner throttling: a fixed one-minute window counted in the Django cache.
 
-With REDIS_URL set the cache is Redis, shared by every worker, and the count is one pipelined
-INCR + EXPIRE (one round trip); the local-memory cache of development counts per process.
+With REDIS_URL set the cache is Redis, shared by every worker, and the count is one INCR (one
+round trip; the window's EXPIRE is set by the first request of the minute); the local-memory cache
+of development counts per process.
 The limit is `Partner.throttle_per_minute` (default 6,000; api-v1.md: at least that).
 """
 
@@ -26,11 +27,12 @@ def _count(key: str) -> int:
         if isinstance(cache, RedisCache):
             full_key = cache.make_and_validate_key(key)
             client = cache._cache.get_client(full_key, write=True)
-            pipe = client.pipeline()
-            pipe.incr(full_key)
-            pipe.expire(full_key, WINDOW_SECONDS + 1)
-            count, _ = pipe.execute()
-            return int(count)
+            # One round trip per request: INCR creates the window's key at 1; only then is its
+            # expiry set (a second round trip once per partner per minute).
+            count = int(client.incr(full_key))
+            if count == 1:
+                client.expire(full_key, WINDOW_SECONDS + 1)
+            return count
     except AttributeError:  # a Django without these internals: fall back to the public API
         pass
     cache.add(key, 0, WINDOW_SECONDS + 1)
