@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -81,6 +81,10 @@ class PartnerAPIView(APIView):
         return int(self.request.auth.partner_id)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if "HTTP_ACCEPT_LANGUAGE" not in request.META:
+            # Machines calling machines: English unless the partner asks for a language (the
+            # site's default is Chinese for merchants), so a detail is never half translated.
+            translation.activate("en")
         super().initial(request, *args, **kwargs)  # authentication, scopes, throttling
         if request.method == "OPTIONS" or not hasattr(self, (request.method or "").lower()):
             return  # the method is not allowed here: a 405 follows, nothing else to check

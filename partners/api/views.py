@@ -48,9 +48,21 @@ _EVENT_EXAMPLE = {
     "type": "shop.status_changed",
     "created_at": "2026-11-02T06:00:00Z",
     "data": {
-        "shop": {"id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "external_ref": "tmall-123"},
-        "old_status": "ONBOARDING",
-        "new_status": "ACTIVE",
+        "shop": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "external_ref": "tmall-123",
+        "status": "ACTIVE",
+        "previous_status": "ONBOARDING",
+        "deposit": {
+            "currency": "CNY",
+            "required_minor": 5000000,
+            "posted_minor": 5000000,
+            "held_minor": 0,
+            "available_minor": 5000000,
+            "guaranteed_minor": 0,
+            "debt_minor": 0,
+            "shortfall_minor": 0,
+        },
+        "restrictions": [],
     },
 }
 

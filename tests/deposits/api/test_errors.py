@@ -178,3 +178,12 @@ class TestUnknownInput:
 
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
+
+
+class TestLanguage:
+    def test_details_are_english_unless_the_partner_asks(self, api):
+        plain = api.client.get("/api/v1/shops/")
+        chinese = api.client.get("/api/v1/shops/", headers={"Accept-Language": "zh-hans"})
+
+        assert plain.json()["detail"] == "Authentication credentials were not provided."
+        assert chinese.json()["detail"] != plain.json()["detail"]
