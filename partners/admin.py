@@ -307,3 +307,20 @@ class IdempotencyRecordAdmin(_ReadOnly):
         "response_body",
         "created_at",
     ]
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(_ReadOnly):
+    """Every HTTP attempt, newest first: what a receiver answered and how long it took."""
+
+    list_display = [
+        "attempted_at",
+        "delivery",
+        "status_code",
+        "error",
+        "duration_ms",
+    ]
+    list_filter = ["status_code", "delivery__endpoint__partner"]
+    search_fields = ["delivery__event__public_id", "delivery__endpoint__url", "error"]
+    list_select_related = ["delivery__event", "delivery__endpoint"]
+    date_hierarchy = "attempted_at"

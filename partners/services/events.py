@@ -7,12 +7,13 @@ no delivery of something that was rolled back.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from partners.models import Delivery, Event, WebhookEndpoint
 
@@ -32,12 +33,81 @@ def event_publish(
     ordering_key: str = "",
 ) -> Event:
     """Record an event in the caller's transaction, with a delivery for each of the partner's
-    active endpoints that wants this type. Delivery is enqueued after commit."""
+    active endpoints that wants this type. Delivery is enqueued after commit.
+
+    On PostgreSQL this is one statement (event, endpoint match and deliveries): it is meant to
+    ride inside every posting's transaction, where each round trip counts (stack.md)."""
+    if connection.vendor == "postgresql":
+        event, delivery_ids = _publish_pg(
+            partner_id=partner_id, type=type, data=data, now=now, ordering_key=ordering_key
+        )
+    else:
+        event, delivery_ids = _publish_orm(
+            partner_id=partner_id, type=type, data=data, now=now, ordering_key=ordering_key
+        )
+    deliveries_enqueue_on_commit(delivery_ids)
+    return event
+
+
+_EVENT = Event._meta.db_table
+_DELIVERY = Delivery._meta.db_table
+_ENDPOINT = WebhookEndpoint._meta.db_table
+_PUBLISH_SQL = f"""
+    WITH ev AS (
+        INSERT INTO {_EVENT} (public_id, partner_id, type, ordering_key, data, created_at)
+        VALUES (%(public_id)s, %(partner_id)s, %(type)s, %(ordering_key)s, %(data)s, %(now)s)
+        RETURNING id
+    ), d AS (
+        INSERT INTO {_DELIVERY} (event_id, endpoint_id, ordering_key, status, attempts,
+            next_attempt_at, give_up_at, last_error, created_at)
+        SELECT ev.id, e.id, %(ordering_key)s, 'PENDING', 0, %(now)s, %(give_up_at)s, '', %(now)s
+          FROM ev, {_ENDPOINT} e
+         WHERE e.partner_id = %(partner_id)s AND e.is_active
+           AND (e.event_types @> '["*"]'::jsonb
+                OR e.event_types @> jsonb_build_array(%(type)s::text))
+        RETURNING id
+    )
+    SELECT (SELECT id FROM ev), (SELECT array_agg(id ORDER BY id) FROM d)
+"""
+
+
+def _publish_pg(
+    *, partner_id: int | None, type: str, data: dict[str, Any], now: datetime, ordering_key: str
+) -> tuple[Event, list[int]]:
+    event = Event(
+        public_id=uuid.uuid4(),
+        partner_id=partner_id,
+        type=type,
+        data=data,
+        ordering_key=ordering_key,
+        created_at=now,
+    )
+    params = {
+        "public_id": event.public_id,
+        "partner_id": partner_id,
+        "type": type,
+        "ordering_key": ordering_key,
+        "data": Event._meta.get_field("data").get_db_prep_value(data, connection),
+        "now": now,
+        "give_up_at": now + retry_window(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLISH_SQL, params)
+        event_id, delivery_ids = cursor.fetchone()
+    event.pk = event.id = event_id
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event, list(delivery_ids or [])
+
+
+def _publish_orm(
+    *, partner_id: int | None, type: str, data: dict[str, Any], now: datetime, ordering_key: str
+) -> tuple[Event, list[int]]:
     event = Event.objects.create(
         partner_id=partner_id, type=type, data=data, ordering_key=ordering_key, created_at=now
     )
     if partner_id is None:
-        return event
+        return event, []
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(partner_id=partner_id, is_active=True).only(
@@ -45,22 +115,20 @@ def event_publish(
         )
         if endpoint.wants(type)
     ]
-    if endpoints:
-        deliveries = Delivery.objects.bulk_create(
-            [
-                Delivery(
-                    event=event,
-                    endpoint=endpoint,
-                    ordering_key=ordering_key,
-                    next_attempt_at=now,
-                    give_up_at=now + retry_window(),
-                    created_at=now,
-                )
-                for endpoint in endpoints
-            ]
-        )
-        deliveries_enqueue_on_commit([d.pk for d in deliveries])
-    return event
+    deliveries = Delivery.objects.bulk_create(
+        [
+            Delivery(
+                event=event,
+                endpoint=endpoint,
+                ordering_key=ordering_key,
+                next_attempt_at=now,
+                give_up_at=now + retry_window(),
+                created_at=now,
+            )
+            for endpoint in endpoints
+        ]
+    )
+    return event, [d.pk for d in deliveries]
 
 
 def deliveries_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:

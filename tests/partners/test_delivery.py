@@ -323,3 +323,25 @@ class TestRedelivery:
         delivery.refresh_from_db()
         assert delivery.status == Delivery.Status.CANCELLED
         assert services.delivery_attempt(delivery_id=delivery.pk, now=now) == "done"
+
+
+class TestPublishCost:
+    @pytest.mark.postgres
+    def test_an_event_and_its_deliveries_are_one_statement(
+        self, partner_api, now, django_assert_num_queries
+    ):
+        endpoint_for(partner_api, "https://a.example.com/h", now)
+        endpoint_for(partner_api, "https://b.example.com/h", now, ["hold.expired"])
+
+        with django_assert_num_queries(1):
+            event = publish(partner_api, now)
+
+        assert Delivery.objects.filter(event=event).count() == 1
+        assert event.pk and Delivery.objects.get(event=event).ordering_key == "shop-1"
+
+    def test_an_event_without_a_partner_has_no_deliveries(self, partner_api, now):
+        endpoint_for(partner_api, "https://a.example.com/h", now)
+
+        event = services.event_publish(partner_id=None, type="hold.expired", data={}, now=now)
+
+        assert not Delivery.objects.filter(event=event).exists()
