@@ -31,6 +31,7 @@ run: export DJANGO_SECURE_SSL_REDIRECT ?= false
 run: export PORT := $(PORT)
 run: $(VENV)/.run-installed
 	@mkdir -p var
+	@[ -f .env ] || { printf '# Written by make run for development; delete it on a production host.\nDJANGO_DEBUG=true\nDJANGO_SECURE_SSL_REDIRECT=false\n' > .env; echo "wrote .env (DJANGO_DEBUG=true) so manage.py commands run in development mode"; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py banner --port $(PORT)

@@ -145,3 +145,21 @@ def _check_redis_url(name: str, raw: str) -> None:
             f"Environment variable {name}={raw!r} is not a Redis URL: expected "
             "redis://host:port/db with a numeric db."
         )
+
+
+def load_env_file(path: str) -> None:
+    """Read KEY=VALUE lines from a development .env file into os.environ, never overriding a
+    variable that is already set (the real environment always wins). Missing file: nothing."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected KEY=VALUE, got {line!r}.")
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))

@@ -21,9 +21,13 @@ from config.env import (
     env_list,
     env_redis,
     env_str,
+    load_env_file,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# `make run` writes a .env with DJANGO_DEBUG=true so that later `manage.py` commands on a
+# developer's machine run in the same mode; real environment variables always win over it.
+load_env_file(env_str("DEPOSIT_DESK_ENV_FILE", str(BASE_DIR / ".env")))
 VAR_DIR = Path(env_str("DEPOSIT_DESK_VAR_DIR", str(BASE_DIR / "var")))
 # The embedded defaults (SQLite, filesystem broker) live here; create it before anything opens it.
 (VAR_DIR / "broker" / "out").mkdir(parents=True, exist_ok=True)

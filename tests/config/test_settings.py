@@ -32,8 +32,9 @@ def manage(*args: str, env: dict[str, str], var_dir: Path) -> subprocess.Complet
     clean.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEPOSIT_DESK_VAR_DIR=str(var_dir),
-        **env,
+        DEPOSIT_DESK_ENV_FILE=str(var_dir / "no.env"),  # a developer's .env must not leak in
     )
+    clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO_ROOT,
@@ -122,3 +123,38 @@ def test_an_empty_host_list_is_refused_in_production(tmp_path):
 
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr.strip().splitlines()[-1]
+
+
+class TestDevelopmentEnvFile:
+    def test_values_fill_only_what_the_environment_does_not_set(self, tmp_path, monkeypatch):
+        from config.env import load_env_file
+
+        env_file = tmp_path / ".env"
+        env_file.write_text("# dev\nDD_TEST_A=from-file\nDD_TEST_B='quoted'\n")
+        monkeypatch.setenv("DD_TEST_A", "from-environment")
+        monkeypatch.delenv("DD_TEST_B", raising=False)
+
+        load_env_file(str(env_file))
+
+        assert os.environ["DD_TEST_A"] == "from-environment"
+        assert os.environ["DD_TEST_B"] == "quoted"
+        monkeypatch.delenv("DD_TEST_B")
+
+    def test_a_malformed_line_stops_start_up_naming_the_file_and_line(self, tmp_path):
+        from django.core.exceptions import ImproperlyConfigured
+
+        from config.env import load_env_file
+
+        env_file = tmp_path / ".env"
+        env_file.write_text("DJANGO_DEBUG=true\nthis is not a setting\n")
+
+        with pytest.raises(ImproperlyConfigured, match="line 2"):
+            load_env_file(str(env_file))
+
+    def test_manage_py_commands_run_in_development_mode_after_make_run(self, tmp_path):
+        env_file = tmp_path / "dev.env"
+        env_file.write_text("DJANGO_DEBUG=true\n")
+
+        result = manage("check", env={"DEPOSIT_DESK_ENV_FILE": str(env_file)}, var_dir=tmp_path)
+
+        assert result.returncode == 0, result.stderr
