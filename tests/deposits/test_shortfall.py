@@ -531,13 +531,25 @@ class TestAfterCommitHooks:
         shop.refresh_from_db()
         assert shop.status == "ACTIVE"
 
-    def test_a_top_up_of_a_healthy_shop_costs_one_query_after_commit(
-        self, now, django_capture_on_commit_callbacks, django_assert_num_queries
+    def test_postings_on_a_covered_shop_cost_nothing_after_commit(
+        self, now, django_capture_on_commit_callbacks
     ):
         shop, account = make_shop(now=now)
         fund(account, account.required_minor, now=now)
+
         with django_capture_on_commit_callbacks() as callbacks:
             top_up(account, 100, now=now)
+            deduct(account, 100, now=now)
+            top_up(account, 100, now=now)
+
+        assert callbacks == []
+
+    def test_a_top_up_that_restores_coverage_looks_for_an_open_case_with_one_query(
+        self, now, django_capture_on_commit_callbacks, django_assert_num_queries
+    ):
+        shop, account = live_short_shop(now)  # short, but no case yet (nothing evaluated)
+        with django_capture_on_commit_callbacks() as callbacks:
+            top_up(account, SHORT, now=now)
 
         with django_assert_num_queries(1):
             for callback in callbacks:
@@ -563,6 +575,31 @@ class TestAfterCommitHooks:
 
         with django_capture_on_commit_callbacks(execute=True):
             services.hold_release(hold_id=hold.pk, idempotency_key="release-1", now=now)
+
+        assert ShortfallCase.objects.get(shop=shop).resolution == "FUNDS_RELEASED"
+
+    def test_a_partial_capture_that_frees_the_rest_of_the_hold_resolves_the_case(
+        self, now, django_capture_on_commit_callbacks
+    ):
+        shop, account = make_shop(now=now - timedelta(days=1))
+        fund(account, account.required_minor + 150_000, now=now - timedelta(days=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            hold = services.hold_place(
+                account_id=account.pk,
+                amount_minor=200_000,
+                currency="CNY",
+                reason="Claim C-2",
+                reference="C-2",
+                expires_at=now + timedelta(days=3),
+                idempotency_key="hold-2",
+                now=now,
+            )
+        assert ShortfallCase.objects.get(shop=shop).amount_at_open_minor == 50_000
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.hold_capture(
+                hold_id=hold.pk, amount_minor=100, idempotency_key="capture-2", now=now
+            )
 
         assert ShortfallCase.objects.get(shop=shop).resolution == "FUNDS_RELEASED"
 

@@ -44,7 +44,10 @@ def shortfall_after_posting(result: Any) -> Any:
     """Called by the ledger services with their PostingResult; returns it unchanged.
 
     Costs nothing inside the posting's transaction: it only registers an on-commit callback, and
-    only when the posting may matter (the account is short now, or coverage may have come back).
+    only when the posting may matter: the account is short now (evaluate), or it may have been
+    short just before this posting raised its coverage by at most the posting's amount (then one
+    indexed query after commit looks for an open case to resolve). A covered shop's postings cost
+    nothing at all. (A case left open on a covered shop by a failed evaluation is the scan's.)
     """
     if result.replayed:
         return result
@@ -52,8 +55,15 @@ def shortfall_after_posting(result: Any) -> Any:
     if account.shop_id is None:
         return result
     kind = result.transaction.kind
-    short = account.shortfall_minor > 0
-    if short or kind in _COVERAGE_RAISING:
+    gap = account.required_minor - account.available_minor - account.guaranteed_minor
+    gap += account.debt_minor
+    short = gap > 0
+    # The posting's amount bounds the coverage it added, except for a partial capture, whose
+    # amount is what was paid out while the rest of the hold came back: always look then.
+    may_have_been_short = (
+        kind == TransactionKind.HOLD_CAPTURE or gap + abs(result.transaction.amount_minor) > 0
+    )
+    if short or (kind in _COVERAGE_RAISING and may_have_been_short):
         shortfall_evaluate_on_commit(
             shop_ids=[account.shop_id],
             now=result.transaction.occurred_at,
