@@ -247,3 +247,43 @@ class TestAdmin:
             ).status_code
             == 200
         )
+
+    def test_a_restrict_step_without_a_restriction_is_a_form_error(self, ops_client):
+        response = ops_client.post(
+            reverse("admin:deposits_shortfallladderstep_add"),
+            {
+                "code": "block-listings",
+                "position": 5,
+                "delay": "5 00:00:00",
+                "action": "RESTRICT",
+                "restriction_kind": "",
+                "reminder_lead": "1 00:00:00",
+                "is_active": "on",
+                "note": "",
+            },
+        )
+
+        assert response.status_code == 200
+        assert not ShortfallLadderStep.objects.filter(code="block-listings").exists()
+
+    def test_ops_add_a_ladder_step_that_new_cases_follow(self, ops_client, now):
+        response = ops_client.post(
+            reverse("admin:deposits_shortfallladderstep_add"),
+            {
+                "code": "block-listings",
+                "position": 5,
+                "delay": "5 00:00:00",
+                "action": "RESTRICT",
+                "restriction_kind": "NEW_LISTINGS",
+                "reminder_lead": "1 00:00:00",
+                "is_active": "on",
+                "note": "Taobao: blocked after 5 days",
+            },
+        )
+        assert response.status_code == 302
+        shop, account = live_short_shop(now)
+        evaluate(shop, now)
+        evaluate(shop, now + timedelta(hours=72))
+
+        assert evaluate(shop, now + timedelta(days=5)).steps == ["block-listings"]
+        assert ShopRestriction.objects.get(shop=shop, kind="NEW_LISTINGS").lifted_at is None
