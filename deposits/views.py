@@ -38,6 +38,7 @@ from deposits.services.shortfall import (
     shortfall_open_cases_by_shop,
     step_description,
 )
+from deposits.views_withdraw import withdraw_shop_context
 from shops import services as shop_services
 from shops.models import MerchantUser, Notification, Shop
 from shops.selectors import membership_for_user
@@ -111,6 +112,7 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             "refund_on": refund_available_at(shop.closed_at) if shop.closed_at else None,
             "may_see_money": membership.may_manage_deposit,
             **_shortfall_shop_context(membership, shop, account),
+            **withdraw_shop_context(membership, shop, account),
         },
     )
 

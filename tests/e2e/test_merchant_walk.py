@@ -182,6 +182,19 @@ class TestMerchantWalk:
         assert page.locator("section.explanation h2").inner_text() == "为什么是这个金额"
         screenshot(page, "06-shop-zh")
 
+        # 53,000.00 paid in, 2,000.00 held, 50,000.00 required: 1,000.00 may be withdrawn.
+        page.click(".withdraw-panel a.btn")
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == "申请提现"
+        assert page.locator("#id_amount").input_value() == "1000.00"
+        screenshot(page, "06a-withdraw-zh")
+        page.click("form:has(#id_amount) button.btn[type=submit]")
+        page.wait_for_load_state()
+        assert page.url == f"{base}/shops/{yunjin['flagship'].public_id}/"
+        assert "已申请提现 ¥ 1,000.00" in page.locator(".messages").inner_text()
+        assert page.locator(".withdraw-panel").count() == 0
+        screenshot(page, "06b-shop-after-withdrawal-zh")
+
         page.goto(f"{base}/shops/{yunjin['home'].public_id}/")
         assert "您的保证金不足，缺口 ¥ 12,000.00。" in page.locator("#shortfall").inner_text()
         restriction = page.locator("table").first.inner_text()
