@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,7 +39,8 @@ pytestmark = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
-CELERY = REPO / ".venv" / "bin" / "celery"
+# The celery script of the virtualenv running the tests (the project's .venv under `make test`).
+CELERY = Path(sys.executable).with_name("celery")
 TIMEOUT = 90  # seconds for each expectation; normally met within a few
 REFERENCE_DATA = [
     "shops.migrations.0002_default_categories",
