@@ -13,9 +13,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone, translation
 
 from common.errors import InvalidInput, InvalidTransition
+from partners import services as partner_services
 from shops.models import (
     FREEZING_KINDS,
     Category,
@@ -106,24 +107,44 @@ def shop_derive_status(shop: Shop, active_kinds: set[str]) -> str:
     return ShopStatus.ACTIVE
 
 
-def shop_refresh_status(*, shop: Shop) -> tuple[str, str]:
+def shop_refresh_status(
+    *, shop: Shop, now: datetime | None = None, announce: bool = True
+) -> tuple[str, str]:
     """Recompute the cached status from the restriction rows; returns (old, new).
 
     Re-reads the shop under its row lock rather than trusting the caller's instance, which may be
     stale (another service may have just taken it live), and so that two concurrent changes of
     the same shop's restrictions serialise instead of each writing a status from its own view.
+
+    A change is announced to the shop's partner (`shop.status_changed`, in this transaction)
+    unless `announce` is False: the shortfall module sends its own, richer event.
     """
     with transaction.atomic():
         fresh = Shop.objects.select_for_update().get(pk=shop.pk)
-        active_kinds = set(
-            ShopRestriction.objects.filter(shop=shop, lifted_at__isnull=True).values_list(
-                "kind", flat=True
-            )
+        active = list(
+            ShopRestriction.objects.filter(shop=shop, lifted_at__isnull=True).order_by("id")
         )
         old = fresh.status
-        new = shop_derive_status(fresh, active_kinds)
+        new = shop_derive_status(fresh, {r.kind for r in active})
         if new != old:
             Shop.objects.filter(pk=shop.pk).update(status=new)
+            if announce:
+                partner_services.event_publish(
+                    partner_id=fresh.partner_id,
+                    type="shop.status_changed",
+                    data={
+                        "shop": str(fresh.public_id),
+                        "external_ref": fresh.external_ref,
+                        "status": new,
+                        "previous_status": old,
+                        "restrictions": [
+                            {"kind": r.kind, "reason": r.reason, "since": r.since.isoformat()}
+                            for r in active
+                        ],
+                    },
+                    now=now or timezone.now(),
+                    ordering_key=str(fresh.public_id),
+                )
     shop.status, shop.went_live_at, shop.closed_at = new, fresh.went_live_at, fresh.closed_at
     return old, new
 
@@ -132,7 +153,7 @@ def shop_mark_live(*, shop: Shop, now: datetime) -> bool:
     """The deposit was paid in full for the first time: the shop leaves onboarding. Idempotent."""
     updated = Shop.objects.filter(pk=shop.pk, went_live_at__isnull=True).update(went_live_at=now)
     if updated:
-        shop_refresh_status(shop=shop)
+        shop_refresh_status(shop=shop, now=now)
     return bool(updated)
 
 
@@ -142,7 +163,7 @@ def shop_close(*, shop: Shop, now: datetime) -> None:
     updated = Shop.objects.filter(pk=shop.pk, closed_at__isnull=True).update(closed_at=now)
     if not updated:
         raise InvalidTransition("The shop is already closed.")
-    shop_refresh_status(shop=shop)
+    shop_refresh_status(shop=shop, now=now)
 
 
 def restriction_add(
@@ -155,8 +176,10 @@ def restriction_add(
     source_ref: str = "",
     lifts_when: str = "",
     actor: AbstractBaseUser | None = None,
+    announce: bool = True,
 ) -> ShopRestriction:
-    """Add a restriction unless the same cause already holds the same one (then return that)."""
+    """Add a restriction unless the same cause already holds the same one (then return that).
+    `announce`: see shop_refresh_status."""
     if kind not in RestrictionKind.values:
         raise InvalidInput(
             fields={"kind": [f"Must be one of {', '.join(RestrictionKind.values)}."]}
@@ -179,7 +202,7 @@ def restriction_add(
             since=now,
             created_by=actor,
         )
-        shop_refresh_status(shop=shop)
+        shop_refresh_status(shop=shop, now=now, announce=announce)
     return restriction
 
 
@@ -192,8 +215,10 @@ def restrictions_lift(
     source_ref: str | None = None,
     restriction_ids: Iterable[int] | None = None,
     actor: AbstractBaseUser | None = None,
+    announce: bool = True,
 ) -> int:
-    """Lift the active restrictions of one cause (and only those). Returns how many were lifted."""
+    """Lift the active restrictions of one cause (and only those). Returns how many were lifted.
+    `announce`: see shop_refresh_status."""
     with transaction.atomic():
         qs = ShopRestriction.objects.filter(shop=shop, source=source, lifted_at__isnull=True)
         if source_ref is not None:
@@ -202,7 +227,7 @@ def restrictions_lift(
             qs = qs.filter(pk__in=list(restriction_ids))
         lifted = qs.update(lifted_at=now, lifted_by=actor, lift_reason=reason)
         if lifted:
-            shop_refresh_status(shop=shop)
+            shop_refresh_status(shop=shop, now=now, announce=announce)
     return lifted
 
 

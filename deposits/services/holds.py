@@ -15,8 +15,10 @@ from django.db import transaction
 
 from common.errors import HoldNotActive, InsufficientFunds, InvalidInput
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount, TransactionKind
+from deposits.selectors import deposit_summary
 from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
 from deposits.services.shortfall import evaluates_shortfall, shortfall_after_posting
+from partners import services as partner_services
 
 POSTED = Entry.Bucket.POSTED
 
@@ -194,16 +196,49 @@ def hold_expire(*, hold_id: int, now: datetime) -> bool:
     if Hold.objects.filter(pk=hold_id, expires_at__gt=now).exists():
         return False
     try:
-        result = _resolve(
-            hold_id=hold_id,
-            kind=TransactionKind.HOLD_EXPIRY,
-            idempotency_key=f"hold-expiry:{hold_id}",
-            now=now,
-            only_if_due=True,
-        )
+        with transaction.atomic():
+            result = _resolve(
+                hold_id=hold_id,
+                kind=TransactionKind.HOLD_EXPIRY,
+                idempotency_key=f"hold-expiry:{hold_id}",
+                now=now,
+                only_if_due=True,
+            )
+            if not result.replayed:
+                _announce_expiry(result, hold_id, now)
     except HoldNotActive:
         return False
     return not result.replayed
+
+
+def _announce_expiry(result: PostingResult, hold_id: int, now: datetime) -> None:
+    """`hold.expired` to the shop's partner, in the expiry's transaction."""
+    shop = getattr(result.account, "shop_ref", None)
+    if shop is None:
+        return
+    hold = Hold.objects.get(pk=hold_id)
+    partner_services.event_publish(
+        partner_id=shop.partner_id,
+        type="hold.expired",
+        data={
+            "shop": str(shop.public_id),
+            "external_ref": shop.external_ref,
+            "hold": {
+                "id": str(hold.public_id),
+                "shop": str(shop.public_id),
+                "amount_minor": hold.amount_minor,
+                "captured_minor": hold.captured_minor,
+                "currency": hold.currency,
+                "status": hold.status,
+                "reason": hold.reason,
+                "reference": hold.reference,
+                "expires_at": hold.expires_at.isoformat(),
+            },
+            "deposit": deposit_summary(result.account).as_dict(),
+        },
+        now=now,
+        ordering_key=str(shop.public_id),
+    )
 
 
 def holds_expire_due(*, now: datetime, limit: int = 500) -> int:

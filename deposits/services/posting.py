@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,7 @@ from common.errors import (
 )
 from common.money import MAX_AMOUNT_MINOR
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount
+from partners import services as partner_services
 
 MAX_KEY_LENGTH = 300
 
@@ -123,9 +125,19 @@ def system_account_ids(currency: str) -> dict[str, int]:
 
 
 _LOCK_COLUMNS = (
-    "id, kind, shop_id, currency, posted_minor, held_minor, debt_minor, required_minor, "
-    "guaranteed_minor"
+    "a.id, a.kind, a.shop_id, a.currency, a.posted_minor, a.held_minor, a.debt_minor, "
+    "a.required_minor, a.guaranteed_minor, s.partner_id, s.public_id, s.external_ref, s.status"
 )
+
+
+@dataclass(frozen=True)
+class ShopRef:
+    """What an event needs to say which shop it is about, read with the lock (no extra query)."""
+
+    partner_id: int | None
+    public_id: Any
+    external_ref: str
+    status: str
 
 
 def _lock_account(account_id: int) -> Account:
@@ -134,9 +146,12 @@ def _lock_account(account_id: int) -> Account:
     Raw SQL on purpose: this runs on every posting, and the ORM's query building cost as much
     as the round trip itself (profiled: ~0.4 ms of a ~4 ms posting)."""
     with connection.cursor() as cursor:
-        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        # Only the account row is locked (OF a): the shop is read for the event, not changed.
+        lock = " FOR UPDATE OF a" if connection.features.has_select_for_update else ""
         cursor.execute(
-            f"SELECT {_LOCK_COLUMNS} FROM deposits_account WHERE id = %s{lock}", [account_id]
+            f"SELECT {_LOCK_COLUMNS} FROM deposits_account a"
+            f" LEFT JOIN shops_shop s ON s.id = a.shop_id WHERE a.id = %s{lock}",
+            [account_id],
         )
         row = cursor.fetchone()
     if row is None:
@@ -154,6 +169,17 @@ def _lock_account(account_id: int) -> Account:
     )
     account._state.adding = False
     account._state.db = "default"
+    account.shop_ref = (  # type: ignore[attr-defined]
+        ShopRef(
+            partner_id=row[9],
+            # Raw SQL gives a UUID on PostgreSQL and 32 hex digits on SQLite.
+            public_id=uuid.UUID(str(row[10])),
+            external_ref=row[11],
+            status=row[12],
+        )
+        if row[2] is not None
+        else None
+    )
     return account
 
 
@@ -221,6 +247,7 @@ def run_operation(
             )
             if _fast_path(plan) and _write(account, tx, plan):
                 result = PostingResult(transaction=tx, account=account, replayed=False)
+                _announce_posting(account, tx, now)
             elif (existing := _find_existing(idempotency_key)) is not None:
                 result = _replay(existing, digest, account)
             elif plan.error:
@@ -232,6 +259,7 @@ def run_operation(
             else:
                 _write(account, tx, plan)
                 result = PostingResult(transaction=tx, account=account, replayed=False)
+                _announce_posting(account, tx, now)
     except IntegrityError as exc:
         if "payment_ref" in str(exc):
             raise DuplicateReference(
@@ -247,6 +275,50 @@ def run_operation(
     if refusal is not None:
         raise refusal
     return result
+
+
+def entry_event_data(entry: Entry, tx: LedgerTransaction) -> dict[str, Any]:
+    """An entry as partners see it (the API's entry shape)."""
+    return {
+        "id": entry.pk,
+        "transaction_id": str(tx.public_id),
+        "kind": entry.kind,
+        "bucket": entry.bucket,
+        "amount_minor": entry.amount_minor,
+        "balance_after_minor": entry.balance_after_minor,
+        "currency": entry.currency,
+        "reason": entry.reason,
+        "reference": entry.reference,
+        "occurred_at": entry.occurred_at.isoformat(),
+    }
+
+
+def _announce_posting(account: Account, tx: LedgerTransaction, now: datetime) -> None:
+    """`deposit.entry_posted` to the shop's partner, in the posting's transaction (one
+    statement on PostgreSQL: the outbox row and its deliveries)."""
+    shop: ShopRef | None = getattr(account, "shop_ref", None)
+    mine = [e for e in tx.entries.all() if e.account_id == account.pk]
+    if shop is None or not mine:
+        return
+    from deposits.selectors import deposit_summary
+
+    mine.sort(key=lambda e: (e.bucket != Entry.Bucket.POSTED, e.pk))
+    partner_services.event_publish(
+        partner_id=shop.partner_id,
+        type="deposit.entry_posted",
+        data={
+            "shop": str(shop.public_id),
+            "external_ref": shop.external_ref,
+            "status": shop.status,
+            "transaction_id": str(tx.public_id),
+            "kind": tx.kind,
+            "entry": entry_event_data(mine[0], tx),
+            "entries": [entry_event_data(e, tx) for e in mine],
+            "deposit": deposit_summary(account).as_dict(),
+        },
+        now=now,
+        ordering_key=str(shop.public_id),
+    )
 
 
 def _fast_path(plan: Plan) -> bool:
@@ -387,7 +459,6 @@ def _write_pg(
     The idempotency check is folded in: if the key exists (a replay), ON CONFLICT inserts no
     transaction, so no entry and no balance change follow, and this returns False.
     """
-    import uuid
 
     tx.public_id = tx.public_id or uuid.uuid4()
     entry_rows = []

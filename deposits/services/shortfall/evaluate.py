@@ -295,6 +295,7 @@ def _apply_step(
                 reason=texts.restriction_reason(),
                 lifts_when=texts.lifts_when(),
                 now=now,
+                announce=False,  # the shortfall module publishes its own status event
             )
             if shop.status != previous:
                 publish_status_changed(shop, account, previous=previous, now=now)
@@ -393,6 +394,7 @@ def case_resolve(
             source=RestrictionSource.SHORTFALL,
             source_ref=case.source_ref,
             now=now,
+            announce=False,
             reason=_("Shortfall resolved: %(how)s.") % {"how": label},
             actor=actor,
         )
