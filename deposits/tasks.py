@@ -73,3 +73,12 @@ def deliver_notification_emails() -> int:
     for notification_id in due:
         send_notification_email.apply_async(kwargs={"notification_id": notification_id})
     return len(due)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def recompute_requirements() -> dict[str, int]:
+    """Hourly: rules added with a future effective_from take effect without anyone acting."""
+    recomputed, changed = services.requirements_recompute(
+        now=timezone.now(), description="Periodic recompute (rules taking effect)"
+    )
+    return {"recomputed": recomputed, "changed": changed}

@@ -214,7 +214,8 @@ def requirements_recompute(
             # Only the requirement columns: balances are written by the posting path alone.
             Account.objects.bulk_update(dirty, ["required_minor", "requirement_basis"])
             changed += len(dirty)
-    if description:
+    # Audit who changed what; a periodic pass that changed nothing leaves no row.
+    if description and (changed or actor is not None):
         RuleChange.objects.create(
             actor=actor,
             description=description,

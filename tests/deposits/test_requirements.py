@@ -199,3 +199,34 @@ class TestClosedShops:
 
         account.refresh_from_db()
         assert account.required_minor == 0 and account.requirement_basis["deciding"] == "closed"
+
+
+class TestPeriodicRecompute:
+    def test_a_rule_that_came_into_force_applies_without_anyone_acting(self, now):
+        from django.utils import timezone
+
+        from deposits.tasks import recompute_requirements
+
+        _, account = make_shop(now=timezone.now())
+        BaseRequirementRule.objects.create(
+            shop_type="FLAGSHIP",
+            trademark_status="REGISTERED",
+            amount_minor=60_000 * YUAN,
+            effective_from=timezone.now() - timedelta(seconds=1),
+        )
+
+        outcome = recompute_requirements()
+
+        account.refresh_from_db()
+        assert account.required_minor == 60_000 * YUAN
+        assert outcome["changed"] == 1
+        assert RuleChange.objects.get().description.startswith("Periodic recompute")
+
+    def test_a_pass_that_changes_nothing_leaves_no_audit_row(self, now):
+        from deposits.tasks import recompute_requirements
+
+        make_shop(now=now)
+
+        recompute_requirements()
+
+        assert not RuleChange.objects.exists()
