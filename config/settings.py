@@ -274,6 +274,10 @@ DEPOSIT_DEFAULT_CURRENCY = "CNY"
 # Exit refund: released 30 days + 10 working days after the exit is confirmed (domain.md §3).
 DEPOSIT_REFUND_DELAY_DAYS = env_int("DEPOSIT_REFUND_DELAY_DAYS", 30)
 DEPOSIT_REFUND_DELAY_WORKING_DAYS = env_int("DEPOSIT_REFUND_DELAY_WORKING_DAYS", 10)
+# The sandbox payment page stands in for the payment provider: never on in production by default.
+DEPOSIT_SANDBOX_PAYMENTS = env_bool("DEPOSIT_SANDBOX_PAYMENTS", DEBUG)
+# Absolute base of links in merchant e-mails, e.g. https://deposit-desk.example.com.
+DASHBOARD_BASE_URL = env_str("DASHBOARD_BASE_URL", "").rstrip("/")
 # Manual adjustments above this (minor units, 10,000.00 CNY) need a second person's approval.
 DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = env_int(
     "DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR", 1_000_000

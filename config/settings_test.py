@@ -21,6 +21,12 @@ STORAGES = {
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 CELERY_TASK_ALWAYS_EAGER = False  # tests call services directly, or run a real worker
+# Tasks enqueued by tests (e-mails, webhook deliveries) must not land in the development
+# server's filesystem broker under var/; with a real broker configured (CI's Redis) keep it.
+from config.settings import CELERY_BROKER_URL  # noqa: E402
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_URL = "memory://"
 AXES_ENABLED = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
