@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminTextInputWidget
 
@@ -63,3 +64,16 @@ def apply_to_each(
                 messages.success(request, f"{obj}: {message}")
     if not done:
         messages.warning(request, _("Nothing was changed."))
+
+
+class ReadOnlyAdmin(ModelAdmin):
+    """Screens for records nobody edits by hand (ledger rows, logs, audit): view and search only."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
-from common.admin import ReasonActionForm, action_reason, apply_to_each
+from common.admin import ReadOnlyAdmin, ReasonActionForm, action_reason, apply_to_each
 from common.errors import DomainError
 from common.money import Money, format_minor
 from deposits import services
@@ -34,17 +34,6 @@ from deposits.models import (
     RuleChange,
     ShopRequirementOverride,
 )
-
-
-class ReadOnlyAdmin(ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 def _money(amount: int | None, currency: str) -> str:

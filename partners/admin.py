@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
-from common.admin import ReasonActionForm, action_reason, apply_to_each
+from common.admin import ReadOnlyAdmin, ReasonActionForm, action_reason, apply_to_each
 from partners import services
 from partners.models import (
     ApiKey,
@@ -25,17 +25,6 @@ from partners.models import (
     Scope,
     WebhookEndpoint,
 )
-
-
-class _ReadOnly(ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class ApiKeyInline(TabularInline):
@@ -233,7 +222,7 @@ def _redeliver(request: HttpRequest, ids: list[int]) -> None:
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(_ReadOnly):
+class DeliveryAdmin(ReadOnlyAdmin):
     """The delivery log: one row per event × endpoint, its attempts inline."""
 
     list_display = [
@@ -273,7 +262,7 @@ class DeliveryInline(TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(_ReadOnly):
+class EventAdmin(ReadOnlyAdmin):
     list_display = ["id", "type", "partner", "ordering_key", "created_at"]
     list_filter = ["type", "partner"]
     search_fields = ["public_id", "type", "ordering_key"]
@@ -291,7 +280,7 @@ class EventAdmin(_ReadOnly):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(_ReadOnly):
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
     """For support: what a partner's key answered (kept 24 hours)."""
 
     list_display = ["created_at", "partner", "method", "path", "key", "status_code"]
@@ -310,7 +299,7 @@ class IdempotencyRecordAdmin(_ReadOnly):
 
 
 @admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(_ReadOnly):
+class DeliveryAttemptAdmin(ReadOnlyAdmin):
     """Every HTTP attempt, newest first: what a receiver answered and how long it took."""
 
     list_display = [
