@@ -18,7 +18,7 @@ from deposits import services as deposits
 from deposits.models import Account
 from partners.models import Partner
 from shops import services as shops
-from shops.models import Merchant, MerchantUser, RestrictionKind, RestrictionSource, Shop
+from shops.models import Merchant, MerchantUser, Shop
 
 YUAN = 100
 OPS = ("ops", "ops-demo-2026")
@@ -214,15 +214,10 @@ class Command(BaseCommand):
                 idempotency_key=f"seed:{ref}:deduct:1",
                 now=now - timedelta(days=4),
             )
-            shops.restriction_add(
-                shop=shop,
-                kind=RestrictionKind.MARKETING,
-                source=RestrictionSource.SHORTFALL,
-                source_ref=f"seed:{ref}",
-                now=now - timedelta(days=1),
-                reason="Deposit short by 12,000.00 after a false-shipment compensation.",
-                lifts_when="Top up the deposit to the required amount.",
-            )
+            # The shortfall engine itself opens the case (4 days ago) and applies the ladder's
+            # 72-hour step, so the restriction is tied to the case and a top-up lifts it.
+            deposits.shortfall_evaluate(shop_id=shop.pk, now=now - timedelta(days=4))
+            deposits.shortfall_evaluate(shop_id=shop.pk, now=now)
         elif scenario == "frozen":
             shops.shop_freeze(
                 shop=shop,
