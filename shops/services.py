@@ -32,10 +32,31 @@ from shops.models import (
 )
 
 
-def merchant_get_or_create(*, email: str, name: str, language: str = "zh-hans") -> Merchant:
-    merchant, _ = Merchant.objects.get_or_create(
+def merchant_get_or_create(
+    *, email: str, name: str, language: str = "zh-hans", partner_id: int | None = None
+) -> Merchant:
+    """The merchant with this contact e-mail, created if new.
+
+    A partner may add shops only to merchants that are its own (no shop yet, or shops it
+    registered): otherwise any partner could put a shop into another company's dashboard just
+    by knowing its e-mail. Such a request is refused; ops can link merchants by hand."""
+    merchant, created = Merchant.objects.get_or_create(
         contact_email=email.strip().lower(), defaults={"name": name.strip(), "language": language}
     )
+    if (
+        not created
+        and partner_id is not None
+        and Shop.objects.filter(merchant=merchant).exclude(partner_id=partner_id).exists()
+    ):
+        raise InvalidInput(
+            "This merchant e-mail belongs to a merchant registered through another partner.",
+            fields={
+                "merchant.email": [
+                    "Already registered through another partner; use the merchant's own "
+                    "e-mail for your platform, or ask the Deposit Desk operators to link them."
+                ]
+            },
+        )
     return merchant
 
 

@@ -33,7 +33,9 @@ def shop_register(
 ) -> tuple[Shop, Account]:
     validate_currency(currency)
     with transaction.atomic():
-        merchant = shop_services.merchant_get_or_create(email=merchant_email, name=merchant_name)
+        merchant = shop_services.merchant_get_or_create(
+            email=merchant_email, name=merchant_name, partner_id=partner_id
+        )
         shop = shop_services.shop_create(
             merchant=merchant,
             name=name,

@@ -230,3 +230,27 @@ class TestPeriodicRecompute:
         recompute_requirements()
 
         assert not RuleChange.objects.exists()
+
+
+class TestShopRegistrationAcrossPartners:
+    def test_a_partner_cannot_add_a_shop_to_another_partners_merchant(self, now):
+        from partners.models import Partner
+
+        tmall, jd = Partner.objects.create(name="Tmall"), Partner.objects.create(name="JD")
+        shop, _ = make_shop(now=now, partner_id=tmall.pk, merchant_email="owner@yunjin.example")
+
+        with pytest.raises(InvalidInput) as error:
+            make_shop(now=now, partner_id=jd.pk, merchant_email="owner@yunjin.example")
+
+        assert "merchant.email" in error.value.fields
+        assert shop.merchant.shops.count() == 1
+
+    def test_the_same_partner_adds_more_shops_to_its_merchant(self, now):
+        from partners.models import Partner
+
+        tmall = Partner.objects.create(name="Tmall")
+        first, _ = make_shop(now=now, partner_id=tmall.pk, merchant_email="owner@yunjin.example")
+
+        second, _ = make_shop(now=now, partner_id=tmall.pk, merchant_email="OWNER@yunjin.example")
+
+        assert second.merchant_id == first.merchant_id

@@ -73,8 +73,12 @@ SHOP_BODY: dict[str, Any] = {
 
 
 def shop_body(external_ref: str | None = None, **overrides: Any) -> dict[str, Any]:
+    # Each shop gets its own merchant unless a test says otherwise: a merchant belongs to the
+    # partner that registered it, so two partners cannot share one by e-mail.
+    merchant = {"email": f"owner-{uuid.uuid4().hex[:10]}@yunjin.example", "name": "云锦服饰"}
     return {
         **SHOP_BODY,
+        "merchant": merchant,
         "external_ref": f"ext-{uuid.uuid4().hex[:10]}" if external_ref is None else external_ref,
         **overrides,
     }

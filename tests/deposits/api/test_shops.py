@@ -235,3 +235,15 @@ class TestShopDetail:
 
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
+
+
+class TestMerchantsBelongToTheirPartner:
+    def test_another_partner_cannot_attach_a_shop_to_an_existing_merchant(self, api, other_api):
+        merchant = {"email": "owner@shared.example", "name": "Shared Co"}
+        register_shop(api, merchant=merchant)
+
+        response = other_api.post("/api/v1/shops/", shop_body(merchant=merchant))
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "validation_error"
+        assert "merchant.email" in response.json()["fields"]
