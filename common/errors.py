@@ -77,3 +77,8 @@ class ApprovalRequired(DomainError):
 class InvalidTransition(DomainError):
     code = "invalid_state"
     default_detail = "The object is not in a state that allows this."
+
+
+class ShopFrozen(DomainError):
+    code = "shop_frozen"
+    default_detail = "The shop is frozen by the platform; its deposit cannot be withdrawn."

@@ -25,6 +25,7 @@ from common.errors import (
     DomainError,
     InsufficientFunds,
     InvalidInput,
+    ShopFrozen,
     WouldCauseShortfall,
 )
 from common.money import CURRENCY_EXPONENTS, Money
@@ -32,7 +33,7 @@ from common.templatetags.money import money
 from deposits import services
 from deposits.models import Account
 from deposits.selectors import DepositSummary, deposit_summary, shops_with_accounts_for_merchant
-from shops.models import MerchantUser, Notification, Shop, ShopStatus
+from shops.models import MerchantUser, Notification, RestrictionKind, Shop, ShopStatus
 from shops.selectors import membership_for_user
 
 WITHDRAW_KEY_PREFIX = "dashboard-withdraw:"
@@ -45,6 +46,11 @@ def withdraw_blocker(shop: Shop, deposit: DepositSummary) -> str:
         return gettext(
             "This shop has exited, so nothing can be withdrawn: the platform's operations team "
             "refunds what is left once the exit period has passed."
+        )
+    if shop.restrictions.filter(kind=RestrictionKind.FROZEN, lifted_at__isnull=True).exists():
+        return gettext(
+            "The platform's operations team has frozen this shop: nothing can be withdrawn "
+            "until they lift the freeze."
         )
     if deposit.surplus_minor > 0:
         return ""
@@ -119,6 +125,11 @@ def _refusal_message(exc: DomainError, deposit: DepositSummary) -> str:
             "available": amount(deposit.available_minor),
             "most": amount(deposit.surplus_minor),
         }
+    if isinstance(exc, ShopFrozen):
+        return gettext(
+            "The platform's operations team has frozen this shop: nothing can be withdrawn "
+            "until they lift the freeze."
+        )
     if isinstance(exc, CurrencyMismatch):
         return gettext("The amount must be in %(currency)s, the deposit's currency.") % {
             "currency": deposit.currency

@@ -255,27 +255,69 @@ def restrictions_lift(
 def shop_freeze(
     *, shop: Shop, reason: str, actor: AbstractBaseUser, now: datetime
 ) -> ShopRestriction:
-    """Ops freeze a shop by hand; it stays frozen until ops lift it (a top-up does not)."""
-    return restriction_add(
-        shop=shop,
-        kind=RestrictionKind.FROZEN,
-        source=RestrictionSource.MANUAL,
-        reason=reason,
-        now=now,
-        lifts_when="Lifted by the platform's operations team after review.",
-        actor=actor,
-    )
+    """Ops freeze a shop by hand; it stays frozen until ops lift it (a top-up does not). The
+    merchant is told why, in their language (a notice and an e-mail)."""
+    with transaction.atomic():
+        restriction = restriction_add(
+            shop=shop,
+            kind=RestrictionKind.FROZEN,
+            source=RestrictionSource.MANUAL,
+            reason=reason,
+            now=now,
+            lifts_when="Lifted by the platform's operations team after review.",
+            actor=actor,
+        )
+        _notify_manual(shop, f"manual-freeze:{restriction.pk}", frozen=True, reason=reason, now=now)
+    return restriction
 
 
 def shop_unfreeze(*, shop: Shop, reason: str, actor: AbstractBaseUser, now: datetime) -> int:
     if not reason.strip():
         raise InvalidInput(fields={"reason": ["Say why the shop is unfrozen."]})
-    lifted = restrictions_lift(
-        shop=shop, source=RestrictionSource.MANUAL, now=now, reason=reason, actor=actor
-    )
-    if not lifted:
-        raise InvalidTransition("The shop has no manual freeze to lift.")
+    with transaction.atomic():
+        freezes = list(
+            ShopRestriction.objects.filter(
+                shop=shop, source=RestrictionSource.MANUAL, lifted_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
+        lifted = restrictions_lift(
+            shop=shop, source=RestrictionSource.MANUAL, now=now, reason=reason, actor=actor
+        )
+        if not lifted:
+            raise InvalidTransition("The shop has no manual freeze to lift.")
+        _notify_manual(
+            shop, f"manual-unfreeze:{max(freezes)}", frozen=False, reason=reason, now=now
+        )
     return lifted
+
+
+def _notify_manual(shop: Shop, key: str, *, frozen: bool, reason: str, now: datetime) -> None:
+    merchant = shop.merchant
+    with translation.override(merchant.language):
+        if frozen:
+            title = translation.gettext("Your shop %(shop)s has been frozen") % {"shop": shop.name}
+            body = translation.gettext(
+                "The platform's operations team froze the shop: it cannot sell until they lift "
+                "the freeze. Reason: %(reason)s"
+            ) % {"reason": reason.strip()}
+        else:
+            title = translation.gettext("The freeze on %(shop)s has been lifted") % {
+                "shop": shop.name
+            }
+            body = translation.gettext(
+                "The platform's operations team lifted the freeze. Reason: %(reason)s"
+            ) % {"reason": reason.strip()}
+    notification_create(
+        merchant_id=merchant.pk,
+        shop_id=shop.pk,
+        dedupe_key=key,
+        kind="MANUAL_FREEZE" if frozen else "MANUAL_UNFREEZE",
+        language=merchant.language,
+        title=title,
+        body=body,
+        now=now,
+        link=f"/shops/{shop.public_id}/",
+    )
 
 
 # --- Notifications ------------------------------------------------------------------------------

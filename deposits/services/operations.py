@@ -19,6 +19,7 @@ from common.errors import (
     InvalidTransition,
     NotFound,
     RefundBlocked,
+    ShopFrozen,
     WouldCauseShortfall,
 )
 from deposits.models import (
@@ -33,6 +34,7 @@ from deposits.models import (
 from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
 from deposits.services.shortfall import evaluates_shortfall
 from shops import services as shop_services
+from shops.models import RestrictionKind, ShopRestriction
 
 POSTED = Entry.Bucket.POSTED
 DEBT = Entry.Bucket.DEBT
@@ -171,6 +173,12 @@ def deposit_withdraw(
     validate_amount(amount_minor)
 
     def plan(account: Account) -> Plan:
+        # A shop frozen by ops (e.g. a counterfeit investigation that may end in forfeiture)
+        # keeps its deposit until the freeze is lifted.
+        if ShopRestriction.objects.filter(
+            shop_id=account.shop_id, kind=RestrictionKind.FROZEN, lifted_at__isnull=True
+        ).exists():
+            return Plan(error=ShopFrozen())
         available = account.posted_minor - account.held_minor
         if amount_minor > available:
             return Plan(error=InsufficientFunds(f"Only {available} is available to withdraw."))

@@ -16,6 +16,7 @@ from common.errors import (
     InvalidInput,
     InvalidTransition,
     RefundBlocked,
+    ShopFrozen,
     WouldCauseShortfall,
 )
 from deposits import services
@@ -521,3 +522,37 @@ class TestLedgerCheckAfterEveryOperation:
         result = services.ledger_check_run(record=False)
 
         assert result.ok, result.problems
+
+
+class TestWithdrawWhileFrozen:
+    def test_an_ops_freeze_keeps_the_deposit_and_tells_the_merchant(self, now):
+        from shops import services as shop_services
+        from shops.models import Notification
+
+        shop, account = make_shop(now=now)
+        fund(account, 60_000 * YUAN, now=now)
+        ops = make_user(staff=True)
+        shop_services.shop_freeze(shop=shop, reason="Counterfeit investigation", actor=ops, now=now)
+
+        with pytest.raises(ShopFrozen):
+            services.deposit_withdraw(
+                account_id=account.pk,
+                amount_minor=100,
+                currency="CNY",
+                idempotency_key="w-frozen",
+                now=now,
+            )
+        shop_services.shop_unfreeze(shop=shop, reason="Cleared", actor=ops, now=now)
+        services.deposit_withdraw(
+            account_id=account.pk,
+            amount_minor=100,
+            currency="CNY",
+            idempotency_key="w-after",
+            now=now,
+        )
+
+        assert balances(account) == (60_000 * YUAN - 100, 0, 0)
+        kinds = list(Notification.objects.filter(shop=shop).values_list("kind", flat=True))
+        assert sorted(kinds) == ["MANUAL_FREEZE", "MANUAL_UNFREEZE"]
+        frozen = Notification.objects.get(shop=shop, kind="MANUAL_FREEZE")
+        assert "Counterfeit investigation" in frozen.body
