@@ -298,8 +298,8 @@ def _announce_posting(account: Account, tx: LedgerTransaction, now: datetime) ->
     statement on PostgreSQL: the outbox row and its deliveries)."""
     shop: ShopRef | None = getattr(account, "shop_ref", None)
     mine = [e for e in tx.entries.all() if e.account_id == account.pk]
-    if shop is None or not mine:
-        return
+    if shop is None or shop.partner_id is None or not mine:
+        return  # no partner registered this shop: nobody could receive or pull the event
     from deposits.selectors import deposit_summary
 
     mine.sort(key=lambda e: (e.bucket != Entry.Bucket.POSTED, e.pk))
