@@ -66,6 +66,19 @@ def apply_to_each(
         messages.warning(request, _("Nothing was changed."))
 
 
+def act_on_each(
+    request: HttpRequest, objects: Iterable[Any], action: Callable[[Any], object], done: str
+) -> None:
+    """Call `action` (one service call) for each object; report `done` for each that went
+    through and the refusal of each that did not. The action's return value is not consulted."""
+
+    def one(obj: Any) -> str:
+        action(obj)
+        return done
+
+    apply_to_each(request, objects, one)
+
+
 class ReadOnlyAdmin(ModelAdmin):
     """Screens for records nobody edits by hand (ledger rows, logs, audit): view and search only."""
 

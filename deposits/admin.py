@@ -17,7 +17,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
-from common.admin import ReadOnlyAdmin, ReasonActionForm, action_reason, apply_to_each
+from common.admin import (
+    ReadOnlyAdmin,
+    ReasonActionForm,
+    act_on_each,
+    action_reason,
+    apply_to_each,
+)
 from common.errors import DomainError
 from common.money import Money, format_minor
 from deposits import services
@@ -184,35 +190,31 @@ class AccountAdmin(ModelAdmin):
         reason = action_reason(request)
         if reason is None:
             return
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda a: (
-                services.deposit_forfeit(
-                    account_id=a.pk,
-                    reason=reason,
-                    actor=request.user,
-                    idempotency_key=f"admin-forfeit:{uuid.uuid4()}",
-                    now=timezone.now(),
-                )
-                and str(_("forfeited"))
+            lambda a: services.deposit_forfeit(
+                account_id=a.pk,
+                reason=reason,
+                actor=request.user,
+                idempotency_key=f"admin-forfeit:{uuid.uuid4()}",
+                now=timezone.now(),
             ),
+            str(_("forfeited")),
         )
 
     @admin.action(description=_("Refund the deposit of a closed shop"))
     def refund_on_exit(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda a: (
-                services.deposit_refund_on_exit(
-                    account_id=a.pk,
-                    actor=request.user,
-                    idempotency_key=f"exit-refund:{a.pk}",
-                    now=timezone.now(),
-                )
-                and str(_("refunded"))
+            lambda a: services.deposit_refund_on_exit(
+                account_id=a.pk,
+                actor=request.user,
+                idempotency_key=f"exit-refund:{a.pk}",
+                now=timezone.now(),
             ),
+            str(_("refunded")),
         )
 
     @admin.action(description=_("Recompute the requirement from the rules in force"))
@@ -280,19 +282,17 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
         reason = action_reason(request)
         if reason is None:
             return
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda tx: (
-                services.transaction_reverse(
-                    transaction_id=tx.pk,
-                    reason=reason,
-                    actor=request.user,
-                    idempotency_key=f"admin-reverse:{tx.pk}",
-                    now=timezone.now(),
-                )
-                and str(_("reversed"))
+            lambda tx: services.transaction_reverse(
+                transaction_id=tx.pk,
+                reason=reason,
+                actor=request.user,
+                idempotency_key=f"admin-reverse:{tx.pk}",
+                now=timezone.now(),
             ),
+            str(_("reversed")),
         )
 
 
@@ -346,18 +346,16 @@ class HoldAdmin(ModelAdmin):
 
     @admin.action(description=_("Release the hold (解冻)"))
     def release(self, request: HttpRequest, queryset: QuerySet[Hold]) -> None:
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda h: (
-                services.hold_release(
-                    hold_id=h.pk,
-                    actor=request.user,
-                    idempotency_key=f"admin-release:{h.pk}",
-                    now=timezone.now(),
-                )
-                and str(_("released"))
+            lambda h: services.hold_release(
+                hold_id=h.pk,
+                actor=request.user,
+                idempotency_key=f"admin-release:{h.pk}",
+                now=timezone.now(),
             ),
+            str(_("released")),
         )
 
 
@@ -389,18 +387,16 @@ class AdjustmentRequestAdmin(ModelAdmin):
 
     @admin.action(description=_("Approve and post (a different person than the requester)"))
     def approve(self, request: HttpRequest, queryset: QuerySet[AdjustmentRequest]) -> None:
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda r: (
-                services.adjustment_approve(
-                    request_id=r.pk,
-                    actor=request.user,
-                    now=timezone.now(),
-                    note=request.POST.get("reason", ""),
-                )
-                and str(_("approved and posted"))
+            lambda r: services.adjustment_approve(
+                request_id=r.pk,
+                actor=request.user,
+                now=timezone.now(),
+                note=request.POST.get("reason", ""),
             ),
+            str(_("approved and posted")),
         )
 
     @admin.action(description=_("Reject — reason required"))
@@ -408,15 +404,13 @@ class AdjustmentRequestAdmin(ModelAdmin):
         reason = action_reason(request)
         if reason is None:
             return
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda r: (
-                services.adjustment_reject(
-                    request_id=r.pk, actor=request.user, now=timezone.now(), note=reason
-                )
-                or str(_("rejected"))
+            lambda r: services.adjustment_reject(
+                request_id=r.pk, actor=request.user, now=timezone.now(), note=reason
             ),
+            str(_("rejected")),
         )
 
 
@@ -621,15 +615,13 @@ class GuaranteeAdmin(ModelAdmin):
         reason = action_reason(request)
         if reason is None:
             return
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda g: (
-                services.guarantee_withdraw(
-                    guarantee_id=g.pk, reason=reason, actor=request.user, now=timezone.now()
-                )
-                and str(_("withdrawn"))
+            lambda g: services.guarantee_withdraw(
+                guarantee_id=g.pk, reason=reason, actor=request.user, now=timezone.now()
             ),
+            str(_("withdrawn")),
         )
 
 
@@ -784,15 +776,13 @@ class ShortfallCaseAdmin(ModelAdmin):
         reason = action_reason(request)
         if reason is None:
             return
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda case: (
-                services.shortfall_case_resolve_by_ops(
-                    case_id=case.pk, note=reason, actor=request.user, now=timezone.now()
-                )
-                and str(_("resolved"))
+            lambda case: services.shortfall_case_resolve_by_ops(
+                case_id=case.pk, note=reason, actor=request.user, now=timezone.now()
             ),
+            str(_("resolved")),
         )
 
 
@@ -833,19 +823,17 @@ class ShortfallReviewAdmin(ModelAdmin):
         reason = action_reason(request)
         if reason is None:
             return
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda review: (
-                services.shortfall_review_decide(
-                    review_id=review.pk,
-                    decision=decision,
-                    note=reason,
-                    actor=request.user,
-                    now=timezone.now(),
-                )
-                and str(_("decided"))
+            lambda review: services.shortfall_review_decide(
+                review_id=review.pk,
+                decision=decision,
+                note=reason,
+                actor=request.user,
+                now=timezone.now(),
             ),
+            str(_("decided")),
         )
 
     @admin.action(description=_("Keep the shop, keep enforcing — reason required"))

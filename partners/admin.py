@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
-from common.admin import ReadOnlyAdmin, ReasonActionForm, action_reason, apply_to_each
+from common.admin import (
+    ReadOnlyAdmin,
+    ReasonActionForm,
+    act_on_each,
+    action_reason,
+    apply_to_each,
+)
 from partners import services
 from partners.models import (
     ApiKey,
@@ -123,15 +129,13 @@ class ApiKeyAdmin(ModelAdmin):
         reason = action_reason(request)
         if reason is None:
             return
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda key: (
-                services.api_key_revoke(
-                    api_key=key, now=timezone.now(), reason=reason, actor=request.user
-                )
-                or str(_("revoked"))
+            lambda key: services.api_key_revoke(
+                api_key=key, now=timezone.now(), reason=reason, actor=request.user
             ),
+            str(_("revoked")),
         )
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
-from common.admin import ReasonActionForm, action_reason, apply_to_each
+from common.admin import ReasonActionForm, act_on_each, action_reason
 from shops import services
 from shops.models import Category, Merchant, MerchantUser, Shop, ShopRestriction
 
@@ -81,13 +81,13 @@ class ShopAdmin(ModelAdmin):
         if reason is None:
             return
         now = timezone.now()
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda shop: (
-                services.shop_freeze(shop=shop, reason=reason, actor=request.user, now=now)
-                and str(_("frozen"))
+            lambda shop: services.shop_freeze(
+                shop=shop, reason=reason, actor=request.user, now=now
             ),
+            str(_("frozen")),
         )
 
     @admin.action(description=_("Lift an ops freeze — reason required"))
@@ -96,13 +96,13 @@ class ShopAdmin(ModelAdmin):
         if reason is None:
             return
         now = timezone.now()
-        apply_to_each(
+        act_on_each(
             request,
             queryset,
-            lambda shop: (
-                services.shop_unfreeze(shop=shop, reason=reason, actor=request.user, now=now)
-                and str(_("unfrozen"))
+            lambda shop: services.shop_unfreeze(
+                shop=shop, reason=reason, actor=request.user, now=now
             ),
+            str(_("unfrozen")),
         )
 
 
