@@ -26,6 +26,11 @@ class ReasonActionForm(ActionForm):
         required=False,
         widget=UnfoldAdminTextInputWidget(attrs={"placeholder": _("Reason (required)")}),
     )
+
+
+class AmountReasonActionForm(ReasonActionForm):
+    """For the one action that also needs an amount (a manual adjustment)."""
+
     amount = forms.CharField(
         label=_("Amount"),
         required=False,

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from common.admin import (
+    AmountReasonActionForm,
     ReadOnlyAdmin,
     ReasonActionForm,
     act_on_each,
@@ -121,7 +122,7 @@ class AccountAdmin(ModelAdmin):
     ]
     fields = readonly_fields
     inlines = [HoldInline, EntryInline]
-    action_form = ReasonActionForm
+    action_form = AmountReasonActionForm
     actions = ["adjust", "forfeit", "refund_on_exit", "recompute_requirement"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -135,6 +136,10 @@ class AccountAdmin(ModelAdmin):
 
     @admin.display(description=_("posted"))
     def posted(self, a: Account) -> str:
+        if a.kind == Account.Kind.SYSTEM:
+            # System accounts keep no cached balance (no hot row): show the sum of their entries.
+            total = a.entries.aggregate(total=Sum("amount_minor"))["total"] or 0
+            return _money(total, a.currency)
         return _money(a.posted_minor, a.currency)
 
     @admin.display(description=_("held"))
@@ -246,6 +251,10 @@ class TransactionEntryInline(TabularInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnlyAdmin):
+    @admin.display(description=_("requested amount"), ordering="amount_minor")
+    def requested(self, tx: LedgerTransaction) -> str:
+        return _money(tx.amount_minor, tx.currency)
+
     list_display = [
         "id",
         "occurred_at",
@@ -253,8 +262,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
         "status",
         "error_code",
         "account",
-        "amount_minor",
-        "currency",
+        "requested",
         "reason",
         "reference",
         "actor",
@@ -304,9 +312,8 @@ class EntryAdmin(ReadOnlyAdmin):
         "account",
         "kind",
         "bucket",
-        "amount_minor",
-        "balance_after_minor",
-        "currency",
+        "amount",
+        "balance_after",
         "reason",
         "reference",
     ]
@@ -314,6 +321,14 @@ class EntryAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "reason", "account__shop__name", "transaction__idempotency_key"]
     list_select_related = ["account__shop"]
     date_hierarchy = "occurred_at"
+
+    @admin.display(description=_("amount"), ordering="amount_minor")
+    def amount(self, entry: Entry) -> str:
+        return _money(entry.amount_minor, entry.currency)
+
+    @admin.display(description=_("balance after"))
+    def balance_after(self, entry: Entry) -> str:
+        return _money(entry.balance_after_minor, entry.currency)
 
 
 @admin.register(Hold)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -68,12 +70,28 @@ class ShopAdmin(ModelAdmin):
     ]
     list_filter = ["status", "shop_type", "trademark_status", "partner", "categories"]
     search_fields = ["name", "external_ref", "public_id", "merchant__name"]
-    readonly_fields = ["public_id", "status", "went_live_at", "closed_at", "created_at"]
+    readonly_fields = [
+        "public_id",
+        "status",
+        "deposit_account",
+        "went_live_at",
+        "closed_at",
+        "created_at",
+    ]
     autocomplete_fields = ["merchant"]
     filter_horizontal = ["categories"]
     inlines = [RestrictionInline]
     action_form = ReasonActionForm
     actions = ["freeze", "unfreeze"]
+
+    @admin.display(description=_("deposit account"))
+    def deposit_account(self, shop: Shop) -> str:
+        # By URL name, not by import: shops may not import deposits.
+        account_id = getattr(getattr(shop, "deposit_account", None), "pk", None)
+        if account_id is None:
+            return "—"
+        url = reverse("admin:deposits_account_change", args=[account_id])
+        return format_html('<a href="{}">{}</a>', url, _("Open the deposit and its ledger"))
 
     @admin.action(description=_("Freeze (no selling) — reason required"))
     def freeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:

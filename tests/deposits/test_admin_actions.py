@@ -138,3 +138,25 @@ class TestLedgerScreens:
         assert add.status_code == 403
         assert delete.status_code == 403
         assert account.entries.count() == 1
+
+
+class TestAdminShowsMoneyReadably:
+    def test_system_accounts_show_the_sum_of_their_entries(self, ops_client):
+        _, account = make_shop(now=timezone.now())
+        fund(account, 12_345, now=timezone.now())
+
+        page = ops_client.get(reverse("admin:deposits_account_changelist") + "?kind__exact=SYSTEM")
+
+        assert "-123.45 CNY" in page.content.decode()  # payments clearing
+
+    def test_the_shop_page_links_to_its_deposit_and_entries_read_in_currency(self, ops_client):
+        shop, account = make_shop(now=timezone.now())
+        fund(account, 12_345, now=timezone.now())
+
+        shop_page = ops_client.get(reverse("admin:shops_shop_change", args=[shop.pk]))
+        entries = ops_client.get(reverse("admin:deposits_entry_changelist"))
+
+        assert reverse("admin:deposits_account_change", args=[account.pk]) in (
+            shop_page.content.decode()
+        )
+        assert "123.45 CNY" in entries.content.decode()
