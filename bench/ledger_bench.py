@@ -22,6 +22,7 @@ import multiprocessing as mp
 import os
 import platform
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -32,7 +33,11 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_DEBUG", "true")
+# Production settings: with DEBUG on, Django records every query the clients send, which is
+# work a deployment does not do.
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost")
 os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
 
 

@@ -8,8 +8,9 @@ Invariants (each enforced by PostgreSQL, not only by Python; see the migration's
   the one it reverses (at most one reversal each: unique `reverses`).
 - A deposit account caches `posted_minor` (cash the merchant has paid in), `held_minor` (reserved
   by active holds) and `debt_minor` (what the merchant owes after a deduction larger than the
-  deposit). CHECK constraints keep posted − held ≥ 0, held ≥ 0, debt ≥ 0. Only
-  `deposits.services.posting` writes these columns, under the account's row lock.
+  deposit). CHECK constraints keep posted − held ≥ 0, held ≥ 0, debt ≥ 0. Only the posting
+  function writes these columns, under the account's row lock: `deposits_post` in SQL on
+  PostgreSQL (deposits/sql/posting.sql), `deposits.services.posting_orm` on SQLite.
 - Each deposit-account entry records `balance_after_minor` for its bucket (POSTED or DEBT), so the
   history is a gap-free chain that `ledger_check` verifies.
 - System accounts (payments clearing, compensation payable…) keep no cached balance: one hot row

@@ -78,9 +78,11 @@ def deposit_top_up(
                 Leg(-amount_minor, system=SystemAccount.PAYMENTS_CLEARING),
                 Leg(to_debt, bucket=DEBT),
                 Leg(amount_minor - to_debt, bucket=POSTED),
-            ]
+            ],
+            depends_on=frozenset({"debt_minor"}),  # how much pays off the debt
         )
 
+    # One transaction with the shop's going live, which the first full payment triggers.
     with transaction.atomic():
         result = run_operation(
             account_id=account_id,
@@ -95,8 +97,10 @@ def deposit_top_up(
             now=now,
             planner=plan,
             actor=actor,
+            optimistic=True,
         )
-        if not result.replayed:
+        shop = getattr(result.account, "shop_ref", None)
+        if not result.replayed and shop is not None and not shop.went_live:
             _after_commit_side_effects(
                 Account.objects.select_related("shop").get(pk=result.account.pk), now
             )
@@ -136,7 +140,12 @@ def deposit_deduct(
                 Leg(-take, bucket=POSTED),
                 Leg(-(amount_minor - take), bucket=DEBT),
                 Leg(amount_minor, system=SystemAccount.COMPENSATION_PAYABLE),
-            ]
+            ],
+            # Taking the whole amount stays right whatever the balance, as long as available
+            # stays >= 0 (the posting function checks that); taking what is left does not.
+            depends_on=(
+                frozenset() if take == amount_minor else frozenset({"posted_minor", "held_minor"})
+            ),
         )
 
     return run_operation(
@@ -156,6 +165,7 @@ def deposit_deduct(
         now=now,
         planner=plan,
         actor=actor,
+        optimistic=True,
     )
 
 
@@ -213,6 +223,8 @@ def deposit_withdraw(
         now=now,
         planner=plan,
         actor=actor,
+        # The freeze it reads is not protected by the account lock either way.
+        optimistic=True,
     )
 
 
@@ -298,7 +310,8 @@ def deposit_forfeit(
         if available <= 0:
             return Plan(error=InsufficientFunds("Nothing is available to forfeit."))
         return Plan(
-            legs=[Leg(-available, bucket=POSTED), Leg(available, system=SystemAccount.PENALTIES)]
+            legs=[Leg(-available, bucket=POSTED), Leg(available, system=SystemAccount.PENALTIES)],
+            depends_on=frozenset({"posted_minor", "held_minor"}),  # it takes all available
         )
 
     return run_operation(
@@ -313,6 +326,7 @@ def deposit_forfeit(
         now=now,
         planner=plan,
         actor=actor,
+        optimistic=True,
     )
 
 
@@ -335,7 +349,8 @@ def _post_adjustment(
             legs=[
                 Leg(amount_minor, bucket=POSTED),
                 Leg(-amount_minor, system=SystemAccount.ADJUSTMENTS),
-            ]
+            ],
+            depends_on=frozenset(),  # refused exactly when available would go below zero
         )
 
     return run_operation(
@@ -350,6 +365,7 @@ def _post_adjustment(
         now=now,
         planner=plan,
         actor=actor,
+        optimistic=True,
     )
 
 
@@ -469,7 +485,8 @@ def transaction_reverse(
         )
         if account.posted_minor + posted_delta < account.held_minor or debt_after < 0:
             return Plan(error=InsufficientFunds("The deposit no longer holds what this reverses."))
-        return Plan(legs=legs)
+        # Refused exactly when the account's invariants would break: nothing exact to check.
+        return Plan(legs=legs, depends_on=frozenset())
 
     return run_operation(
         account_id=account_id,
@@ -484,4 +501,5 @@ def transaction_reverse(
         now=now,
         planner=plan,
         actor=actor,
+        optimistic=True,
     )

@@ -1,6 +1,6 @@
 """Every write for partners. Import from here: `from partners import services`."""
 
-from partners.services.events import deliveries_enqueue_on_commit, event_publish
+from partners.services.events import deliveries_enqueue_on_commit, event_publish, retry_window
 from partners.services.idempotency import (
     IdempotencyKeyInUse,
     idempotency_claim,
@@ -50,6 +50,7 @@ __all__ = [
     "idempotency_store",
     "partner_get_or_create",
     "request_fingerprint",
+    "retry_window",
     "webhook_endpoint_create",
     "webhook_endpoint_delete",
     "webhook_endpoint_disable",

@@ -49,26 +49,13 @@ def event_publish(
     return event
 
 
-_EVENT = Event._meta.db_table
-_DELIVERY = Delivery._meta.db_table
-_ENDPOINT = WebhookEndpoint._meta.db_table
-_PUBLISH_SQL = f"""
-    WITH ev AS (
-        INSERT INTO {_EVENT} (public_id, partner_id, type, ordering_key, data, created_at)
-        VALUES (%(public_id)s, %(partner_id)s, %(type)s, %(ordering_key)s, %(data)s, %(now)s)
-        RETURNING id
-    ), d AS (
-        INSERT INTO {_DELIVERY} (event_id, endpoint_id, ordering_key, status, attempts,
-            next_attempt_at, give_up_at, last_error, created_at)
-        SELECT ev.id, e.id, %(ordering_key)s, 'PENDING', 0, %(now)s, %(give_up_at)s, '', %(now)s
-          FROM ev, {_ENDPOINT} e
-         WHERE e.partner_id = %(partner_id)s AND e.is_active
-           AND (e.event_types @> '["*"]'::jsonb
-                OR e.event_types @> jsonb_build_array(%(type)s::text))
-        RETURNING id
-    )
-    SELECT (SELECT id FROM ev), (SELECT array_agg(id ORDER BY id) FROM d)
-"""
+# partners/sql/event_publish.sql: the event and its deliveries in one call. The ledger's posting
+# function calls the same SQL function, so both publish through one definition.
+_PUBLISH_SQL = (
+    "SELECT o_event_id, o_delivery_ids FROM partners_event_publish("
+    "%(public_id)s, %(partner_id)s, %(type)s, %(ordering_key)s, %(data)s::jsonb, %(now)s, "
+    "%(give_up_at)s)"
+)
 
 
 def _publish_pg(
