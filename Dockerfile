@@ -42,4 +42,4 @@ USER app
 EXPOSE 8000
 
 # The Procfile's web command (WEB_CONCURRENCY defaults to 4: measured on 2 cores, docs/operations.md).
-CMD ["sh", "-c", "exec gunicorn config.wsgi:application --bind 0.0.0.0:${PORT:-8000} --workers ${WEB_CONCURRENCY:-4} --access-logfile -"]
+CMD ["sh", "-c", "exec gunicorn config.wsgi:application --bind 0.0.0.0:${PORT:-8000} --workers ${WEB_CONCURRENCY:-4}"]

@@ -4,11 +4,13 @@ pgbench `tpcb-like` at the same concurrency, in the same run.
     .venv/bin/python bench/api_bench.py --seconds 20 --rounds 3
 
 Each round runs, one after the other:
+  pgbench   pgbench -b tpcb-like -c 4 -j 2 for half the time, on its own scratch database
   api       wrk (2 threads, 4 connections) POSTing 1-fen deductions with a unique Idempotency-Key
             to gunicorn (4 sync workers, DJANGO_DEBUG off, a real secret, Redis cache for the
             throttle counters), over SHOPS shops; p50/p99 from wrk --latency
+  pgbench   again for half the time; the API is compared with the mean of both (the machine's
+            speed drifts within minutes)
   service   4 processes calling deposits.services.deposit_deduct directly (same shops)
-  pgbench   pgbench -b tpcb-like -c 4 -j 2 -T <seconds> on its own scratch database (scale 10)
 The script DROPS and recreates its two databases (dd_bench_api, dd_bench_api_pgbench), checks
 afterwards that every 201 made exactly one posting and that ledger_check passes, and prints a
 Markdown table of medians (for docs/benchmarks.md); raw figures go to var/bench/api_bench.json.
@@ -183,8 +185,6 @@ def main() -> None:
             "4",
             "--bind",
             f"127.0.0.1:{args.port}",
-            "--access-logfile",
-            "-",
         ],
         env=env,
         cwd=ROOT,
@@ -202,7 +202,11 @@ def main() -> None:
             "BENCH_KEY": key,
             "BENCH_SHOPS": str(OUT / "shops.txt"),
         }
+        half = max(2, args.seconds // 2)
         for n in range(1, args.rounds + 1):
+            # pgbench just before and just after the API, half as long each: the machine's
+            # speed drifts within minutes, and the mean of both sides cancels most of it.
+            pgbench_before = pgbench_round(args.pgbench_db, half)
             wrk_out = run(
                 [
                     "wrk",
@@ -216,10 +220,11 @@ def main() -> None:
                 ],
                 lua_env,
             )
+            pgbench_after = pgbench_round(args.pgbench_db, half)
             result = {f"api_{k}": v for k, v in parse_wrk(wrk_out).items()}
+            result["pgbench_tps"] = (pgbench_before + pgbench_after) / 2
             if not args.skip_service:
                 result["service_tps"] = service_round(env, args.seconds, accounts)
-            result["pgbench_tps"] = pgbench_round(args.pgbench_db, args.seconds)
             result["api_to_pgbench"] = result["api_rps"] / result["pgbench_tps"]
             result["load_1min"] = os.getloadavg()[0]
             rounds.append(result)

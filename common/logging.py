@@ -78,5 +78,8 @@ class RequestLogMiddleware:
             path=request.path,
             status=response.status_code,
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            # The access log's client address (the proxy's, behind one): gunicorn runs without
+            # an access log of its own, so this is the one line per request.
+            remote_addr=request.META.get("REMOTE_ADDR", ""),
         )
         return response

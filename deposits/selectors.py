@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -57,6 +59,81 @@ def deposit_summary(account: Account) -> DepositSummary:
         shortfall_minor=shortfall,
         surplus_minor=surplus,
     )
+
+
+@dataclass(frozen=True)
+class ShopRef:
+    """What an event needs to say which shop it is about, read with the balances (no extra
+    query)."""
+
+    partner_id: int | None
+    public_id: uuid.UUID
+    external_ref: str
+    status: str
+    went_live: bool
+
+
+# The balances a posting plans from and the shop's identity, in one statement. Raw SQL on
+# purpose: it runs on every posting, and the ORM's query building cost as much as the round trip
+# (profiled: ~0.4 ms of a ~4 ms posting).
+ACCOUNT_SNAPSHOT_SQL = (
+    "SELECT a.id, a.kind, a.shop_id, a.currency, a.posted_minor, a.held_minor, a.debt_minor, "
+    "a.required_minor, a.guaranteed_minor, s.partner_id, s.public_id, s.external_ref, s.status, "
+    "s.went_live_at IS NOT NULL FROM deposits_account a LEFT JOIN shops_shop s ON s.id = a.shop_id"
+)
+_SHOP_PUBLIC_ID = Shop._meta.get_field("public_id")
+
+
+def account_snapshot(account_id: int) -> Account | None:
+    """The account's balances as they are now (no lock), with `shop_ref`: where a posting
+    starts planning. Only a starting point: the posting function checks the plan under the
+    account's lock."""
+    return account_snapshot_from_sql(ACCOUNT_SNAPSHOT_SQL + " WHERE a.id = %s", [account_id])
+
+
+def account_snapshot_for_partner_shop(
+    *, partner_id: int, shop_public_id: uuid.UUID
+) -> Account | None:
+    """The same, found by a partner's shop: None when the shop is not this partner's."""
+    public_id = _SHOP_PUBLIC_ID.get_db_prep_value(shop_public_id, connection)
+    return account_snapshot_from_sql(
+        ACCOUNT_SNAPSHOT_SQL + " WHERE s.public_id = %s AND s.partner_id = %s",
+        [public_id, partner_id],
+    )
+
+
+def account_snapshot_from_sql(sql: str, params: list[Any]) -> Account | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    account = Account(
+        kind=row[1],
+        shop_id=row[2],
+        currency=row[3],
+        posted_minor=row[4],
+        held_minor=row[5],
+        debt_minor=row[6],
+        required_minor=row[7],
+        guaranteed_minor=row[8],
+    )
+    account.pk = account.id = row[0]
+    account._state.adding = False
+    account._state.db = connection.alias
+    account.shop_ref = (  # type: ignore[attr-defined]
+        ShopRef(
+            partner_id=row[9],
+            # Raw SQL gives a UUID on PostgreSQL and 32 hex digits on SQLite.
+            public_id=uuid.UUID(str(row[10])),
+            external_ref=row[11],
+            status=row[12],
+            went_live=bool(row[13]),
+        )
+        if row[2] is not None
+        else None
+    )
+    return account
 
 
 def shops_with_accounts_for_merchant(merchant: Merchant) -> QuerySet[Shop]:

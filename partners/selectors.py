@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -19,16 +21,33 @@ _KEY_SQL = (
 
 def api_key_by_hash(key_hash: str) -> ApiKey | None:
     """One indexed lookup (unique key_hash) with the partner joined: the only query
-    authentication makes. A raw query (the fields it does not select are deferred, so the
-    instances stay safe to use): through the ORM, building the query and two full model
-    instances cost as much as the round trip itself (bench/api_profile.py)."""
-    api_key = next(iter(ApiKey.objects.raw(_KEY_SQL, [key_hash])), None)
-    if api_key is None:
-        return None
+    authentication makes. The fields it does not select are deferred, so the instances stay safe
+    to use. On PostgreSQL the row is read with a plain cursor and `from_db`: through the ORM, or
+    even a RawQuerySet, building the query and mapping its columns cost as much as the round trip
+    itself (bench/api_profile.py). psycopg2 returns every column ready except the JSON scopes,
+    which Django leaves as text; SQLite returns datetimes as text too, so it keeps the
+    RawQuerySet, whose converters handle them."""
+    if connection.vendor != "postgresql":
+        api_key = next(iter(ApiKey.objects.raw(_KEY_SQL, [key_hash])), None)
+        if api_key is None:
+            return None
+        is_active, throttle = api_key.partner_is_active, api_key.partner_throttle
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_KEY_SQL, [key_hash])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row[: len(_KEY_FIELDS)])
+        scopes = _KEY_FIELDS.index("scopes")
+        if isinstance(values[scopes], str):
+            values[scopes] = json.loads(values[scopes])
+        api_key = ApiKey.from_db(connection.alias, list(_KEY_FIELDS), values)
+        is_active, throttle = row[len(_KEY_FIELDS) :]
     api_key.partner = Partner.from_db(
         connection.alias,
         ["id", "is_active", "throttle_per_minute"],
-        [api_key.partner_id, bool(api_key.partner_is_active), api_key.partner_throttle],
+        [api_key.partner_id, bool(is_active), throttle],
     )
     return api_key
 

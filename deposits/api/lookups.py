@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import F, Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
 
 from deposits.models import Account, Hold
+from deposits.selectors import account_snapshot_for_partner_shop
 from shops.models import Shop, ShopRestriction
 
 
@@ -52,26 +52,20 @@ def shop_for_partner(partner_id: int, shop_id: Any) -> Shop:
 class AccountRef:
     account_id: int
     currency: str
-
-
-_PUBLIC_ID = Shop._meta.get_field("public_id")
-_ACCOUNT_SQL = (
-    f"SELECT a.id, a.currency FROM {Account._meta.db_table} a "
-    f"JOIN {Shop._meta.db_table} s ON s.id = a.shop_id "
-    "WHERE s.public_id = %s AND s.partner_id = %s"
-)
+    # The balances as read with the lookup: a posting starts planning from them instead of
+    # reading them again (deposits.services.posting.run_operation, `snapshot`).
+    snapshot: Account
 
 
 def account_for_partner(partner_id: int, shop_id: Any) -> AccountRef:
-    """The deposit account of a partner's shop: one indexed query on every posting, written as
-    SQL because building it through the ORM cost as much as sending it (bench/api_profile.py)."""
-    with connection.cursor() as cursor:
-        public_id = _PUBLIC_ID.get_db_prep_value(parse_uuid(shop_id), connection)
-        cursor.execute(_ACCOUNT_SQL, [public_id, partner_id])
-        row = cursor.fetchone()
-    if row is None:
+    """The deposit account of a partner's shop, with its balances: one indexed query on every
+    posting, the same one the posting would otherwise make itself."""
+    account = account_snapshot_for_partner_shop(
+        partner_id=partner_id, shop_public_id=parse_uuid(shop_id)
+    )
+    if account is None:
         raise NotFound("No such shop.")
-    return AccountRef(account_id=row[0], currency=row[1])
+    return AccountRef(account_id=account.pk, currency=account.currency, snapshot=account)
 
 
 def hold_for_partner(partner_id: int, hold_id: Any) -> tuple[Hold, uuid.UUID]:

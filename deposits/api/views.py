@@ -260,6 +260,7 @@ class TopUpView(LedgerPostView):
                 payment_ref=data["payment_ref"],
                 idempotency_key=self.ledger_key(),
                 now=timezone.now(),
+                snapshot=ref.snapshot,
             )
             return 201, _posting_payload(result)
 
@@ -305,6 +306,7 @@ class DeductionView(LedgerPostView):
                 allow_debt=data["allow_debt"],
                 idempotency_key=self.ledger_key(),
                 now=timezone.now(),
+                snapshot=ref.snapshot,
             )
             return 201, _posting_payload(result)
 
@@ -349,6 +351,7 @@ class WithdrawalView(LedgerPostView):
                 currency=data["currency"],
                 idempotency_key=self.ledger_key(),
                 now=timezone.now(),
+                snapshot=ref.snapshot,
             )
             return 201, _posting_payload(result)
 

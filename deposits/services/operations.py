@@ -66,6 +66,7 @@ def deposit_top_up(
     now: datetime,
     reason: str = "充值",
     actor: AbstractBaseUser | None = None,
+    snapshot: Account | None = None,
 ) -> PostingResult:
     """Credit a confirmed payment. Pays off any debt first; the rest raises the balance."""
     validate_amount(amount_minor)
@@ -98,6 +99,7 @@ def deposit_top_up(
             planner=plan,
             actor=actor,
             optimistic=True,
+            snapshot=snapshot,
         )
         shop = getattr(result.account, "shop_ref", None)
         if not result.replayed and shop is not None and not shop.went_live:
@@ -119,6 +121,7 @@ def deposit_deduct(
     now: datetime,
     allow_debt: bool = False,
     actor: AbstractBaseUser | None = None,
+    snapshot: Account | None = None,
 ) -> PostingResult:
     """Pay a consumer out of the deposit. Refused with insufficient_funds when available is short,
     unless `allow_debt`: then what is available is taken and the rest becomes the merchant's debt
@@ -166,6 +169,7 @@ def deposit_deduct(
         planner=plan,
         actor=actor,
         optimistic=True,
+        snapshot=snapshot,
     )
 
 
@@ -178,6 +182,7 @@ def deposit_withdraw(
     now: datetime,
     reason: str = "Withdrawal of surplus",
     actor: AbstractBaseUser | None = None,
+    snapshot: Account | None = None,
 ) -> PostingResult:
     """Pay surplus back to the merchant; never below the requirement, never while in debt."""
     validate_amount(amount_minor)
@@ -225,6 +230,7 @@ def deposit_withdraw(
         actor=actor,
         # The freeze it reads is not protected by the account lock either way.
         optimistic=True,
+        snapshot=snapshot,
     )
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from deposits.models import Account, Entry, LedgerTransaction, SystemAccount
+from deposits.selectors import ShopRef
 from deposits.services.posting_plan import (
     Plan,
-    ShopRef,
     attach_entries,
     entry_event_data,
     event_entry_order,

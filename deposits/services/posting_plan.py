@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,18 +50,6 @@ class Plan:
 
     def nonzero_legs(self) -> list[Leg]:
         return [leg for leg in self.legs if leg.amount_minor != 0]
-
-
-@dataclass(frozen=True)
-class ShopRef:
-    """What an event needs to say which shop it is about, read with the balances (no extra
-    query)."""
-
-    partner_id: int | None
-    public_id: uuid.UUID
-    external_ref: str
-    status: str
-    went_live: bool
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from datetime import datetime
 from django.db import connection
 
 from deposits.models import Account, Entry, LedgerTransaction
+from deposits.selectors import ShopRef
 from deposits.services.posting_plan import (
     BALANCE_FIELDS,
     Plan,
-    ShopRef,
     entry_event_data,
     event_entry_order,
 )

@@ -26,7 +26,13 @@ def _count(key: str) -> int:
 
         if isinstance(cache, RedisCache):
             full_key = cache.make_and_validate_key(key)
-            client = cache._cache.get_client(full_key, write=True)
+            # Django builds a new client object on every get_client() (~0.1 ms: a dict of
+            # ~160 response callbacks); keep one per cache instance, i.e. per thread. Its
+            # connection pool is redis-py's own and starts afresh in a forked worker.
+            client = getattr(cache, "_throttle_client", None)
+            if client is None:
+                client = cache._cache.get_client(full_key, write=True)
+                cache._throttle_client = client
             # One round trip per request: INCR creates the window's key at 1; only then is its
             # expiry set (a second round trip once per partner per minute).
             count = int(client.incr(full_key))
