@@ -216,7 +216,10 @@ class AccountAdmin(ModelAdmin):
             lambda a: services.deposit_refund_on_exit(
                 account_id=a.pk,
                 actor=request.user,
-                idempotency_key=f"exit-refund:{a.pk}",
+                # A key per click: a refusal ("holds must be resolved first") is stored under
+                # its key, and a fixed key would refuse every later click. A second refund
+                # cannot happen anyway: the first takes everything.
+                idempotency_key=f"exit-refund:{a.pk}:{uuid.uuid4()}",
                 now=timezone.now(),
             ),
             str(_("refunded")),
@@ -297,7 +300,9 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
                 transaction_id=tx.pk,
                 reason=reason,
                 actor=request.user,
-                idempotency_key=f"admin-reverse:{tx.pk}",
+                # A key per click, as for refunds: a transaction is reversed at most once by
+                # the database (unique `reverses`), not by the key.
+                idempotency_key=f"admin-reverse:{tx.pk}:{uuid.uuid4()}",
                 now=timezone.now(),
             ),
             str(_("reversed")),

@@ -351,7 +351,6 @@ class WithdrawalView(LedgerPostView):
                 currency=data["currency"],
                 idempotency_key=self.ledger_key(),
                 now=timezone.now(),
-                snapshot=ref.snapshot,
             )
             return 201, _posting_payload(result)
 

@@ -1,4 +1,4 @@
-"""The ledger's posting function (deposits/sql/posting.sql): one call per posting on PostgreSQL.
+"""The ledger's posting function (deposits/sql/posting_v1.sql): one call per posting on PostgreSQL.
 
 It publishes `deposit.entry_posted` through the partners app's outbox function, hence the
 dependency. Skipped on SQLite (the embedded development default), where postings go through
@@ -14,7 +14,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 def create_function(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute((SQL_DIR / "posting.sql").read_text(), params=None)
+        schema_editor.execute((SQL_DIR / "posting_v1.sql").read_text(), params=None)
 
 
 def drop_function(apps, schema_editor):

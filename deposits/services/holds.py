@@ -83,8 +83,9 @@ def hold_place(
         actor=actor,
     )
     shortfall_after_posting(result)
-    if created:
+    if created and not result.replayed:
         return created[0]
+    # A replay, including one found after the hold row of this attempt was rolled back.
     return Hold.objects.get(pk=result.transaction.hold_id)
 
 

@@ -76,6 +76,15 @@ CHECKS: list[tuple[str, str]] = [
            WHERE balance_after_minor IS NULL OR balance_after_minor <> running""",
     ),
     (
+        "cached_guaranteed_equals_guarantees_in_coverage",
+        """SELECT a.id, a.guaranteed_minor, COALESCE(SUM(g.amount_minor), 0)
+           FROM deposits_account a
+           LEFT JOIN deposits_guarantee g ON g.account_id = a.id AND g.in_coverage
+           WHERE a.kind = 'DEPOSIT'
+           GROUP BY a.id, a.guaranteed_minor
+           HAVING a.guaranteed_minor <> COALESCE(SUM(g.amount_minor), 0)""",
+    ),
+    (
         "no_negative_available_or_debt",
         """SELECT id FROM deposits_account
            WHERE posted_minor < held_minor OR held_minor < 0 OR debt_minor < 0""",

@@ -182,7 +182,6 @@ def deposit_withdraw(
     now: datetime,
     reason: str = "Withdrawal of surplus",
     actor: AbstractBaseUser | None = None,
-    snapshot: Account | None = None,
 ) -> PostingResult:
     """Pay surplus back to the merchant; never below the requirement, never while in debt."""
     validate_amount(amount_minor)
@@ -228,9 +227,8 @@ def deposit_withdraw(
         now=now,
         planner=plan,
         actor=actor,
-        # The freeze it reads is not protected by the account lock either way.
-        optimistic=True,
-        snapshot=snapshot,
+        # Locked: the planner also reads the shop's freeze, and runs as close to the write as
+        # it can (run_operation's optimistic planners read nothing but the account).
     )
 
 

@@ -4,7 +4,7 @@ Every public ledger service (top-up, deduction, hold, capture, withdrawal…) is
 the account's balances it returns the legs to post, or the error that refuses the operation.
 `run_operation` does the rest, identically for all of them, exactly once per idempotency key.
 
-On PostgreSQL every write is one call of `deposits_post` (deposits/sql/posting.sql), which takes
+On PostgreSQL every write is one call of `deposits_post` (deposits/sql/posting_v1.sql), which takes
 the account's row lock, checks that the plan still holds under it, and writes the transaction, its
 entries, the balances and the partner's event. Two ways to get there:
 
@@ -117,9 +117,13 @@ def _read_account(account_id: int, *, lock: bool) -> Account:
     else:
         sql = selectors.ACCOUNT_SNAPSHOT_SQL + " WHERE a.id = %s"
         if connection.features.has_select_for_update:
-            sql += " FOR UPDATE OF a"
+            # NO KEY UPDATE, as the posting function takes it: rows that point at the account
+            # (holds, shortfall cases) take KEY SHARE in their foreign-key checks and must not
+            # queue behind a posting.
+            sql += " FOR NO KEY UPDATE OF a"
         account = selectors.account_snapshot_from_sql(sql, [account_id])
-    if account is None:
+    if account is None or account.kind != Account.Kind.DEPOSIT:
+        # A system account only ever takes the other side of a posting.
         raise NotFound("No such deposit account.")
     return account
 
@@ -242,14 +246,15 @@ def _run_optimistic(
 ) -> PostingResult | None:
     """Plan from unlocked balances and let the posting function check the plan under the lock.
     None when every attempt was overtaken (the caller falls back to the locked way)."""
-    if snapshot is not None and snapshot.pk == account_id:
+    if snapshot is not None and snapshot.pk == account_id and snapshot.kind == Account.Kind.DEPOSIT:
         account = snapshot
     else:
         account = _read_account(account_id, lock=False)
     _check_currency(account, op.currency)
     for _ in range(OPTIMISTIC_ATTEMPTS):
         plan = op.planner(account)
-        assert plan.before_write is None, "a planner that writes rows cannot be optimistic"
+        if plan.before_write is not None:
+            raise TypeError("A planner that writes rows of its own cannot be optimistic.")
         tx = op.transaction_row(account, plan)
         entries = new_entries(account, tx, plan.nonzero_legs()) if plan.error is None else []
         outcome = _post_sql(account, tx, plan, entries, op.now)
@@ -328,6 +333,8 @@ def _post_sql(
             entries=entries,
             give_up_at=now + partner_services.retry_window(),
         )
+        if outcome.outcome == posting_sql.MISSING_SYSTEM_ACCOUNT:
+            raise ValueError(f"A leg names a system account that does not exist: {plan.legs}")
     return outcome
 
 
@@ -349,7 +356,8 @@ def _other_outcome(outcome: posting_sql.Outcome, account_id: int, op: _Operation
 
 def _replay_stored(account_id: int, op: _Operation) -> PostingResult:
     existing = _find_existing(op.idempotency_key)
-    assert existing is not None, "the key was seen taken"
+    if existing is None:  # keys are never deleted: the database said it was taken
+        raise RuntimeError(f"Idempotency key {op.idempotency_key!r} vanished after a conflict.")
     # The balances now, not the snapshot the attempt planned from.
     return _replay(existing, op.digest, _read_account(account_id, lock=False))
 
@@ -358,8 +366,7 @@ def _apply_outcome(
     outcome: posting_sql.Outcome, account: Account, tx: LedgerTransaction, entries: list[Entry]
 ) -> None:
     """What the posting function wrote, copied onto the objects the result returns."""
-    assert outcome.transaction_id is not None
-    mark_saved(tx, outcome.transaction_id)
+    mark_saved(tx, int(outcome.transaction_id))  # posted: the function returned its id
     for name, value in outcome.balances_dict().items():
         setattr(account, name, value)
     for entry, entry_id, account_id, balance_after in zip(

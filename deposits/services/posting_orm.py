@@ -67,7 +67,7 @@ def write(account: Account, tx: LedgerTransaction, plan: Plan, now: datetime) ->
 
 def _announce(account: Account, tx: LedgerTransaction, entries: list[Entry], now: datetime) -> None:
     """`deposit.entry_posted` to the shop's partner, in the posting's transaction, in the shape
-    deposits/sql/posting.sql builds on PostgreSQL."""
+    deposits/sql/posting_v1.sql builds on PostgreSQL."""
     from deposits.selectors import deposit_summary
 
     shop: ShopRef | None = getattr(account, "shop_ref", None)

@@ -32,7 +32,7 @@ class Plan:
     # None, the safe default, means all of them. A planner whose legs stay right whatever the
     # balances, as long as the account's invariants hold after them (a deduction that refuses
     # only when available is short), says frozenset(): then a concurrent posting on the same
-    # account does not send the plan back (posting.sql).
+    # account does not send the plan back (deposits/sql/posting_v1.sql).
     depends_on: frozenset[str] | None = None
     # Called under the lock just before the transaction row is written, for hold rows (locked
     # path only). It may set `tx.hold`: transactions are never updated later.

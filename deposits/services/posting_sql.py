@@ -1,4 +1,4 @@
-"""The PostgreSQL write of a posting: one call of `deposits_post` (deposits/sql/posting.sql).
+"""The PostgreSQL write of a posting: one call of `deposits_post` (deposits/sql/posting_v1.sql).
 
 Raw SQL on purpose: this runs on every posting, where round trips and statement planning, not
 Python, set the pace (docs/benchmarks.md). The function checks under the account's row lock that
@@ -72,6 +72,9 @@ def post(
 ) -> Outcome:
     """Send one posting (or one stored refusal, when tx.status is FAILED) to the database."""
     legs = plan.nonzero_legs() if tx.status == LedgerTransaction.Status.POSTED else []
+    if sum(leg.amount_minor for leg in legs) != 0:
+        # The deferred trigger would refuse it at COMMIT, after the caller had moved on.
+        raise ValueError(f"A posting must balance: {legs}")
     shop: ShopRef | None = getattr(account, "shop_ref", None)
     event_data, event_legs = None, []
     if shop is not None and shop.partner_id is not None and legs:

@@ -1,4 +1,4 @@
-"""The outbox write as a PostgreSQL function (partners/sql/event_publish.sql), so that Python's
+"""The outbox write as a PostgreSQL function (partners/sql/event_publish_v1.sql), so that Python's
 `event_publish` and the ledger's one-statement posting publish through one definition.
 
 Skipped on SQLite (the embedded development default), where `event_publish` uses the ORM.
@@ -13,7 +13,7 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 def create_function(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute((SQL_DIR / "event_publish.sql").read_text(), params=None)
+        schema_editor.execute((SQL_DIR / "event_publish_v1.sql").read_text(), params=None)
 
 
 def drop_function(apps, schema_editor):

@@ -49,7 +49,7 @@ def event_publish(
     return event
 
 
-# partners/sql/event_publish.sql: the event and its deliveries in one call. The ledger's posting
+# partners/sql/event_publish_v1.sql: the event and its deliveries in one call. The ledger's posting
 # function calls the same SQL function, so both publish through one definition.
 _PUBLISH_SQL = (
     "SELECT o_event_id, o_delivery_ids FROM partners_event_publish("

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deposits import services
-from deposits.models import AdjustmentRequest, LedgerTransaction
+from deposits.models import Account, AdjustmentRequest, LedgerTransaction
 from tests.factories import fund, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +96,44 @@ class TestAccountActions:
         assert any("closed shop" in m for m in refused)
         account.refresh_from_db()
         assert account.posted_minor == 0
+
+    def test_a_refused_refund_can_be_clicked_again_once_its_reason_is_gone(self, ops_client):
+        past = timezone.now() - timedelta(days=90)
+        shop, account = make_shop(now=past)
+        fund(account, 5_000, now=past)
+        hold = services.hold_place(
+            account_id=account.pk,
+            amount_minor=1_000,
+            currency="CNY",
+            reason="Claim C-1",
+            reference="C-1",
+            expires_at=timezone.now() + timedelta(days=3),
+            idempotency_key="hold-c-1",
+            now=past,
+        )
+        services.shop_exit_confirm(shop=shop, now=past)
+
+        refused = run_action(ops_client, "account", "refund_on_exit", [account.pk])
+        services.hold_release(hold_id=hold.pk, idempotency_key="release-c-1", now=timezone.now())
+        refunded = run_action(ops_client, "account", "refund_on_exit", [account.pk])
+
+        assert any("Holds for open claims" in m for m in refused)
+        assert any("refunded" in m for m in refunded)
+        account.refresh_from_db()
+        assert account.posted_minor == 0
+
+    def test_a_system_account_is_not_adjusted_and_ops_are_told_why(self, ops_client):
+        _, account = make_shop(now=timezone.now())
+        fund(account, 1_000, now=timezone.now())  # creates the CNY system accounts
+        system = Account.objects.get(kind="SYSTEM", system_code="ADJUSTMENTS", currency="CNY")
+        before = LedgerTransaction.objects.count()
+
+        messages = run_action(
+            ops_client, "account", "adjust", [system.pk], amount="10", reason="Wrong row"
+        )
+
+        assert any("No such deposit account" in m for m in messages), messages
+        assert LedgerTransaction.objects.count() == before
 
 
 class TestLedgerScreens:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.db.utils import DatabaseError
 
+from deposits import services
 from deposits.models import Account, Entry, LedgerTransaction
 from tests.factories import fund, make_shop
 
@@ -146,3 +147,26 @@ class TestLedgerCheckCommand:
         lines = out.getvalue().strip().splitlines()
         assert lines[-1].startswith("ledger_check FAILED")
         assert any("cached_posted_equals_entries" in line for line in lines)
+
+    def test_fails_when_the_cached_guarantees_disagree_with_the_guarantees_in_force(
+        self, posted, now
+    ):
+        account, _ = posted
+        services.guarantee_register(
+            account_id=account.pk,
+            amount_minor=5_000,
+            currency="CNY",
+            valid_from=now,
+            source_kind="INSURANCE_POLICY",
+            source_ref="insurance_policy:check-1",
+            now=now,
+        )
+        assert services.ledger_check_run(record=False).ok
+        Account.objects.filter(pk=account.pk).update(guaranteed_minor=4_000)  # corruption
+
+        result = services.ledger_check_run(record=False)
+
+        assert not result.ok
+        assert [p["check"] for p in result.problems] == [
+            "cached_guaranteed_equals_guarantees_in_coverage"
+        ]

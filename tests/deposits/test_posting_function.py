@@ -1,4 +1,4 @@
-"""The posting function (deposits/sql/posting.sql) and the optimistic way to it.
+"""The posting function (deposits/sql/posting_v1.sql) and the optimistic way to it.
 
 A plan is made from balances read without the lock; the function must write it only if it still
 holds under the lock, compute every balance itself, and say `stale` (writing nothing) otherwise.
@@ -6,21 +6,24 @@ holds under the lock, compute every balance itself, and say `stale` (writing not
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from common.errors import NotFound
 from deposits import services
 from deposits.models import Account, Entry, LedgerTransaction, SystemAccount
 from deposits.selectors import deposit_summary
 from deposits.services import posting, posting_sql
 from deposits.services.posting_plan import Leg, Plan, entry_event_data, new_entries
 from partners.models import Event, Partner
+from shops import services as shop_services
 from tests.deposits.test_ledger_concurrency import run_concurrently
-from tests.factories import fund, make_shop
+from tests.factories import fund, make_shop, make_user
 
 pytestmark = pytest.mark.postgres
 
@@ -171,6 +174,70 @@ class TestPostingFunction:
             "deposit": deposit_summary(account).as_dict(),
         }
 
+    def test_the_event_reports_the_shops_status_at_the_posting_not_at_the_snapshot(self, now):
+        partner = Partner.objects.create(name="Marketplace")
+        shop, account = make_shop(now=now, partner_id=partner.pk)
+        fund(account, 50_000_00, now=now)
+        snapshot = snapshot_of(account)  # read while the shop is live, as the API reads it
+        shop_services.shop_freeze(
+            shop=shop, reason="Counterfeit investigation", actor=make_user("ops"), now=now
+        )
+
+        services.deposit_deduct(
+            account_id=account.pk,
+            amount_minor=100,
+            currency="CNY",
+            reason="late",
+            reference="O-1",
+            idempotency_key="after-freeze",
+            now=now,
+            snapshot=snapshot,
+        )
+
+        assert snapshot.shop_ref.status == "ACTIVE"
+        event = Event.objects.filter(type="deposit.entry_posted").latest("id")
+        assert event.data["status"] == "FROZEN"
+
+    def test_a_system_account_is_not_a_deposit_to_post_to(self, now):
+        _, account = make_shop(now=now)
+        fund(account, 1_000, now=now)
+        system = Account.objects.get(kind="SYSTEM", system_code="PENALTIES", currency="CNY")
+
+        with pytest.raises(NotFound):
+            services.deposit_deduct(
+                account_id=system.pk,
+                amount_minor=1,
+                currency="CNY",
+                reason="late",
+                reference="O-1",
+                idempotency_key="system",
+                now=now,
+            )
+        disguised = snapshot_of(account)  # the deposit's snapshot, pointed at the system row
+        disguised.pk = disguised.id = system.pk
+        outcome = send(disguised, deduction_plan(1, depends_on=frozenset()), "s", now)
+
+        assert outcome.outcome == "missing_account"
+        assert not LedgerTransaction.objects.filter(account=system).exists()
+
+    def test_a_malformed_plan_fails_loudly_and_writes_nothing(self, now):
+        _, account = make_shop(now=now)
+        fund(account, 1_000, now=now)
+        before = LedgerTransaction.objects.count()
+
+        with pytest.raises(DataError, match="malformed plan"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    posting_sql._POST_SQL,
+                    [account.pk, [0, 0, 0, 0, 0], [False] * 4, 0]  # four check flags of five
+                    + [uuid.uuid4(), "bad", "f", "DEDUCTION", "POSTED", "", 1, "CNY", "r", "r"]
+                    + [None, None, None, None, now, now]
+                    + [["POSTED", "POSTED"], [None, "PENALTIES"], [-1, 1]]
+                    + [None, None, None, [], now],
+                )
+
+        assert LedgerTransaction.objects.count() == before
+
     def test_the_result_returns_what_was_written(self, now):
         _, account = make_shop(now=now)
         fund(account, 1_000, now=now)
@@ -220,8 +287,8 @@ class TestPostingFunction:
         monkeypatch.setattr(posting, "OPTIMISTIC_ATTEMPTS", 0)  # as if every try was overtaken
         locked = deduct("locked")
 
-        assert not any("FOR UPDATE" in sql for sql in optimistic)
-        assert any("FOR UPDATE OF a" in sql for sql in locked)
+        assert not any("FOR NO KEY UPDATE" in sql for sql in optimistic)
+        assert any("FOR NO KEY UPDATE OF a" in sql for sql in locked)
         account.refresh_from_db()
         assert account.posted_minor == 998
         assert services.ledger_check_run(record=False).ok

@@ -1,7 +1,11 @@
+-- Installed by migration partners 0005_event_publish_function. Never edit this file once released: databases that already ran
+-- the migration would keep the old body while new ones got the new. A change is a new file
+-- (event_publish_v2.sql) installed by a new migration.
+--
 -- The outbox write, owned by the partners app (partners/services/events.py explains the outbox).
 --
 -- One function so that every writer publishes the same way: `event_publish` in Python calls it,
--- and so does the ledger's posting function (deposits/sql/posting.sql), which must write its
+-- and so does the ledger's posting function (deposits/sql/posting_v1.sql), which must write its
 -- `deposit.entry_posted` event in the posting's own statement. It records the event and one
 -- PENDING delivery per active endpoint of the partner that wants this type ('*' or the type),
 -- and returns the event id and the delivery ids (for the caller to enqueue after commit).

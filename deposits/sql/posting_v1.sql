@@ -1,3 +1,7 @@
+-- Installed by migration deposits 0008_posting_function. Never edit this file once released: databases that already ran
+-- the migration would keep the old body while new ones got the new. A change is a new file
+-- (posting_v2.sql) installed by a new migration.
+--
 -- The one private posting function on PostgreSQL (deposits/services/posting.py calls it).
 --
 -- Why a function: a posting used to be five round trips (BEGIN, lock, write, outbox, COMMIT),
@@ -20,7 +24,7 @@
 --   posted                  written: transaction, entries, balances, and the partner's event
 --   replay                  the idempotency key exists: o_transaction_id is the stored one
 --   stale                   nothing written; o_balances are the current balances
---   missing_account         no such account
+--   missing_account         no such deposit account (a system account is not one)
 --   missing_system_account  a leg names a system account not created yet in this currency
 --   duplicate_payment_ref   a posted transaction already used this payment reference
 --   already_reversed        the reversed transaction already has its reversal
@@ -57,7 +61,8 @@ CREATE OR REPLACE FUNCTION deposits_post(
     p_leg_amounts bigint[],
     -- The shop's partner hears `deposit.entry_posted` (NULL: nobody to tell). p_event_data holds
     -- what the caller knows; p_event_legs lists the legs the event shows, in its order, and the
-    -- function adds their ids and balances after, `entry` (the first) and `deposit`.
+    -- function adds their ids and balances after, `entry` (the first), `deposit` and the shop's
+    -- `status` as it is at the posting.
     p_partner_id bigint,
     p_event_public_id uuid,
     p_event_data jsonb,
@@ -83,9 +88,26 @@ DECLARE
     v_after bigint[] := '{}';
     v_entries jsonb := '[]';
     v_leg int;
+    v_kind text;
+    v_currency text;
+    v_shop_id bigint;
+    v_entry_seq regclass := pg_get_serial_sequence('deposits_entry', 'id')::regclass;
     j int;
     i int;
 BEGIN
+    -- The caller is Python in this project; still, a malformed plan must fail loudly, never
+    -- fail open (a missing check flag would skip a check; a short system-code list would post
+    -- a system leg to the deposit account itself).
+    IF coalesce(cardinality(p_expected), 0) <> 5 OR coalesce(cardinality(p_checked), 0) <> 5
+       OR array_position(p_checked, NULL) IS NOT NULL
+       OR coalesce(cardinality(p_leg_buckets), 0) <> n
+       OR coalesce(cardinality(p_leg_systems), 0) <> n
+       OR (p_partner_id IS NOT NULL AND coalesce(cardinality(p_event_legs), 0)
+           <> coalesce(jsonb_array_length(p_event_data -> 'entries'), 0)) THEN
+        RAISE EXCEPTION 'deposits_post: malformed plan for transaction %', p_key
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
     -- A replay is answered before anything is locked.
     SELECT id INTO o_transaction_id FROM deposits_ledgertransaction WHERE idempotency_key = p_key;
     IF FOUND THEN
@@ -108,11 +130,16 @@ BEGIN
     END LOOP;
 
     -- Look without the lock first: a plan already overtaken goes back without queueing for it.
-    SELECT ARRAY[posted_minor, held_minor, debt_minor, required_minor, guaranteed_minor]
-      INTO v_now FROM deposits_account WHERE id = p_account_id;
-    IF NOT FOUND THEN
-        o_outcome := 'missing_account';
+    SELECT ARRAY[posted_minor, held_minor, debt_minor, required_minor, guaranteed_minor],
+           kind, currency
+      INTO v_now, v_kind, v_currency FROM deposits_account WHERE id = p_account_id;
+    IF NOT FOUND OR v_kind <> 'DEPOSIT' THEN
+        o_outcome := 'missing_account';  -- system accounts only ever take the other side
         RETURN;
+    END IF;
+    IF v_currency <> p_currency THEN
+        RAISE EXCEPTION 'deposits_post: account % is in %, the plan in %',
+            p_account_id, v_currency, p_currency USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOR i IN 1..5 LOOP
         IF p_checked[i] AND v_now[i] IS DISTINCT FROM p_expected[i] THEN
@@ -125,8 +152,9 @@ BEGIN
     -- The account's row lock serialises every change of its balances. NO KEY UPDATE, not UPDATE:
     -- foreign-key checks of rows that point at the account (holds, shortfall cases) take KEY
     -- SHARE and must not queue behind a posting (a deadlock found by the concurrent-scan test).
-    SELECT ARRAY[posted_minor, held_minor, debt_minor, required_minor, guaranteed_minor]
-      INTO v_now FROM deposits_account WHERE id = p_account_id FOR NO KEY UPDATE;
+    SELECT ARRAY[posted_minor, held_minor, debt_minor, required_minor, guaranteed_minor],
+           shop_id
+      INTO v_now, v_shop_id FROM deposits_account WHERE id = p_account_id FOR NO KEY UPDATE;
     o_balances := v_now;
     FOR i IN 1..5 LOOP
         IF p_checked[i] AND v_now[i] IS DISTINCT FROM p_expected[i] THEN
@@ -198,7 +226,7 @@ BEGIN
     -- belong to its leg (INSERT ... SELECT promises no order for defaults or RETURNING).
     o_entry_ids := '{}';
     FOR i IN 1..n LOOP
-        o_entry_ids := o_entry_ids || nextval(pg_get_serial_sequence('deposits_entry', 'id'));
+        o_entry_ids := o_entry_ids || nextval(v_entry_seq);
     END LOOP;
     IF n > 0 THEN
         INSERT INTO deposits_entry (id, transaction_id, account_id, bucket, amount_minor,
@@ -234,6 +262,8 @@ BEGIN
               p_event_public_id, p_partner_id, 'deposit.entry_posted',
               p_event_data ->> 'shop',
               p_event_data || jsonb_build_object(
+                  -- The status now, not as the caller saw it before its transaction began.
+                  'status', (SELECT status FROM shops_shop WHERE id = v_shop_id),
                   'entry', v_entries -> 0,
                   'entries', v_entries,
                   'deposit', jsonb_build_object(
