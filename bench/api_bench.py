@@ -143,6 +143,29 @@ def service_round(env: dict[str, str], seconds: float, accounts: list[int]) -> f
     return sum(counts) / seconds
 
 
+def _cpu_by_pid(pids: list[str]) -> dict[str, float]:
+    """User + system CPU seconds of each live process."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def _cpu_used(before: dict[str, float], after: dict[str, float]) -> float:
+    """CPU used between two readings by the processes alive at the second (one that started in
+    between counts from zero). Processes that exited are left out: pgbench's backends end just
+    before the API run starts and must not be counted in it."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def _pids(*pgrep_args: str) -> list[str]:
+    return subprocess.run(["pgrep", *pgrep_args], capture_output=True, text=True).stdout.split()
+
+
 def pgbench_round(db: str, seconds: int) -> float:
     out = run(["pgbench", *PG, "-b", "tpcb-like", "-c", "4", "-j", "2", "-T", str(seconds), db])
     m = re.search(r"tps = ([\d.]+)", out)
@@ -207,6 +230,13 @@ def main() -> None:
             # pgbench just before and just after the API, half as long each: the machine's
             # speed drifts within minutes, and the mean of both sides cancels most of it.
             pgbench_before = pgbench_round(args.pgbench_db, half)
+            # Where the CPU goes during the API run, per request: gunicorn's processes,
+            # PostgreSQL's (all of them) and wrk's.
+            cpu_before = (
+                _cpu_by_pid(_pids("-g", str(gunicorn.pid))),
+                _cpu_by_pid(_pids("-u", "postgres")),
+                os.times(),
+            )
             wrk_out = run(
                 [
                     "wrk",
@@ -220,8 +250,24 @@ def main() -> None:
                 ],
                 lua_env,
             )
+            cpu_after = (
+                _cpu_by_pid(_pids("-g", str(gunicorn.pid))),
+                _cpu_by_pid(_pids("-u", "postgres")),
+                os.times(),
+            )
             pgbench_after = pgbench_round(args.pgbench_db, half)
             result = {f"api_{k}": v for k, v in parse_wrk(wrk_out).items()}
+            requests_done = max(1.0, result["api_requests"])
+            wrk_cpu = (cpu_after[2].children_user + cpu_after[2].children_system) - (
+                cpu_before[2].children_user + cpu_before[2].children_system
+            )
+            result["cpu_ms_per_request_gunicorn"] = (
+                1000 * _cpu_used(cpu_before[0], cpu_after[0]) / requests_done
+            )
+            result["cpu_ms_per_request_postgres"] = (
+                1000 * _cpu_used(cpu_before[1], cpu_after[1]) / requests_done
+            )
+            result["cpu_ms_per_request_wrk"] = 1000 * wrk_cpu / requests_done
             result["pgbench_tps"] = (pgbench_before + pgbench_after) / 2
             if not args.skip_service:
                 result["service_tps"] = service_round(env, args.seconds, accounts)
@@ -277,6 +323,11 @@ def main() -> None:
     print(f"| API / pgbench (median of per-round ratios) | {ratio:.2f} |")
     if "service_tps" in med:
         print(f"| service / pgbench | {med['service_tps'] / med['pgbench_tps']:.2f} |")
+    print(
+        "| CPU per API request: gunicorn / PostgreSQL / wrk | "
+        f"{med['cpu_ms_per_request_gunicorn']:.2f} ms / "
+        f"{med['cpu_ms_per_request_postgres']:.2f} ms / {med['cpu_ms_per_request_wrk']:.2f} ms |"
+    )
     print()
     print(
         "per round: "

@@ -11,6 +11,8 @@ Each client is a separate process calling `deposits.services.deposit_deduct` (1 
 idempotency key per call) in a loop, with production settings (DEBUG off). pgbench runs
 `-b tpcb-like` against its own scratch database (scale 10), for half the time just before and
 half just after each scenario; the ratio is against the mean of the two (the machine drifts).
+The hot scenarios are also compared with pgbench at scale 1, whose every transaction updates
+one branch row: a hot row, like their one account.
 The script DROPS and recreates both databases, then runs ledger_check. Prints a Markdown
 table of medians and ratios (for docs/benchmarks.md) and writes var/bench/ledger_bench.json.
 """
@@ -195,6 +197,14 @@ def main() -> None:
     subprocess.run(
         ["pgbench", *pg_args, "-i", "-s", "10", "-q", pg_name], check=True, capture_output=True
     )
+    # Scale 1 has one branch row, which every tpcb-like transaction updates: a hot row, like
+    # the hot-account scenarios' one deposit account. Reported beside the scale-10 ratio.
+    hot_url = url.rsplit("/", 1)[0] + "/" + options.pgbench_db + "_hot"
+    recreate_database(hot_url)
+    hot_args, hot_name = _pg_args(hot_url)
+    subprocess.run(
+        ["pgbench", *hot_args, "-i", "-s", "1", "-q", hot_name], check=True, capture_output=True
+    )
     setup_django()
     account_ids = prepare(options.accounts)
     from django.db import connection
@@ -207,6 +217,9 @@ def main() -> None:
         ("spread-4", account_ids, 4),
     ]
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in scenarios}
+    hot_samples: dict[str, list[tuple[float, float]]] = {
+        name: [] for name, ids, _ in scenarios if len(ids) == 1
+    }
     half = max(2, options.seconds // 2)
     for round_no in range(options.rounds):
         for name, ids, clients in scenarios:
@@ -217,11 +230,15 @@ def main() -> None:
             after = pgbench(pg_url, clients, half)
             theirs = (before + after) / 2
             samples[name].append((ours, theirs))
-            print(
+            line = (
                 f"round {round_no + 1} {name}: {ours:,.0f} postings/s vs pgbench "
-                f"{theirs:,.0f} tps ({ours / theirs:.2f}x)",
-                flush=True,
+                f"{theirs:,.0f} tps ({ours / theirs:.2f}x)"
             )
+            if name in hot_samples:
+                hot = pgbench(hot_url, clients, half)
+                hot_samples[name].append((ours, hot))
+                line += f"; vs pgbench scale 1 (one hot row) {hot:,.0f} tps ({ours / hot:.2f}x)"
+            print(line, flush=True)
 
     from deposits.services import ledger_check_run
 
@@ -232,15 +249,17 @@ def main() -> None:
         ours = statistics.median(s[0] for s in samples[name])
         theirs = statistics.median(s[1] for s in samples[name])
         ratio = statistics.median(s[0] / s[1] for s in samples[name])
-        rows.append(
-            {
-                "scenario": name,
-                "clients": clients,
-                "postings_per_s": round(ours),
-                "pgbench_tps": round(theirs),
-                "ratio": round(ratio, 2),
-            }
-        )
+        row: dict[str, object] = {
+            "scenario": name,
+            "clients": clients,
+            "postings_per_s": round(ours),
+            "pgbench_tps": round(theirs),
+            "ratio": round(ratio, 2),
+        }
+        if name in hot_samples:
+            row["pgbench_hot_row_tps"] = round(statistics.median(h for _, h in hot_samples[name]))
+            row["ratio_hot_row"] = round(statistics.median(o / h for o, h in hot_samples[name]), 2)
+        rows.append(row)
     report = {
         "machine": f"{platform.node()} {os.cpu_count()} cores, {platform.python_version()}",
         "seconds": options.seconds,
@@ -249,16 +268,25 @@ def main() -> None:
         "ledger_check": check.summary,
         "results": rows,
         "samples": samples,
+        "hot_row_samples": hot_samples,
     }
     out_dir = ROOT / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "ledger_bench.json").write_text(json.dumps(report, indent=2))
-    print("\n| scenario | clients | postings/s (median) | pgbench tpcb-like tps (median) | ratio |")
-    print("| --- | --- | --- | --- | --- |")
+    print(
+        "\n| scenario | clients | postings/s (median) | pgbench tpcb-like scale 10 tps | ratio "
+        "| pgbench scale 1 (one hot row) tps | ratio |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
+        hot = (
+            f"{r['pgbench_hot_row_tps']:,} | {r['ratio_hot_row']:.2f}x"
+            if "ratio_hot_row" in r
+            else "– | –"
+        )
         print(
             f"| {r['scenario']} | {r['clients']} | {r['postings_per_s']:,} | "
-            f"{r['pgbench_tps']:,} | {r['ratio']:.2f}x |"
+            f"{r['pgbench_tps']:,} | {r['ratio']:.2f}x | {hot} |"
         )
     if not check.ok:
         sys.exit(1)
