@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -771,7 +771,7 @@ class ShortfallCaseAdmin(ModelAdmin):
             )
             for item in case.plan
         ]
-        return format_html("<ul>{}</ul>", format_html("".join(str(r) for r in rows)))
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
 
     @admin.action(description=_("Evaluate now (apply what is due, resolve if restored)"))
     def evaluate_now(self, request: HttpRequest, queryset: QuerySet[ShortfallCase]) -> None:
