@@ -6,6 +6,7 @@ it has more decimals than the currency has minor units.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -17,6 +18,7 @@ CURRENCY_CHOICES = [(code, code) for code in CURRENCY_EXPONENTS]
 # Larger than any deposit (10^15 fen = 10 trillion yuan) yet far inside a signed 64-bit column,
 # so sums of many entries cannot overflow either.
 MAX_AMOUNT_MINOR = 10**15
+_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
 
 def validate_currency(currency: str, *, field: str = "currency") -> str:
@@ -43,8 +45,12 @@ class Money:
         """Parse a major-unit amount such as "1,000.50" for CNY into 100050 fen."""
         validate_currency(currency)
         exponent = CURRENCY_EXPONENTS[currency]
-        cleaned = str(text).strip().replace(",", "").replace("¥", "").replace("￥", "")
+        cleaned = str(text).replace(",", "").replace("¥", "").replace("￥", "").strip()
         try:
+            # Plain decimal notation only: Decimal also reads "1e5" (100,000) and "NaN", which no
+            # person typing an amount means.
+            if not _PLAIN_DECIMAL.fullmatch(cleaned):
+                raise InvalidOperation
             value = Decimal(cleaned)
         except InvalidOperation:
             raise InvalidInput(

@@ -192,6 +192,17 @@ class AccountAdmin(ModelAdmin):
 
     @admin.action(description=_("Forfeit the available deposit (罚没) — reason required"))
     def forfeit(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        if request.POST.get("amount", "").strip():
+            # The Amount box serves Adjust; a forfeiture that quietly took everything while ops
+            # had typed a smaller amount would be the worst kind of surprise.
+            messages.error(
+                request,
+                _(
+                    "A forfeiture takes the whole available deposit: leave Amount empty. To take "
+                    "part of it, use Adjust with a negative amount."
+                ),
+            )
+            return
         reason = action_reason(request)
         if reason is None:
             return

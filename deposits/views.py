@@ -38,7 +38,7 @@ from deposits.services.shortfall import (
     shortfall_open_cases_by_shop,
     step_description,
 )
-from deposits.views_withdraw import withdraw_shop_context
+from deposits.views_withdraw import amount_error, withdraw_shop_context
 from shops import services as shop_services
 from shops.models import MerchantUser, Notification, Shop
 from shops.selectors import membership_for_user
@@ -206,6 +206,16 @@ def notices(request: HttpRequest) -> HttpResponse:
 SANDBOX_SESSION_KEY = "sandbox_payments"
 
 
+def _closed_shop_refusal(request: HttpRequest, shop: Shop) -> HttpResponse:
+    """A shop that has exited takes no new payment from its merchant: its deposit is on its way
+    back (a payment the provider confirms late still credits, through the API, and is refunded)."""
+    messages.error(
+        request,
+        gettext("This shop has exited: its deposit is being refunded, so it cannot be topped up."),
+    )
+    return redirect("dashboard:shop_detail", shop.public_id)
+
+
 @login_required
 def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
     """Step 1 of the sandbox payment: the merchant enters an amount. A valid POST creates a
@@ -215,6 +225,8 @@ def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
     membership, shop = _own_shop(request, shop_id)
     if not membership.may_manage_deposit:
         return render(request, "dashboard/sandbox_forbidden.html", {"shop": shop}, status=403)
+    if shop.closed_at is not None:
+        return _closed_shop_refusal(request, shop)
     account = account_for_shop(shop)
     if account is None:
         raise Http404
@@ -224,11 +236,12 @@ def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
         amount_text = request.POST.get("amount", "")
         try:
             amount = Money.parse(amount_text, account.currency)
-            if amount.amount_minor < 1:
-                raise InvalidInput(fields={"amount": [gettext("Enter an amount above zero.")]})
         except InvalidInput as exc:
-            errors = exc.fields or {"amount": [exc.detail]}
+            errors = {"amount": [amount_error(exc, account.currency)]}
         else:
+            if amount.amount_minor < 1:
+                errors = {"amount": [gettext("Enter an amount above zero.")]}
+        if not errors:
             payment_id = str(uuid.uuid4())
             pending = request.session.get(SANDBOX_SESSION_KEY, {})
             pending[payment_id] = {"shop": str(shop.public_id), "amount_minor": amount.amount_minor}
@@ -259,6 +272,8 @@ def sandbox_top_up_confirm(request: HttpRequest, shop_id: str, payment_id: str) 
     membership, shop = _own_shop(request, shop_id)
     if not membership.may_manage_deposit:
         return render(request, "dashboard/sandbox_forbidden.html", {"shop": shop}, status=403)
+    if shop.closed_at is not None:
+        return _closed_shop_refusal(request, shop)
     account = account_for_shop(shop)
     pending = request.session.get(SANDBOX_SESSION_KEY, {}).get(str(payment_id))
     if account is None or pending is None or pending["shop"] != str(shop.public_id):

@@ -88,8 +88,9 @@ def withdraw_shop_context(
     return {"may_withdraw": not blocker, "withdraw_blocker": blocker}
 
 
-def _amount_error(exc: InvalidInput, currency: str) -> str:
-    """Money.parse speaks English to the API; the dashboard says the same in the page's language."""
+def amount_error(exc: InvalidInput, currency: str) -> str:
+    """Money.parse speaks English to the API; the dashboard says the same in the page's language
+    (the withdrawal and the sandbox top-up forms)."""
     text = ((exc.fields or {}).get("amount") or [exc.detail])[0]
     if "decimal places" in text:
         return gettext("At most %(places)s decimal places for %(currency)s.") % {
@@ -180,7 +181,7 @@ def withdraw(request: HttpRequest, shop_id: str) -> HttpResponse:
                 amount = Money.parse(amount_text, account.currency)
             except InvalidInput as exc:
                 raise InvalidInput(
-                    fields={"amount": [_amount_error(exc, account.currency)]}
+                    fields={"amount": [amount_error(exc, account.currency)]}
                 ) from None
             if amount.amount_minor < 1:
                 raise InvalidInput(fields={"amount": [gettext("Enter an amount above zero.")]})

@@ -58,7 +58,11 @@ class ShopCreateInput(InputSerializer):
         child=StrictCharField(max_length=40),
         min_length=1,
         max_length=50,
-        help_text="Category codes, e.g. apparel, food, health_supplements (api-v1.md).",
+        help_text=(
+            "Category codes: apparel, jewelry, shoes_bags, home_furnishing, digital_3c, "
+            "home_appliances, food, books_media, services, education, medical_services, "
+            "health_supplements (docs/api.md, 'Shops: categories')."
+        ),
     )
     merchant = MerchantInput()
     currency = _currency_field(help_text="The deposit's currency, fixed at creation. Default CNY.")

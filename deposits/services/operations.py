@@ -278,7 +278,8 @@ def deposit_refund_on_exit(
             legs=[
                 Leg(-locked.posted_minor, bucket=POSTED),
                 Leg(locked.posted_minor, system=SystemAccount.REFUNDS_PAYABLE),
-            ]
+            ],
+            amount_minor=locked.posted_minor,  # read under the lock, not before it
         )
 
     return run_operation(
@@ -316,6 +317,7 @@ def deposit_forfeit(
         return Plan(
             legs=[Leg(-available, bucket=POSTED), Leg(available, system=SystemAccount.PENALTIES)],
             depends_on=frozenset({"posted_minor", "held_minor"}),  # it takes all available
+            amount_minor=available,
         )
 
     return run_operation(

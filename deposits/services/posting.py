@@ -163,7 +163,7 @@ class _Operation:
             status=LedgerTransaction.Status.FAILED if failed else LedgerTransaction.Status.POSTED,
             error_code=plan.error.code if plan.error else "",
             account_id=account.pk,
-            amount_minor=self.amount_minor,
+            amount_minor=self.amount_minor if plan.amount_minor is None else plan.amount_minor,
             currency=self.currency,
             reason=self.reason,
             reference=self.reference,

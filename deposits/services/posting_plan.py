@@ -38,6 +38,9 @@ class Plan:
     # path only). It may set `tx.hold`: transactions are never updated later.
     before_write: Callable[[LedgerTransaction], None] | None = None
     hold: Hold | None = None
+    # The amount the transaction records when the request named none and the planner decides it
+    # (a forfeiture or an exit refund takes what the account holds).
+    amount_minor: int | None = None
 
     def checked(self) -> list[bool]:
         """Which balances must still be what the planner saw, for the posting function. A

@@ -97,6 +97,30 @@ class TestAccountActions:
         account.refresh_from_db()
         assert account.posted_minor == 0
 
+    def test_a_forfeiture_with_an_amount_typed_is_refused_and_takes_nothing(self, ops_client):
+        _, account = make_shop(now=timezone.now())
+        fund(account, 4_730_00, now=timezone.now())
+
+        messages = run_action(
+            ops_client, "account", "forfeit", [account.pk], amount="100.00", reason="Counterfeit"
+        )
+
+        assert any("leave Amount empty" in m for m in messages), messages
+        account.refresh_from_db()
+        assert account.posted_minor == 4_730_00
+        assert not LedgerTransaction.objects.filter(account=account, kind="FORFEIT").exists()
+
+    def test_a_forfeiture_records_the_amount_it_took(self, ops_client):
+        _, account = make_shop(now=timezone.now())
+        fund(account, 4_730_00, now=timezone.now())
+
+        run_action(ops_client, "account", "forfeit", [account.pk], reason="Counterfeit")
+
+        tx = LedgerTransaction.objects.get(account=account, kind="FORFEIT")
+        assert tx.amount_minor == 4_730_00
+        account.refresh_from_db()
+        assert account.posted_minor == 0
+
     def test_a_refused_refund_can_be_clicked_again_once_its_reason_is_gone(self, ops_client):
         past = timezone.now() - timedelta(days=90)
         shop, account = make_shop(now=past)

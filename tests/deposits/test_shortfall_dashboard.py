@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from deposits import services
 from deposits.models import Account, LedgerTransaction, ShortfallCase
 from shops.models import Notification, Shop
 from tests.deposits.test_shortfall import SHORT, evaluate, live_short_shop
@@ -214,6 +215,7 @@ class TestSandboxTopUp:
             ("0", "Enter an amount above zero."),
             ("-5", "Enter an amount above zero."),
             ("", "Enter a number such as 1000.00."),
+            ("1e5", "Enter a number such as 1000.00."),  # not ¥100,000.00
         ],
     )
     def test_a_bad_amount_is_an_error_naming_the_field(self, short_shop, amount, message):
@@ -275,6 +277,36 @@ class TestSandboxTopUp:
         refused = client.post(confirm_url, {"idempotency_key": payment_id})
 
         assert refused.status_code == 403
+        assert not LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").exists()
+
+    def test_a_bad_amount_is_explained_in_the_pages_language(self, short_shop):
+        shop, _ = short_shop
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(make_member(shop, role="OWNER"))
+
+        response = client.post(top_up_url(shop), {"amount": "abc"})
+
+        assert response.status_code == 400
+        assert "请输入数字，例如 1000.00。" in response.content.decode()
+
+    def test_a_shop_that_has_exited_takes_no_new_payment(self, short_shop):
+        shop, account = short_shop
+        client = owner_client(shop)
+        confirm_url = start_payment(client, shop, "100")  # started before the exit
+        services.shop_exit_confirm(shop=shop, now=timezone.now())
+        posted_before = Account.objects.get(pk=account.pk).posted_minor
+
+        form = client.get(top_up_url(shop), follow=True)
+        confirmed = client.post(
+            confirm_url, {"idempotency_key": confirm_url.rstrip("/").split("/")[-1]}, follow=True
+        )
+
+        for response in (form, confirmed):
+            assert response.redirect_chain[-1][0] == reverse(
+                "dashboard:shop_detail", args=[shop.public_id]
+            )
+            assert "it cannot be topped up" in response.content.decode()
+        assert Account.objects.get(pk=account.pk).posted_minor == posted_before
         assert not LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").exists()
 
     def test_the_sandbox_is_off_unless_settings_allow_it(self, short_shop, settings):
