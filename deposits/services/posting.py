@@ -316,23 +316,20 @@ class _ReplayAfterRollback(Exception):
 def _post_sql(
     account: Account, tx: LedgerTransaction, plan: Plan, entries: list[Entry], now: datetime
 ) -> posting_sql.Outcome:
-    outcome = posting_sql.post(
-        account=account,
-        tx=tx,
-        plan=plan,
-        entries=entries,
-        give_up_at=now + partner_services.retry_window(),
-    )
-    if outcome.outcome == posting_sql.MISSING_SYSTEM_ACCOUNT:
-        # The first posting in a currency creates its system accounts; nothing was written.
-        system_account_ids(account.currency)
-        outcome = posting_sql.post(
+    def send() -> posting_sql.Outcome:
+        return posting_sql.post(
             account=account,
             tx=tx,
             plan=plan,
             entries=entries,
             give_up_at=now + partner_services.retry_window(),
         )
+
+    outcome = send()
+    if outcome.outcome == posting_sql.MISSING_SYSTEM_ACCOUNT:
+        # The first posting in a currency creates its system accounts; nothing was written.
+        system_account_ids(account.currency)
+        outcome = send()
         if outcome.outcome == posting_sql.MISSING_SYSTEM_ACCOUNT:
             raise ValueError(f"A leg names a system account that does not exist: {plan.legs}")
     return outcome
