@@ -32,6 +32,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv" / "bin"
@@ -173,6 +174,66 @@ def pgbench_round(db: str, seconds: int) -> float:
     return float(m.group(1))
 
 
+def prepare(env: dict[str, str], db: str, pgbench_db: str, shops: int) -> tuple[str, list[int]]:
+    """Recreate both databases: the project's with SHOPS funded shops and a key, pgbench's at
+    scale 10. Returns the key and the deposit account ids."""
+    print(f"preparing {db} ({shops} shops) and {pgbench_db} …", flush=True)
+    recreate(db)
+    recreate(pgbench_db)
+    run([str(VENV / "python"), "manage.py", "migrate", "--noinput"], env)
+    run([str(VENV / "python"), "bench/api_bench_setup.py"], {**env, "SHOPS": str(shops)})
+    run(["pgbench", *PG, "-i", "-q", "-s", "10", pgbench_db])
+    # Fresh tables have no statistics: without them the planner looked shops up through the
+    # partner_id index (1,000 rows) instead of public_id. Production tables are analysed.
+    run(["psql", *PG, "-q", "-c", "VACUUM ANALYZE", db])
+    run([str(VENV / "python"), "manage.py", "collectstatic", "--noinput"], env)
+    key = (OUT / "key").read_text().strip()
+    accounts = [int(x) for x in (OUT / "accounts.txt").read_text().split()]
+    return key, accounts
+
+
+def start_gunicorn(env: dict[str, str], port: int, log: Any, *extra: str) -> subprocess.Popen:  # type: ignore[type-arg]
+    """gunicorn as documented for 2 cores (4 sync workers), in its own process group."""
+    return subprocess.Popen(
+        [
+            str(VENV / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            *extra,
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+
+
+def cpu_readings(gunicorn: subprocess.Popen) -> tuple[dict[str, float], dict[str, float], Any]:  # type: ignore[type-arg]
+    """CPU seconds so far of gunicorn's processes, PostgreSQL's, and this script's children."""
+    return (
+        _cpu_by_pid(_pids("-g", str(gunicorn.pid))),
+        _cpu_by_pid(_pids("-u", "postgres")),
+        os.times(),
+    )
+
+
+def cpu_per_request(before: Any, after: Any, requests: float) -> dict[str, float]:
+    """CPU ms per request between two cpu_readings: gunicorn, PostgreSQL, wrk."""
+    requests = max(1.0, requests)
+    wrk_cpu = (after[2].children_user + after[2].children_system) - (
+        before[2].children_user + before[2].children_system
+    )
+    return {
+        "cpu_ms_per_request_gunicorn": 1000 * _cpu_used(before[0], after[0]) / requests,
+        "cpu_ms_per_request_postgres": 1000 * _cpu_used(before[1], after[1]) / requests,
+        "cpu_ms_per_request_wrk": 1000 * wrk_cpu / requests,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=20)
@@ -186,35 +247,9 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     env = bench_env(args.db, args.port)
 
-    print(f"preparing {args.db} ({args.shops} shops) and {args.pgbench_db} …", flush=True)
-    recreate(args.db)
-    recreate(args.pgbench_db)
-    run([str(VENV / "python"), "manage.py", "migrate", "--noinput"], env)
-    run([str(VENV / "python"), "bench/api_bench_setup.py"], {**env, "SHOPS": str(args.shops)})
-    run(["pgbench", *PG, "-i", "-q", "-s", "10", args.pgbench_db])
-    # Fresh tables have no statistics: without them the planner looked shops up through the
-    # partner_id index (1,000 rows) instead of public_id. Production tables are analysed.
-    run(["psql", *PG, "-q", "-c", "VACUUM ANALYZE", args.db])
-    key = (OUT / "key").read_text().strip()
-    accounts = [int(x) for x in (OUT / "accounts.txt").read_text().split()]
-    run([str(VENV / "python"), "manage.py", "collectstatic", "--noinput"], env)
-
+    key, accounts = prepare(env, args.db, args.pgbench_db, args.shops)
     log = open(OUT / "api_bench_gunicorn.log", "w")  # noqa: SIM115
-    gunicorn = subprocess.Popen(
-        [
-            str(VENV / "gunicorn"),
-            "config.wsgi:application",
-            "--workers",
-            "4",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
+    gunicorn = start_gunicorn(env, args.port, log)
     base = f"http://127.0.0.1:{args.port}"
     auth = {"Authorization": f"Bearer {key}", "X-Forwarded-Proto": "https"}
     rounds: list[dict[str, float]] = []
@@ -232,11 +267,7 @@ def main() -> None:
             pgbench_before = pgbench_round(args.pgbench_db, half)
             # Where the CPU goes during the API run, per request: gunicorn's processes,
             # PostgreSQL's (all of them) and wrk's.
-            cpu_before = (
-                _cpu_by_pid(_pids("-g", str(gunicorn.pid))),
-                _cpu_by_pid(_pids("-u", "postgres")),
-                os.times(),
-            )
+            cpu_before = cpu_readings(gunicorn)
             wrk_out = run(
                 [
                     "wrk",
@@ -250,24 +281,10 @@ def main() -> None:
                 ],
                 lua_env,
             )
-            cpu_after = (
-                _cpu_by_pid(_pids("-g", str(gunicorn.pid))),
-                _cpu_by_pid(_pids("-u", "postgres")),
-                os.times(),
-            )
+            cpu_after = cpu_readings(gunicorn)
             pgbench_after = pgbench_round(args.pgbench_db, half)
             result = {f"api_{k}": v for k, v in parse_wrk(wrk_out).items()}
-            requests_done = max(1.0, result["api_requests"])
-            wrk_cpu = (cpu_after[2].children_user + cpu_after[2].children_system) - (
-                cpu_before[2].children_user + cpu_before[2].children_system
-            )
-            result["cpu_ms_per_request_gunicorn"] = (
-                1000 * _cpu_used(cpu_before[0], cpu_after[0]) / requests_done
-            )
-            result["cpu_ms_per_request_postgres"] = (
-                1000 * _cpu_used(cpu_before[1], cpu_after[1]) / requests_done
-            )
-            result["cpu_ms_per_request_wrk"] = 1000 * wrk_cpu / requests_done
+            result.update(cpu_per_request(cpu_before, cpu_after, result["api_requests"]))
             result["pgbench_tps"] = (pgbench_before + pgbench_after) / 2
             if not args.skip_service:
                 result["service_tps"] = service_round(env, args.seconds, accounts)

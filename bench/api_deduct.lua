@@ -1,8 +1,10 @@
 -- wrk script for bench/api_bench.py: POST a 1-fen deduction to a random benchmark shop, with a
 -- unique Idempotency-Key per request (thread id + counter + a per-run random prefix).
--- Env: BENCH_KEY (API key), BENCH_SHOPS (file with one shop id per line).
+-- Env: BENCH_KEY (API key), BENCH_SHOPS (file with one shop id per line), BENCH_PATH (optional:
+-- the path with %s for the shop id; bench/api_floor.py points it at the reference endpoints).
 
 local key = os.getenv("BENCH_KEY")
+local path = os.getenv("BENCH_PATH") or "/api/v1/shops/%s/deductions/"
 local shops = {}
 for line in io.lines(os.getenv("BENCH_SHOPS")) do
   if #line > 0 then shops[#shops + 1] = line end
@@ -28,7 +30,7 @@ end
 function request()
   counter = counter + 1
   local shop = shops[math.random(1, #shops)]
-  return wrk.format("POST", "/api/v1/shops/" .. shop .. "/deductions/", {
+  return wrk.format("POST", string.format(path, shop), {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. key,
     ["Idempotency-Key"] = prefix .. "-" .. counter,
