@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from common.errors import InvalidInput, InvalidTransition
+from common.times import utc_iso
 from partners import services as partner_services
 from shops.models import (
     FREEZING_KINDS,
@@ -159,7 +160,7 @@ def shop_refresh_status(
                         "status": new,
                         "previous_status": old,
                         "restrictions": [
-                            {"kind": r.kind, "reason": r.reason, "since": r.since.isoformat()}
+                            {"kind": r.kind, "reason": r.reason, "since": utc_iso(r.since)}
                             for r in active
                         ],
                     },

@@ -5,18 +5,12 @@ keeps the two in step."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from common.times import utc_iso
 from deposits.models import Account, Entry, Hold
 from deposits.selectors import deposit_summary
 from shops.models import Shop
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def deposit_data(account: Account) -> dict[str, Any]:
@@ -34,7 +28,7 @@ def entry_data(entry: Entry, *, transaction_id: Any) -> dict[str, Any]:
         "currency": entry.currency,
         "reason": entry.reason,
         "reference": entry.reference,
-        "occurred_at": iso(entry.occurred_at),
+        "occurred_at": utc_iso(entry.occurred_at),
     }
 
 
@@ -48,9 +42,9 @@ def hold_data(hold: Hold, *, shop_public_id: Any) -> dict[str, Any]:
         "status": hold.status,
         "reason": hold.reason,
         "reference": hold.reference,
-        "expires_at": iso(hold.expires_at),
-        "created_at": iso(hold.created_at),
-        "resolved_at": iso(hold.resolved_at),
+        "expires_at": utc_iso(hold.expires_at),
+        "created_at": utc_iso(hold.created_at),
+        "resolved_at": utc_iso(hold.resolved_at),
     }
 
 
@@ -73,12 +67,12 @@ def shop_data(
             {
                 "kind": r.kind,
                 "reason": r.reason,
-                "since": iso(r.since),
+                "since": utc_iso(r.since),
                 "lifts_when": r.lifts_when,
             }
             for r in restrictions
         ],
         "deposit": deposit_data(account),
-        "created_at": iso(shop.created_at),
-        "went_live_at": iso(shop.went_live_at),
+        "created_at": utc_iso(shop.created_at),
+        "went_live_at": utc_iso(shop.went_live_at),
     }

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from common.errors import HoldNotActive, InsufficientFunds, InvalidInput
+from common.times import utc_iso
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount, TransactionKind
 from deposits.selectors import deposit_summary
 from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
@@ -233,7 +234,7 @@ def _announce_expiry(result: PostingResult, hold_id: int, now: datetime) -> None
                 "status": hold.status,
                 "reason": hold.reason,
                 "reference": hold.reference,
-                "expires_at": hold.expires_at.isoformat(),
+                "expires_at": utc_iso(hold.expires_at),
             },
             "deposit": deposit_summary(result.account).as_dict(),
         },

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.errors import DomainError
+from common.times import utc_iso
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount
 
 # The balances a plan may depend on, in the order the posting function takes them.
@@ -99,7 +100,7 @@ def entry_event_data(entry: Entry, tx: LedgerTransaction) -> dict[str, Any]:
         "currency": entry.currency,
         "reason": entry.reason,
         "reference": entry.reference,
-        "occurred_at": entry.occurred_at.isoformat(),
+        "occurred_at": utc_iso(entry.occurred_at),
     }
 
 

@@ -25,7 +25,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from common.errors import InvalidInput, InvalidTransition
+from common.times import utc_iso
 from partners import signing
 from partners.models import EVENT_TYPES, Delivery, DeliveryAttempt, Event, WebhookEndpoint
 from partners.services.events import deliveries_enqueue_on_commit, retry_window
@@ -224,7 +225,7 @@ def event_payload(event: Event) -> dict[str, Any]:
     return {
         "id": str(event.public_id),
         "type": event.type,
-        "created_at": event.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "created_at": utc_iso(event.created_at),
         "data": event.data,
     }
 

@@ -14,6 +14,7 @@ import pytest
 from django.core import mail
 
 from common.errors import InvalidTransition
+from common.times import utc_iso
 from deposits import services
 from deposits.models import (
     Account,
@@ -136,9 +137,7 @@ class TestOpening:
         assert opened.data["shop"] == str(shop.public_id)
         assert opened.data["external_ref"] == shop.external_ref
         assert opened.data["deposit"]["shortfall_minor"] == SHORT
-        assert (
-            opened.data["shortfall"]["steps"][2]["due_at"] == (now + timedelta(days=15)).isoformat()
-        )
+        assert opened.data["shortfall"]["steps"][2]["due_at"] == utc_iso(now + timedelta(days=15))
         notice = Notification.objects.get(shop=shop)
         assert notice.dedupe_key == f"shortfall:{case.pk}:step:0"
         assert "1,000.00" in notice.title and notice.language == "en"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from common.times import utc_iso
 from deposits.models import (
     Account,
     ShortfallCase,
@@ -30,18 +31,18 @@ def event_data(
             "currency": case.currency,
             "amount_at_open_minor": case.amount_at_open_minor,
             "amount_minor": account.shortfall_minor,
-            "opened_at": case.opened_at.isoformat(),
+            "opened_at": utc_iso(case.opened_at),
             "steps": [
                 {
                     "step": item["code"],
                     "action": item["action"],
                     "restriction": item["kind"] or None,
-                    "due_at": item["due_at"],
+                    "due_at": utc_iso(item["due_at"]),
                     "applied": item["position"] < case.step,
                 }
                 for item in case.plan
             ],
-            "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
+            "resolved_at": utc_iso(case.resolved_at),
             "resolution": case.resolution or None,
         }
     return data
@@ -51,7 +52,7 @@ def publish_status_changed(shop: Shop, account: Account, *, previous: str, now: 
     data = event_data(shop, account)
     data["previous_status"] = previous
     data["restrictions"] = [
-        {"kind": r.kind, "reason": r.reason, "since": r.since.isoformat()}
+        {"kind": r.kind, "reason": r.reason, "since": utc_iso(r.since)}
         for r in ShopRestriction.objects.filter(shop=shop, lifted_at__isnull=True).order_by("id")
     ]
     partner_services.event_publish(

@@ -271,3 +271,21 @@ class TestLedger:
         deduct(api, shop["id"], 100)
 
         assert LedgerTransaction.objects.filter(kind="DEDUCTION").count() == 1
+
+
+class TestTimesReadTheSameEverywhere:
+    """A partner may match an entry from the ledger with the one in its event by comparing
+    strings: both write the moment in UTC with Z."""
+
+    def test_a_deductions_event_and_its_ledger_entry_give_the_same_moment(self, api):
+        shop = funded_shop(api, 1_000)
+        deduct(api, shop["id"], 100)
+
+        ledger = api.get(f"/api/v1/shops/{shop['id']}/ledger/").json()["results"]
+        events = api.get("/api/v1/events/", {"type": "deposit.entry_posted"}).json()["results"]
+        posted = next(e for e in events if e["data"]["entry"]["kind"] == "DEDUCTION")
+        entry = next(e for e in ledger if e["id"] == posted["data"]["entry"]["id"])
+
+        assert posted["data"]["entry"]["occurred_at"] == entry["occurred_at"]
+        assert entry["occurred_at"].endswith("Z")
+        assert posted["created_at"].endswith("Z")
