@@ -7,6 +7,8 @@ to the contract's codes; anything else is a bug and stays a 500 (and fails the t
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -80,10 +82,39 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+# An id that is not a UUID cannot name anything: say which kind of object was not found, as a
+# lookup of a well-formed id would, rather than "No such endpoint", which sends a partner looking
+# for a typo in the path instead of in the id.
+_MALFORMED_IDS = {
+    "shops": "No such shop: shop ids are UUIDs.",
+    "holds": "No such hold: hold ids are UUIDs.",
+    "webhook-endpoints": "No such webhook endpoint: endpoint ids are UUIDs.",
+}
+_WITH_ID = re.compile(r"^/api/v1/(?P<collection>[a-z-]+)/(?P<id>[^/]+)/")
+
+
+def _malformed_id(path: str) -> str | None:
+    match = _WITH_ID.match(path)
+    if match is None or match["collection"] not in _MALFORMED_IDS:
+        return None
+    try:
+        uuid.UUID(match["id"])
+    except ValueError:
+        return _MALFORMED_IDS[match["collection"]]
+    return None
+
+
 @csrf_exempt  # a POST to an unknown API path is a JSON 404, not the CSRF page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-    """Unknown paths under /api/v1/: a JSON 404, with a hint when only the slash is missing."""
+    """Unknown paths under /api/v1/: a JSON 404, with a hint when only the slash is missing or
+    the id is not a UUID. Written compactly, like every other API response."""
     detail = "No such endpoint."
     if not request.path.endswith("/"):
         detail += f" (API paths end with a slash: {request.path}/)"
-    return JsonResponse(error_body("not_found", detail), status=404)
+    else:
+        detail = _malformed_id(request.path) or detail
+    return JsonResponse(
+        error_body("not_found", detail),
+        status=404,
+        json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
+    )

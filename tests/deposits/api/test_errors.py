@@ -122,6 +122,28 @@ class TestRouting:
         assert response.status_code == 404
         assert "slash" in response.json()["detail"]
 
+    @pytest.mark.parametrize(
+        ("path", "kind"),
+        [
+            ("/api/v1/shops/not-a-uuid/", "No such shop"),
+            ("/api/v1/shops/42/deductions/", "No such shop"),
+            ("/api/v1/holds/h-1/capture/", "No such hold"),
+            ("/api/v1/webhook-endpoints/1/", "No such webhook endpoint"),
+        ],
+    )
+    def test_an_id_that_is_not_a_uuid_is_a_404_naming_what_was_not_found(self, api, path, kind):
+        response = api.get(path)
+
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+        assert response.json()["detail"].startswith(kind)
+        assert b'{"code":"not_found"' in response.content  # compact, like every API response
+
+    def test_a_well_formed_id_under_an_unknown_path_is_still_no_such_endpoint(self, api, shop):
+        response = api.get(f"/api/v1/shops/{shop['id']}/nothing-here/")
+
+        assert response.json()["detail"] == "No such endpoint."
+
     @pytest.mark.parametrize("method", ["put", "patch", "delete"])
     def test_undocumented_methods_are_405(self, api, shop, method):
         response = getattr(api.client, method)(deductions(shop), headers=api.headers())
