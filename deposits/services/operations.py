@@ -391,6 +391,16 @@ def deposit_adjust(
     validate_amount(abs(amount_minor))
     reason = _require_text(reason, "reason", "Say why the balance is adjusted.")
     if abs(amount_minor) > settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR:
+        # A debit that could not post now is refused now, not queued for a second person whose
+        # approval would then be refused. (Approval checks again: the balance may have moved.)
+        if amount_minor < 0:
+            posted, held = Account.objects.values_list("posted_minor", "held_minor").get(
+                pk=account_id
+            )
+            if -amount_minor > posted - held:
+                raise InsufficientFunds(
+                    f"The adjustment exceeds the available deposit ({posted - held})."
+                )
         return AdjustmentRequest.objects.create(
             account_id=account_id,
             amount_minor=amount_minor,

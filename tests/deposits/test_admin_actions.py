@@ -85,6 +85,20 @@ class TestAccountActions:
         account.refresh_from_db()
         assert account.posted_minor == 50_000
 
+    def test_a_large_debit_the_deposit_cannot_cover_is_refused_with_a_message(
+        self, ops_client, settings
+    ):
+        settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = 1_000
+        _, account = make_shop(now=timezone.now())
+        fund(account, 100_00, now=timezone.now())
+
+        messages = run_action(
+            ops_client, "account", "adjust", [account.pk], amount="-500", reason="fee"
+        )
+
+        assert any("exceeds the available deposit" in m for m in messages), messages
+        assert not AdjustmentRequest.objects.exists()
+
     def test_forfeiture_and_refund_follow_the_rules(self, ops_client):
         now = timezone.now()
         shop, account = make_shop(now=now)

@@ -457,6 +457,26 @@ class TestForfeitAdjustReverse:
         with pytest.raises(InvalidTransition):
             services.adjustment_approve(request_id=pending.pk, actor=approver, now=now)
 
+    def test_a_large_debit_beyond_the_available_deposit_is_refused_before_it_queues(
+        self, now, settings
+    ):
+        settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = 1_000
+        _, account = make_shop(now=now)
+        fund(account, 3_000, now=now)
+
+        with pytest.raises(InsufficientFunds, match="3000"):
+            services.deposit_adjust(
+                account_id=account.pk,
+                amount_minor=-5_000,
+                reason="duplicate top-up",
+                actor=make_user(staff=True),
+                idempotency_key="a",
+                now=now,
+            )
+
+        assert not AdjustmentRequest.objects.exists()
+        assert balances(account) == (3_000, 0, 0)
+
     def test_a_reversal_restores_the_balance_by_a_new_transaction(self, now):
         _, account = make_shop(now=now)
         fund(account, 1_000, now=now)
