@@ -47,6 +47,18 @@ def _money(amount: int | None, currency: str) -> str:
     return "—" if amount is None else f"{format_minor(amount, currency)} {currency}"
 
 
+def _money_column(field: str, description: Any) -> Any:
+    """An admin column or read-only field showing `field` (minor units) as money in the row's
+    currency: ops read "4,730.00 CNY", never 473000."""
+
+    @admin.display(description=description, ordering=field)
+    def show(self: Any, obj: Any) -> str:
+        currency = getattr(obj, "currency", None) or obj.account.currency
+        return _money(getattr(obj, field), currency)
+
+    return show
+
+
 class EntryInline(TabularInline):
     model = Entry
     fk_name = "account"
@@ -256,8 +268,10 @@ class TransactionEntryInline(TabularInline):
     fk_name = "transaction"
     extra = 0
     can_delete = False
-    fields = ["account", "bucket", "amount_minor", "balance_after_minor", "currency"]
+    fields = ["account", "bucket", "amount", "balance_after"]
     readonly_fields = fields
+    amount = _money_column("amount_minor", _("amount"))
+    balance_after = _money_column("balance_after_minor", _("balance after"))
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -353,9 +367,8 @@ class HoldAdmin(ModelAdmin):
         "public_id",
         "account",
         "status",
-        "amount_minor",
-        "captured_minor",
-        "currency",
+        "amount",
+        "captured",
         "reason",
         "reference",
         "expires_at",
@@ -363,7 +376,13 @@ class HoldAdmin(ModelAdmin):
     list_filter = ["status", "currency", "expires_at"]
     search_fields = ["public_id", "reference", "reason", "account__shop__name"]
     list_select_related = ["account__shop"]
-    readonly_fields = [f.name for f in Hold._meta.fields]
+    amount = _money_column("amount_minor", _("amount"))
+    captured = _money_column("captured_minor", _("captured"))
+    readonly_fields = [
+        {"amount_minor": "amount", "captured_minor": "captured"}.get(f.name, f.name)
+        for f in Hold._meta.fields
+    ]
+    fields = readonly_fields
     actions = ["release"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -395,7 +414,7 @@ class AdjustmentRequestAdmin(ModelAdmin):
     list_display = [
         "id",
         "account",
-        "amount_minor",
+        "amount",
         "status",
         "requested_by",
         "decided_by",
@@ -403,7 +422,12 @@ class AdjustmentRequestAdmin(ModelAdmin):
     ]
     list_filter = ["status"]
     search_fields = ["account__shop__name", "reason"]
-    readonly_fields = [f.name for f in AdjustmentRequest._meta.fields]
+    list_select_related = ["account__shop", "requested_by", "decided_by"]
+    amount = _money_column("amount_minor", _("amount (signed)"))
+    readonly_fields = [
+        "amount" if f.name == "amount_minor" else f.name for f in AdjustmentRequest._meta.fields
+    ]
+    fields = readonly_fields
     action_form = ReasonActionForm
     actions = ["approve", "reject"]
 
@@ -739,13 +763,13 @@ class ShortfallCaseAdmin(ModelAdmin):
         "currency",
         "opened_at",
         "announced_at",
-        "amount_at_open_minor",
-        "amount_minor",
-        "required_at_open_minor",
-        "available_at_open_minor",
-        "posted_at_open_minor",
-        "guaranteed_at_open_minor",
-        "debt_at_open_minor",
+        "amount_at_open",
+        "amount_now",
+        "required_at_open",
+        "available_at_open",
+        "posted_at_open",
+        "guaranteed_at_open",
+        "debt_at_open",
         "deadlines",
         "step",
         "next_due_at",
@@ -756,6 +780,13 @@ class ShortfallCaseAdmin(ModelAdmin):
         "resolved_by",
     ]
     fields = readonly_fields
+    amount_at_open = _money_column("amount_at_open_minor", _("shortfall at opening"))
+    amount_now = _money_column("amount_minor", _("shortfall now"))
+    required_at_open = _money_column("required_at_open_minor", _("required at opening"))
+    available_at_open = _money_column("available_at_open_minor", _("available at opening"))
+    posted_at_open = _money_column("posted_at_open_minor", _("paid in at opening"))
+    guaranteed_at_open = _money_column("guaranteed_at_open_minor", _("guaranteed at opening"))
+    debt_at_open = _money_column("debt_at_open_minor", _("debt at opening"))
     inlines = [ShortfallStepInline]
     action_form = ReasonActionForm
     actions = ["evaluate_now", "resolve_by_hand"]

@@ -28,7 +28,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from common.money import CURRENCY_CHOICES
+from common.money import CURRENCY_CHOICES, format_minor
 
 
 class SystemAccount(models.TextChoices):
@@ -322,7 +322,9 @@ class AdjustmentRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Adjustment {self.amount_minor:+d} ({self.status})"
+        sign = "+" if self.amount_minor > 0 else "-"
+        amount = format_minor(abs(self.amount_minor), self.account.currency)
+        return f"Adjustment {sign}{amount} {self.account.currency} ({self.get_status_display()})"
 
 
 class LedgerCheckRun(models.Model):

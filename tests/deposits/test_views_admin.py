@@ -11,7 +11,13 @@ from django.contrib import admin
 from django.urls import reverse
 
 from deposits import services
-from deposits.models import Account, GmvRequirementSchedule
+from deposits.models import (
+    Account,
+    AdjustmentRequest,
+    GmvRequirementSchedule,
+    Hold,
+    LedgerTransaction,
+)
 from partners.models import Partner
 from partners.services import event_publish
 from shops import services as shop_services
@@ -126,6 +132,30 @@ class TestAdminScreens:
 
         assert response.status_code == 200
         assert "保证金不足" in response.content.decode()  # the restrictions inline
+
+    def test_ledger_hold_and_adjustment_screens_show_money_not_minor_units(
+        self, client, ledger_with_everything
+    ):
+        _, account = ledger_with_everything
+        deduction = LedgerTransaction.objects.get(idempotency_key="admin-test-deduct")
+
+        transaction_page = client.get(
+            reverse("admin:deposits_ledgertransaction_change", args=[deduction.pk])
+        ).content.decode()
+        holds = client.get(_changelist_url(Hold)).content.decode()
+        adjustments = client.get(_changelist_url(AdjustmentRequest)).content.decode()
+        adjustment_page = client.get(
+            reverse(
+                "admin:deposits_adjustmentrequest_change",
+                args=[AdjustmentRequest.objects.get().pk],
+            )
+        ).content.decode()
+
+        assert "-150.00 CNY" in transaction_page and "49,850.00 CNY" in transaction_page
+        assert "-15000" not in transaction_page and "4985000" not in transaction_page
+        assert "1,000.00 CNY" in holds and "100000" not in holds
+        assert "20,000.00 CNY" in adjustments and "2000000" not in adjustments
+        assert "20,000.00 CNY" in adjustment_page and "2000000" not in adjustment_page
 
     def test_a_merchant_login_cannot_open_the_admin(self, client, now):
         shop, _ = make_shop(now=now)
