@@ -182,10 +182,9 @@ def requirement_explanation(basis: dict[str, Any], *, language: str) -> dict[str
     ]
     deciding_name = next((r["category"] for r in rows if r["deciding"]), "")
     if deciding == "closed":
-        text = _(
-            "The shop has exited: no deposit is required any more; what is left is "
-            "refunded once the exit period has passed."
-        )
+        # When the refund happens (or happened) is said once, by the page's exit banner, which
+        # knows whether anything is left; here only why nothing is required.
+        text = _("The shop has exited: no deposit is required any more.")
     elif deciding == "override":
         text = _("The platform set this amount for your shop: %(reason)s") % {
             "reason": basis.get("override_reason", "")

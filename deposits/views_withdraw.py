@@ -43,6 +43,10 @@ def withdraw_blocker(shop: Shop, deposit: DepositSummary) -> str:
     """Why nothing can be withdrawn now, as one sentence for the merchant; "" when something can."""
     amount = lambda minor: money(minor, deposit.currency)  # noqa: E731
     if shop.status == ShopStatus.CLOSED:
+        if not deposit.posted_minor:
+            return gettext(
+                "This shop has exited, so nothing can be withdrawn: its deposit has been refunded."
+            )
         return gettext(
             "This shop has exited, so nothing can be withdrawn: the platform's operations team "
             "refunds what is left once the exit period has passed."

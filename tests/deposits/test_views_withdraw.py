@@ -293,6 +293,21 @@ class TestWithdrawRefusals:
         assert balances(account) == (REQUIRED + SURPLUS, 0, 0)
         assert withdrawals() == []
 
+    def test_a_closed_shop_whose_deposit_was_refunded_says_so_everywhere(self, rich_shop, now):
+        shop, account = rich_shop
+        services.shop_exit_confirm(shop=shop, now=now)
+        shop.refresh_from_db()
+        later = services.refund_available_at(shop.closed_at) + timedelta(hours=1)
+        services.deposit_refund_on_exit(account_id=account.pk, idempotency_key="r", now=later)
+        client = owner(shop, english=True)
+
+        detail = client.get(shop_url(shop)).content.decode()
+        page = client.get(withdraw_url(shop)).content.decode()
+
+        assert "Its deposit has been refunded." in detail
+        assert "its deposit has been refunded" in page
+        assert "exit period" not in detail and "exit period" not in page
+
 
 class TestNoticesLink:
     def test_the_top_navigation_links_to_the_notices(self, rich_shop):
