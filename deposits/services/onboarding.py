@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 
+from common.errors import InvalidInput
 from common.money import validate_currency
-from deposits.models import Account
+from deposits.models import Account, BaseRequirementRule
 from deposits.services.requirements import account_open, requirements_recompute
 from shops import services as shop_services
 from shops.models import Shop
@@ -32,6 +34,9 @@ def shop_register(
     currency: str = "CNY",
 ) -> tuple[Shop, Account]:
     validate_currency(currency)
+    _require_rules(
+        shop_type=shop_type, trademark_status=trademark_status, currency=currency, now=now
+    )
     with transaction.atomic():
         merchant = shop_services.merchant_get_or_create(
             email=merchant_email, name=merchant_name, partner_id=partner_id
@@ -48,6 +53,38 @@ def shop_register(
         )
         account = account_open(shop=shop, now=now)
     return shop, account
+
+
+def _require_rules(*, shop_type: str, trademark_status: str, currency: str, now: datetime) -> None:
+    """A shop whose kind has no base rule in its currency would be required 0 and go live without
+    paying anything in: refuse to register it until ops have set the rules (admin, "Base
+    requirement rules"). The field named is the one a partner would change."""
+    in_force = BaseRequirementRule.objects.filter(effective_from__lte=now)
+    if in_force.filter(
+        shop_type=shop_type, trademark_status=trademark_status, currency=currency
+    ).exists():
+        return
+    if not in_force.filter(currency=currency).exists():
+        raise InvalidInput(
+            fields={
+                "currency": [
+                    f"No deposit rules are set in {currency} yet: shops can be registered in "
+                    f"{', '.join(_currencies_with_rules(in_force)) or 'no currency'}."
+                ]
+            }
+        )
+    raise InvalidInput(
+        fields={
+            "shop_type": [
+                f"No deposit rule is set for a {shop_type} shop with trademark status "
+                f"{trademark_status} in {currency}."
+            ]
+        }
+    )
+
+
+def _currencies_with_rules(rules: QuerySet[BaseRequirementRule]) -> list[str]:
+    return sorted(set(rules.values_list("currency", flat=True)))
 
 
 def shop_exit_confirm(*, shop: Shop, now: datetime) -> None:

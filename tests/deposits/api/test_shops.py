@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from deposits.models import BaseRequirementRule
 from shops import services as shop_services
 from shops.models import RestrictionKind, RestrictionSource, Shop
 from tests.partners.api_client import funded_shop, register_shop, shop_body
@@ -52,10 +53,28 @@ class TestShopCreate:
 
         assert shop["deposit"]["required_minor"] == 30_000_000
 
-    def test_currency_is_set_at_creation(self, api):
+    def test_currency_is_set_at_creation_where_rules_exist_in_it(self, api, now):
+        for rule in BaseRequirementRule.objects.filter(currency="CNY"):
+            BaseRequirementRule.objects.create(
+                shop_type=rule.shop_type,
+                trademark_status=rule.trademark_status,
+                currency="HKD",
+                amount_minor=rule.amount_minor,
+                effective_from=rule.effective_from,
+            )
+
         shop = register_shop(api, currency="HKD")
 
         assert shop["deposit"]["currency"] == "HKD"
+        assert shop["deposit"]["required_minor"] == 5_000_000
+
+    def test_a_currency_without_rules_is_refused_rather_than_requiring_nothing(self, api):
+        response = api.post("/api/v1/shops/", shop_body(currency="JPY"))
+
+        assert response.status_code == 400
+        assert "No deposit rules are set in JPY" in response.json()["fields"]["currency"][0]
+        assert "CNY" in response.json()["fields"]["currency"][0]
+        assert not Shop.objects.filter(currency="JPY").exists()
 
     def test_unknown_categories_are_named(self, api):
         response = api.post("/api/v1/shops/", shop_body(categories=["apparel", "spaceships"]))
