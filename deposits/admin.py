@@ -59,6 +59,12 @@ def _money_column(field: str, description: Any) -> Any:
     return show
 
 
+def _fields_as_money(model: Any, **columns: str) -> list[str]:
+    """Every field of `model` for a read-only detail page, with the money fields (`*_minor`)
+    replaced by the named _money_column of the admin."""
+    return [columns.get(f.name, f.name) for f in model._meta.fields]
+
+
 class EntryInline(TabularInline):
     model = Entry
     fk_name = "account"
@@ -306,6 +312,8 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["account__shop", "actor"]
     date_hierarchy = "occurred_at"
+    fields = _fields_as_money(LedgerTransaction, amount_minor="requested")
+    readonly_fields = fields
     inlines = [TransactionEntryInline]
     action_form = ReasonActionForm
     actions = ["reverse"]
@@ -351,14 +359,10 @@ class EntryAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "reason", "account__shop__name", "transaction__idempotency_key"]
     list_select_related = ["account__shop"]
     date_hierarchy = "occurred_at"
-
-    @admin.display(description=_("amount"), ordering="amount_minor")
-    def amount(self, entry: Entry) -> str:
-        return _money(entry.amount_minor, entry.currency)
-
-    @admin.display(description=_("balance after"))
-    def balance_after(self, entry: Entry) -> str:
-        return _money(entry.balance_after_minor, entry.currency)
+    amount = _money_column("amount_minor", _("amount"))
+    balance_after = _money_column("balance_after_minor", _("balance after"))
+    fields = _fields_as_money(Entry, amount_minor="amount", balance_after_minor="balance_after")
+    readonly_fields = fields
 
 
 @admin.register(Hold)

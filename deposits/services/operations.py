@@ -22,6 +22,7 @@ from common.errors import (
     ShopFrozen,
     WouldCauseShortfall,
 )
+from common.money import format_minor
 from deposits.models import (
     Account,
     AdjustmentRequest,
@@ -394,12 +395,13 @@ def deposit_adjust(
         # A debit that could not post now is refused now, not queued for a second person whose
         # approval would then be refused. (Approval checks again: the balance may have moved.)
         if amount_minor < 0:
-            posted, held = Account.objects.values_list("posted_minor", "held_minor").get(
-                pk=account_id
-            )
+            posted, held, currency = Account.objects.values_list(
+                "posted_minor", "held_minor", "currency"
+            ).get(pk=account_id)
             if -amount_minor > posted - held:
                 raise InsufficientFunds(
-                    f"The adjustment exceeds the available deposit ({posted - held})."
+                    "The adjustment exceeds the available deposit "
+                    f"({format_minor(posted - held, currency)} {currency})."
                 )
         return AdjustmentRequest.objects.create(
             account_id=account_id,

@@ -96,7 +96,7 @@ class TestAccountActions:
             ops_client, "account", "adjust", [account.pk], amount="-500", reason="fee"
         )
 
-        assert any("exceeds the available deposit" in m for m in messages), messages
+        assert any("exceeds the available deposit (100.00 CNY)" in m for m in messages), messages
         assert not AdjustmentRequest.objects.exists()
 
     def test_forfeiture_and_refund_follow_the_rules(self, ops_client):

@@ -464,7 +464,7 @@ class TestForfeitAdjustReverse:
         _, account = make_shop(now=now)
         fund(account, 3_000, now=now)
 
-        with pytest.raises(InsufficientFunds, match="3000"):
+        with pytest.raises(InsufficientFunds, match=r"\(30\.00 CNY\)"):
             services.deposit_adjust(
                 account_id=account.pk,
                 amount_minor=-5_000,

@@ -151,7 +151,16 @@ class TestAdminScreens:
             )
         ).content.decode()
 
+        entry = deduction.entries.get(account=account)
+        entry_page = client.get(
+            reverse("admin:deposits_entry_change", args=[entry.pk])
+        ).content.decode()
+
         assert "-150.00 CNY" in transaction_page and "49,850.00 CNY" in transaction_page
+        assert transaction_page.count("150.00 CNY") >= 3  # requested, and both entries
+        assert ">15000<" not in transaction_page
+        assert "-150.00 CNY" in entry_page and "49,850.00 CNY" in entry_page
+        assert ">-15000<" not in entry_page and "4985000" not in entry_page
         assert "-15000" not in transaction_page and "4985000" not in transaction_page
         assert "1,000.00 CNY" in holds and "100000" not in holds
         assert "20,000.00 CNY" in adjustments and "2000000" not in adjustments
