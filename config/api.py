@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import Http404
+from django.utils import translation
 from rest_framework import exceptions, status
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.errors import DomainError
+from common.errors import DomainError, InvalidInput
+from partners.api.base import PartnerAPIView
 from partners.api.errors import error_body
 
 __all__ = ["api_not_found", "error_body", "exception_handler"]
@@ -56,9 +59,17 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     }
 
 
+def _invalid_request(fields: dict[str, list[str]]) -> str:
+    """One style for every 400 with fields, whether DRF's serializer or a service refused it."""
+    return "Invalid request. " + "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.http_status)
+        detail = exc.detail
+        if isinstance(exc, InvalidInput) and exc.fields and detail == exc.default_detail:
+            detail = _invalid_request(exc.fields)
+        return Response(error_body(exc.code, detail, exc.fields), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -73,8 +84,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     )
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
-        summary = "; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items())
-        response.data = error_body(code, f"Invalid request. {summary}", fields)
+        response.data = error_body(code, _invalid_request(fields), fields)
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -104,17 +114,29 @@ def _malformed_id(path: str) -> str | None:
     return None
 
 
-@csrf_exempt  # a POST to an unknown API path is a JSON 404, not the CSRF page
-def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+class ApiNotFoundView(PartnerAPIView):
     """Unknown paths under /api/v1/: a JSON 404, with a hint when only the slash is missing or
-    the id is not a UUID. Written compactly, like every other API response."""
-    detail = "No such endpoint."
-    if not request.path.endswith("/"):
-        detail += f" (API paths end with a slash: {request.path}/)"
-    else:
-        detail = _malformed_id(request.path) or detail
-    return JsonResponse(
-        error_body("not_found", detail),
-        status=404,
-        json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
-    )
+    the id is not a UUID. Behind the key like every other path, so that a request without one is
+    the documented 401 whatever it asks for (a malformed id must not answer before the key)."""
+
+    schema = None  # not an endpoint: left out of the OpenAPI document
+    parser_classes: ClassVar[list[Any]] = []  # the body of a request to nowhere is never read
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if "HTTP_ACCEPT_LANGUAGE" not in request.META:
+            translation.activate("en")
+        # Key, scopes (none needed) and throttle only: an unknown path needs no Idempotency-Key.
+        APIView.initial(self, request, *args, **kwargs)
+
+    def not_found(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        detail = "No such endpoint."
+        if not request.path.endswith("/"):
+            detail += f" (API paths end with a slash: {request.path}/)"
+        else:
+            detail = _malformed_id(request.path) or detail
+        raise exceptions.NotFound(detail)
+
+    get = post = put = patch = delete = head = options = not_found
+
+
+api_not_found = ApiNotFoundView.as_view()

@@ -144,6 +144,17 @@ class TestRouting:
 
         assert response.json()["detail"] == "No such endpoint."
 
+    @pytest.mark.parametrize(
+        "path", ["/api/v1/shops/not-a-uuid/", "/api/v1/nothing-here/", "/api/v1/shops"]
+    )
+    def test_without_a_key_any_path_is_401_before_it_is_404(self, path):
+        from django.test import Client
+
+        response = Client().post(path, "{}", content_type="application/json")
+
+        assert response.status_code == 401
+        assert response.json()["code"] == "not_authenticated"
+
     @pytest.mark.parametrize("method", ["put", "patch", "delete"])
     def test_undocumented_methods_are_405(self, api, shop, method):
         response = getattr(api.client, method)(deductions(shop), headers=api.headers())
@@ -183,6 +194,15 @@ class TestUnknownInput:
 
         assert response.status_code == 400
         assert "merchant.phone" in response.json()["fields"]
+
+    def test_a_service_refusal_reads_like_a_serializer_refusal(self, api):
+        from tests.partners.api_client import shop_body
+
+        by_service = api.post("/api/v1/shops/", shop_body(currency="JPY")).json()
+        by_serializer = api.post("/api/v1/shops/", shop_body(currency="ZZZ")).json()
+
+        assert by_service["detail"].startswith("Invalid request. currency: No deposit rules")
+        assert by_serializer["detail"].startswith("Invalid request. currency: ")
 
     def test_unknown_query_parameters_are_named(self, api):
         response = api.get("/api/v1/shops/", {"stauts": "ACTIVE"})
