@@ -29,6 +29,7 @@ $(VENV)/.dev-installed: $(VENV)/bin/python pyproject.toml $(CONSTRAINTS)
 run: export DJANGO_DEBUG ?= true
 run: export DJANGO_SECURE_SSL_REDIRECT ?= false
 run: export PORT := $(PORT)
+run: export DASHBOARD_BASE_URL ?= http://localhost:$(PORT)
 run: $(VENV)/.run-installed
 	@mkdir -p var
 	@[ -f .env ] || { printf '# Written by make run for development; delete it on a production host.\nDJANGO_DEBUG=true\nDJANGO_SECURE_SSL_REDIRECT=false\n' > .env; echo "wrote .env (DJANGO_DEBUG=true) so manage.py commands run in development mode"; }

@@ -446,10 +446,13 @@ def notification_email_send(*, notification_id: int, now: datetime) -> bool:
 
 
 def _notification_footer(notice: Notification) -> str:
-    from django.utils.translation import gettext as _t
-
-    lines = [_t("You can see this notice and your shop's deposit in your Deposit Desk dashboard.")]
+    gettext = translation.gettext  # under the notice's language (the caller overrides it)
+    lines = [
+        gettext("You can see this notice and your shop's deposit in your Deposit Desk dashboard.")
+    ]
     if notice.link:
-        lines.append(notice.link)
-    lines.append(_t("This message was sent automatically; please do not reply."))
+        # A mail client has no page to resolve a relative link against.
+        relative = notice.link.startswith("/")
+        lines.append(settings.DASHBOARD_BASE_URL + notice.link if relative else notice.link)
+    lines.append(gettext("This message was sent automatically; please do not reply."))
     return "\n".join(lines)

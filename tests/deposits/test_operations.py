@@ -576,3 +576,19 @@ class TestWithdrawWhileFrozen:
         assert sorted(kinds) == ["MANUAL_FREEZE", "MANUAL_UNFREEZE"]
         frozen = Notification.objects.get(shop=shop, kind="MANUAL_FREEZE")
         assert "Counterfeit investigation" in frozen.body
+
+    def test_a_notice_email_links_to_the_dashboard_absolutely(self, now, settings):
+        from django.core import mail
+
+        from shops import services as shop_services
+        from shops.models import Notification
+
+        settings.DASHBOARD_BASE_URL = "https://desk.example.com"
+        shop, _ = make_shop(now=now)
+        ops = make_user(staff=True)
+        shop_services.shop_freeze(shop=shop, reason="Counterfeit investigation", actor=ops, now=now)
+        frozen = Notification.objects.get(shop=shop, kind="MANUAL_FREEZE")
+
+        shop_services.notification_email_send(notification_id=frozen.pk, now=now)
+
+        assert f"https://desk.example.com/shops/{shop.public_id}/" in mail.outbox[0].body

@@ -701,6 +701,8 @@ class TestScan:
         chinese = by_address[shop_zh.merchant.contact_email]
         assert english.extra_headers["Content-Language"] == "en"
         assert chinese.extra_headers["Content-Language"] == "zh-hans"
+        assert "please do not reply" in english.body and "请勿回复" not in english.body
+        assert "请勿回复" in chinese.body and "please do not reply" not in chinese.body
         assert Notification.objects.filter(email_status="SENT").count() == 2
         assert "enforce_shortfalls:" in first.summary(0.1)
 
