@@ -211,7 +211,8 @@ def _closed_shop_refusal(request: HttpRequest, shop: Shop) -> HttpResponse:
     back (a payment the provider confirms late still credits, through the API, and is refunded)."""
     messages.error(
         request,
-        gettext("This shop has exited: its deposit is being refunded, so it cannot be topped up."),
+        # Whether the refund is still to come or done, the shop page's exit banner says.
+        gettext("This shop has exited, so it cannot be topped up."),
     )
     return redirect("dashboard:shop_detail", shop.public_id)
 

@@ -195,8 +195,6 @@ def withdraw(request: HttpRequest, shop_id: str) -> HttpResponse:
                 currency=amount.currency,
                 idempotency_key=WITHDRAW_KEY_PREFIX + posted_key,
                 now=timezone.now(),
-                # The ledger memo is data in the platform's vocabulary (domain.md §3), like 充值.
-                reason="保证金提现",
                 actor=request.user,
             )
         except InvalidInput as exc:

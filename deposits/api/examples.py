@@ -95,7 +95,7 @@ WITHDRAWAL_RESULT = {
         "kind": "WITHDRAWAL",
         "amount_minor": -100000,
         "balance_after_minor": 5000000,
-        "reason": "Withdrawal of surplus",
+        "reason": "保证金提现",
         "reference": "",
     },
     "deposit": DEPOSIT_PAID,

@@ -181,7 +181,9 @@ def deposit_withdraw(
     currency: str,
     idempotency_key: str,
     now: datetime,
-    reason: str = "Withdrawal of surplus",
+    # The ledger memo is data in the platform's vocabulary (domain.md §3), like 充值 and 保证金退款,
+    # whichever way the withdrawal came (dashboard or API).
+    reason: str = "保证金提现",
     actor: AbstractBaseUser | None = None,
 ) -> PostingResult:
     """Pay surplus back to the merchant; never below the requirement, never while in debt."""

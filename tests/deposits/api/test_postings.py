@@ -199,6 +199,8 @@ class TestWithdrawal:
         assert response.status_code == 201
         assert response.json()["entry"]["kind"] == "WITHDRAWAL"
         assert response.json()["deposit"]["posted_minor"] == 5_000_000
+        # the same memo as a withdrawal from the dashboard, like 充值 for every top-up
+        assert response.json()["entry"]["reason"] == "保证金提现"
 
     def test_refuses_a_withdrawal_that_would_cause_a_shortfall(self, api):
         shop = funded_shop(api, 5_100_000)
