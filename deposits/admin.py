@@ -7,12 +7,14 @@ service with the acting user and a reason, and a refusal is an admin message.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
@@ -734,10 +736,16 @@ class ShortfallStepInline(TabularInline):
         "restriction_kind",
         "due_at",
         "applied_at",
-        "restriction",
+        "restriction_record",
     ]
     readonly_fields = fields
     verbose_name_plural = _("Steps applied")
+
+    # The model names both the kind and the row "restriction"; two columns with one heading
+    # left ops guessing which was which.
+    @admin.display(description=_("restriction record"))
+    def restriction_record(self, step: ShortfallStep) -> str:
+        return str(step.restriction) if step.restriction_id else "—"
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -811,7 +819,11 @@ class ShortfallCaseAdmin(ModelAdmin):
             format_html(
                 "<li>{} {} — {}{}</li>",
                 "✓" if item["position"] < case.step else "·",
-                item["due_at"][:16].replace("T", " "),
+                # In the page's time zone and format, like every other time on it (the plan
+                # keeps its moments as UTC text).
+                date_format(
+                    timezone.localtime(datetime.fromisoformat(item["due_at"])), "DATETIME_FORMAT"
+                ),
                 item["code"],
                 f" ({item['kind']})" if item.get("kind") else "",
             )

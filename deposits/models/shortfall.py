@@ -158,7 +158,7 @@ class ShortfallCase(models.Model):
         indexes = [models.Index(fields=["shop", "-opened_at"], name="shortfall_shop_idx")]
 
     def __str__(self) -> str:
-        return f"Shortfall #{self.pk} — {self.shop_id} ({self.status})"
+        return f"Shortfall #{self.pk} — {self.shop} ({self.get_status_display()})"
 
     @property
     def source_ref(self) -> str:

@@ -162,6 +162,13 @@ class TestAdmin:
         html = page.content.decode()
         assert "restrict-marketing" in html and "hide-and-stop-orders" in html
         assert "Steps applied" in html
+        # the plan's 15-day step, 2026-11-17 06:00 UTC, in the page's time zone (UTC+8)
+        chinese = ops_client.get(
+            reverse("admin:deposits_shortfallcase_change", args=[case.pk]),
+            headers={"Accept-Language": "zh-hans"},
+        ).content.decode()
+        assert "2026年11月17日 14:00 — hide-and-stop-orders" in chinese
+        assert f"Shortfall #{case.pk} — {shop.name}" in html
 
     def test_resolve_by_hand_needs_a_reason_then_lifts_the_cases_restrictions(
         self, ops_client, now
