@@ -38,4 +38,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "status": "ok" if healthy else "unavailable",
         "checks": checks,
     }
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(
+        body, status=200 if healthy else 503, json_dumps_params={"separators": (",", ":")}
+    )
