@@ -36,6 +36,7 @@ from deposits.services import refund_available_at
 from deposits.services.shortfall import (
     shortfall_banner,
     shortfall_open_cases_by_shop,
+    shortfall_restriction_texts,
     step_description,
 )
 from deposits.views_withdraw import amount_error, withdraw_shop_context
@@ -84,6 +85,10 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
         # Another merchant's shop looks exactly like a missing one.
         raise Http404
     account = account_for_shop(shop)
+    active = shop.active_restrictions  # type: ignore[attr-defined]
+    texts = shortfall_restriction_texts(shop=shop, account=account, restrictions=active)
+    for restriction in active:
+        restriction.why_text, restriction.lifts_text = texts.get(restriction.pk, ("", ""))
     page = None
     holds = []
     if account and membership.may_manage_deposit:

@@ -18,7 +18,7 @@ from deposits import services
 from deposits.models import Account, LedgerTransaction, ShortfallCase
 from shops.models import Notification, Shop
 from tests.deposits.test_shortfall import SHORT, evaluate, live_short_shop
-from tests.factories import make_member, make_shop
+from tests.factories import fund, make_member, make_shop
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +87,20 @@ class TestShortfallBanner:
         assert top_up_url(shop) in banner
         # The generic banner is not shown twice.
         assert "Top up to keep selling" not in html
+
+    def test_restrictions_read_in_the_pages_language_with_todays_amount(self, now):
+        opened = timezone.now() - timedelta(hours=73)
+        shop, account = live_short_shop(opened, language="zh-hans")  # texts stored in Chinese
+        evaluate(shop, opened)
+        evaluate(shop, opened + timedelta(hours=72))
+        fund(account, 40_000, now=timezone.now())  # ¥400 of the ¥1,000 short
+        client = owner_client(shop)
+
+        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+        table = html[html.index("Active restrictions") :]
+
+        assert "Top up ¥ 600.00 to restore the deposit" in table
+        assert "补缴" not in table and "¥ 1,000.00 to restore" not in table
 
     def test_staff_without_the_deposit_permission_see_no_amounts_and_no_button(self, short_shop):
         shop, account = short_shop

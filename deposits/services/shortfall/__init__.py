@@ -53,6 +53,7 @@ from deposits.services.shortfall.reads import (
     shortfall_latest_deduction,
     shortfall_open_case,
     shortfall_open_cases_by_shop,
+    shortfall_restriction_texts,
 )
 from deposits.services.shortfall.scan import (
     CANDIDATES_SQL,
@@ -83,6 +84,7 @@ __all__ = [
     "shortfall_after_posting",
     "shortfall_after_requirement_change",
     "shortfall_banner",
+    "shortfall_restriction_texts",
     "shortfall_candidates",
     "shortfall_case_resolve_by_ops",
     "shortfall_cases_open_due",

@@ -12,8 +12,8 @@ from deposits.models import (
     ShortfallCase,
 )
 from deposits.services.shortfall.evaluate import OPEN
-from deposits.services.shortfall.texts import at, step_description
-from shops.models import Shop
+from deposits.services.shortfall.texts import ShortfallTexts, at, step_description
+from shops.models import RestrictionSource, Shop, ShopRestriction
 
 
 def shortfall_open_case(shop: Shop) -> ShortfallCase | None:
@@ -74,3 +74,24 @@ def shortfall_banner(*, shop: Shop, account: Account | None) -> dict[str, Any] |
         "next": upcoming[0] if upcoming else None,
         "later": upcoming[1:],
     }
+
+
+def shortfall_restriction_texts(
+    *, shop: Shop, account: Account | None, restrictions: Iterable[ShopRestriction]
+) -> dict[int, tuple[str, str]]:
+    """Why each shortfall restriction is in place and what lifts it, in the active language and
+    with today's shortfall: {restriction id: (why, what lifts it)}. The texts stored with a
+    restriction were written once, in the merchant's language and with the amount of that day;
+    a merchant reading the English dashboard, or after a partial top-up, would see them stale."""
+    refs = {r.pk: r.source_ref for r in restrictions if r.source == RestrictionSource.SHORTFALL}
+    if account is None or not refs:
+        return {}
+    case_ids = {int(ref.split(":", 1)[1]) for ref in refs.values() if ref.startswith("shortfall:")}
+    cases = {f"shortfall:{c.pk}": c for c in ShortfallCase.objects.filter(pk__in=case_ids)}
+    texts = {}
+    for restriction_id, ref in refs.items():
+        case = cases.get(ref)
+        if case is not None:
+            words = ShortfallTexts(shop=shop, account=account, case=case)
+            texts[restriction_id] = (words.restriction_reason(), words.lifts_when())
+    return texts
