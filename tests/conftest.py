@@ -36,6 +36,26 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(message)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Before pytest-django drops the test database, end any session still connected to it.
+
+    The browser tests' live server answers each keep-alive connection in a daemon thread that
+    holds its own database connection until the browser lets go; one still alive at the end of
+    the session made DROP DATABASE fail ("being accessed by other users"). Requested after
+    django_db_setup, so this teardown runs first."""
+    yield
+    if not _is_postgres():
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def now() -> datetime:
     """A fixed clock: services take `now` and tests pass this one."""
