@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
@@ -43,6 +44,7 @@ from deposits.models import (
     RuleChange,
     ShopRequirementOverride,
 )
+from deposits.selectors import requirement_explanation
 
 
 def _money(amount: int | None, currency: str) -> str:
@@ -136,12 +138,36 @@ class AccountAdmin(ModelAdmin):
         "required",
         "guaranteed",
         "shortfall",
+        "why_required",
         "requirement_basis",
         "recent_gmv_minor",
         "created_at",
     ]
     fields = readonly_fields
     inlines = [HoldInline, EntryInline]
+
+    @admin.display(description=_("why this requirement"))
+    def why_required(self, a: Account) -> str:
+        """The cached basis in words, as the merchant's dashboard says it (the JSON stays below
+        for the record)."""
+        if a.kind != Account.Kind.DEPOSIT or not a.requirement_basis:
+            return "—"
+        explained = requirement_explanation(a.requirement_basis, language=get_language() or "en")
+        lines = format_html_join(
+            "",
+            "<li>{}{} — {} · {}</li>",
+            (
+                (
+                    "★ " if row["deciding"] else "",
+                    row["category"],
+                    row["rule"],
+                    _money(row["amount_minor"], a.currency),
+                )
+                for row in explained["rows"]
+            ),
+        )
+        return format_html("<p>{}</p><ul>{}</ul>", explained["text"], lines)
+
     action_form = AmountReasonActionForm
     actions = ["adjust", "forfeit", "refund_on_exit", "recompute_requirement"]
 
@@ -523,12 +549,12 @@ class BaseRequirementRuleAdmin(RuleAdmin):
     list_display = [
         "shop_type",
         "trademark_status",
-        "amount_minor",
-        "currency",
+        "amount",
         "effective_from",
         "note",
         "created_by",
     ]
+    amount = _money_column("amount_minor", _("amount"))
     list_filter = ["shop_type", "trademark_status", "currency"]
     search_fields = ["note"]
 
@@ -539,11 +565,11 @@ class CategoryRequirementRuleAdmin(RuleAdmin):
         "category",
         "shop_type",
         "trademark_status",
-        "amount_minor",
-        "currency",
+        "amount",
         "effective_from",
         "note",
     ]
+    amount = _money_column("amount_minor", _("amount"))
     list_filter = ["category", "shop_type", "trademark_status", "currency"]
     search_fields = ["category__code", "category__name_zh", "note"]
 
@@ -557,7 +583,13 @@ class GmvRequirementScheduleAdmin(RuleAdmin):
 
 @admin.register(ShopRequirementOverride)
 class ShopRequirementOverrideAdmin(ModelAdmin):
-    list_display = ["shop", "amount_minor", "reason", "effective_from", "expires_at", "created_by"]
+    list_display = ["shop", "amount", "reason", "effective_from", "expires_at", "created_by"]
+    list_select_related = ["shop", "created_by"]
+
+    @admin.display(description=_("amount"), ordering="amount_minor")
+    def amount(self, override: Any) -> str:
+        return _money(override.amount_minor, override.shop.currency)
+
     search_fields = ["shop__name", "reason"]
     autocomplete_fields = ["shop"]
     fields = ["shop", "amount_minor", "reason", "expires_at"]

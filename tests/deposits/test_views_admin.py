@@ -14,6 +14,7 @@ from deposits import services
 from deposits.models import (
     Account,
     AdjustmentRequest,
+    BaseRequirementRule,
     GmvRequirementSchedule,
     Hold,
     LedgerTransaction,
@@ -124,6 +125,22 @@ class TestAdminScreens:
         content = response.content.decode()
         assert "延迟发货赔付" in content  # the ledger entries inline
         assert "假一赔四投诉" in content  # the holds inline
+
+    def test_the_account_page_says_why_in_words_and_rules_list_money(
+        self, client, ledger_with_everything
+    ):
+        _, account = ledger_with_everything
+
+        page = client.get(
+            reverse("admin:deposits_account_change", args=[account.pk]),
+            headers={"Accept-Language": "en"},
+        ).content.decode()
+        rules = client.get(
+            _changelist_url(BaseRequirementRule), headers={"Accept-Language": "en"}
+        ).content.decode()
+
+        assert "The platform set this amount for your shop: 高风险类目复核" in page
+        assert "50,000.00 CNY" in rules and ">5000000<" not in rules
 
     def test_the_shop_change_page_opens(self, client, ledger_with_everything):
         shop, _ = ledger_with_everything
