@@ -152,9 +152,6 @@ def _shortfall_home_context(membership: MerchantUser, shops: list[Shop]) -> dict
         )
     return {
         "shortfall_rows": rows,
-        "unread_notices": Notification.objects.filter(
-            merchant=membership.merchant, read_at__isnull=True
-        ).count(),
         "sandbox_payments": _sandbox_payments_enabled(),
     }
 
@@ -164,9 +161,6 @@ def _shortfall_shop_context(
 ) -> dict[str, Any]:
     return {
         "shortfall": shortfall_banner(shop=shop, account=account),
-        "unread_notices": Notification.objects.filter(
-            merchant=membership.merchant, read_at__isnull=True
-        ).count(),
         "sandbox_payments": _sandbox_payments_enabled(),
     }
 

@@ -33,7 +33,7 @@ from common.templatetags.money import money
 from deposits import services
 from deposits.models import Account
 from deposits.selectors import DepositSummary, deposit_summary, shops_with_accounts_for_merchant
-from shops.models import MerchantUser, Notification, RestrictionKind, Shop, ShopStatus
+from shops.models import MerchantUser, RestrictionKind, Shop, ShopStatus
 from shops.selectors import membership_for_user
 
 WITHDRAW_KEY_PREFIX = "dashboard-withdraw:"
@@ -244,9 +244,6 @@ def withdraw(request: HttpRequest, shop_id: str) -> HttpResponse:
             "errors": errors,
             "closed": closed,
             "blocker": withdraw_blocker(shop, deposit),
-            "unread_notices": Notification.objects.filter(
-                merchant=membership.merchant, read_at__isnull=True
-            ).count(),
         },
         status=status,
     )

@@ -194,6 +194,16 @@ class TestSandboxTopUp:
         page = client.get(response["Location"]).content.decode()
         assert "credited to the deposit" in page and 'id="shortfall"' not in page
 
+    def test_the_payment_page_shows_the_unread_notices_badge_like_every_page(self, short_shop):
+        shop, _ = short_shop
+        client = owner_client(shop)
+        unread = Notification.objects.filter(merchant=shop.merchant, read_at__isnull=True)
+
+        html = client.get(top_up_url(shop)).content.decode()
+
+        assert unread.count() >= 1
+        assert f'<span class="nav-count" title="Unread">{unread.count()}</span>' in html
+
     def test_a_double_submit_credits_once(self, short_shop):
         shop, account = short_shop
         client = owner_client(shop)
