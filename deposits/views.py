@@ -51,6 +51,10 @@ ENTRIES_PER_PAGE = 25
 def home(request: HttpRequest) -> HttpResponse:
     membership = membership_for_user(request.user)
     if membership is None:
+        if request.user.is_staff:
+            # Ops who signed in at /admin/login/ land here (the admin's login form sends no
+            # `next`, so LOGIN_REDIRECT_URL applies): the admin is where they meant to go.
+            return redirect("admin:index")
         return render(request, "dashboard/no_merchant.html", status=403)
     shops = list(shops_with_accounts_for_merchant(membership.merchant))
     rows = []

@@ -172,6 +172,20 @@ class TestDashboardHome:
         assert "dashboard/no_merchant.html" in [t.name for t in response.templates]
         assert "该账号尚未关联商家" in response.content.decode()
 
+    def test_ops_who_sign_in_at_the_admin_login_land_in_the_admin(self, client):
+        ops = make_user("ops-login", staff=True)
+        ops.set_password("a long ops password 42")
+        ops.save()
+
+        response = client.post(
+            reverse("admin:login"),
+            {"username": "ops-login", "password": "a long ops password 42"},
+            follow=True,
+        )
+
+        assert response.redirect_chain[-1][0] == reverse("admin:index")
+        assert response.status_code == 200
+
     def test_anonymous_visitors_are_sent_to_the_login_page(self, client):
         response = client.get(reverse("dashboard:home"))
 
