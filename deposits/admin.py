@@ -146,7 +146,9 @@ class AccountAdmin(ModelAdmin):
     fields = readonly_fields
     inlines = [HoldInline, EntryInline]
 
-    @admin.display(description=_("why this requirement"))
+    # The model's field (the raw JSON, kept below for the record) is already called "why this
+    # requirement"; this is the same, in words.
+    @admin.display(description=_("why this requirement, in words"))
     def why_required(self, a: Account) -> str:
         """The cached basis in words, as the merchant's dashboard says it (the JSON stays below
         for the record)."""

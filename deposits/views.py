@@ -90,9 +90,11 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
         raise Http404
     account = account_for_shop(shop)
     active = shop.active_restrictions  # type: ignore[attr-defined]
-    texts = shortfall_restriction_texts(shop=shop, account=account, restrictions=active)
-    for restriction in active:
-        restriction.why_text, restriction.lifts_text = texts.get(restriction.pk, ("", ""))
+    # The active ones are listed with what lifts them; history shows the rest.
+    lifted = list(shop.restrictions.filter(lifted_at__isnull=False).order_by("-lifted_at")[:50])
+    texts = shortfall_restriction_texts(shop=shop, account=account, restrictions=active + lifted)
+    for restriction in active + lifted:
+        restriction.texts = texts.get(restriction.pk)
     page = None
     holds = []
     if account and membership.may_manage_deposit:
@@ -114,10 +116,7 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             else None,
             "entries_page": page,
             "holds": holds,
-            # The active ones are listed above with what lifts them; history shows the rest.
-            "lifted_restrictions": shop.restrictions.filter(lifted_at__isnull=False).order_by(
-                "-lifted_at"
-            )[:50],
+            "lifted_restrictions": lifted,
             "refund_on": refund_available_at(shop.closed_at) if shop.closed_at else None,
             "may_see_money": membership.may_manage_deposit,
             **_shortfall_shop_context(membership, shop, account),

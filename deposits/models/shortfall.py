@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.money import CURRENCY_CHOICES
@@ -197,7 +198,8 @@ class ShortfallStep(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} @ {self.applied_at:%Y-%m-%d %H:%M}"
+        # In the time zone every admin page shows (TIME_ZONE), not UTC.
+        return f"{self.code} @ {timezone.localtime(self.applied_at):%Y-%m-%d %H:%M}"
 
 
 class ShortfallReview(models.Model):

@@ -102,6 +102,22 @@ class TestShortfallBanner:
         assert "Top up ¥ 600.00 to restore the deposit" in table
         assert "补缴" not in table and "¥ 1,000.00 to restore" not in table
 
+    def test_lifted_restrictions_read_in_the_pages_language_too(self):
+        opened = timezone.now() - timedelta(hours=73)
+        shop, account = live_short_shop(opened, language="zh-hans")
+        evaluate(shop, opened)
+        evaluate(shop, opened + timedelta(hours=72))
+        fund(account, SHORT, now=timezone.now())
+        evaluate(shop, timezone.now())  # restored: the case resolves and its restrictions lift
+        client = owner_client(shop)
+
+        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+        table = html[html.index("Lifted restrictions") :]
+
+        assert "was short by ¥ 1,000.00 from" in table
+        assert "Shortfall resolved:" in table
+        assert "保证金不足已解决" not in table and "起不足" not in table
+
     def test_staff_without_the_deposit_permission_see_no_amounts_and_no_button(self, short_shop):
         shop, account = short_shop
         client = Client(HTTP_ACCEPT_LANGUAGE="en")

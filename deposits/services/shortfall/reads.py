@@ -4,6 +4,7 @@ services that give the case its meaning; they only read.)"""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from deposits.models import (
@@ -14,6 +15,13 @@ from deposits.models import (
 from deposits.services.shortfall.evaluate import OPEN
 from deposits.services.shortfall.texts import ShortfallTexts, at, step_description
 from shops.models import RestrictionSource, Shop, ShopRestriction
+
+
+@dataclass(frozen=True)
+class RestrictionTexts:
+    why: str
+    lifts: str = ""  # for a restriction in force
+    lifted: str = ""  # for a lifted one: why it was lifted
 
 
 def shortfall_open_case(shop: Shop) -> ShortfallCase | None:
@@ -78,20 +86,32 @@ def shortfall_banner(*, shop: Shop, account: Account | None) -> dict[str, Any] |
 
 def shortfall_restriction_texts(
     *, shop: Shop, account: Account | None, restrictions: Iterable[ShopRestriction]
-) -> dict[int, tuple[str, str]]:
-    """Why each shortfall restriction is in place and what lifts it, in the active language and
-    with today's shortfall: {restriction id: (why, what lifts it)}. The texts stored with a
-    restriction were written once, in the merchant's language and with the amount of that day;
-    a merchant reading the English dashboard, or after a partial top-up, would see them stale."""
-    refs = {r.pk: r.source_ref for r in restrictions if r.source == RestrictionSource.SHORTFALL}
+) -> dict[int, RestrictionTexts]:
+    """What the dashboard says of each shortfall restriction, in the active language and, for
+    one in force, with today's shortfall. The texts stored with a restriction were written once,
+    in the merchant's language and with the amount of that day: a merchant reading the English
+    dashboard, or after a partial top-up, would read them in the wrong language or stale."""
+    refs = {r.pk: r for r in restrictions if r.source == RestrictionSource.SHORTFALL}
     if account is None or not refs:
         return {}
-    case_ids = {int(ref.split(":", 1)[1]) for ref in refs.values() if ref.startswith("shortfall:")}
+    case_ids = {
+        int(r.source_ref.split(":", 1)[1])
+        for r in refs.values()
+        if r.source_ref.startswith("shortfall:")
+    }
     cases = {f"shortfall:{c.pk}": c for c in ShortfallCase.objects.filter(pk__in=case_ids)}
     texts = {}
-    for restriction_id, ref in refs.items():
-        case = cases.get(ref)
-        if case is not None:
-            words = ShortfallTexts(shop=shop, account=account, case=case)
-            texts[restriction_id] = (words.restriction_reason(), words.lifts_when())
+    for restriction_id, restriction in refs.items():
+        case = cases.get(restriction.source_ref)
+        if case is None:
+            continue
+        words = ShortfallTexts(shop=shop, account=account, case=case)
+        if restriction.lifted_at is None:
+            texts[restriction_id] = RestrictionTexts(
+                why=words.restriction_reason(), lifts=words.lifts_when()
+            )
+        else:
+            texts[restriction_id] = RestrictionTexts(
+                why=words.past_reason(), lifted=words.lifted_because()
+            )
     return texts

@@ -84,6 +84,24 @@ class ShortfallTexts:
             "case": self.case.pk,
         }
 
+    def past_reason(self) -> str:
+        """Why a restriction of this case, now lifted, had been placed."""
+        return _(
+            "The deposit of %(shop)s was short by %(amount)s from %(since)s "
+            "(shortfall case %(case)s)."
+        ) % {
+            "shop": self.shop.name,
+            "amount": money(self.case.amount_at_open_minor, self.account.currency),
+            "since": when_text(self.case.opened_at),
+            "case": self.case.pk,
+        }
+
+    def lifted_because(self) -> str:
+        if not self.case.resolution:
+            return ""
+        label = ShortfallCase.Resolution(self.case.resolution).label
+        return _("Shortfall resolved: %(how)s.") % {"how": label}
+
     def lifts_when(self) -> str:
         return _(
             "Top up %(amount)s to restore the deposit; lifted automatically within seconds."
