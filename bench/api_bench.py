@@ -212,6 +212,12 @@ def start_gunicorn(env: dict[str, str], port: int, log: Any, *extra: str) -> sub
     )
 
 
+def stop_gunicorn(gunicorn: subprocess.Popen, log: Any) -> None:  # type: ignore[type-arg]
+    os.killpg(gunicorn.pid, signal.SIGTERM)
+    gunicorn.wait(30)
+    log.close()
+
+
 def cpu_readings(gunicorn: subprocess.Popen) -> tuple[dict[str, float], dict[str, float], Any]:  # type: ignore[type-arg]
     """CPU seconds so far of gunicorn's processes, PostgreSQL's, and this script's children."""
     return (
@@ -293,9 +299,7 @@ def main() -> None:
             rounds.append(result)
             print(f"round {n}: {json.dumps(result)}", flush=True)
     finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        gunicorn.wait(30)
-        log.close()
+        stop_gunicorn(gunicorn, log)
 
     check = run(
         [

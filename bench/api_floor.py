@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import sys
 from pathlib import Path
@@ -39,6 +38,7 @@ from api_bench import (  # noqa: E402
     prepare,
     run,
     start_gunicorn,
+    stop_gunicorn,
     wait_for,
 )
 
@@ -100,9 +100,7 @@ def main() -> None:
             rounds.append(result)
             print(f"round {n}: {json.dumps(result)}", flush=True)
     finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        gunicorn.wait(30)
-        log.close()
+        stop_gunicorn(gunicorn, log)
 
     med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
     (OUT / "api_floor.json").write_text(json.dumps({"rounds": rounds, "median": med}, indent=2))
