@@ -70,8 +70,10 @@ BASIS = json.dumps(
     ensure_ascii=False,
 )
 
+# The coverage rule's SQL function, called as the scan calls it (deposits/sql/coverage_v1.sql).
 SHORTFALL = (
-    "(a.required_minor - (a.posted_minor - a.held_minor) - a.guaranteed_minor + a.debt_minor)"
+    "deposits_shortfall_v1(a.required_minor, a.posted_minor, a.held_minor, a.guaranteed_minor, "
+    "a.debt_minor)"
 )
 RAW_SQL = f"""
     SELECT a.shop_id

@@ -10,55 +10,17 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from deposits.domain.coverage import Coverage, coverage_of
 from deposits.models import Account, Entry, Hold
 from shops.models import Merchant, Shop
 from shops.selectors import shops_for_merchant
 
-
-@dataclass(frozen=True)
-class DepositSummary:
-    currency: str
-    required_minor: int
-    posted_minor: int
-    held_minor: int
-    available_minor: int
-    guaranteed_minor: int
-    debt_minor: int
-    shortfall_minor: int
-    surplus_minor: int
-
-    def as_dict(self) -> dict[str, int | str]:
-        return {
-            "currency": self.currency,
-            "required_minor": self.required_minor,
-            "posted_minor": self.posted_minor,
-            "held_minor": self.held_minor,
-            "available_minor": self.available_minor,
-            "guaranteed_minor": self.guaranteed_minor,
-            "debt_minor": self.debt_minor,
-            "shortfall_minor": self.shortfall_minor,
-        }
+# The deposit's position as the dashboard and the API show it: the coverage rule's value.
+DepositSummary = Coverage
 
 
-def deposit_summary(account: Account) -> DepositSummary:
-    available = account.posted_minor - account.held_minor
-    coverage = available + account.guaranteed_minor
-    shortfall = max(0, account.required_minor - coverage + account.debt_minor)
-    # What may be withdrawn: cash above what the requirement still needs after guarantees,
-    # never more than is available, and nothing while a debt is open.
-    cash_needed = max(0, account.required_minor - account.guaranteed_minor)
-    surplus = 0 if account.debt_minor else max(0, min(available, available - cash_needed))
-    return DepositSummary(
-        currency=account.currency,
-        required_minor=account.required_minor,
-        posted_minor=account.posted_minor,
-        held_minor=account.held_minor,
-        available_minor=available,
-        guaranteed_minor=account.guaranteed_minor,
-        debt_minor=account.debt_minor,
-        shortfall_minor=shortfall,
-        surplus_minor=surplus,
-    )
+def deposit_summary(account: Account) -> Coverage:
+    return coverage_of(account)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def withdraw_blocker(shop: Shop, deposit: DepositSummary) -> str:
             "The platform's operations team has frozen this shop: nothing can be withdrawn "
             "until they lift the freeze."
         )
-    if deposit.surplus_minor > 0:
+    if deposit.withdrawable_minor > 0:
         return ""
     if deposit.debt_minor:
         return gettext("Nothing can be withdrawn while the shop owes %(debt)s to the platform.") % {
@@ -113,7 +113,7 @@ def _refusal_message(exc: DomainError, deposit: DepositSummary) -> str:
         return gettext(
             "This would leave the deposit below the required %(required)s. At most %(most)s can "
             "be withdrawn now."
-        ) % {"required": amount(deposit.required_minor), "most": amount(deposit.surplus_minor)}
+        ) % {"required": amount(deposit.required_minor), "most": amount(deposit.withdrawable_minor)}
     if isinstance(exc, InsufficientFunds):
         if deposit.held_minor:
             return gettext(
@@ -122,13 +122,13 @@ def _refusal_message(exc: DomainError, deposit: DepositSummary) -> str:
             ) % {
                 "available": amount(deposit.available_minor),
                 "held": amount(deposit.held_minor),
-                "most": amount(deposit.surplus_minor),
+                "most": amount(deposit.withdrawable_minor),
             }
         return gettext(
             "Only %(available)s is available. At most %(most)s can be withdrawn now."
         ) % {
             "available": amount(deposit.available_minor),
-            "most": amount(deposit.surplus_minor),
+            "most": amount(deposit.withdrawable_minor),
         }
     if isinstance(exc, ShopFrozen):
         return gettext(
@@ -164,7 +164,7 @@ def withdraw(request: HttpRequest, shop_id: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     key = _new_key()
-    amount_text = Money(deposit.surplus_minor, account.currency).major_str().replace(",", "")
+    amount_text = Money(deposit.withdrawable_minor, account.currency).major_str().replace(",", "")
     closed = shop.status == ShopStatus.CLOSED
 
     if request.method == "POST" and closed:

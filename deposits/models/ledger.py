@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from common.money import CURRENCY_CHOICES, format_minor
+from deposits.domain.coverage import Coverage, coverage_of
 
 
 class SystemAccount(models.TextChoices):
@@ -109,13 +110,17 @@ class Account(models.Model):
         return str(_("Deposit of %(shop)s") % {"shop": self.shop})
 
     @property
+    def coverage(self) -> Coverage:
+        """The coverage rule applied to this row's balances (deposits.domain.coverage)."""
+        return coverage_of(self)
+
+    @property
     def available_minor(self) -> int:
-        return self.posted_minor - self.held_minor
+        return self.coverage.available_minor
 
     @property
     def shortfall_minor(self) -> int:
-        coverage = self.available_minor + self.guaranteed_minor
-        return max(0, self.required_minor - coverage + self.debt_minor)
+        return self.coverage.shortfall_minor
 
 
 class TransactionKind(models.TextChoices):

@@ -44,7 +44,7 @@ def hold_place(
     created: list[Hold] = []
 
     def plan(account: Account) -> Plan:
-        available = account.posted_minor - account.held_minor
+        available = account.available_minor
         if amount_minor > available:
             return Plan(
                 error=InsufficientFunds(f"Available deposit is {available}; cannot hold more.")

@@ -23,6 +23,7 @@ from common.errors import (
     WouldCauseShortfall,
 )
 from common.money import format_minor
+from deposits.domain.coverage import WithdrawLimit
 from deposits.models import (
     Account,
     AdjustmentRequest,
@@ -45,8 +46,7 @@ def _after_commit_side_effects(account: Account, now: datetime) -> None:
     """A shop leaves onboarding the first time its deposit covers the requirement in full."""
     shop = account.shop
     if shop is not None and shop.went_live_at is None and shop.closed_at is None:
-        coverage = account.posted_minor - account.held_minor + account.guaranteed_minor
-        if account.debt_minor == 0 and coverage >= account.required_minor:
+        if account.coverage.is_paid_in_full:
             shop_services.shop_mark_live(shop=shop, now=now)
 
 
@@ -131,7 +131,7 @@ def deposit_deduct(
     reason = _require_text(reason, "reason", "Say why the deposit is deducted.")
 
     def plan(account: Account) -> Plan:
-        available = account.posted_minor - account.held_minor
+        available = account.available_minor
         if amount_minor > available and not allow_debt:
             return Plan(
                 error=InsufficientFunds(
@@ -196,21 +196,22 @@ def deposit_withdraw(
             shop_id=account.shop_id, kind=RestrictionKind.FROZEN, lifted_at__isnull=True
         ).exists():
             return Plan(error=ShopFrozen())
-        available = account.posted_minor - account.held_minor
-        if amount_minor > available:
-            return Plan(error=InsufficientFunds(f"Only {available} is available to withdraw."))
-        coverage_after = available - amount_minor + account.guaranteed_minor - account.debt_minor
-        if coverage_after < account.required_minor:
-            most = max(
-                0,
-                available + account.guaranteed_minor - account.debt_minor - account.required_minor,
-            )
+        coverage = account.coverage
+        if amount_minor > coverage.available_minor:
             return Plan(
-                error=WouldCauseShortfall(
-                    f"The deposit must stay at {account.required_minor}; at most {most} "
-                    "can be withdrawn now."
+                error=InsufficientFunds(
+                    f"Only {coverage.available_minor} is available to withdraw."
                 )
             )
+        if amount_minor > coverage.withdrawable_minor:
+            if coverage.withdraw_limit == WithdrawLimit.DEBT:
+                detail = f"Nothing can be withdrawn while {coverage.debt_minor} is owed."
+            else:
+                detail = (
+                    f"The deposit must stay at {coverage.required_minor}; at most "
+                    f"{coverage.withdrawable_minor} can be withdrawn now."
+                )
+            return Plan(error=WouldCauseShortfall(detail))
         return Plan(
             legs=[
                 Leg(-amount_minor, bucket=POSTED),
@@ -314,7 +315,7 @@ def deposit_forfeit(
     currency = Account.objects.values_list("currency", flat=True).get(pk=account_id)
 
     def plan(account: Account) -> Plan:
-        available = account.posted_minor - account.held_minor
+        available = account.available_minor
         if available <= 0:
             return Plan(error=InsufficientFunds("Nothing is available to forfeit."))
         return Plan(
@@ -352,7 +353,7 @@ def _post_adjustment(
     currency = Account.objects.values_list("currency", flat=True).get(pk=account_id)
 
     def plan(account: Account) -> Plan:
-        if amount_minor < 0 and -amount_minor > account.posted_minor - account.held_minor:
+        if amount_minor < 0 and -amount_minor > account.available_minor:
             return Plan(error=InsufficientFunds("The adjustment exceeds the available deposit."))
         return Plan(
             legs=[
@@ -397,13 +398,12 @@ def deposit_adjust(
         # A debit that could not post now is refused now, not queued for a second person whose
         # approval would then be refused. (Approval checks again: the balance may have moved.)
         if amount_minor < 0:
-            posted, held, currency = Account.objects.values_list(
-                "posted_minor", "held_minor", "currency"
-            ).get(pk=account_id)
-            if -amount_minor > posted - held:
+            account = Account.objects.get(pk=account_id)
+            if -amount_minor > account.available_minor:
                 raise InsufficientFunds(
                     "The adjustment exceeds the available deposit "
-                    f"({format_minor(posted - held, currency)} {currency})."
+                    f"({format_minor(account.available_minor, account.currency)} "
+                    f"{account.currency})."
                 )
         return AdjustmentRequest.objects.create(
             account_id=account_id,
@@ -499,11 +499,11 @@ def transaction_reverse(
                     pk=entry.account_id
                 )
                 legs.append(Leg(-entry.amount_minor, system=code))
-        posted_delta = sum(leg.amount_minor for leg in legs if leg.bucket == POSTED)
-        debt_after = account.debt_minor - sum(
-            leg.amount_minor for leg in legs if leg.bucket == DEBT
+        after = account.coverage.after(
+            posted_delta=sum(leg.amount_minor for leg in legs if leg.bucket == POSTED),
+            debt_delta=-sum(leg.amount_minor for leg in legs if leg.bucket == DEBT),
         )
-        if account.posted_minor + posted_delta < account.held_minor or debt_after < 0:
+        if after.available_minor < 0 or after.debt_minor < 0:
             return Plan(error=InsufficientFunds("The deposit no longer holds what this reverses."))
         # Refused exactly when the account's invariants would break: nothing exact to check.
         return Plan(legs=legs, depends_on=frozenset())

@@ -55,14 +55,12 @@ def shortfall_after_posting(result: Any) -> Any:
     if account.shop_id is None:
         return result
     kind = result.transaction.kind
-    gap = account.required_minor - account.available_minor - account.guaranteed_minor
-    gap += account.debt_minor
-    short = gap > 0
+    coverage = account.coverage
+    short = not coverage.is_covered
     # The posting's amount bounds the coverage it added, except for a partial capture, whose
     # amount is what was paid out while the rest of the hold came back: always look then.
-    may_have_been_short = (
-        kind == TransactionKind.HOLD_CAPTURE or gap + abs(result.transaction.amount_minor) > 0
-    )
+    at_most_before = coverage.after(posted_delta=-abs(result.transaction.amount_minor))
+    may_have_been_short = kind == TransactionKind.HOLD_CAPTURE or not at_most_before.is_covered
     if short or (kind in _COVERAGE_RAISING and may_have_been_short):
         shortfall_evaluate_on_commit(
             shop_ids=[account.shop_id],

@@ -21,9 +21,11 @@ from shops import services as shop_services
 
 log = structlog.get_logger(__name__)
 
-# The shortfall of one account row, in SQL (alias `a`), the same formula as Account.shortfall_minor.
+# The shortfall of one account row (alias `a`): the coverage rule's SQL function
+# (deposits/sql/coverage_v1.sql; on SQLite the Python rule under the same name, deposits.apps).
 SHORTFALL_SQL = (
-    "(a.required_minor - (a.posted_minor - a.held_minor) - a.guaranteed_minor + a.debt_minor)"
+    "deposits_shortfall_v1(a.required_minor, a.posted_minor, a.held_minor, a.guaranteed_minor, "
+    "a.debt_minor)"
 )
 
 SCAN_BATCH = 1000
