@@ -1,19 +1,23 @@
-"""Ops screens for merchants, shops and restrictions. Freezes go through shops.services."""
+"""Ops screens for merchants, shops, restrictions and notifications. Freezes go through
+shops.services."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
-from common.admin import ReasonActionForm, act_on_each, action_reason
+from common.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ReasonActionForm,
+    service_action,
+)
 from shops import services
-from shops.models import Category, Merchant, MerchantUser, Shop, ShopRestriction
+from shops.models import Category, Merchant, MerchantUser, Notification, Shop, ShopRestriction
 
 
 class MerchantUserInline(TabularInline):
@@ -46,15 +50,9 @@ class CategoryAdmin(ModelAdmin):
     search_fields = ["code", "name_zh", "name_en"]
 
 
-class RestrictionInline(TabularInline):
+class RestrictionInline(ReadOnlyInline):
     model = ShopRestriction
-    extra = 0
-    can_delete = False
     fields = ["kind", "source", "reason", "since", "lifted_at", "lift_reason", "created_by"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Shop)
@@ -93,35 +91,20 @@ class ShopAdmin(ModelAdmin):
         url = reverse("admin:deposits_account_change", args=[account_id])
         return format_html('<a href="{}">{}</a>', url, _("Open the deposit and its ledger"))
 
-    @admin.action(description=_("Freeze (no selling) — reason required"))
-    def freeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
-        reason = action_reason(request)
-        if reason is None:
-            return
-        now = timezone.now()
-        act_on_each(
-            request,
-            queryset,
-            lambda shop: services.shop_freeze(
-                shop=shop, reason=reason, actor=request.user, now=now
-            ),
-            str(_("frozen")),
-        )
-
-    @admin.action(description=_("Lift an ops freeze — reason required"))
-    def unfreeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
-        reason = action_reason(request)
-        if reason is None:
-            return
-        now = timezone.now()
-        act_on_each(
-            request,
-            queryset,
-            lambda shop: services.shop_unfreeze(
-                shop=shop, reason=reason, actor=request.user, now=now
-            ),
-            str(_("unfrozen")),
-        )
+    freeze = service_action(
+        _("Freeze (no selling) — reason required"),
+        done=_("frozen"),
+        call=lambda shop, act: services.shop_freeze(
+            shop=shop, reason=act.reason, actor=act.actor, now=act.now
+        ),
+    )
+    unfreeze = service_action(
+        _("Lift an ops freeze — reason required"),
+        done=_("unfrozen"),
+        call=lambda shop, act: services.shop_unfreeze(
+            shop=shop, reason=act.reason, actor=act.actor, now=act.now
+        ),
+    )
 
 
 @admin.register(ShopRestriction)
@@ -136,6 +119,24 @@ class ShopRestrictionAdmin(ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "merchant",
+        "shop",
+        "kind",
+        "title",
+        "language",
+        "email_status",
+        "read_at",
+    ]
+    list_filter = ["kind", "email_status", "language", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "dedupe_key", "merchant__name", "shop__name"]
+    list_select_related = ["merchant", "shop"]
+    date_hierarchy = "created_at"
 
 
 # Re-register the auth screens with Unfold's look, searchable (autocomplete needs search_fields).
