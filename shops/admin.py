@@ -20,6 +20,11 @@ from shops import services
 from shops.models import Category, Merchant, MerchantUser, Notification, Shop, ShopRestriction
 
 
+def has_deposit_account(shop: Shop) -> bool:
+    # By the reverse relation's name, not by import: shops may not import deposits.
+    return getattr(shop, "deposit_account", None) is not None
+
+
 class MerchantUserInline(TabularInline):
     model = MerchantUser
     extra = 0
@@ -76,11 +81,22 @@ class ShopAdmin(ModelAdmin):
         "closed_at",
         "created_at",
     ]
+    # What decides the deposit requirement: once the shop has a deposit account, changing these
+    # here would move money without the recompute and its audit. deposits/admin/shops.py
+    # re-opens type, trademark status and categories through deposits.services (with a
+    # reason); the currency stays fixed.
+    requirement_fields = ["shop_type", "trademark_status", "categories", "currency"]
     autocomplete_fields = ["merchant"]
     filter_horizontal = ["categories"]
     inlines = [RestrictionInline]
     action_form = ReasonActionForm
     actions = ["freeze", "unfreeze"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Shop | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and has_deposit_account(obj):
+            fields += self.requirement_fields
+        return fields
 
     @admin.display(description=_("deposit account"))
     def deposit_account(self, shop: Shop) -> str:
