@@ -42,7 +42,8 @@ class ShortfallLadderStepAdmin(ModelAdmin):
         "position",
         "updated_at",
     ]
-    list_editable = ["is_active"]
+    # No list_editable: switching a rung off from the list took no reason and said nothing about
+    # open cases; it is done on the step's page, which says what the change applies to.
     list_filter = ["action", "is_active"]
     search_fields = ["code", "note"]
     fields = [
