@@ -78,6 +78,15 @@ def _categories_by_code(codes: Iterable[str]) -> list[Category]:
     return [found[code] for code in wanted]
 
 
+def _validate_kind(*, shop_type: str, trademark_status: str) -> None:
+    if shop_type not in ShopType.values:
+        raise InvalidInput(fields={"shop_type": [f"Must be one of {', '.join(ShopType.values)}."]})
+    if trademark_status not in TrademarkStatus.values:
+        raise InvalidInput(
+            fields={"trademark_status": [f"Must be one of {', '.join(TrademarkStatus.values)}."]}
+        )
+
+
 def shop_create(
     *,
     merchant: Merchant,
@@ -90,12 +99,7 @@ def shop_create(
     currency: str = "CNY",
 ) -> Shop:
     """Register a shop (ONBOARDING until its deposit is paid in full). Composable building block."""
-    if shop_type not in ShopType.values:
-        raise InvalidInput(fields={"shop_type": [f"Must be one of {', '.join(ShopType.values)}."]})
-    if trademark_status not in TrademarkStatus.values:
-        raise InvalidInput(
-            fields={"trademark_status": [f"Must be one of {', '.join(TrademarkStatus.values)}."]}
-        )
+    _validate_kind(shop_type=shop_type, trademark_status=trademark_status)
     categories = _categories_by_code(category_codes)
     try:
         with transaction.atomic():
@@ -124,12 +128,7 @@ def shop_profile_set(
     {field: (old, new)}. Building block: deposits.services.shop_profile_change calls it and
     recomputes the requirement in the same transaction (shops cannot: it may not import
     deposits). The currency is not among these: it is fixed once the deposit account exists."""
-    if shop_type not in ShopType.values:
-        raise InvalidInput(fields={"shop_type": [f"Must be one of {', '.join(ShopType.values)}."]})
-    if trademark_status not in TrademarkStatus.values:
-        raise InvalidInput(
-            fields={"trademark_status": [f"Must be one of {', '.join(TrademarkStatus.values)}."]}
-        )
+    _validate_kind(shop_type=shop_type, trademark_status=trademark_status)
     categories = _categories_by_code(category_codes)
     old_codes = ", ".join(sorted(shop.categories.values_list("code", flat=True)))
     new_codes = ", ".join(sorted(c.code for c in categories))
