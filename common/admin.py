@@ -1,4 +1,5 @@
-"""Shared pieces for ops screens: action forms that carry a reason, and domain-error messages.
+"""Shared pieces for ops screens: action forms that carry a reason, domain-error messages, the one
+way money is shown, and read-only bases.
 
 Every ops action calls a service with the acting user and a reason; a refusal (DomainError) is
 shown as an admin message naming the object, never a 500.
@@ -7,17 +8,22 @@ shown as an admin message naming the object, never a 500.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.db.models import Model
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from common.errors import DomainError
+from common.money import format_minor
 
 
 class ReasonActionForm(ActionForm):
@@ -84,6 +90,42 @@ def act_on_each(
     apply_to_each(request, objects, one)
 
 
+@dataclass(frozen=True)
+class ActionCall:
+    """What an ops action hands its service: who acts, why, and when (the clock read once per
+    click)."""
+
+    actor: Any
+    reason: str
+    now: datetime
+
+
+def service_action(
+    description: Any,
+    *,
+    done: Any,
+    call: Callable[[Any, ActionCall], object],
+    reason_required: bool = True,
+) -> Callable[[Any, HttpRequest, Any], None]:
+    """An admin action that makes one service call per selected object:
+    `call(obj, ActionCall)`. Without a reason (when one is required) nothing is called and ops
+    are told why; each refusal is a message naming the object. Assign it as a class attribute
+    and list its name in `actions`."""
+
+    @admin.action(description=description)
+    def action(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+        if reason_required:
+            reason = action_reason(request)
+            if reason is None:
+                return
+        else:
+            reason = (request.POST.get("reason") or "").strip()
+        context = ActionCall(actor=request.user, reason=reason, now=timezone.now())
+        act_on_each(request, queryset, lambda obj: call(obj, context), str(done))
+
+    return action
+
+
 class ReadOnlyAdmin(ModelAdmin):
     """Screens for records nobody edits by hand (ledger rows, logs, audit): view and search only."""
 
@@ -95,3 +137,54 @@ class ReadOnlyAdmin(ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class ReadOnlyInline(TabularInline):
+    """Rows shown inside another record's page (entries, holds, restrictions): never added,
+    changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# --- Money, as ops read it ---------------------------------------------------------------------
+
+
+def money_text(amount_minor: int | None, currency: str) -> str:
+    """Minor units as ops read them: "4,730.00 CNY", never 473000 ("—" when there is none)."""
+    return "—" if amount_minor is None else f"{format_minor(amount_minor, currency)} {currency}"
+
+
+def _follow(obj: Any, path: str) -> Any:
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+def money_column(
+    field: str, description: Any, *, currency: str = "currency", sortable: bool = True
+) -> Any:
+    """An admin column or read-only field showing `field` (minor units, a dotted path such as
+    "case.amount_minor" allowed) as money in the currency found at `currency` (the row's own,
+    or e.g. "account.currency"). Assign it as a class attribute: `amount = money_column(...)`.
+    `sortable=False` for a property, which the database cannot order by."""
+
+    @admin.display(
+        description=description, ordering=field if sortable and "." not in field else None
+    )
+    def show(self: Any, obj: Any) -> str:
+        return money_text(_follow(obj, field), _follow(obj, currency))
+
+    return show
+
+
+def fields_with_money(model: type[Model], **columns: str) -> list[str]:
+    """Every field of `model` for a read-only detail page, the money fields (`amount_minor=
+    "amount"`) replaced by the admin's money_column of that name."""
+    return [columns.get(f.name, f.name) for f in model._meta.fields]

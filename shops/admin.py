@@ -1,19 +1,28 @@
-"""Ops screens for merchants, shops and restrictions. Freezes go through shops.services."""
+"""Ops screens for merchants, shops, restrictions and notifications. Freezes go through
+shops.services."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
-from common.admin import ReasonActionForm, act_on_each, action_reason
+from common.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ReasonActionForm,
+    service_action,
+)
 from shops import services
-from shops.models import Category, Merchant, MerchantUser, Shop, ShopRestriction
+from shops.models import Category, Merchant, MerchantUser, Notification, Shop, ShopRestriction
+
+
+def has_deposit_account(shop: Shop) -> bool:
+    # By the reverse relation's name, not by import: shops may not import deposits.
+    return getattr(shop, "deposit_account", None) is not None
 
 
 class MerchantUserInline(TabularInline):
@@ -46,15 +55,9 @@ class CategoryAdmin(ModelAdmin):
     search_fields = ["code", "name_zh", "name_en"]
 
 
-class RestrictionInline(TabularInline):
+class RestrictionInline(ReadOnlyInline):
     model = ShopRestriction
-    extra = 0
-    can_delete = False
     fields = ["kind", "source", "reason", "since", "lifted_at", "lift_reason", "created_by"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Shop)
@@ -78,11 +81,22 @@ class ShopAdmin(ModelAdmin):
         "closed_at",
         "created_at",
     ]
+    # What decides the deposit requirement: once the shop has a deposit account, changing these
+    # here would move money without the recompute and its audit. deposits/admin/shops.py
+    # re-opens type, trademark status and categories through deposits.services (with a
+    # reason); the currency stays fixed.
+    requirement_fields = ["shop_type", "trademark_status", "categories", "currency"]
     autocomplete_fields = ["merchant"]
     filter_horizontal = ["categories"]
     inlines = [RestrictionInline]
     action_form = ReasonActionForm
     actions = ["freeze", "unfreeze"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Shop | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and has_deposit_account(obj):
+            fields += self.requirement_fields
+        return fields
 
     @admin.display(description=_("deposit account"))
     def deposit_account(self, shop: Shop) -> str:
@@ -93,35 +107,20 @@ class ShopAdmin(ModelAdmin):
         url = reverse("admin:deposits_account_change", args=[account_id])
         return format_html('<a href="{}">{}</a>', url, _("Open the deposit and its ledger"))
 
-    @admin.action(description=_("Freeze (no selling) — reason required"))
-    def freeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
-        reason = action_reason(request)
-        if reason is None:
-            return
-        now = timezone.now()
-        act_on_each(
-            request,
-            queryset,
-            lambda shop: services.shop_freeze(
-                shop=shop, reason=reason, actor=request.user, now=now
-            ),
-            str(_("frozen")),
-        )
-
-    @admin.action(description=_("Lift an ops freeze — reason required"))
-    def unfreeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
-        reason = action_reason(request)
-        if reason is None:
-            return
-        now = timezone.now()
-        act_on_each(
-            request,
-            queryset,
-            lambda shop: services.shop_unfreeze(
-                shop=shop, reason=reason, actor=request.user, now=now
-            ),
-            str(_("unfrozen")),
-        )
+    freeze = service_action(
+        _("Freeze (no selling) — reason required"),
+        done=_("frozen"),
+        call=lambda shop, act: services.shop_freeze(
+            shop=shop, reason=act.reason, actor=act.actor, now=act.now
+        ),
+    )
+    unfreeze = service_action(
+        _("Lift an ops freeze — reason required"),
+        done=_("unfrozen"),
+        call=lambda shop, act: services.shop_unfreeze(
+            shop=shop, reason=act.reason, actor=act.actor, now=act.now
+        ),
+    )
 
 
 @admin.register(ShopRestriction)
@@ -136,6 +135,24 @@ class ShopRestrictionAdmin(ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "merchant",
+        "shop",
+        "kind",
+        "title",
+        "language",
+        "email_status",
+        "read_at",
+    ]
+    list_filter = ["kind", "email_status", "language", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["title", "dedupe_key", "merchant__name", "shop__name"]
+    list_select_related = ["merchant", "shop"]
+    date_hierarchy = "created_at"
 
 
 # Re-register the auth screens with Unfold's look, searchable (autocomplete needs search_fields).

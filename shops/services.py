@@ -78,6 +78,15 @@ def _categories_by_code(codes: Iterable[str]) -> list[Category]:
     return [found[code] for code in wanted]
 
 
+def _validate_kind(*, shop_type: str, trademark_status: str) -> None:
+    if shop_type not in ShopType.values:
+        raise InvalidInput(fields={"shop_type": [f"Must be one of {', '.join(ShopType.values)}."]})
+    if trademark_status not in TrademarkStatus.values:
+        raise InvalidInput(
+            fields={"trademark_status": [f"Must be one of {', '.join(TrademarkStatus.values)}."]}
+        )
+
+
 def shop_create(
     *,
     merchant: Merchant,
@@ -90,12 +99,7 @@ def shop_create(
     currency: str = "CNY",
 ) -> Shop:
     """Register a shop (ONBOARDING until its deposit is paid in full). Composable building block."""
-    if shop_type not in ShopType.values:
-        raise InvalidInput(fields={"shop_type": [f"Must be one of {', '.join(ShopType.values)}."]})
-    if trademark_status not in TrademarkStatus.values:
-        raise InvalidInput(
-            fields={"trademark_status": [f"Must be one of {', '.join(TrademarkStatus.values)}."]}
-        )
+    _validate_kind(shop_type=shop_type, trademark_status=trademark_status)
     categories = _categories_by_code(category_codes)
     try:
         with transaction.atomic():
@@ -115,6 +119,36 @@ def shop_create(
             fields={"external_ref": ["Already used by another of your shops."]},
         ) from None
     return shop
+
+
+def shop_profile_set(
+    *, shop: Shop, shop_type: str, trademark_status: str, category_codes: Iterable[str]
+) -> dict[str, tuple[str, str]]:
+    """Write the fields that decide a shop's deposit requirement; returns what changed as
+    {field: (old, new)}. Building block: deposits.services.shop_profile_change calls it and
+    recomputes the requirement in the same transaction (shops cannot: it may not import
+    deposits). The currency is not among these: it is fixed once the deposit account exists."""
+    _validate_kind(shop_type=shop_type, trademark_status=trademark_status)
+    categories = _categories_by_code(category_codes)
+    old_codes = ", ".join(sorted(shop.categories.values_list("code", flat=True)))
+    new_codes = ", ".join(sorted(c.code for c in categories))
+    changes = {
+        name: (old, new)
+        for name, old, new in (
+            ("shop_type", shop.shop_type, shop_type),
+            ("trademark_status", shop.trademark_status, trademark_status),
+            ("categories", old_codes, new_codes),
+        )
+        if old != new
+    }
+    if changes:
+        with transaction.atomic():
+            Shop.objects.filter(pk=shop.pk).update(
+                shop_type=shop_type, trademark_status=trademark_status
+            )
+            shop.categories.set(categories)
+        shop.shop_type, shop.trademark_status = shop_type, trademark_status
+    return changes
 
 
 def shop_derive_status(shop: Shop, active_kinds: set[str]) -> str:

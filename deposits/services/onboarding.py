@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -85,6 +86,70 @@ def _require_rules(*, shop_type: str, trademark_status: str, currency: str, now:
 
 def _currencies_with_rules(rules: QuerySet[BaseRequirementRule]) -> list[str]:
     return sorted(set(rules.values_list("currency", flat=True)))
+
+
+def shop_profile_change(
+    *,
+    shop_id: int,
+    actor: AbstractBaseUser,
+    reason: str,
+    now: datetime,
+    shop_type: str | None = None,
+    trademark_status: str | None = None,
+    category_codes: Iterable[str] | None = None,
+    currency: str | None = None,
+) -> Shop:
+    """Ops change what decides a shop's requirement (type, trademark status, categories); the
+    requirement is recomputed at once and the change is audited (RuleChange: who, what, why).
+    A field left None keeps its value.
+
+    The currency is fixed once the deposit account exists: the account, its ledger and the rules
+    that priced the requirement are in that currency, and a shop moved to a currency without
+    rules was required 0.00 and could withdraw everything. (A database trigger refuses it too.)
+
+    Plain `atomic`, not durable: the admin calls it inside its own transaction. Locks the deposit
+    account, then the shop (the fixed order), so a concurrent posting or recompute waits.
+    """
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(
+            shop_id=shop_id, kind=Account.Kind.DEPOSIT
+        )
+        shop = Shop.objects.select_for_update().get(pk=shop_id)
+        if currency is not None and currency != shop.currency:
+            raise InvalidInput(
+                "The shop's currency cannot change.",
+                fields={
+                    "currency": [
+                        f"fixed once money has moved: the deposit is held in {account.currency}."
+                    ]
+                },
+            )
+        new_type = shop_type or shop.shop_type
+        new_trademark = trademark_status or shop.trademark_status
+        codes = (
+            list(category_codes)
+            if category_codes is not None
+            else list(shop.categories.values_list("code", flat=True))
+        )
+        if not reason.strip():
+            raise InvalidInput(
+                fields={"reason": ["Say why: the shop's deposit requirement follows its profile."]}
+            )
+        _require_rules(
+            shop_type=new_type, trademark_status=new_trademark, currency=shop.currency, now=now
+        )
+        changes = shop_services.shop_profile_set(
+            shop=shop, shop_type=new_type, trademark_status=new_trademark, category_codes=codes
+        )
+        if changes:
+            what = "; ".join(f"{name} {old} → {new}" for name, (old, new) in changes.items())
+            requirements_recompute(
+                now=now,
+                shop_ids=[shop.pk],
+                actor=actor,
+                description=f"Profile of shop {shop.name}: {what} ({reason.strip()})",
+            )
+    return shop
 
 
 def shop_exit_confirm(*, shop: Shop, now: datetime) -> None:

@@ -294,3 +294,24 @@ class TestAdmin:
 
         assert evaluate(shop, now + timedelta(days=5)).steps == ["block-listings"]
         assert ShopRestriction.objects.get(shop=shop, kind="NEW_LISTINGS").lifted_at is None
+
+    def test_the_ladder_list_cannot_switch_steps_off_in_bulk(self, ops_client):
+        step = ShortfallLadderStep.objects.get(code="restrict-marketing")
+        others = ShortfallLadderStep.objects.exclude(pk=step.pk).count()
+
+        ops_client.post(
+            reverse("admin:deposits_shortfallladderstep_changelist"),
+            {
+                "_save": "Save",
+                "form-TOTAL_FORMS": "1",
+                "form-INITIAL_FORMS": "1",
+                "form-MIN_NUM_FORMS": "0",
+                "form-MAX_NUM_FORMS": "1000",
+                "form-0-id": str(step.pk),
+                # is_active left out: an unticked box
+            },
+        )
+
+        step.refresh_from_db()
+        assert step.is_active is True
+        assert ShortfallLadderStep.objects.filter(is_active=True).count() == others + 1

@@ -1,0 +1,183 @@
+"""The ledger's own rows: transactions, entries, holds, adjustment requests and ledger checks.
+Read-only (the database refuses changes anyway); reversing, releasing and deciding are actions
+that call services."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from common.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ReasonActionForm,
+    fields_with_money,
+    money_column,
+    service_action,
+)
+from deposits import services
+from deposits.models import AdjustmentRequest, Entry, Hold, LedgerCheckRun, LedgerTransaction
+
+
+class TransactionEntryInline(ReadOnlyInline):
+    model = Entry
+    fk_name = "transaction"
+    fields = ["account", "bucket", "amount", "balance_after"]
+    amount = money_column("amount_minor", _("amount"))
+    balance_after = money_column("balance_after_minor", _("balance after"))
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "occurred_at",
+        "kind",
+        "status",
+        "error_code",
+        "account",
+        "requested",
+        "reason",
+        "reference",
+        "actor",
+    ]
+    list_filter = ["kind", "status", "currency", "occurred_at"]
+    search_fields = [
+        "idempotency_key",
+        "reference",
+        "payment_ref",
+        "reason",
+        "account__shop__name",
+        "public_id",
+    ]
+    list_select_related = ["account__shop", "actor"]
+    date_hierarchy = "occurred_at"
+    requested = money_column("amount_minor", _("requested amount"))
+    fields = fields_with_money(LedgerTransaction, amount_minor="requested")
+    readonly_fields = fields
+    inlines = [TransactionEntryInline]
+    action_form = ReasonActionForm
+    actions = ["reverse"]
+
+    reverse = service_action(
+        _("Reverse (撤销) by a new entry — reason required"),
+        done=_("reversed"),
+        call=lambda tx, act: services.transaction_reverse(
+            transaction_id=tx.pk,
+            reason=act.reason,
+            actor=act.actor,
+            # A key per click, as for refunds: a transaction is reversed at most once by the
+            # database (unique `reverses`), not by the key.
+            idempotency_key=f"admin-reverse:{tx.pk}:{uuid.uuid4()}",
+            now=act.now,
+        ),
+    )
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "occurred_at",
+        "account",
+        "kind",
+        "bucket",
+        "amount",
+        "balance_after",
+        "reason",
+        "reference",
+    ]
+    list_filter = ["kind", "bucket", "currency", "account__kind", "occurred_at"]
+    search_fields = ["reference", "reason", "account__shop__name", "transaction__idempotency_key"]
+    list_select_related = ["account__shop"]
+    date_hierarchy = "occurred_at"
+    amount = money_column("amount_minor", _("amount"))
+    balance_after = money_column("balance_after_minor", _("balance after"))
+    fields = fields_with_money(Entry, amount_minor="amount", balance_after_minor="balance_after")
+    readonly_fields = fields
+
+
+@admin.register(Hold)
+class HoldAdmin(ReadOnlyAdmin):
+    """Holds resolve only through services (the release action here, capture by the API)."""
+
+    list_display = [
+        "public_id",
+        "account",
+        "status",
+        "amount",
+        "captured",
+        "reason",
+        "reference",
+        "expires_at",
+    ]
+    list_filter = ["status", "currency", "expires_at"]
+    search_fields = ["public_id", "reference", "reason", "account__shop__name"]
+    list_select_related = ["account__shop"]
+    amount = money_column("amount_minor", _("amount"))
+    captured = money_column("captured_minor", _("captured"))
+    fields = fields_with_money(Hold, amount_minor="amount", captured_minor="captured")
+    readonly_fields = fields
+    actions = ["release"]
+
+    release = service_action(
+        _("Release the hold (解冻)"),
+        done=_("released"),
+        reason_required=False,
+        call=lambda h, act: services.hold_release(
+            hold_id=h.pk, actor=act.actor, idempotency_key=f"admin-release:{h.pk}", now=act.now
+        ),
+    )
+
+
+@admin.register(AdjustmentRequest)
+class AdjustmentRequestAdmin(ReadOnlyAdmin):
+    """Requested by the account's "Adjust" action; decided by the approve/reject actions."""
+
+    list_display = [
+        "id",
+        "account",
+        "amount",
+        "status",
+        "requested_by",
+        "decided_by",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["account__shop__name", "reason"]
+    list_select_related = ["account__shop", "requested_by", "decided_by"]
+    amount = money_column("amount_minor", _("amount (signed)"), currency="account.currency")
+    fields = fields_with_money(AdjustmentRequest, amount_minor="amount")
+    readonly_fields = fields
+    action_form = ReasonActionForm
+    actions = ["approve", "reject"]
+
+    approve = service_action(
+        _("Approve and post (a different person than the requester)"),
+        done=_("approved and posted"),
+        reason_required=False,
+        call=lambda r, act: services.adjustment_approve(
+            request_id=r.pk, actor=act.actor, now=act.now, note=act.reason
+        ),
+    )
+    reject = service_action(
+        _("Reject — reason required"),
+        done=_("rejected"),
+        call=lambda r, act: services.adjustment_reject(
+            request_id=r.pk, actor=act.actor, now=act.now, note=act.reason
+        ),
+    )
+
+
+@admin.register(LedgerCheckRun)
+class LedgerCheckRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "result", "summary"]
+    list_filter = ["ok"]
+
+    @admin.display(description=_("result"))
+    def result(self, run: LedgerCheckRun) -> str:
+        colour = "#047857" if run.ok else "#b91c1c"
+        return format_html('<b style="color:{}">{}</b>', colour, "OK" if run.ok else "FAILED")

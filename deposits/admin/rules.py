@@ -1,0 +1,133 @@
+"""What a shop must keep: the versioned requirement rules, per-shop overrides, and the audit of
+every change to them (RuleChange)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+
+from common.admin import ReadOnlyAdmin, money_column
+from common.errors import DomainError
+from deposits import services
+from deposits.models import (
+    BaseRequirementRule,
+    CategoryRequirementRule,
+    GmvRequirementSchedule,
+    RuleChange,
+    ShopRequirementOverride,
+)
+
+
+class RuleAdmin(ModelAdmin):
+    """Rules are versioned: a row in force is read-only; change it by adding a newer row."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.effective_from <= timezone.now():
+            return [f.name for f in self.model._meta.fields]
+        return ["created_by", "created_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and obj.effective_from > timezone.now()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if obj.effective_from <= timezone.now():
+            try:
+                done, changed = services.requirements_recompute(
+                    now=timezone.now(),
+                    actor=request.user,
+                    description=(
+                        f"{'Changed' if change else 'Added'} {obj._meta.verbose_name}: {obj}"
+                    ),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.detail)
+            else:
+                messages.info(
+                    request,
+                    _("Requirements recomputed for %(done)d shops; %(changed)d changed.")
+                    % {"done": done, "changed": changed},
+                )
+        else:
+            messages.info(
+                request,
+                _(
+                    "This rule takes effect on %(when)s; shops are recomputed then by the "
+                    "periodic recompute (or the admin action)."
+                )
+                % {"when": obj.effective_from},
+            )
+
+
+@admin.register(BaseRequirementRule)
+class BaseRequirementRuleAdmin(RuleAdmin):
+    list_display = [
+        "shop_type",
+        "trademark_status",
+        "amount",
+        "effective_from",
+        "note",
+        "created_by",
+    ]
+    amount = money_column("amount_minor", _("amount"))
+    list_filter = ["shop_type", "trademark_status", "currency"]
+    search_fields = ["note"]
+
+
+@admin.register(CategoryRequirementRule)
+class CategoryRequirementRuleAdmin(RuleAdmin):
+    list_display = [
+        "category",
+        "shop_type",
+        "trademark_status",
+        "amount",
+        "effective_from",
+        "note",
+    ]
+    amount = money_column("amount_minor", _("amount"))
+    list_filter = ["category", "shop_type", "trademark_status", "currency"]
+    search_fields = ["category__code", "category__name_zh", "note"]
+
+
+@admin.register(GmvRequirementSchedule)
+class GmvRequirementScheduleAdmin(RuleAdmin):
+    list_display = ["effective_from", "enabled", "currency", "tiers", "note"]
+    list_filter = ["enabled", "currency"]
+    search_fields = ["note"]
+
+
+@admin.register(ShopRequirementOverride)
+class ShopRequirementOverrideAdmin(ModelAdmin):
+    list_display = ["shop", "amount", "reason", "effective_from", "expires_at", "created_by"]
+    list_select_related = ["shop", "created_by"]
+    amount = money_column("amount_minor", _("amount"), currency="shop.currency")
+    search_fields = ["shop__name", "reason"]
+    autocomplete_fields = ["shop"]
+    fields = ["shop", "amount_minor", "reason", "expires_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        created = services.override_set(
+            shop=obj.shop,
+            amount_minor=obj.amount_minor,
+            reason=obj.reason,
+            actor=request.user,
+            now=timezone.now(),
+            expires_at=obj.expires_at,
+        )
+        obj.pk = created.pk
+
+
+@admin.register(RuleChange)
+class RuleChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "description", "shops_recomputed", "shops_changed"]
+    search_fields = ["description"]
