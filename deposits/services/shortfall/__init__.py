@@ -38,7 +38,6 @@ from deposits.services.shortfall.evaluate import (
     Evaluation,
     Resolution,
     ladder_plan,
-    notification_email_enqueue_on_commit,
     shortfall_evaluate,
 )
 from deposits.services.shortfall.hooks import (
@@ -80,7 +79,6 @@ __all__ = [
     "ScanResult",
     "evaluates_shortfall",
     "ladder_plan",
-    "notification_email_enqueue_on_commit",
     "shortfall_after_posting",
     "shortfall_after_requirement_change",
     "shortfall_banner",
