@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from common.money import format_minor
 from deposits.domain.coverage import Coverage, coverage_of
 from deposits.models import Account, Entry, Hold
-from shops.models import Merchant, Shop
+from shops.models import Merchant, Shop, ShopRestriction, ShopType, TrademarkStatus
 from shops.selectors import shops_for_merchant
 
 # The deposit's position as the dashboard and the API show it: the coverage rule's value.
@@ -102,6 +103,48 @@ def shops_with_accounts_for_merchant(merchant: Merchant) -> QuerySet[Shop]:
     return shops_for_merchant(merchant).select_related("deposit_account")
 
 
+def shop_with_account_for_merchant(merchant: Merchant, public_id: uuid.UUID) -> Shop | None:
+    """One of the merchant's shops, or None: another merchant's shop is not found either."""
+    return shops_with_accounts_for_merchant(merchant).filter(public_id=public_id).first()
+
+
+def shops_with_accounts_for_partner(
+    partner_id: int, *, status: str | None = None, external_ref: str | None = None
+) -> QuerySet[Shop]:
+    """A partner's shops that have a deposit, with what their API representation needs: deposit
+    account joined, categories and active restrictions prefetched (three queries per page,
+    whatever its size). `status` and `external_ref` filter when given."""
+    shops = (
+        Shop.objects.filter(partner_id=partner_id, deposit_account__isnull=False)
+        .select_related("deposit_account")
+        .prefetch_related(
+            "categories",
+            Prefetch(
+                "restrictions",
+                queryset=ShopRestriction.objects.filter(lifted_at__isnull=True).order_by(
+                    "since", "id"
+                ),
+                to_attr="active_restrictions",
+            ),
+        )
+    )
+    if status is not None:
+        shops = shops.filter(status=status)
+    if external_ref is not None:
+        shops = shops.filter(external_ref=external_ref)
+    return shops
+
+
+def hold_with_shop_for_partner(*, partner_id: int, hold_public_id: uuid.UUID) -> Hold | None:
+    """A hold of one of the partner's shops, annotated with that shop's `shop_public_id` (one
+    query); None when there is none, or it is another partner's."""
+    return (
+        Hold.objects.filter(public_id=hold_public_id, account__shop__partner_id=partner_id)
+        .annotate(shop_public_id=F("account__shop__public_id"))
+        .first()
+    )
+
+
 def account_for_shop(shop: Shop) -> Account | None:
     return Account.objects.filter(shop=shop).first()
 
@@ -110,6 +153,20 @@ def entries_for_account(account: Account) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(account=account).select_related("transaction", "actor").order_by("-id")
     )
+
+
+def entries_with_transactions_for_account_id(account_id: int) -> QuerySet[Entry]:
+    """The API's ledger page: newest first (Entry's default ordering), each entry's transaction
+    joined for its public id."""
+    return Entry.objects.filter(account_id=account_id).select_related("transaction")
+
+
+def holds_for_account_id(account_id: int, *, status: str | None = None) -> QuerySet[Hold]:
+    """The API's holds page: newest first (Hold's default ordering), of one status when given."""
+    holds = Hold.objects.filter(account_id=account_id)
+    if status is not None:
+        holds = holds.filter(status=status)
+    return holds
 
 
 def holds_for_account(account: Account, *, active_only: bool = False) -> QuerySet[Hold]:
@@ -122,9 +179,6 @@ def holds_for_account(account: Account, *, active_only: bool = False) -> QuerySe
 def requirement_explanation(basis: dict[str, Any], *, language: str) -> dict[str, Any]:
     """Turn the cached requirement basis into sentences and rows for the merchant, in their
     language: which rule and which category set the amount."""
-    from common.money import format_minor
-    from shops.models import ShopType, TrademarkStatus
-
     deciding = basis.get("deciding")
     shop_type = str(ShopType(basis["shop_type"]).label) if basis.get("shop_type") else ""
     trademark = (

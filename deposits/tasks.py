@@ -7,7 +7,6 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from deposits import services
-from shops import services as shop_services
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -50,29 +49,6 @@ def enforce_shortfall(shop_id: int) -> dict[str, object]:
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def expire_due_guarantees() -> int:
     return services.guarantees_expire_due(now=timezone.now())
-
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=10,
-)
-def send_notification_email(notification_id: int) -> bool:
-    """Send one notice's e-mail, exactly once (compare-and-set claim in the service)."""
-    return shop_services.notification_email_send(
-        notification_id=notification_id, now=timezone.now()
-    )
-
-
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def deliver_notification_emails() -> int:
-    """The safety net for e-mails whose on-commit enqueue was lost: one task per due notice."""
-    due = shop_services.notifications_email_due(now=timezone.now())
-    for notification_id in due:
-        send_notification_email.apply_async(kwargs={"notification_id": notification_id})
-    return len(due)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)

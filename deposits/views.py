@@ -30,6 +30,7 @@ from deposits.selectors import (
     entries_for_account,
     holds_for_account,
     requirement_explanation,
+    shop_with_account_for_merchant,
     shops_with_accounts_for_merchant,
 )
 from deposits.services import refund_available_at
@@ -41,8 +42,12 @@ from deposits.services.shortfall import (
 )
 from deposits.views_withdraw import amount_error, withdraw_shop_context
 from shops import services as shop_services
-from shops.models import MerchantUser, Notification, Shop
-from shops.selectors import membership_for_user
+from shops.models import MerchantUser, Shop
+from shops.selectors import (
+    membership_for_user,
+    notifications_for_merchant,
+    restrictions_lifted_for_shop,
+)
 
 ENTRIES_PER_PAGE = 25
 
@@ -84,14 +89,14 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
     membership = membership_for_user(request.user)
     if membership is None:
         raise Http404
-    shop = shops_with_accounts_for_merchant(membership.merchant).filter(public_id=shop_id).first()
+    shop = shop_with_account_for_merchant(membership.merchant, shop_id)
     if shop is None:
         # Another merchant's shop looks exactly like a missing one.
         raise Http404
     account = account_for_shop(shop)
     active = shop.active_restrictions  # type: ignore[attr-defined]
     # The active ones are listed with what lifts them; history shows the rest.
-    lifted = list(shop.restrictions.filter(lifted_at__isnull=False).order_by("-lifted_at")[:50])
+    lifted = restrictions_lifted_for_shop(shop)
     texts = shortfall_restriction_texts(shop=shop, account=account, restrictions=active + lifted)
     for restriction in active + lifted:
         restriction.texts = texts.get(restriction.pk)
@@ -172,7 +177,7 @@ def _own_shop(request: HttpRequest, shop_id: str) -> tuple[MerchantUser, Shop]:
     membership = membership_for_user(request.user)
     if membership is None:
         raise Http404
-    shop = shops_with_accounts_for_merchant(membership.merchant).filter(public_id=shop_id).first()
+    shop = shop_with_account_for_merchant(membership.merchant, shop_id)
     if shop is None:
         raise Http404  # another merchant's shop looks exactly like a missing one
     return membership, shop
@@ -189,11 +194,7 @@ def notices(request: HttpRequest) -> HttpResponse:
             merchant_id=membership.merchant_id, now=timezone.now()
         )
         return redirect("dashboard:notices")
-    items = list(
-        Notification.objects.filter(merchant=membership.merchant)
-        .select_related("shop")
-        .order_by("-created_at", "-id")[:100]
-    )
+    items = notifications_for_merchant(membership.merchant)
     return render(
         request,
         "dashboard/notices.html",

@@ -1,4 +1,6 @@
-"""Celery entry points for partners: each loads by id and calls one service."""
+"""Celery entry points for partners: each loads by id and calls one service.
+
+Tasks import services, never the other way: services enqueue by name (common.enqueue)."""
 
 from __future__ import annotations
 
@@ -7,9 +9,16 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from partners import services
+from partners.services.events import DELIVER_WEBHOOK_TASK
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name=DELIVER_WEBHOOK_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def deliver_webhook(delivery_id: int) -> str:
     return services.delivery_attempt(delivery_id=delivery_id, now=timezone.now())
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from common.enqueue import task_enqueue
 from common.errors import InvalidInput, InvalidTransition
 from common.times import utc_iso
 from partners import services as partner_services
@@ -360,6 +361,9 @@ def _notify_manual(shop: Shop, key: str, *, frozen: bool, reason: str, now: date
 # A worker that claimed an e-mail and then died leaves it SENDING; after this long it may be
 # claimed again (the one case where a merchant could get the same e-mail twice).
 NOTIFICATION_CLAIM_STALE_AFTER = timedelta(minutes=10)
+# The task that sends one notice's e-mail, enqueued by name (common.enqueue says why: shops.tasks
+# imports these services, so they must not import it back). shops.tasks registers under it.
+SEND_NOTIFICATION_EMAIL_TASK = "shops.tasks.send_notification_email"
 
 
 def notification_create(
@@ -402,6 +406,17 @@ def notification_create(
     except IntegrityError:
         return Notification.objects.get(dedupe_key=dedupe_key), False
     return notice, True
+
+
+def notification_email_enqueue_on_commit(notification_id: int) -> None:
+    """Ask a worker to send the notice's e-mail once the transaction commits. A broker that is
+    down loses nothing: the periodic sweep (shops.tasks.deliver_notification_emails) finds it."""
+    if not getattr(settings, "NOTIFICATION_EMAIL_ON_COMMIT", True):
+        return
+    transaction.on_commit(
+        lambda: task_enqueue(SEND_NOTIFICATION_EMAIL_TASK, notification_id=notification_id),
+        robust=True,
+    )
 
 
 def notifications_mark_read(

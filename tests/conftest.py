@@ -85,3 +85,21 @@ def _reference_data_after_flush(request: pytest.FixtureRequest) -> None:
     if transactional:
         request.getfixturevalue("transactional_db")
         _install_reference_data()
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
+    """Celery messages the code under test publishes, as (task name, kwargs), instead of sending
+    them to the broker: the broker is an edge, mocked here and nowhere deeper. Services enqueue by
+    name (common.enqueue), so this catches every task they send."""
+    from config.celery import app
+
+    sent: list[tuple[str, dict]] = []
+
+    def send_task(
+        name: str, args: object = None, kwargs: dict | None = None, **options: object
+    ) -> None:
+        sent.append((name, kwargs or {}))
+
+    monkeypatch.setattr(app, "send_task", send_task)
+    return sent

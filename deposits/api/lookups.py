@@ -1,5 +1,7 @@
 """Every object a partner names is looked up *with* the partner in the query: another partner's
-shop or hold is simply not found (404), never a 403 that would confirm it exists."""
+shop or hold is simply not found (404), never a 403 that would confirm it exists.
+
+The queries are deposits.selectors'; this module maps "not found" to the API's 404."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
 
 from deposits.models import Account, Hold
-from deposits.selectors import account_snapshot_for_partner_shop
-from shops.models import Shop, ShopRestriction
+from deposits.selectors import (
+    account_snapshot_for_partner_shop,
+    hold_with_shop_for_partner,
+    shops_with_accounts_for_partner,
+)
+from shops.models import Shop
 
 
 def parse_uuid(value: Any) -> uuid.UUID:
@@ -22,27 +27,8 @@ def parse_uuid(value: Any) -> uuid.UUID:
         raise NotFound() from None
 
 
-def shops_for_partner(partner_id: int) -> QuerySet[Shop]:
-    """Shops with what their representation needs: deposit account joined, categories and
-    active restrictions prefetched (three queries per page, whatever its size)."""
-    return (
-        Shop.objects.filter(partner_id=partner_id, deposit_account__isnull=False)
-        .select_related("deposit_account")
-        .prefetch_related(
-            "categories",
-            Prefetch(
-                "restrictions",
-                queryset=ShopRestriction.objects.filter(lifted_at__isnull=True).order_by(
-                    "since", "id"
-                ),
-                to_attr="active_restrictions",
-            ),
-        )
-    )
-
-
 def shop_for_partner(partner_id: int, shop_id: Any) -> Shop:
-    shop = shops_for_partner(partner_id).filter(public_id=parse_uuid(shop_id)).first()
+    shop = shops_with_accounts_for_partner(partner_id).filter(public_id=parse_uuid(shop_id)).first()
     if shop is None:
         raise NotFound("No such shop.")
     return shop
@@ -70,11 +56,7 @@ def account_for_partner(partner_id: int, shop_id: Any) -> AccountRef:
 
 def hold_for_partner(partner_id: int, hold_id: Any) -> tuple[Hold, uuid.UUID]:
     """A hold of one of the partner's shops, and that shop's public id (one query)."""
-    hold = (
-        Hold.objects.filter(public_id=parse_uuid(hold_id), account__shop__partner_id=partner_id)
-        .annotate(shop_public_id=F("account__shop__public_id"))
-        .first()
-    )
+    hold = hold_with_shop_for_partner(partner_id=partner_id, hold_public_id=parse_uuid(hold_id))
     if hold is None:
         raise NotFound("No such hold.")
     return hold, hold.shop_public_id  # type: ignore[attr-defined]

@@ -25,7 +25,6 @@ from deposits.api.lookups import (
     account_for_partner,
     hold_for_partner,
     shop_for_partner,
-    shops_for_partner,
 )
 from deposits.api.representations import deposit_data, entry_data, hold_data, shop_data
 from deposits.api.serializers import (
@@ -44,6 +43,11 @@ from deposits.api.serializers import (
     WithdrawalInput,
 )
 from deposits.models import Entry, Hold
+from deposits.selectors import (
+    entries_with_transactions_for_account_id,
+    holds_for_account_id,
+    shops_with_accounts_for_partner,
+)
 from deposits.services import PostingResult
 from partners.api.base import PartnerAPIView
 from partners.api.schema import (
@@ -107,12 +111,9 @@ class ShopsView(PartnerListView):
 
     def get_queryset(self) -> QuerySet[Shop]:
         query = self.validated(ShopListQuery, self.request.query_params.dict())
-        shops = shops_for_partner(self.partner_id)
-        if "status" in query:
-            shops = shops.filter(status=query["status"])
-        if "external_ref" in query:
-            shops = shops.filter(external_ref=query["external_ref"])
-        return shops
+        return shops_with_accounts_for_partner(
+            self.partner_id, status=query.get("status"), external_ref=query.get("external_ref")
+        )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -192,7 +193,7 @@ class LedgerView(PartnerListView):
 
     def get_queryset(self) -> QuerySet[Entry]:
         ref = account_for_partner(self.partner_id, self.kwargs["shop_id"])
-        return Entry.objects.filter(account_id=ref.account_id).select_related("transaction")
+        return entries_with_transactions_for_account_id(ref.account_id)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -369,10 +370,7 @@ class ShopHoldsView(PartnerListView):
     def get_queryset(self) -> QuerySet[Hold]:
         query = self.validated(HoldListQuery, self.request.query_params.dict())
         ref = account_for_partner(self.partner_id, self.kwargs["shop_id"])
-        holds = Hold.objects.filter(account_id=ref.account_id)
-        if "status" in query:
-            holds = holds.filter(status=query["status"])
-        return holds
+        return holds_for_account_id(ref.account_id, status=query.get("status"))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         shop_id = str(self.kwargs["shop_id"])

@@ -1,5 +1,6 @@
 """Every write to deposits. Import the functions from here: `from deposits import services`."""
 
+from deposits.services.enforcement import PassResult, shortfall_run_pass
 from deposits.services.guarantees import (
     guarantee_register,
     guarantee_withdraw,
@@ -35,7 +36,6 @@ from deposits.services.requirements import (
 )
 from deposits.services.shortfall import (
     Evaluation,
-    PassResult,
     ScanResult,
     shortfall_after_posting,
     shortfall_banner,
@@ -44,7 +44,6 @@ from deposits.services.shortfall import (
     shortfall_cases_open_due,
     shortfall_evaluate,
     shortfall_review_decide,
-    shortfall_run_pass,
     shortfall_scan,
 )
 

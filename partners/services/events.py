@@ -15,7 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from common.enqueue import task_enqueue
 from partners.models import Delivery, Event, WebhookEndpoint
+
+# The task that attempts one delivery, enqueued by name (common.enqueue says why: partners.tasks
+# imports these services, so they must not import it back). partners.tasks registers under it.
+DELIVER_WEBHOOK_TASK = "partners.tasks.deliver_webhook"
 
 
 def retry_window() -> timedelta:
@@ -126,9 +131,7 @@ def deliveries_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
         return
 
     def enqueue() -> None:
-        from partners.tasks import deliver_webhook
-
         for delivery_id in ids:
-            deliver_webhook.delay(delivery_id=delivery_id)
+            task_enqueue(DELIVER_WEBHOOK_TASK, delivery_id=delivery_id)
 
     transaction.on_commit(enqueue, robust=True)

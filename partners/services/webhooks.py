@@ -34,11 +34,16 @@ from django.core.mail import mail_admins
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from common.enqueue import task_enqueue
 from common.errors import InvalidInput, InvalidTransition
 from common.times import utc_iso
 from partners import signing
 from partners.models import EVENT_TYPES, Delivery, DeliveryAttempt, Event, WebhookEndpoint
-from partners.services.events import deliveries_enqueue_on_commit, retry_window
+from partners.services.events import (
+    DELIVER_WEBHOOK_TASK,
+    deliveries_enqueue_on_commit,
+    retry_window,
+)
 
 LEASE = timedelta(seconds=60)
 MAX_EVENT_TYPES = 50
@@ -439,8 +444,6 @@ def deliveries_enqueue_due(*, now: datetime, limit: int = 1000) -> int:
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    from partners.tasks import deliver_webhook
-
     for delivery_id in heads:
-        deliver_webhook.delay(delivery_id=delivery_id)
+        task_enqueue(DELIVER_WEBHOOK_TASK, delivery_id=delivery_id)
     return len(heads)

@@ -86,26 +86,6 @@ class TestTasks:
         assert result == {"opened": 3, "candidates": 3}
         assert sent == [{"shop_id": s.pk} for s in sorted(shops, key=lambda s: s.pk)]
 
-    def test_the_email_task_sends_once(self):
-        shop, account = live_short_shop(timezone.now() - timedelta(minutes=1))
-        (notice_id,) = evaluate(shop, timezone.now()).notification_ids
-
-        assert tasks.send_notification_email(notification_id=notice_id) is True
-        assert tasks.send_notification_email(notification_id=notice_id) is False
-        assert tasks.send_notification_email(notification_id=10**9) is False  # unknown id
-        assert len(mail.outbox) == 1
-
-    def test_the_email_sweeper_fans_out_due_notices(self, monkeypatch):
-        shop, account = live_short_shop(timezone.now() - timedelta(minutes=1))
-        (notice_id,) = evaluate(shop, timezone.now()).notification_ids
-        sent: list[dict] = []
-        monkeypatch.setattr(
-            tasks.send_notification_email, "apply_async", lambda kwargs: sent.append(kwargs)
-        )
-
-        assert tasks.deliver_notification_emails() == 1
-        assert sent == [{"notification_id": notice_id}]
-
     def test_tasks_ack_late_and_retry_operational_errors(self):
         from django.db import OperationalError
 
@@ -113,8 +93,6 @@ class TestTasks:
             tasks.scan_shortfalls,
             tasks.enforce_shortfall,
             tasks.expire_due_guarantees,
-            tasks.send_notification_email,
-            tasks.deliver_notification_emails,
         ):
             assert task.acks_late is True
             assert OperationalError in task.autoretry_for
@@ -126,9 +104,7 @@ class TestTasks:
         scan = PeriodicTask.objects.get(task="deposits.tasks.scan_shortfalls")
         assert (scan.interval.every, scan.interval.period) == (300, "seconds")
         assert PeriodicTask.objects.filter(task="deposits.tasks.expire_due_guarantees").exists()
-        assert PeriodicTask.objects.filter(
-            task="deposits.tasks.deliver_notification_emails"
-        ).exists()
+        # (The e-mail sweeper's schedule moved with its task: tests/shops/test_tasks.py.)
 
     def test_the_default_ladder_is_data(self):
         rows = list(

@@ -46,6 +46,7 @@ REFERENCE_DATA = [
     "shops.migrations.0002_default_categories",
     "deposits.migrations.0003_default_rules",
     "deposits.migrations.0006_default_ladder_and_schedules",
+    "deposits.migrations.0011_notification_email_tasks_in_shops",
 ]
 
 
@@ -93,7 +94,7 @@ def celery_processes(tmp_path, settings) -> Iterator[Callable[[], str]]:
 
     # Only the shortfall scan and the e-mail sweeper, every second: seconds, not 5 minutes.
     every_second, _ = IntervalSchedule.objects.get_or_create(every=1, period="seconds")
-    ours = ["deposits.tasks.scan_shortfalls", "deposits.tasks.deliver_notification_emails"]
+    ours = ["deposits.tasks.scan_shortfalls", "shops.tasks.deliver_notification_emails"]
     PeriodicTask.objects.exclude(task__in=ours).update(enabled=False)
     PeriodicTask.objects.filter(task__in=ours).update(
         interval=every_second, enabled=True, last_run_at=None

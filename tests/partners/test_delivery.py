@@ -11,6 +11,7 @@ from django.core import mail
 
 from partners import services, signing
 from partners.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from partners.services.events import DELIVER_WEBHOOK_TASK
 from partners.services.webhooks import backoff
 from tests.partners.api_client import make_api
 from tests.partners.receiver import receiver
@@ -19,6 +20,10 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("allow_local_receiver"),
 ]
+
+
+def deliveries_sent(sent_tasks: list[tuple[str, dict]]) -> list[int]:
+    return [kw["delivery_id"] for name, kw in sent_tasks if name == DELIVER_WEBHOOK_TASK]
 
 
 @pytest.fixture
@@ -76,19 +81,15 @@ class TestOutbox:
         assert holds.pk  # subscribed to another type: nothing for it
 
     def test_delivery_is_enqueued_only_after_commit(
-        self, partner_api, now, monkeypatch, django_capture_on_commit_callbacks
+        self, partner_api, now, sent_tasks, django_capture_on_commit_callbacks
     ):
-        sent = []
-        monkeypatch.setattr(
-            "partners.tasks.deliver_webhook.delay", lambda **kw: sent.append(kw["delivery_id"])
-        )
         endpoint = endpoint_for(partner_api, "https://a.example.com/h", now)
 
         with django_capture_on_commit_callbacks(execute=True):
             event = publish(partner_api, now)
-            assert sent == []
+            assert deliveries_sent(sent_tasks) == []
 
-        assert sent == [delivery_of(event, endpoint).pk]
+        assert deliveries_sent(sent_tasks) == [delivery_of(event, endpoint).pk]
 
 
 class TestDelivery:
@@ -219,35 +220,27 @@ class TestOrderPerShop:
         assert delivered == [1, 3, 1, 2]
 
     def test_success_enqueues_the_next_of_its_queue(
-        self, partner_api, hook, now, monkeypatch, django_capture_on_commit_callbacks
+        self, partner_api, hook, now, sent_tasks, django_capture_on_commit_callbacks
     ):
         endpoint = endpoint_for(partner_api, hook.url, now)
         first = delivery_of(publish(partner_api, now), endpoint)
         second = delivery_of(publish(partner_api, now + timedelta(seconds=1)), endpoint)
-        sent = []
-        monkeypatch.setattr(
-            "partners.tasks.deliver_webhook.delay", lambda **kw: sent.append(kw["delivery_id"])
-        )
 
         with django_capture_on_commit_callbacks(execute=True):
             services.delivery_attempt(delivery_id=first.pk, now=now)
 
-        assert sent == [second.pk]
+        assert deliveries_sent(sent_tasks) == [second.pk]
 
-    def test_the_sweep_enqueues_only_due_heads(self, partner_api, hook, now, monkeypatch):
+    def test_the_sweep_enqueues_only_due_heads(self, partner_api, hook, now, sent_tasks):
         endpoint = endpoint_for(partner_api, hook.url, now)
         head = delivery_of(publish(partner_api, now), endpoint)
         delivery_of(publish(partner_api, now), endpoint)
         other = delivery_of(publish(partner_api, now, shop="shop-2"), endpoint)
-        sent = []
-        monkeypatch.setattr(
-            "partners.tasks.deliver_webhook.delay", lambda **kw: sent.append(kw["delivery_id"])
-        )
 
         count = services.deliveries_enqueue_due(now=now)
 
         assert count == 2
-        assert sorted(sent) == sorted([head.pk, other.pk])
+        assert sorted(deliveries_sent(sent_tasks)) == sorted([head.pk, other.pk])
 
 
 class TestGivingUp:

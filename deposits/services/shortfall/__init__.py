@@ -27,7 +27,9 @@ How work reaches `shortfall_evaluate`:
 E-mails are never sent here: notices are rows (shops.Notification) delivered after commit.
 
 Modules: evaluate (one shop), scan (set-based), hooks (after-commit), texts (what the merchant
-reads), events (what partners hear), ops (admin actions), reads (the dashboard banner).
+reads), events (what partners hear), ops (admin actions), reads (the dashboard banner). The
+synchronous pass of `manage.py enforce_shortfalls` is deposits.services.enforcement (it drives
+the guarantee sweeper too, which imports this package).
 """
 
 from deposits.services.shortfall.evaluate import (
@@ -38,7 +40,6 @@ from deposits.services.shortfall.evaluate import (
     Evaluation,
     Resolution,
     ladder_plan,
-    notification_email_enqueue_on_commit,
     shortfall_evaluate,
 )
 from deposits.services.shortfall.hooks import (
@@ -58,11 +59,9 @@ from deposits.services.shortfall.reads import (
 from deposits.services.shortfall.scan import (
     CANDIDATES_SQL,
     SHORTFALL_SQL,
-    PassResult,
     ScanResult,
     shortfall_candidates,
     shortfall_cases_open_due,
-    shortfall_run_pass,
     shortfall_scan,
 )
 from deposits.services.shortfall.texts import step_description, when_text
@@ -75,12 +74,10 @@ __all__ = [
     "TRIGGER_REQUIREMENT",
     "TRIGGER_SCAN",
     "Evaluation",
-    "PassResult",
     "Resolution",
     "ScanResult",
     "evaluates_shortfall",
     "ladder_plan",
-    "notification_email_enqueue_on_commit",
     "shortfall_after_posting",
     "shortfall_after_requirement_change",
     "shortfall_banner",
@@ -94,7 +91,6 @@ __all__ = [
     "shortfall_open_case",
     "shortfall_open_cases_by_shop",
     "shortfall_review_decide",
-    "shortfall_run_pass",
     "shortfall_scan",
     "step_description",
     "when_text",

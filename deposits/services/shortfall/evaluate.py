@@ -450,21 +450,7 @@ def _notify(
     )
     if created:
         result.notification_ids.append(notice.pk)
-        notification_email_enqueue_on_commit(notice.pk)
-
-
-def notification_email_enqueue_on_commit(notification_id: int) -> None:
-    """Ask a worker to send the notice's e-mail once the transaction commits. A broker that is
-    down loses nothing: the periodic sweep (deliver_notification_emails) finds it."""
-    if not getattr(settings, "NOTIFICATION_EMAIL_ON_COMMIT", True):
-        return
-
-    def enqueue() -> None:
-        from deposits.tasks import send_notification_email
-
-        send_notification_email.delay(notification_id=notification_id)
-
-    transaction.on_commit(enqueue, robust=True)
+        shop_services.notification_email_enqueue_on_commit(notice.pk)
 
 
 def _shop_link(shop: Shop) -> str:
