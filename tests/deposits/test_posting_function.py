@@ -207,7 +207,7 @@ class TestPostingFunction:
         assert (entry["id"], entry["balance_after_minor"]) == (None, None)
         assert (entry["amount_minor"], entry["reference"]) == (-10, "O-9")
 
-    @pytest.mark.postgres
+    @pytest.mark.postgres(reason="the SQL functions (deposits_post's own guards)")
     def test_a_template_naming_a_deposit_value_the_function_does_not_compute_is_refused(
         self, now, monkeypatch
     ):
@@ -288,7 +288,7 @@ class TestPostingFunction:
         assert outcome.outcome == "missing_account"
         assert not LedgerTransaction.objects.filter(account=system).exists()
 
-    @pytest.mark.postgres
+    @pytest.mark.postgres(reason="the SQL functions (deposits_post's own guards)")
     def test_a_malformed_plan_fails_loudly_and_writes_nothing(self, now):
         _, account = make_shop(now=now)
         fund(account, 1_000, now=now)
@@ -333,7 +333,7 @@ class TestPostingFunction:
         assert result.account.posted_minor == 700
         assert result.entry.balance_after_minor == 700
 
-    @pytest.mark.postgres
+    @pytest.mark.postgres(reason="row locks (SELECT ... FOR NO KEY UPDATE)")
     def test_a_deduction_plans_without_the_lock_and_falls_back_to_it_when_overtaken(
         self, now, monkeypatch
     ):
@@ -364,7 +364,7 @@ class TestPostingFunction:
         assert services.ledger_check_run(record=False).ok
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="row locks under concurrent threads")
 @pytest.mark.django_db(transaction=True)
 class TestOptimisticPostingsRace:
     def test_top_ups_paying_off_a_debt_race_deductions_into_debt_and_every_fen_is_counted(
