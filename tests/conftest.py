@@ -1,8 +1,10 @@
 """Suite-wide fixtures and the PostgreSQL rule.
 
-Tests marked `postgres` exercise locking, triggers and concurrency that only PostgreSQL can prove.
-On SQLite they skip with a reason; with REQUIRE_POSTGRES=1 (CI) they fail instead, and so does the
-whole session if the database is not PostgreSQL.
+Tests marked `postgres(reason=...)` exercise what only PostgreSQL has: row locks under concurrent
+threads, the ledger's triggers, the SQL functions. On SQLite they skip with their reason (`-rs`
+groups the skips by it); with REQUIRE_POSTGRES=1 (CI's first run) they fail instead, and so does
+the whole session if the database is not PostgreSQL. Everything else runs on both: CI runs the
+suite a second time on SQLite, the database `make run` uses.
 """
 
 from __future__ import annotations
@@ -29,8 +31,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("postgres") and not _is_postgres():
-        message = "needs PostgreSQL: set DATABASE_URL=postgres://... (locking, triggers)"
+    marker = item.get_closest_marker("postgres")
+    if marker is None:
+        return
+    reason = marker.kwargs.get("reason")
+    if not reason:  # on either database: a skip must say why
+        raise pytest.UsageError(f"{item.nodeid}: say why it needs PostgreSQL (reason=...)")
+    if not _is_postgres():
+        message = f"needs PostgreSQL: {reason}"
         if REQUIRE_POSTGRES:
             pytest.fail(message)
         pytest.skip(message)

@@ -10,7 +10,7 @@ Invariants (each enforced by PostgreSQL, not only by Python; see the migration's
   by active holds) and `debt_minor` (what the merchant owes after a deduction larger than the
   deposit). CHECK constraints keep posted − held ≥ 0, held ≥ 0, debt ≥ 0. Only the posting
   function writes these columns, under the account's row lock: `deposits_post` in SQL on
-  PostgreSQL (deposits/sql/posting_v1.sql), `deposits.services.posting_orm` on SQLite.
+  PostgreSQL (deposits/sql/posting_v2.sql), `deposits.services.posting_orm` on SQLite.
 - Each deposit-account entry records `balance_after_minor` for its bucket (POSTED or DEBT), so the
   history is a gap-free chain that `ledger_check` verifies.
 - System accounts (payments clearing, compensation payable…) keep no cached balance: one hot row

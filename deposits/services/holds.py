@@ -17,7 +17,14 @@ from common.errors import HoldNotActive, InsufficientFunds, InvalidInput
 from common.times import utc_iso
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount, TransactionKind
 from deposits.selectors import deposit_summary
-from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
+from deposits.services.posting import (
+    Leg,
+    Plan,
+    PostingRequest,
+    PostingResult,
+    run_operation,
+    validate_amount,
+)
 from deposits.services.shortfall import evaluates_shortfall, shortfall_after_posting
 from partners import services as partner_services
 
@@ -66,22 +73,24 @@ def hold_place(
         return Plan(held_delta=amount_minor, before_write=create_hold)
 
     result = run_operation(
-        account_id=account_id,
-        kind=TransactionKind.HOLD,
-        idempotency_key=idempotency_key,
-        params={
-            "amount_minor": amount_minor,
-            "reason": reason,
-            "reference": reference,
-            "expires_at": expires_at.isoformat(),
-        },
-        amount_minor=amount_minor,
-        currency=currency,
-        reason=reason,
-        reference=reference,
-        now=now,
-        planner=plan,
-        actor=actor,
+        PostingRequest(
+            account_id=account_id,
+            kind=TransactionKind.HOLD,
+            idempotency_key=idempotency_key,
+            params={
+                "amount_minor": amount_minor,
+                "reason": reason,
+                "reference": reference,
+                "expires_at": expires_at.isoformat(),
+            },
+            amount_minor=amount_minor,
+            currency=currency,
+            reason=reason,
+            reference=reference,
+            now=now,
+            actor=actor,
+        ),
+        plan,
     )
     shortfall_after_posting(result)
     if created and not result.replayed:
@@ -141,17 +150,19 @@ def _resolve(
         return Plan(legs=legs, held_delta=-locked.amount_minor, before_write=resolve, hold=locked)
 
     return run_operation(
-        account_id=hold.account_id,
-        kind=kind,
-        idempotency_key=idempotency_key,
-        params={"hold": hold_id, "capture_minor": capture_minor},
-        amount_minor=hold.amount_minor if capture_minor is None else capture_minor,
-        currency=hold.currency,
-        reason=hold.reason,
-        reference=hold.reference,
-        now=now,
-        planner=plan,
-        actor=actor,
+        PostingRequest(
+            account_id=hold.account_id,
+            kind=kind,
+            idempotency_key=idempotency_key,
+            params={"hold": hold_id, "capture_minor": capture_minor},
+            amount_minor=hold.amount_minor if capture_minor is None else capture_minor,
+            currency=hold.currency,
+            reason=hold.reason,
+            reference=hold.reference,
+            now=now,
+            actor=actor,
+        ),
+        plan,
     )
 
 

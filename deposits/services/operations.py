@@ -33,7 +33,14 @@ from deposits.models import (
     SystemAccount,
     TransactionKind,
 )
-from deposits.services.posting import Leg, Plan, PostingResult, run_operation, validate_amount
+from deposits.services.posting import (
+    Leg,
+    Plan,
+    PostingRequest,
+    PostingResult,
+    run_operation,
+    validate_amount,
+)
 from deposits.services.shortfall import evaluates_shortfall
 from shops import services as shop_services
 from shops.models import RestrictionKind, ShopRestriction
@@ -87,18 +94,20 @@ def deposit_top_up(
     # One transaction with the shop's going live, which the first full payment triggers.
     with transaction.atomic():
         result = run_operation(
-            account_id=account_id,
-            kind=TransactionKind.TOP_UP,
-            idempotency_key=idempotency_key,
-            params={"amount_minor": amount_minor, "payment_ref": payment_ref},
-            amount_minor=amount_minor,
-            currency=currency,
-            reason=reason,
-            reference=payment_ref,
-            payment_ref=payment_ref,
-            now=now,
-            planner=plan,
-            actor=actor,
+            PostingRequest(
+                account_id=account_id,
+                kind=TransactionKind.TOP_UP,
+                idempotency_key=idempotency_key,
+                params={"amount_minor": amount_minor, "payment_ref": payment_ref},
+                amount_minor=amount_minor,
+                currency=currency,
+                reason=reason,
+                reference=payment_ref,
+                payment_ref=payment_ref,
+                now=now,
+                actor=actor,
+            ),
+            plan,
             optimistic=True,
             snapshot=snapshot,
         )
@@ -153,22 +162,24 @@ def deposit_deduct(
         )
 
     return run_operation(
-        account_id=account_id,
-        kind=TransactionKind.DEDUCTION,
-        idempotency_key=idempotency_key,
-        params={
-            "amount_minor": amount_minor,
-            "reason": reason,
-            "reference": reference,
-            "allow_debt": allow_debt,
-        },
-        amount_minor=amount_minor,
-        currency=currency,
-        reason=reason,
-        reference=reference,
-        now=now,
-        planner=plan,
-        actor=actor,
+        PostingRequest(
+            account_id=account_id,
+            kind=TransactionKind.DEDUCTION,
+            idempotency_key=idempotency_key,
+            params={
+                "amount_minor": amount_minor,
+                "reason": reason,
+                "reference": reference,
+                "allow_debt": allow_debt,
+            },
+            amount_minor=amount_minor,
+            currency=currency,
+            reason=reason,
+            reference=reference,
+            now=now,
+            actor=actor,
+        ),
+        plan,
         optimistic=True,
         snapshot=snapshot,
     )
@@ -220,17 +231,19 @@ def deposit_withdraw(
         )
 
     return run_operation(
-        account_id=account_id,
-        kind=TransactionKind.WITHDRAWAL,
-        idempotency_key=idempotency_key,
-        params={"amount_minor": amount_minor},
-        amount_minor=amount_minor,
-        currency=currency,
-        reason=reason,
-        reference="",
-        now=now,
-        planner=plan,
-        actor=actor,
+        PostingRequest(
+            account_id=account_id,
+            kind=TransactionKind.WITHDRAWAL,
+            idempotency_key=idempotency_key,
+            params={"amount_minor": amount_minor},
+            amount_minor=amount_minor,
+            currency=currency,
+            reason=reason,
+            reference="",
+            now=now,
+            actor=actor,
+        ),
+        plan,
         # Locked: the planner also reads the shop's freeze, and runs as close to the write as
         # it can (run_operation's optimistic planners read nothing but the account).
     )
@@ -287,17 +300,19 @@ def deposit_refund_on_exit(
         )
 
     return run_operation(
-        account_id=account_id,
-        kind=TransactionKind.REFUND,
-        idempotency_key=idempotency_key,
-        params={"refund": "all"},
-        amount_minor=account.posted_minor,
-        currency=account.currency,
-        reason="保证金退款",
-        reference=f"exit:{shop.public_id}",
-        now=now,
-        planner=plan,
-        actor=actor,
+        PostingRequest(
+            account_id=account_id,
+            kind=TransactionKind.REFUND,
+            idempotency_key=idempotency_key,
+            params={"refund": "all"},
+            amount_minor=account.posted_minor,
+            currency=account.currency,
+            reason="保证金退款",
+            reference=f"exit:{shop.public_id}",
+            now=now,
+            actor=actor,
+        ),
+        plan,
     )
 
 
@@ -325,17 +340,19 @@ def deposit_forfeit(
         )
 
     return run_operation(
-        account_id=account_id,
-        kind=TransactionKind.FORFEIT,
-        idempotency_key=idempotency_key,
-        params={"reason": reason},
-        amount_minor=0,
-        currency=currency,
-        reason=reason,
-        reference="",
-        now=now,
-        planner=plan,
-        actor=actor,
+        PostingRequest(
+            account_id=account_id,
+            kind=TransactionKind.FORFEIT,
+            idempotency_key=idempotency_key,
+            params={"reason": reason},
+            amount_minor=0,
+            currency=currency,
+            reason=reason,
+            reference="",
+            now=now,
+            actor=actor,
+        ),
+        plan,
         optimistic=True,
     )
 
@@ -364,17 +381,19 @@ def _post_adjustment(
         )
 
     return run_operation(
-        account_id=account_id,
-        kind=TransactionKind.ADJUSTMENT,
-        idempotency_key=idempotency_key,
-        params={"amount_minor": amount_minor, "reason": reason},
-        amount_minor=amount_minor,
-        currency=currency,
-        reason=reason,
-        reference="",
-        now=now,
-        planner=plan,
-        actor=actor,
+        PostingRequest(
+            account_id=account_id,
+            kind=TransactionKind.ADJUSTMENT,
+            idempotency_key=idempotency_key,
+            params={"amount_minor": amount_minor, "reason": reason},
+            amount_minor=amount_minor,
+            currency=currency,
+            reason=reason,
+            reference="",
+            now=now,
+            actor=actor,
+        ),
+        plan,
         optimistic=True,
     )
 
@@ -509,17 +528,19 @@ def transaction_reverse(
         return Plan(legs=legs, depends_on=frozenset())
 
     return run_operation(
-        account_id=account_id,
-        kind=TransactionKind.REVERSAL,
-        idempotency_key=idempotency_key,
-        params={"reverses": transaction_id, "reason": reason},
-        amount_minor=original.amount_minor,
-        currency=original.currency,
-        reason=f"撤销: {reason}",
-        reference=f"reverses:{original.public_id}",
-        reverses_id=original.pk,
-        now=now,
-        planner=plan,
-        actor=actor,
+        PostingRequest(
+            account_id=account_id,
+            kind=TransactionKind.REVERSAL,
+            idempotency_key=idempotency_key,
+            params={"reverses": transaction_id, "reason": reason},
+            amount_minor=original.amount_minor,
+            currency=original.currency,
+            reason=f"撤销: {reason}",
+            reference=f"reverses:{original.public_id}",
+            reverses_id=original.pk,
+            now=now,
+            actor=actor,
+        ),
+        plan,
         optimistic=True,
     )

@@ -4,9 +4,16 @@ Every public ledger service (top-up, deduction, hold, capture, withdrawal…) is
 the account's balances it returns the legs to post, or the error that refuses the operation.
 `run_operation` does the rest, identically for all of them, exactly once per idempotency key.
 
-On PostgreSQL every write is one call of `deposits_post` (deposits/sql/posting_v1.sql), which takes
-the account's row lock, checks that the plan still holds under it, and writes the transaction, its
-entries, the balances and the partner's event. Two ways to get there:
+The way is straight: a service builds one `PostingRequest`; its planner returns a `Plan`; one
+executor per database writes it and answers an `Outcome`:
+
+- `posting_sql` (PostgreSQL): one call of `deposits_post` (deposits/sql/posting_v2.sql), which
+  takes the account's row lock, checks that the plan still holds under it, and writes the
+  transaction, its entries, the balances and the partner's event;
+- `posting_orm` (SQLite, development only): the same steps through the ORM.
+
+Both build `deposit.entry_posted` with `posting_event` (the SQL function only fills in what is
+known under the lock). `posting_plan` holds the values. Two ways to the executor:
 
 - **Optimistic** (`optimistic=True`, for planners that read nothing but the account): read the
   balances without a lock, plan, and send the plan. Outside a caller's transaction that call is
@@ -17,7 +24,7 @@ entries, the balances and the partner's event. Two ways to get there:
   none, only on the invariants, so concurrent deductions on one hot account do not send each
   other back.
 - **Locked** (every other planner, and the fallback): `SELECT … FOR UPDATE` the account, plan under
-  the lock (a planner may lock and write rows of its own: holds), then the same function, whose
+  the lock (a planner may lock and write rows of its own: holds), then the same executor, whose
   check cannot fail while the lock is held. Locks are always taken account first, then hold.
 
 Without the lock two deductions could both see the same available balance (stack.md measured 87%
@@ -26,22 +33,15 @@ of debits lost that way); with it, or with the function's check under it, they c
 Idempotency: the key is unique in the database. A replay returns the stored result; the same key
 with other parameters is `idempotency_key_reused`; a refusal is stored as a FAILED transaction and
 raised after the write commits, so a retried key keeps failing the same way.
-
-On SQLite (development only) the locked path writes through the ORM (`posting_orm`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from common.errors import (
     CurrencyMismatch,
@@ -57,11 +57,19 @@ from deposits.models import Account, Entry, LedgerTransaction
 from deposits.services import posting_orm, posting_sql
 from deposits.services.posting_orm import system_account_ids
 from deposits.services.posting_plan import (
+    ALREADY_REVERSED,
+    DUPLICATE_PAYMENT_REF,
+    MISSING_ACCOUNT,
+    POSTED,
+    REPLAY,
+    STALE,
     Leg,
+    Outcome,
     Plan,
+    PostingRequest,
     PostingResult,
     attach_entries,
-    entry_event_data,
+    fingerprint,
     mark_saved,
     new_entries,
 )
@@ -70,8 +78,8 @@ from partners import services as partner_services
 __all__ = [
     "Leg",
     "Plan",
+    "PostingRequest",
     "PostingResult",
-    "entry_event_data",
     "fingerprint",
     "run_operation",
     "system_account_ids",
@@ -79,15 +87,31 @@ __all__ = [
     "validate_key",
 ]
 
+Planner = Callable[[Account], Plan]
+
+
+class Executor(Protocol):
+    """Writes one plan, or says why it wrote nothing (`posting_sql`, `posting_orm`)."""
+
+    def post(
+        self,
+        *,
+        account: Account,
+        tx: LedgerTransaction,
+        plan: Plan,
+        entries: list[Entry],
+        now: datetime,
+    ) -> Outcome: ...
+
+
+def executor() -> Executor:
+    return posting_sql if connection.vendor == "postgresql" else posting_orm
+
+
 MAX_KEY_LENGTH = 300
 # Optimistic tries before the locked way. Each lost try costs one round trip; only plans that
 # depend on exact balances (a top-up paying off a changing debt, a withdrawal) can lose at all.
 OPTIMISTIC_ATTEMPTS = 3
-
-
-def fingerprint(**params: Any) -> str:
-    canonical = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def validate_amount(amount_minor: int, *, field_name: str = "amount_minor") -> int:
@@ -136,61 +160,10 @@ def _find_existing(idempotency_key: str) -> LedgerTransaction | None:
     )
 
 
-@dataclass(frozen=True)
-class _Operation:
-    """One call of run_operation: what every attempt needs to build its transaction row."""
-
-    kind: str
-    idempotency_key: str
-    digest: str
-    amount_minor: int
-    currency: str
-    reason: str
-    reference: str
-    payment_ref: str | None
-    reverses_id: int | None
-    actor: AbstractBaseUser | None
-    now: datetime
-    planner: Callable[[Account], Plan]
-
-    def transaction_row(self, account: Account, plan: Plan) -> LedgerTransaction:
-        failed = plan.error is not None
-        return LedgerTransaction(
-            public_id=uuid.uuid4(),
-            idempotency_key=self.idempotency_key,
-            fingerprint=self.digest,
-            kind=self.kind,
-            status=LedgerTransaction.Status.FAILED if failed else LedgerTransaction.Status.POSTED,
-            error_code=plan.error.code if plan.error else "",
-            account_id=account.pk,
-            amount_minor=self.amount_minor if plan.amount_minor is None else plan.amount_minor,
-            currency=self.currency,
-            reason=self.reason,
-            reference=self.reference,
-            payment_ref=None if failed else self.payment_ref,
-            hold=plan.hold,
-            reverses_id=None if failed else self.reverses_id,
-            actor=self.actor,
-            occurred_at=self.now,
-            recorded_at=self.now,
-        )
-
-
 def run_operation(
+    request: PostingRequest,
+    planner: Planner,
     *,
-    account_id: int,
-    kind: str,
-    idempotency_key: str,
-    params: dict[str, Any],
-    amount_minor: int,
-    currency: str,
-    reason: str,
-    reference: str,
-    now: datetime,
-    planner: Callable[[Account], Plan],
-    actor: AbstractBaseUser | None = None,
-    payment_ref: str | None = None,
-    reverses_id: int | None = None,
     optimistic: bool = False,
     snapshot: Account | None = None,
 ) -> PostingResult:
@@ -206,31 +179,40 @@ def run_operation(
     idempotency record into it); otherwise, on the optimistic path, the posting is a
     transaction of its own.
     """
-    validate_key(idempotency_key)
-    op = _Operation(
-        kind=kind,
-        idempotency_key=idempotency_key,
-        digest=fingerprint(kind=kind, account_id=account_id, currency=currency, **params),
-        amount_minor=amount_minor,
-        currency=currency,
-        reason=reason,
-        reference=reference,
-        payment_ref=payment_ref,
-        reverses_id=reverses_id,
-        actor=actor,
-        now=now,
-        planner=planner,
-    )
+    validate_key(request.idempotency_key)
+    run = _Run(request, planner, request.fingerprint, executor())
     result = None
-    if optimistic and connection.vendor == "postgresql":
-        result = _run_optimistic(account_id, op, snapshot)
+    if optimistic:
+        result = _run_optimistic(run, snapshot)
     if result is None:
-        result = _run_locked(account_id, op)
+        result = _run_locked(run)
     if result.replayed and result.transaction.status == LedgerTransaction.Status.FAILED:
         refusal = _error_for_code(result.transaction.error_code)
         refusal.transaction = result.transaction  # type: ignore[attr-defined]
         raise refusal
     return result
+
+
+class _Run:
+    """One call of run_operation: what every attempt shares."""
+
+    def __init__(
+        self, request: PostingRequest, planner: Planner, digest: str, executor: Executor
+    ) -> None:
+        self.request = request
+        self.planner = planner
+        self.digest = digest
+        self.executor = executor
+
+    def post(self, account: Account, plan: Plan) -> tuple[LedgerTransaction, list[Entry], Outcome]:
+        tx = self.request.transaction_row(account, plan, self.digest)
+        if plan.before_write is not None:
+            plan.before_write(tx)
+        entries = new_entries(account, tx, plan.nonzero_legs()) if plan.error is None else []
+        outcome = self.executor.post(
+            account=account, tx=tx, plan=plan, entries=entries, now=self.request.now
+        )
+        return tx, entries, outcome
 
 
 def _check_currency(account: Account, currency: str) -> None:
@@ -241,71 +223,52 @@ def _check_currency(account: Account, currency: str) -> None:
         )
 
 
-def _run_optimistic(
-    account_id: int, op: _Operation, snapshot: Account | None
-) -> PostingResult | None:
-    """Plan from unlocked balances and let the posting function check the plan under the lock.
-    None when every attempt was overtaken (the caller falls back to the locked way)."""
+def _run_optimistic(run: _Run, snapshot: Account | None) -> PostingResult | None:
+    """Plan from unlocked balances and let the executor check the plan under the lock. None
+    when every attempt was overtaken (the caller falls back to the locked way)."""
+    account_id = run.request.account_id
     if snapshot is not None and snapshot.pk == account_id and snapshot.kind == Account.Kind.DEPOSIT:
         account = snapshot
     else:
         account = _read_account(account_id, lock=False)
-    _check_currency(account, op.currency)
+    _check_currency(account, run.request.currency)
     for _ in range(OPTIMISTIC_ATTEMPTS):
-        plan = op.planner(account)
+        plan = run.planner(account)
         if plan.before_write is not None:
             raise TypeError("A planner that writes rows of its own cannot be optimistic.")
-        tx = op.transaction_row(account, plan)
-        entries = new_entries(account, tx, plan.nonzero_legs()) if plan.error is None else []
-        outcome = _post_sql(account, tx, plan, entries, op.now)
-        if outcome.outcome == posting_sql.STALE:
+        tx, entries, outcome = run.post(account, plan)
+        if outcome.outcome == STALE:
             for name, value in outcome.balances_dict().items():
                 setattr(account, name, value)
             continue
-        if outcome.outcome != posting_sql.POSTED:
-            return _other_outcome(outcome, account_id, op)
+        if outcome.outcome != POSTED:
+            return _other_outcome(outcome, run)
         _apply_outcome(outcome, account, tx, entries)
         return _result_or_refusal(account, tx, plan)
     return None
 
 
-def _run_locked(account_id: int, op: _Operation) -> PostingResult:
-    sql = connection.vendor == "postgresql"
+def _run_locked(run: _Run) -> PostingResult:
     try:
         with transaction.atomic():
-            account = _read_account(account_id, lock=True)
-            _check_currency(account, op.currency)
-            plan = op.planner(account)
-            if plan.before_write is not None or not sql:
+            account = _read_account(run.request.account_id, lock=True)
+            _check_currency(account, run.request.currency)
+            plan = run.planner(account)
+            if plan.before_write is not None:
                 # Nothing may be written for a replay: look the key up (under the lock) first.
-                existing = _find_existing(op.idempotency_key)
+                existing = _find_existing(run.request.idempotency_key)
                 if existing is not None:
-                    return _replay(existing, op.digest, account)
-            tx = op.transaction_row(account, plan)
-            if not sql:
-                posting_orm.write(account, tx, plan, op.now)
-            else:
-                if plan.before_write is not None:
-                    plan.before_write(tx)
-                entries = (
-                    new_entries(account, tx, plan.nonzero_legs()) if plan.error is None else []
-                )
-                outcome = _post_sql(account, tx, plan, entries, op.now)
-                if outcome.outcome == posting_sql.REPLAY and plan.before_write is not None:
-                    # The key was committed meanwhile for another account: undo the hold rows.
-                    raise _ReplayAfterRollback()
-                if outcome.outcome != posting_sql.POSTED:
-                    return _other_outcome(outcome, account_id, op)
-                _apply_outcome(outcome, account, tx, entries)
+                    return _replay(existing, run.digest, account)
+            tx, entries, outcome = run.post(account, plan)
+            if outcome.outcome == REPLAY and plan.before_write is not None:
+                # The key was committed meanwhile for another account: undo the hold rows.
+                raise _ReplayAfterRollback()
+            if outcome.outcome != POSTED:
+                return _other_outcome(outcome, run)
+            _apply_outcome(outcome, account, tx, entries)
             # A refusal leaves the block normally, so that its FAILED row commits; raised below.
     except _ReplayAfterRollback:
-        return _replay_stored(account_id, op)
-    except IntegrityError as exc:  # the ORM path's unique constraints
-        if "payment_ref" in str(exc):
-            raise _duplicate_payment() from None
-        if "reverses" in str(exc):
-            raise _already_reversed() from None
-        raise
+        return _replay_stored(run)
     return _result_or_refusal(account, tx, plan)
 
 
@@ -313,56 +276,35 @@ class _ReplayAfterRollback(Exception):
     pass
 
 
-def _post_sql(
-    account: Account, tx: LedgerTransaction, plan: Plan, entries: list[Entry], now: datetime
-) -> posting_sql.Outcome:
-    def send() -> posting_sql.Outcome:
-        return posting_sql.post(
-            account=account,
-            tx=tx,
-            plan=plan,
-            entries=entries,
-            give_up_at=now + partner_services.retry_window(),
-        )
-
-    outcome = send()
-    if outcome.outcome == posting_sql.MISSING_SYSTEM_ACCOUNT:
-        # The first posting in a currency creates its system accounts; nothing was written.
-        system_account_ids(account.currency)
-        outcome = send()
-        if outcome.outcome == posting_sql.MISSING_SYSTEM_ACCOUNT:
-            raise ValueError(f"A leg names a system account that does not exist: {plan.legs}")
-    return outcome
-
-
-def _other_outcome(outcome: posting_sql.Outcome, account_id: int, op: _Operation) -> PostingResult:
+def _other_outcome(outcome: Outcome, run: _Run) -> PostingResult:
     """Nothing was written: a replay's stored result, or the error that explains why."""
     kind = outcome.outcome
-    if kind == posting_sql.REPLAY:
-        return _replay_stored(account_id, op)
-    if kind == posting_sql.MISSING_ACCOUNT:
+    if kind == REPLAY:
+        return _replay_stored(run)
+    if kind == MISSING_ACCOUNT:
         raise NotFound("No such deposit account.")
-    if kind == posting_sql.DUPLICATE_PAYMENT_REF:
+    if kind == DUPLICATE_PAYMENT_REF:
         raise _duplicate_payment()
-    if kind == posting_sql.ALREADY_REVERSED:
+    if kind == ALREADY_REVERSED:
         raise _already_reversed()
     # Under the lock the plan was made from the locked balances: it can only fail to hold if
     # the planner broke the account's invariants itself.
-    raise AssertionError(f"deposits_post answered {kind!r} to a plan made under the lock")
+    raise AssertionError(f"the executor answered {kind!r} to a plan made under the lock")
 
 
-def _replay_stored(account_id: int, op: _Operation) -> PostingResult:
-    existing = _find_existing(op.idempotency_key)
+def _replay_stored(run: _Run) -> PostingResult:
+    key = run.request.idempotency_key
+    existing = _find_existing(key)
     if existing is None:  # keys are never deleted: the database said it was taken
-        raise RuntimeError(f"Idempotency key {op.idempotency_key!r} vanished after a conflict.")
+        raise RuntimeError(f"Idempotency key {key!r} vanished after a conflict.")
     # The balances now, not the snapshot the attempt planned from.
-    return _replay(existing, op.digest, _read_account(account_id, lock=False))
+    return _replay(existing, run.digest, _read_account(run.request.account_id, lock=False))
 
 
 def _apply_outcome(
-    outcome: posting_sql.Outcome, account: Account, tx: LedgerTransaction, entries: list[Entry]
+    outcome: Outcome, account: Account, tx: LedgerTransaction, entries: list[Entry]
 ) -> None:
-    """What the posting function wrote, copied onto the objects the result returns."""
+    """What the executor wrote, copied onto the objects the result returns."""
     mark_saved(tx, int(outcome.transaction_id))  # posted: the function returned its id
     for name, value in outcome.balances_dict().items():
         setattr(account, name, value)

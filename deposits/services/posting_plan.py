@@ -1,17 +1,83 @@
-"""What a ledger planner returns and what a posting gives back (see `posting.run_operation`)."""
+"""The values a posting is made of (see `posting.run_operation`): what a service asks for
+(`PostingRequest`), what its planner decides (`Plan` of `Leg`s), what an executor answers
+(`Outcome`) and what the service gets back (`PostingResult`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
+
 from common.errors import DomainError
-from common.times import utc_iso
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount
 
 # The balances a plan may depend on, in the order the posting function takes them.
 BALANCE_FIELDS = ("posted_minor", "held_minor", "debt_minor", "required_minor", "guaranteed_minor")
+
+
+def fingerprint(**params: Any) -> str:
+    canonical = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostingRequest:
+    """One ledger operation as a service asks for it: built once, handed to `run_operation`
+    with the service's planner. Every attempt (optimistic tries, the locked fallback, a replay
+    check) reads it; none changes it."""
+
+    account_id: int
+    kind: str
+    idempotency_key: str
+    # What makes two requests with one key the same operation, besides kind, account and
+    # currency: a replay with other params is `idempotency_key_reused`.
+    params: Mapping[str, Any]
+    # The amount the transaction records (a planner may decide it instead: `Plan.amount_minor`).
+    amount_minor: int
+    currency: str
+    reason: str
+    reference: str
+    now: datetime
+    actor: AbstractBaseUser | None = None
+    payment_ref: str | None = None
+    reverses_id: int | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(
+            kind=self.kind, account_id=self.account_id, currency=self.currency, **self.params
+        )
+
+    def transaction_row(self, account: Account, plan: Plan, digest: str) -> LedgerTransaction:
+        """The unsaved transaction row for this request and plan: POSTED, or a FAILED refusal
+        (stored so that the key keeps failing) when the plan carries an error."""
+        failed = plan.error is not None
+        return LedgerTransaction(
+            public_id=uuid.uuid4(),
+            idempotency_key=self.idempotency_key,
+            fingerprint=digest,
+            kind=self.kind,
+            status=LedgerTransaction.Status.FAILED if failed else LedgerTransaction.Status.POSTED,
+            error_code=plan.error.code if plan.error else "",
+            account_id=account.pk,
+            amount_minor=self.amount_minor if plan.amount_minor is None else plan.amount_minor,
+            currency=self.currency,
+            reason=self.reason,
+            reference=self.reference,
+            payment_ref=None if failed else self.payment_ref,
+            hold=plan.hold,
+            reverses_id=None if failed else self.reverses_id,
+            actor=self.actor,
+            occurred_at=self.now,
+            recorded_at=self.now,
+        )
 
 
 @dataclass(frozen=True)
@@ -33,7 +99,7 @@ class Plan:
     # None, the safe default, means all of them. A planner whose legs stay right whatever the
     # balances, as long as the account's invariants hold after them (a deduction that refuses
     # only when available is short), says frozenset(): then a concurrent posting on the same
-    # account does not send the plan back (deposits/sql/posting_v1.sql).
+    # account does not send the plan back (deposits/sql/posting_v2.sql).
     depends_on: frozenset[str] | None = None
     # Called under the lock just before the transaction row is written, for hold rows (locked
     # path only). It may set `tx.hold`: transactions are never updated later.
@@ -70,6 +136,37 @@ class PostingResult:
         return entries[0] if entries else None
 
 
+# What an executor answers (posting_sql: deposits_post's o_outcome; posting_orm: the same words).
+POSTED = "posted"
+REPLAY = "replay"
+STALE = "stale"
+MISSING_ACCOUNT = "missing_account"
+MISSING_SYSTEM_ACCOUNT = "missing_system_account"
+DUPLICATE_PAYMENT_REF = "duplicate_payment_ref"
+ALREADY_REVERSED = "already_reversed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an executor did with one plan. Only `posted` wrote anything (a refusal is posted as
+    a FAILED transaction without entries); every other outcome wrote nothing."""
+
+    outcome: str
+    transaction_id: int | None = None  # posted: the new row; replay: the stored one
+    # posted: per leg, in leg order.
+    entry_ids: list[int] = field(default_factory=list)
+    entry_accounts: list[int] = field(default_factory=list)
+    balances_after: list[int | None] = field(default_factory=list)
+    # posted, held, debt, required, guaranteed: after the posting, or now when stale.
+    balances: tuple[int, ...] | None = None
+    # Webhook deliveries to enqueue once the caller's transaction commits.
+    delivery_ids: list[int] = field(default_factory=list)
+
+    def balances_dict(self) -> dict[str, int]:
+        assert self.balances is not None
+        return dict(zip(BALANCE_FIELDS, self.balances, strict=True))
+
+
 class PrefetchedEntries(list):  # type: ignore[type-arg]
     """Lets `tx.entries.all()` answer from the entries just written, without a query."""
 
@@ -88,33 +185,10 @@ def mark_saved(instance: Any, pk: int) -> None:
     instance._state.db = "default"
 
 
-def entry_event_data(entry: Entry, tx: LedgerTransaction) -> dict[str, Any]:
-    """An entry as partners see it (the API's entry shape)."""
-    return {
-        "id": entry.pk,
-        "transaction_id": str(tx.public_id),
-        "kind": entry.kind,
-        "bucket": entry.bucket,
-        "amount_minor": entry.amount_minor,
-        "balance_after_minor": entry.balance_after_minor,
-        "currency": entry.currency,
-        "reason": entry.reason,
-        "reference": entry.reference,
-        "occurred_at": utc_iso(entry.occurred_at),
-    }
-
-
-def event_entry_order(entries: list[Entry], account_id: int) -> list[int]:
-    """Positions of the deposit account's entries in the order `deposit.entry_posted` lists them:
-    POSTED bucket first, then by id (entries are inserted, and numbered, in leg order)."""
-    own = [i for i, e in enumerate(entries) if e.account_id == account_id]
-    return sorted(own, key=lambda i: (entries[i].bucket != Entry.Bucket.POSTED, i))
-
-
 def new_entries(account: Account, tx: LedgerTransaction, legs: list[Leg]) -> list[Entry]:
-    """Unsaved entries for the legs, with balance_after from the account's balances (the SQL
-    path replaces those with what the posting function computed under the lock). A system leg's
-    account_id stays None; `_system_code` says which."""
+    """Unsaved entries for the legs, with balance_after from the account's balances as the
+    planner saw them (the executor replaces those with what it computed under the lock). A
+    system leg's account_id stays None; `_system_code` says which."""
     posted, debt = account.posted_minor, account.debt_minor
     entries = []
     for leg in legs:
@@ -147,14 +221,3 @@ def new_entries(account: Account, tx: LedgerTransaction, legs: list[Leg]) -> lis
         entry._system_code = leg.system  # type: ignore[attr-defined]
         entries.append(entry)
     return entries
-
-
-def new_balances(account: Account, plan: Plan) -> tuple[int, int, int]:
-    legs = plan.legs
-    posted = account.posted_minor + sum(
-        leg.amount_minor for leg in legs if leg.system is None and leg.bucket == "POSTED"
-    )
-    debt = account.debt_minor - sum(
-        leg.amount_minor for leg in legs if leg.system is None and leg.bucket == "DEBT"
-    )
-    return posted, account.held_minor + plan.held_delta, debt

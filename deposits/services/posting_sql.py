@@ -1,36 +1,31 @@
-"""The PostgreSQL write of a posting: one call of `deposits_post` (deposits/sql/posting_v1.sql).
+"""The PostgreSQL executor: one posting is one call of `deposits_post` (deposits/sql/
+posting_v2.sql). Its twin for SQLite is `posting_orm`; both answer `post` with an `Outcome`.
 
 Raw SQL on purpose: this runs on every posting, where round trips and statement planning, not
 Python, set the pace (docs/benchmarks.md). The function checks under the account's row lock that
 the plan still holds, then writes the transaction, its entries, the balances and the partner's
-`deposit.entry_posted` event; this module only passes the plan and reads the outcome back.
+`deposit.entry_posted` event (from the template `posting_event` builds); this module only passes
+the plan and reads the outcome back.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
 
 from deposits.models import Account, Entry, LedgerTransaction
-from deposits.selectors import ShopRef
+from deposits.services.posting_event import entry_posted_event
+from deposits.services.posting_orm import system_account_ids
 from deposits.services.posting_plan import (
     BALANCE_FIELDS,
+    MISSING_SYSTEM_ACCOUNT,
+    Outcome,
     Plan,
-    entry_event_data,
-    event_entry_order,
 )
-
-POSTED = "posted"
-REPLAY = "replay"
-STALE = "stale"
-MISSING_ACCOUNT = "missing_account"
-MISSING_SYSTEM_ACCOUNT = "missing_system_account"
-DUPLICATE_PAYMENT_REF = "duplicate_payment_ref"
-ALREADY_REVERSED = "already_reversed"
+from partners import services as partner_services
 
 # Casts name every parameter's type: psycopg2 binds on the client, and an empty list or a None
 # must still reach the right overload.
@@ -46,51 +41,30 @@ _POST_SQL = (
 )
 
 
-@dataclass(frozen=True)
-class Outcome:
-    outcome: str
-    transaction_id: int | None
-    entry_ids: list[int]
-    entry_accounts: list[int]
-    balances_after: list[int | None]
-    # posted, held, debt, required, guaranteed: after the posting, or now when stale.
-    balances: tuple[int, ...] | None
-    delivery_ids: list[int]
-
-    def balances_dict(self) -> dict[str, int]:
-        assert self.balances is not None
-        return dict(zip(BALANCE_FIELDS, self.balances, strict=True))
-
-
 def post(
-    *,
-    account: Account,
-    tx: LedgerTransaction,
-    plan: Plan,
-    entries: list[Entry],
-    give_up_at: datetime,
+    *, account: Account, tx: LedgerTransaction, plan: Plan, entries: list[Entry], now: datetime
 ) -> Outcome:
-    """Send one posting (or one stored refusal, when tx.status is FAILED) to the database."""
+    """Send one posting (or one stored refusal, when tx.status is FAILED) to the database.
+    `entries`: unsaved, one per non-zero leg (`posting_plan.new_entries`); the outcome says what
+    was written for each."""
+    outcome = _send(account, tx, plan, entries, now)
+    if outcome.outcome == MISSING_SYSTEM_ACCOUNT:
+        # The first posting in a currency creates its system accounts; nothing was written.
+        system_account_ids(account.currency)
+        outcome = _send(account, tx, plan, entries, now)
+        if outcome.outcome == MISSING_SYSTEM_ACCOUNT:
+            raise ValueError(f"A leg names a system account that does not exist: {plan.legs}")
+    return outcome
+
+
+def _send(
+    account: Account, tx: LedgerTransaction, plan: Plan, entries: list[Entry], now: datetime
+) -> Outcome:
     legs = plan.nonzero_legs() if tx.status == LedgerTransaction.Status.POSTED else []
     if sum(leg.amount_minor for leg in legs) != 0:
         # The deferred trigger would refuse it at COMMIT, after the caller had moved on.
         raise ValueError(f"A posting must balance: {legs}")
-    shop: ShopRef | None = getattr(account, "shop_ref", None)
-    event_data, event_legs = None, []
-    if shop is not None and shop.partner_id is not None and legs:
-        order = event_entry_order(entries, account.pk)
-        event_legs = [i + 1 for i in order]  # SQL arrays count from 1
-        event_data = json.dumps(
-            {
-                "shop": str(shop.public_id),
-                "external_ref": shop.external_ref,
-                "status": shop.status,
-                "transaction_id": str(tx.public_id),
-                "kind": tx.kind,
-                # The function adds each entry's id and balance after, `entry` and `deposit`.
-                "entries": [entry_event_data(entries[i], tx) for i in order],
-            }
-        )
+    event = entry_posted_event(account, tx, entries, written=None) if legs else None
     params = [
         account.pk,
         [getattr(account, name) for name in BALANCE_FIELDS],
@@ -115,11 +89,11 @@ def post(
         [leg.bucket or Entry.Bucket.POSTED for leg in legs],
         [leg.system for leg in legs],
         [leg.amount_minor for leg in legs],
-        shop.partner_id if event_data is not None and shop is not None else None,
-        uuid.uuid4() if event_data is not None else None,
-        event_data,
-        event_legs,
-        give_up_at,
+        event.partner_id if event is not None else None,
+        uuid.uuid4() if event is not None else None,
+        json.dumps(event.data) if event is not None else None,
+        [i + 1 for i in event.legs] if event is not None else [],  # SQL arrays count from 1
+        now + partner_services.retry_window(),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_POST_SQL, params)

@@ -59,10 +59,12 @@ CREATE OR REPLACE FUNCTION deposits_post(
     p_leg_buckets text[],
     p_leg_systems text[],
     p_leg_amounts bigint[],
-    -- The shop's partner hears `deposit.entry_posted` (NULL: nobody to tell). p_event_data holds
-    -- what the caller knows; p_event_legs lists the legs the event shows, in its order, and the
-    -- function adds their ids and balances after, `entry` (the first), `deposit` and the shop's
-    -- `status` as it is at the posting.
+    -- The shop's partner hears `deposit.entry_posted` (NULL: nobody to tell). p_event_data is the
+    -- event's template, built by the one definition of its shape (deposits/services/
+    -- posting_event.py): every key is there, and what only the lock knows is null. p_event_legs
+    -- lists the legs the event shows, in its order; the function fills in their ids and
+    -- balances after, `entry` (the first), the shop's `status` as it is at the posting, and each
+    -- value of `deposit` by the name the template gives it.
     p_partner_id bigint,
     p_event_public_id uuid,
     p_event_data jsonb,
@@ -87,6 +89,9 @@ DECLARE
     v_debt bigint;
     v_after bigint[] := '{}';
     v_entries jsonb := '[]';
+    v_deposit jsonb;
+    v_event_deposit jsonb;
+    v_known boolean;
     v_leg int;
     v_kind text;
     v_currency text;
@@ -102,8 +107,9 @@ BEGIN
        OR array_position(p_checked, NULL) IS NOT NULL
        OR coalesce(cardinality(p_leg_buckets), 0) <> n
        OR coalesce(cardinality(p_leg_systems), 0) <> n
-       OR (p_partner_id IS NOT NULL AND coalesce(cardinality(p_event_legs), 0)
-           <> coalesce(jsonb_array_length(p_event_data -> 'entries'), 0)) THEN
+       OR (p_partner_id IS NOT NULL AND (coalesce(cardinality(p_event_legs), 0)
+           <> coalesce(jsonb_array_length(p_event_data -> 'entries'), 0)
+           OR NOT p_event_data ?& ARRAY['status', 'entry', 'entries', 'deposit'])) THEN
         RAISE EXCEPTION 'deposits_post: malformed plan for transaction %', p_key
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -256,7 +262,26 @@ BEGIN
                 || jsonb_build_object('id', o_entry_ids[v_leg],
                                       'balance_after_minor', v_after[v_leg]));
         END LOOP;
-        -- The deposit after the posting, as deposits.selectors.deposit_summary computes it.
+        -- The deposit after the posting, as deposits.selectors.deposit_summary computes it,
+        -- under the names the template gives its values. A name the function does not know
+        -- would reach partners as null: refused instead.
+        v_deposit := jsonb_build_object(
+            'currency', p_currency,
+            'required_minor', v_now[4],
+            'posted_minor', v_posted,
+            'held_minor', v_held,
+            'available_minor', v_posted - v_held,
+            'guaranteed_minor', v_now[5],
+            'debt_minor', v_debt,
+            -- The coverage rule lives in one function (coverage_v1.sql).
+            'shortfall_minor', deposits_shortfall_v1(v_now[4], v_posted, v_held, v_now[5], v_debt));
+        SELECT jsonb_object_agg(k, v_deposit -> k), bool_and(v_deposit ? k)
+          INTO v_event_deposit, v_known
+          FROM jsonb_object_keys(p_event_data -> 'deposit') AS k;
+        IF v_known IS NOT TRUE THEN
+            RAISE EXCEPTION 'deposits_post: the event template''s deposit % names a value not computed here',
+                p_event_data -> 'deposit' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
         SELECT e.o_event_id, e.o_delivery_ids INTO o_event_id, o_delivery_ids
           FROM partners_event_publish(
               p_event_public_id, p_partner_id, 'deposit.entry_posted',
@@ -266,17 +291,7 @@ BEGIN
                   'status', (SELECT status FROM shops_shop WHERE id = v_shop_id),
                   'entry', v_entries -> 0,
                   'entries', v_entries,
-                  'deposit', jsonb_build_object(
-                      'currency', p_currency,
-                      'required_minor', v_now[4],
-                      'posted_minor', v_posted,
-                      'held_minor', v_held,
-                      'available_minor', v_posted - v_held,
-                      'guaranteed_minor', v_now[5],
-                      'debt_minor', v_debt,
-                      -- The coverage rule lives in one function (coverage_v1.sql).
-                      'shortfall_minor', deposits_shortfall_v1(
-                          v_now[4], v_posted, v_held, v_now[5], v_debt))),
+                  'deposit', v_event_deposit),
               p_recorded_at, p_give_up_at) AS e;
     END IF;
 END;

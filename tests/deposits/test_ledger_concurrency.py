@@ -19,7 +19,10 @@ from deposits import services
 from deposits.models import Entry, Hold, LedgerTransaction
 from tests.factories import fund, make_shop
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres(reason="row locks under concurrent threads"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 # PostgreSQL's default max_connections is 100 (3 kept for superusers): a thread holds one

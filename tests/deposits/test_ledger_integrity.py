@@ -13,7 +13,8 @@ from deposits import services
 from deposits.models import Account, Entry, LedgerTransaction
 from tests.factories import fund, make_shop
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
+TRIGGERS = pytest.mark.postgres(reason="the ledger's triggers (append-only, zero-sum at commit)")
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def refused(fn) -> bool:
     return False
 
 
+@TRIGGERS
 class TestEntriesAreAppendOnly:
     def test_the_orm_cannot_update_an_entry(self, posted):
         _, entry = posted
@@ -65,6 +67,7 @@ class TestEntriesAreAppendOnly:
         assert refused(lambda: LedgerTransaction.objects.filter(pk=tx.pk).delete())
 
 
+@TRIGGERS
 class TestDoubleEntryIsEnforcedAtCommit:
     def insert_entries(self, tx: LedgerTransaction, account: Account, amounts: list[int]) -> None:
         for amount in amounts:

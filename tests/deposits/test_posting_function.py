@@ -1,7 +1,10 @@
-"""The posting function (deposits/sql/posting_v1.sql) and the optimistic way to it.
+"""The posting executors and the optimistic way to them.
 
-A plan is made from balances read without the lock; the function must write it only if it still
+A plan is made from balances read without the lock; the executor must write it only if it still
 holds under the lock, compute every balance itself, and say `stale` (writing nothing) otherwise.
+The contract is one for both executors (deposits_post, deposits/sql/posting_v2.sql, on
+PostgreSQL; posting_orm on SQLite), so these tests run on both unless marked `postgres`: the
+function's own guard against a malformed call, the lock's SQL, and races need PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,13 +22,12 @@ from deposits import services
 from deposits.models import Account, Entry, LedgerTransaction, SystemAccount
 from deposits.selectors import deposit_summary
 from deposits.services import posting, posting_sql
-from deposits.services.posting_plan import Leg, Plan, entry_event_data, new_entries
+from deposits.services.posting_event import entry_event_data, entry_posted_event
+from deposits.services.posting_plan import Leg, Outcome, Plan, PostingRequest, new_entries
 from partners.models import Event, Partner
 from shops import services as shop_services
 from tests.deposits.test_ledger_concurrency import run_concurrently
 from tests.factories import fund, make_shop, make_user
-
-pytestmark = pytest.mark.postgres
 
 POSTED = Entry.Bucket.POSTED
 DEBT = Entry.Bucket.DEBT
@@ -41,25 +43,23 @@ def deduction_plan(amount: int, *, depends_on: frozenset[str] | None) -> Plan:
     )
 
 
-def send(snapshot: Account, plan: Plan, key: str, now: Any) -> posting_sql.Outcome:
-    """Send a plan made from `snapshot` straight to the function, as run_operation would."""
-    op = posting._Operation(
+def send(snapshot: Account, plan: Plan, key: str, now: Any) -> Outcome:
+    """Send a plan made from `snapshot` straight to this database's executor, as run_operation
+    would."""
+    request = PostingRequest(
+        account_id=snapshot.pk,
         kind="DEDUCTION",
         idempotency_key=key,
-        digest="f" * 64,
+        params={},
         amount_minor=1,
         currency="CNY",
         reason="test",
         reference=key,
-        payment_ref=None,
-        reverses_id=None,
-        actor=None,
         now=now,
-        planner=None,
     )
-    tx = op.transaction_row(snapshot, plan)
+    tx = request.transaction_row(snapshot, plan, "f" * 64)
     entries = new_entries(snapshot, tx, plan.nonzero_legs())
-    return posting._post_sql(snapshot, tx, plan, entries, now)
+    return posting.executor().post(account=snapshot, tx=tx, plan=plan, entries=entries, now=now)
 
 
 def snapshot_of(account: Account) -> Account:
@@ -139,8 +139,9 @@ class TestPostingFunction:
 
         assert (outcome.outcome, outcome.transaction_id) == ("replay", first.transaction.pk)
 
-    def test_the_event_says_what_python_would_have_said(self, now):
-        """The SQL builds `deposit.entry_posted` on PostgreSQL, Python on SQLite: one shape."""
+    def test_the_event_has_the_one_shape_posting_event_defines(self, now):
+        """The SQL function completes the template on PostgreSQL, the ORM executor builds the
+        whole event on SQLite: either way the partner reads one shape, with what was written."""
         partner = Partner.objects.create(name="Marketplace")
         _, account = make_shop(now=now, partner_id=partner.pk)
         fund(account, 60, now=now)
@@ -173,6 +174,73 @@ class TestPostingFunction:
             "entries": expected_entries,
             "deposit": deposit_summary(account).as_dict(),
         }
+
+    def test_the_template_for_the_sql_function_leaves_null_only_what_the_lock_knows(self, now):
+        partner = Partner.objects.create(name="Marketplace")
+        _, account = make_shop(now=now, partner_id=partner.pk)
+        fund(account, 60, now=now)
+        snapshot = snapshot_of(account)
+        plan = deduction_plan(10, depends_on=frozenset())
+        request = PostingRequest(
+            account_id=account.pk,
+            kind="DEDUCTION",
+            idempotency_key="template",
+            params={},
+            amount_minor=10,
+            currency="CNY",
+            reason="late",
+            reference="O-9",
+            now=now,
+        )
+        tx = request.transaction_row(snapshot, plan, "f" * 64)
+
+        event = entry_posted_event(
+            snapshot, tx, new_entries(snapshot, tx, plan.nonzero_legs()), written=None
+        )
+
+        assert event is not None and event.legs == [0]  # the deposit's leg; not the system's
+        data = event.data
+        assert (data["status"], data["entry"]) == (None, None)
+        assert set(data["deposit"]) == set(deposit_summary(snapshot).as_dict())
+        assert set(data["deposit"].values()) == {None}
+        [entry] = data["entries"]
+        assert (entry["id"], entry["balance_after_minor"]) == (None, None)
+        assert (entry["amount_minor"], entry["reference"]) == (-10, "O-9")
+
+    @pytest.mark.postgres(reason="the SQL functions (deposits_post's own guards)")
+    def test_a_template_naming_a_deposit_value_the_function_does_not_compute_is_refused(
+        self, now, monkeypatch
+    ):
+        """A value only Python knows would reach partners as null; the function refuses."""
+        partner = Partner.objects.create(name="Marketplace")
+        _, account = make_shop(now=now, partner_id=partner.pk)
+        fund(account, 60, now=now)
+        events_before = Event.objects.count()
+
+        def with_an_unknown_value(*args: Any, **kwargs: Any) -> Any:
+            event = entry_posted_event(*args, **kwargs)
+            event.data["deposit"]["insured_minor"] = None
+            return event
+
+        monkeypatch.setattr(posting_sql, "entry_posted_event", with_an_unknown_value)
+        with (
+            pytest.raises(DataError, match="names a value not computed here"),
+            transaction.atomic(),
+        ):
+            services.deposit_deduct(
+                account_id=account.pk,
+                amount_minor=10,
+                currency="CNY",
+                reason="late",
+                reference="O-1",
+                idempotency_key="unknown-value",
+                now=now,
+            )
+
+        assert not LedgerTransaction.objects.filter(idempotency_key="unknown-value").exists()
+        assert Event.objects.count() == events_before
+        account.refresh_from_db()
+        assert account.posted_minor == 60
 
     def test_the_event_reports_the_shops_status_at_the_posting_not_at_the_snapshot(self, now):
         partner = Partner.objects.create(name="Marketplace")
@@ -220,6 +288,7 @@ class TestPostingFunction:
         assert outcome.outcome == "missing_account"
         assert not LedgerTransaction.objects.filter(account=system).exists()
 
+    @pytest.mark.postgres(reason="the SQL functions (deposits_post's own guards)")
     def test_a_malformed_plan_fails_loudly_and_writes_nothing(self, now):
         _, account = make_shop(now=now)
         fund(account, 1_000, now=now)
@@ -264,6 +333,7 @@ class TestPostingFunction:
         assert result.account.posted_minor == 700
         assert result.entry.balance_after_minor == 700
 
+    @pytest.mark.postgres(reason="row locks (SELECT ... FOR NO KEY UPDATE)")
     def test_a_deduction_plans_without_the_lock_and_falls_back_to_it_when_overtaken(
         self, now, monkeypatch
     ):
@@ -294,6 +364,7 @@ class TestPostingFunction:
         assert services.ledger_check_run(record=False).ok
 
 
+@pytest.mark.postgres(reason="row locks under concurrent threads")
 @pytest.mark.django_db(transaction=True)
 class TestOptimisticPostingsRace:
     def test_top_ups_paying_off_a_debt_race_deductions_into_debt_and_every_fen_is_counted(

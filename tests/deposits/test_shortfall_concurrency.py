@@ -22,7 +22,10 @@ from partners.models import Event
 from shops.models import Notification, ShopRestriction
 from tests.deposits.test_shortfall import SHORT, live_short_shop, top_up
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres(reason="row locks under concurrent threads"),
+    pytest.mark.django_db(transaction=True),
+]
 
 # A transactional test before this one may have flushed the tables: put back the reference data
 # the data migrations wrote (categories, requirement rules, the ladder) by running the same

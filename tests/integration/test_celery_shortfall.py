@@ -34,7 +34,7 @@ from tests.deposits.test_shortfall import SHORT, live_short_shop, top_up
 
 pytestmark = [
     pytest.mark.celery_worker,
-    pytest.mark.postgres,
+    pytest.mark.postgres(reason="the worker process reaches the test database by DATABASE_URL"),
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -319,7 +319,7 @@ class TestRedelivery:
 
 
 class TestPublishCost:
-    @pytest.mark.postgres
+    @pytest.mark.postgres(reason="the SQL functions (one-statement event publish)")
     def test_an_event_and_its_deliveries_are_one_statement(
         self, partner_api, now, django_assert_num_queries
     ):

@@ -178,7 +178,7 @@ def _in_thread(fn):
     return run
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="row locks under concurrent threads")
 @pytest.mark.django_db(transaction=True)
 class TestConcurrency:
     # PostgreSQL allows 100 connections and other suites share the server: 40 threads at once
