@@ -4,12 +4,14 @@ shop cleared out for counterfeits) still goes through."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from common.errors import ShopClosed
+from common.errors import InvalidInput, ShopClosed
 from deposits import services
 from deposits.models import AdjustmentRequest, Entry, LedgerTransaction
 from tests.factories import fund, make_shop, make_user
@@ -116,3 +118,28 @@ class TestFinalDisposalOfAClosedShop:
         assert result.transaction.amount_minor == REQUIRED
         account.refresh_from_db()
         assert account.posted_minor == 0
+
+
+class TestExitConfirmation:
+    def test_an_exit_dated_before_the_shops_latest_posting_is_refused_naming_closed_at(self, now):
+        shop, account = make_shop(now=now - timedelta(days=60))
+        fund(account, REQUIRED, now=now)  # money moved today
+
+        with pytest.raises(InvalidInput) as refused:
+            # Backdated 50 days, the refund date (30 days + 10 working days later) would
+            # already have passed: the claims window after the exit would be skipped.
+            services.shop_exit_confirm(shop=shop, now=now - timedelta(days=50))
+
+        assert "closed_at" in refused.value.fields
+        shop.refresh_from_db()
+        assert shop.closed_at is None and shop.status == "ACTIVE"
+
+    def test_an_exit_confirmed_now_is_refunded_only_after_the_exit_delay(self, now):
+        shop, account = make_shop(now=now)
+        fund(account, REQUIRED, now=now)
+
+        services.shop_exit_confirm(shop=shop, now=now)
+
+        shop.refresh_from_db()
+        assert shop.closed_at == now
+        assert services.refund_available_at(shop.closed_at) > now + timedelta(days=40)
