@@ -26,6 +26,27 @@ class InvalidInput(DomainError):
     default_detail = "The request is not valid."
 
 
+class InvalidAmount(InvalidInput):
+    """An amount typed by a person (`common.money.Money.parse`) that is not a plain number.
+
+    The codes below tell the dashboard and the admin which sentence to show in the page's
+    language; the partner API never parses typed amounts (it takes integer `*_minor` fields), so
+    they do not reach its error bodies."""
+
+    code = "amount_not_a_number"
+    default_detail = "Not an amount."
+
+
+class AmountTooPrecise(InvalidAmount):
+    code = "amount_too_precise"
+    default_detail = "The amount has more decimal places than the currency has minor units."
+
+
+class AmountTooLarge(InvalidAmount):
+    code = "amount_too_large"
+    default_detail = "The amount is too large."
+
+
 class NotFound(DomainError):
     code = "not_found"
     http_status = 404
@@ -82,3 +103,11 @@ class InvalidTransition(DomainError):
 class ShopFrozen(DomainError):
     code = "shop_frozen"
     default_detail = "The shop is frozen by the platform; its deposit cannot be withdrawn."
+
+
+class ShopClosed(DomainError):
+    code = "shop_closed"
+    default_detail = (
+        "The shop has exited: its deposit takes no new money movement, only the final refund "
+        "(or forfeiture) and the resolution of holds for claims still open."
+    )

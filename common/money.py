@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from common.errors import InvalidInput
+from common.errors import AmountTooLarge, AmountTooPrecise, InvalidAmount, InvalidInput
 
 # Minor-unit exponents of the currencies a deposit may be held in.
 CURRENCY_EXPONENTS: dict[str, int] = {"CNY": 2, "HKD": 2, "USD": 2, "EUR": 2, "JPY": 0}
@@ -53,21 +53,21 @@ class Money:
                 raise InvalidOperation
             value = Decimal(cleaned)
         except InvalidOperation:
-            raise InvalidInput(
+            raise InvalidAmount(
                 f"{text!r} is not an amount.",
                 fields={"amount": ["Enter a number such as 1000.00."]},
             ) from None
         if not value.is_finite():
-            raise InvalidInput("Not a finite amount.", fields={"amount": ["Enter a number."]})
+            raise InvalidAmount("Not a finite amount.", fields={"amount": ["Enter a number."]})
         scaled = value.scaleb(exponent)
         if scaled != scaled.to_integral_value():
-            raise InvalidInput(
+            raise AmountTooPrecise(
                 f"{text!r} has more than {exponent} decimal places.",
                 fields={"amount": [f"At most {exponent} decimal places for {currency}."]},
             )
         minor = int(scaled)
         if abs(minor) > MAX_AMOUNT_MINOR:
-            raise InvalidInput("Amount too large.", fields={"amount": ["Amount is too large."]})
+            raise AmountTooLarge("Amount too large.", fields={"amount": ["Amount is too large."]})
         return cls(minor, currency)
 
     def __add__(self, other: Money) -> Money:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db import connection
@@ -11,9 +12,16 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from common.money import format_minor
-from deposits.domain.coverage import Coverage, coverage_of
+from deposits.domain.coverage import Coverage, WithdrawLimit, coverage_of
 from deposits.models import Account, Entry, Hold
-from shops.models import Merchant, Shop, ShopRestriction, ShopType, TrademarkStatus
+from shops.models import (
+    Merchant,
+    RestrictionKind,
+    Shop,
+    ShopRestriction,
+    ShopType,
+    TrademarkStatus,
+)
 from shops.selectors import shops_for_merchant
 
 # The deposit's position as the dashboard and the API show it: the coverage rule's value.
@@ -22,6 +30,44 @@ DepositSummary = Coverage
 
 def deposit_summary(account: Account) -> Coverage:
     return coverage_of(account)
+
+
+class ShopBlock(StrEnum):
+    """Why nothing can be withdrawn whatever the balances say (checked before coverage)."""
+
+    CLOSED = (
+        "closed"  # the exit is confirmed: ops refund what is left, the merchant withdraws nothing
+    )
+    FROZEN = "frozen"  # ops froze the shop (e.g. a counterfeit investigation that may end in 罚没)
+
+
+@dataclass(frozen=True)
+class WithdrawalPosition:
+    """What the merchant can withdraw now, and why nothing when nothing: one decision that the
+    shop page, the withdraw panel and the withdraw page all show, so a figure never contradicts
+    the sentence beside it."""
+
+    deposit: Coverage
+    withdrawable_minor: int
+    # SURPLUS exactly when withdrawable_minor > 0; otherwise the first reason that applies.
+    limit: ShopBlock | WithdrawLimit
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.withdrawable_minor > 0
+
+
+def withdrawal_position(shop: Shop, account: Account) -> WithdrawalPosition:
+    """The shop-level refusals of `deposit_withdraw` (closed, frozen by ops) first, then the
+    coverage rule's withdrawable amount and its `WithdrawLimit`."""
+    deposit = coverage_of(account)
+    if shop.closed_at is not None:
+        return WithdrawalPosition(deposit=deposit, withdrawable_minor=0, limit=ShopBlock.CLOSED)
+    if shop.restrictions.filter(kind=RestrictionKind.FROZEN, lifted_at__isnull=True).exists():
+        return WithdrawalPosition(deposit=deposit, withdrawable_minor=0, limit=ShopBlock.FROZEN)
+    return WithdrawalPosition(
+        deposit=deposit, withdrawable_minor=deposit.withdrawable_minor, limit=deposit.withdraw_limit
+    )
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from common.errors import DomainError, InvalidInput
+from common.errors import DomainError
 from common.money import Money
 from common.templatetags.money import money
 from deposits import services
+from deposits.forms import AmountForm
 from deposits.models import Account
 from deposits.selectors import (
     account_for_shop,
@@ -40,7 +41,7 @@ from deposits.services.shortfall import (
     shortfall_restriction_texts,
     step_description,
 )
-from deposits.views_withdraw import amount_error, withdraw_shop_context
+from deposits.views_withdraw import withdraw_shop_context
 from shops import services as shop_services
 from shops.models import MerchantUser, Shop
 from shops.selectors import (
@@ -211,7 +212,8 @@ SANDBOX_SESSION_KEY = "sandbox_payments"
 
 def _closed_shop_refusal(request: HttpRequest, shop: Shop) -> HttpResponse:
     """A shop that has exited takes no new payment from its merchant: its deposit is on its way
-    back (a payment the provider confirms late still credits, through the API, and is refunded)."""
+    back (the services refuse it too, `shop_closed`: a payment the provider confirms late is
+    returned by the provider, not credited)."""
     messages.error(
         request,
         # Whether the refund is still to come or done, the shop page's exit banner says.
@@ -234,21 +236,18 @@ def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
     account = account_for_shop(shop)
     if account is None:
         raise Http404
-    errors: dict[str, list[str]] = {}
+    form = AmountForm(currency=account.currency)
     amount_text = request.GET.get("amount", "")
     if request.method == "POST":
-        amount_text = request.POST.get("amount", "")
-        try:
-            amount = Money.parse(amount_text, account.currency)
-        except InvalidInput as exc:
-            errors = {"amount": [amount_error(exc, account.currency)]}
-        else:
-            if amount.amount_minor < 1:
-                errors = {"amount": [gettext("Enter an amount above zero.")]}
-        if not errors:
+        form = AmountForm(request.POST, currency=account.currency)
+        amount_text = form.typed_amount()
+        if form.is_valid():
             payment_id = str(uuid.uuid4())
             pending = request.session.get(SANDBOX_SESSION_KEY, {})
-            pending[payment_id] = {"shop": str(shop.public_id), "amount_minor": amount.amount_minor}
+            pending[payment_id] = {
+                "shop": str(shop.public_id),
+                "amount_minor": form.cleaned_data["amount"].amount_minor,
+            }
             request.session[SANDBOX_SESSION_KEY] = pending
             return redirect("dashboard:sandbox_top_up_confirm", shop.public_id, payment_id)
     elif not amount_text and account.shortfall_minor:
@@ -260,9 +259,9 @@ def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
             "shop": shop,
             "deposit": deposit_summary(account),
             "amount_text": amount_text,
-            "errors": errors,
+            "errors": form.errors,
         },
-        status=400 if errors else 200,
+        status=400 if form.errors else 200,
     )
 
 

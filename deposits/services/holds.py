@@ -17,6 +17,7 @@ from common.errors import HoldNotActive, InsufficientFunds, InvalidInput
 from common.times import utc_iso
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount, TransactionKind
 from deposits.selectors import deposit_summary
+from deposits.services.guards import refuse_when_closed
 from deposits.services.posting import (
     Leg,
     Plan,
@@ -43,6 +44,7 @@ def hold_place(
     now: datetime,
     actor: AbstractBaseUser | None = None,
 ) -> Hold:
+    refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key)
     validate_amount(amount_minor)
     if not reason or not reason.strip():
         raise InvalidInput(fields={"reason": ["Say what the hold is for (the claim)."]})

@@ -11,11 +11,12 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
+from django.utils import timezone
 
 from common.errors import InvalidInput
 from common.money import validate_currency
-from deposits.models import Account, BaseRequirementRule
+from deposits.models import Account, BaseRequirementRule, LedgerTransaction
 from deposits.services.requirements import account_open, requirements_recompute
 from shops import services as shop_services
 from shops.models import Shop
@@ -154,7 +155,23 @@ def shop_profile_change(
 
 def shop_exit_confirm(*, shop: Shop, now: datetime) -> None:
     """The exit (退店) is confirmed: the shop closes and its requirement drops to zero; the
-    deposit is refunded after the exit delay by deposit_refund_on_exit."""
+    deposit is refunded after the exit delay by deposit_refund_on_exit.
+
+    `now` is when the exit is confirmed, and the refund date is computed from it: an exit dated
+    before money the shop has already moved is refused, or a backdated confirmation would put
+    the refund date in the past and skip the claims window the exit delay exists for."""
+    latest = LedgerTransaction.objects.filter(account__shop=shop).aggregate(at=Max("occurred_at"))
+    if latest["at"] is not None and now < latest["at"]:
+        raise InvalidInput(
+            "The exit cannot be confirmed before the shop's latest deposit movement.",
+            fields={
+                "closed_at": [
+                    "Must not be before "
+                    f"{timezone.localtime(latest['at']):%Y-%m-%d %H:%M}, the shop's latest "
+                    "deposit movement: the refund date is counted from the exit."
+                ]
+            },
+        )
     with transaction.atomic():
         shop_services.shop_close(shop=shop, now=now)
         requirements_recompute(now=now, shop_ids=[shop.pk])

@@ -33,6 +33,7 @@ from deposits.models import (
     SystemAccount,
     TransactionKind,
 )
+from deposits.services.guards import refuse_when_closed
 from deposits.services.posting import (
     Leg,
     Plan,
@@ -77,6 +78,7 @@ def deposit_top_up(
     snapshot: Account | None = None,
 ) -> PostingResult:
     """Credit a confirmed payment. Pays off any debt first; the rest raises the balance."""
+    refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key, snapshot=snapshot)
     validate_amount(amount_minor)
     payment_ref = _require_text(payment_ref, "payment_ref", "The payment provider's reference.")
 
@@ -136,6 +138,7 @@ def deposit_deduct(
     """Pay a consumer out of the deposit. Refused with insufficient_funds when available is short,
     unless `allow_debt`: then what is available is taken and the rest becomes the merchant's debt
     (the platform still pays the consumer, domain.md §3)."""
+    refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key, snapshot=snapshot)
     validate_amount(amount_minor)
     reason = _require_text(reason, "reason", "Say why the deposit is deducted.")
 
@@ -198,6 +201,7 @@ def deposit_withdraw(
     actor: AbstractBaseUser | None = None,
 ) -> PostingResult:
     """Pay surplus back to the merchant; never below the requirement, never while in debt."""
+    refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key)
     validate_amount(amount_minor)
 
     def plan(account: Account) -> Plan:
@@ -367,6 +371,7 @@ def _post_adjustment(
     idempotency_key: str,
     now: datetime,
 ) -> PostingResult:
+    refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key)
     currency = Account.objects.values_list("currency", flat=True).get(pk=account_id)
 
     def plan(account: Account) -> Plan:
@@ -409,6 +414,7 @@ def deposit_adjust(
 ) -> PostingResult | AdjustmentRequest:
     """Ops correct a balance by hand (signed amount). Above the approval threshold the adjustment
     waits for a second person (`adjustment_approve`) and this returns the pending request."""
+    refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key)
     if amount_minor == 0:
         raise InvalidInput(fields={"amount_minor": ["An adjustment cannot be zero."]})
     validate_amount(abs(amount_minor))

@@ -18,8 +18,9 @@ from django.urls import reverse
 
 from deposits import services
 from deposits.models import Account, LedgerTransaction
+from shops import services as shop_services
 from shops.models import Shop
-from tests.factories import fund, make_member, make_shop
+from tests.factories import fund, make_member, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -307,6 +308,81 @@ class TestWithdrawRefusals:
         assert "Its deposit has been refunded." in detail
         assert "its deposit has been refunded" in page
         assert "exit period" not in detail and "exit period" not in page
+
+
+def figure(pattern: str, html: str) -> str:
+    found = re.search(pattern, html)
+    assert found, pattern
+    return found[1].strip()
+
+
+def shop_page_withdrawable(html: str) -> str:
+    return figure(r'Withdrawable surplus</div><div class="value">([^<]+)</div>', html)
+
+
+def withdraw_page_withdrawable(html: str) -> str:
+    return figure(r"Withdrawable surplus</dt><dd[^>]*>([^<]+)</dd>", html)
+
+
+def freeze(shop: Shop, now) -> None:  # type: ignore[no-untyped-def]
+    shop_services.shop_freeze(
+        shop=shop, reason="售假调查 (case 2211)", actor=make_user(staff=True), now=now
+    )
+
+
+def close(shop: Shop, now) -> None:  # type: ignore[no-untyped-def]
+    services.shop_exit_confirm(shop=shop, now=now)
+
+
+def hold_everything_above_the_requirement(shop: Shop, now) -> None:  # type: ignore[no-untyped-def]
+    services.hold_place(
+        account_id=shop.deposit_account.pk,
+        amount_minor=SURPLUS,
+        currency="CNY",
+        reason="假一赔四投诉审核中",
+        reference="CLAIM-1",
+        expires_at=now + timedelta(days=10),
+        idempotency_key="hold-all",
+        now=now,
+    )
+
+
+class TestWithdrawableFigureAndBlockerAgree:
+    """The figure and the sentence come from one decision: never "¥ 12,000.00 withdrawable"
+    beside "nothing can be withdrawn"."""
+
+    @pytest.mark.parametrize(
+        "arrange, blocker",
+        [
+            (freeze, "frozen this shop: nothing can be withdrawn"),
+            (close, "This shop has exited, so nothing can be withdrawn"),
+            (hold_everything_above_the_requirement, "open claims hold ¥ 12,000.00"),
+        ],
+    )
+    def test_a_blocked_shop_with_surplus_shows_nothing_withdrawable(
+        self, rich_shop, now, arrange, blocker
+    ):
+        shop, _ = rich_shop
+        arrange(shop, now)
+        client = owner(shop, english=True)
+
+        detail = client.get(shop_url(shop)).content.decode()
+        page = client.get(withdraw_url(shop)).content.decode()
+
+        assert blocker in detail and blocker in page
+        assert shop_page_withdrawable(detail) == "¥ 0.00"
+        assert withdraw_page_withdrawable(page) == "¥ 0.00"
+        assert withdraw_url(shop) not in detail
+
+    def test_an_unblocked_shop_shows_its_surplus_and_no_blocker(self, rich_shop):
+        shop, _ = rich_shop
+        client = owner(shop, english=True)
+
+        detail = client.get(shop_url(shop)).content.decode()
+        page = client.get(withdraw_url(shop)).content.decode()
+
+        assert shop_page_withdrawable(detail) == withdraw_page_withdrawable(page) == "¥ 12,000.00"
+        assert "nothing can be withdrawn" not in detail + page
 
 
 class TestNoticesLink:

@@ -1,0 +1,81 @@
+"""Merchant dashboard forms: an amount typed by a person is parsed once, here, with
+`common.money.Money`, and every refusal is said in the page's language.
+
+Messages are chosen by the stable `code` of the domain error (common/errors.py), never by
+matching the English text the API speaks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+
+from common.errors import DomainError
+from common.money import CURRENCY_EXPONENTS, Money
+
+NOT_A_NUMBER = "amount_not_a_number"
+
+
+def amount_message(code: str, currency: str) -> str:
+    """What Money.parse refused, by its error code, in the page's language."""
+    if code == "amount_too_precise":
+        return gettext("At most %(places)s decimal places for %(currency)s.") % {
+            "places": CURRENCY_EXPONENTS[currency],
+            "currency": currency,
+        }
+    if code == "amount_too_large":
+        return gettext("The amount is too large.")
+    return gettext("Enter a number such as 1000.00.")
+
+
+class AmountForm(forms.Form):
+    """One amount in the deposit's currency, above zero; `cleaned_data["amount"]` is a Money."""
+
+    amount = forms.CharField(max_length=64, strip=True)
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["amount"].error_messages["required"] = amount_message(NOT_A_NUMBER, currency)
+
+    def clean_amount(self) -> Money:
+        try:
+            amount = Money.parse(self.cleaned_data["amount"], self.currency)
+        except DomainError as exc:
+            raise forms.ValidationError(
+                amount_message(exc.code, self.currency), code=exc.code
+            ) from None
+        if amount.amount_minor < 1:
+            raise forms.ValidationError(
+                gettext("Enter an amount above zero."), code="amount_not_positive"
+            )
+        return amount
+
+    def typed_amount(self) -> str:
+        """What the person typed, to show again beside the error."""
+        return str(self.data.get("amount", "")).strip() if self.is_bound else ""
+
+
+class WithdrawForm(AmountForm):
+    """The withdrawal form: the amount and the one-time key of this showing of the form.
+
+    Each showing carries a new key (`new_key`); the POST spends it on one `deposit_withdraw`
+    call, so a double submit withdraws once and a refused key is never offered again."""
+
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @staticmethod
+    def new_key() -> str:
+        return uuid.uuid4().hex
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data.get("idempotency_key", "")
+        try:
+            return uuid.UUID(key).hex
+        except ValueError:
+            # Not a field error: the merchant can do nothing about a hidden field but reload.
+            self.add_error(None, gettext("The form has expired. Check and confirm again."))
+            return ""

@@ -1,0 +1,145 @@
+"""A closed shop (exit confirmed, 退店) in ops' hands: new money movements are refused with
+`shop_closed` and write nothing; the final disposal of the deposit (refund, or forfeiture of a
+shop cleared out for counterfeits) still goes through."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from common.errors import InvalidInput, ShopClosed
+from deposits import services
+from deposits.models import AdjustmentRequest, Entry, LedgerTransaction
+from tests.factories import fund, make_shop, make_user
+
+pytestmark = pytest.mark.django_db
+
+REQUIRED = 5_000_000
+
+
+@pytest.fixture
+def ops(client):
+    user = make_user("ops-closing", staff=True)
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.ops = user
+    return client
+
+
+@pytest.fixture
+def closed(now):
+    shop, account = make_shop(now=now)
+    fund(account, REQUIRED, now=now)
+    services.shop_exit_confirm(shop=shop, now=now)
+    account.refresh_from_db()
+    return shop, account
+
+
+def ledger_rows() -> tuple[int, int]:
+    return LedgerTransaction.objects.count(), Entry.objects.count()
+
+
+class TestAdminAdjustOfAClosedShop:
+    def test_is_refused_with_a_message_and_writes_nothing(self, ops, closed):
+        _, account = closed
+        before = ledger_rows()
+
+        response = ops.post(
+            reverse("admin:deposits_account_changelist"),
+            {
+                "action": "adjust",
+                "_selected_action": [str(account.pk)],
+                "amount": "-100",
+                "reason": "Bank fee",
+            },
+            follow=True,
+        )
+
+        texts = [str(m) for m in get_messages(response.wsgi_request)]
+        assert response.status_code == 200
+        assert any("The shop has exited" in t for t in texts)
+        assert ledger_rows() == before
+        account.refresh_from_db()
+        assert account.posted_minor == REQUIRED
+
+    def test_a_large_adjustment_is_not_even_queued_for_approval(self, ops, closed):
+        _, account = closed
+
+        with pytest.raises(ShopClosed):
+            services.deposit_adjust(
+                account_id=account.pk,
+                amount_minor=-2_000_000,
+                reason="Bank fee",
+                actor=ops.ops,
+                idempotency_key="adj-big",
+                now=timezone.now(),
+            )
+
+        assert not AdjustmentRequest.objects.exists()
+
+    def test_an_adjustment_requested_before_the_exit_cannot_be_approved_after_it(self, ops, now):
+        shop, account = make_shop(now=now)
+        fund(account, REQUIRED, now=now)
+        request = services.deposit_adjust(
+            account_id=account.pk,
+            amount_minor=2_000_000,
+            reason="Compensation returned",
+            actor=ops.ops,
+            idempotency_key="adj-before",
+            now=now,
+        )
+        services.shop_exit_confirm(shop=shop, now=now)
+        before = ledger_rows()
+
+        with pytest.raises(ShopClosed):
+            services.adjustment_approve(request_id=request.pk, actor=make_user("second"), now=now)
+
+        request.refresh_from_db()
+        assert request.status == AdjustmentRequest.Status.PENDING
+        assert ledger_rows() == before
+
+
+class TestFinalDisposalOfAClosedShop:
+    def test_a_shop_cleared_out_for_counterfeits_forfeits_its_deposit(self, ops, closed, now):
+        _, account = closed
+
+        result = services.deposit_forfeit(
+            account_id=account.pk,
+            reason="售假清退：没收保证金",
+            actor=ops.ops,
+            idempotency_key="forfeit-closed",
+            now=now,
+        )
+
+        assert result.transaction.amount_minor == REQUIRED
+        account.refresh_from_db()
+        assert account.posted_minor == 0
+
+
+class TestExitConfirmation:
+    def test_an_exit_dated_before_the_shops_latest_posting_is_refused_naming_closed_at(self, now):
+        shop, account = make_shop(now=now - timedelta(days=60))
+        fund(account, REQUIRED, now=now)  # money moved today
+
+        with pytest.raises(InvalidInput) as refused:
+            # Backdated 50 days, the refund date (30 days + 10 working days later) would
+            # already have passed: the claims window after the exit would be skipped.
+            services.shop_exit_confirm(shop=shop, now=now - timedelta(days=50))
+
+        assert "closed_at" in refused.value.fields
+        shop.refresh_from_db()
+        assert shop.closed_at is None and shop.status == "ACTIVE"
+
+    def test_an_exit_confirmed_now_is_refunded_only_after_the_exit_delay(self, now):
+        shop, account = make_shop(now=now)
+        fund(account, REQUIRED, now=now)
+
+        services.shop_exit_confirm(shop=shop, now=now)
+
+        shop.refresh_from_db()
+        assert shop.closed_at == now
+        assert services.refund_available_at(shop.closed_at) > now + timedelta(days=40)
