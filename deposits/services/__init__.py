@@ -2,6 +2,7 @@
 
 from deposits.services.guarantees import (
     guarantee_register,
+    guarantee_set_amount,
     guarantee_withdraw,
     guarantees_expire_due,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "deposit_top_up",
     "deposit_withdraw",
     "guarantee_register",
+    "guarantee_set_amount",
     "guarantee_withdraw",
     "guarantees_expire_due",
     "hold_capture",

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from common.errors import InvalidInput
 from common.money import validate_currency
+from deposits import locks
 from deposits.models import Account, BaseRequirementRule
 from deposits.services.requirements import account_open, requirements_recompute
 from shops import services as shop_services
@@ -91,5 +92,8 @@ def shop_exit_confirm(*, shop: Shop, now: datetime) -> None:
     """The exit (退店) is confirmed: the shop closes and its requirement drops to zero; the
     deposit is refunded after the exit delay by deposit_refund_on_exit."""
     with transaction.atomic():
+        # deposits.locks' order: the account before the shop that shop_close locks (the
+        # requirement is then recomputed on that account).
+        locks.lock_account_of_shop(shop.pk)
         shop_services.shop_close(shop=shop, now=now)
         requirements_recompute(now=now, shop_ids=[shop.pk])
