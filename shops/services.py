@@ -19,6 +19,7 @@ from common.enqueue import task_enqueue
 from common.errors import InvalidInput, InvalidTransition
 from common.times import utc_iso
 from partners import services as partner_services
+from shops.locks import lock_shop
 from shops.models import (
     FREEZING_KINDS,
     Category,
@@ -177,7 +178,9 @@ def shop_refresh_status(
     unless `announce` is False: the shortfall module sends its own, richer event.
     """
     with transaction.atomic():
-        fresh = Shop.objects.select_for_update().get(pk=shop.pk)
+        fresh = lock_shop(shop.pk)
+        if fresh is None:
+            raise Shop.DoesNotExist(f"No shop {shop.pk}.")
         active = list(
             ShopRestriction.objects.filter(shop=shop, lifted_at__isnull=True).order_by("id")
         )

@@ -1,8 +1,57 @@
-"""Every write to deposits. Import the functions from here: `from deposits import services`."""
+"""Every write to deposits. Import the functions from here: `from deposits import services`.
+
+Entry points for other apps (insurance, claims, the partner API). Their names and contracts are
+stable; everything else here is for deposits' own views, admin and tasks. All are keyword-only,
+take `now` from the caller and raise `common.errors.DomainError` subclasses whose `code` is
+given below (every one may also raise `validation_error` naming the bad field, and `not_found`).
+Locks are deposits.locks' (order: account → holds → guarantees → case → shop, FOR NO KEY
+UPDATE); a caller may run them inside its own transaction, and then their "after commit" work
+waits for that transaction's commit (and never happens if it rolls back).
+
+Ledger postings share one contract (deposits.services.posting): `idempotency_key` is unique; a
+replay with the same arguments returns the first result (`PostingResult.replayed`), with other
+arguments raises `idempotency_key_reused`; a refusal is stored, so its key keeps failing the
+same way. Each writes its partner event to the outbox in its transaction; after commit the
+webhook deliveries are enqueued and, when coverage may have moved, the shop's shortfall is
+evaluated (`shortfall_after_posting`).
+
+- `deposit_top_up(account_id, amount_minor, currency, payment_ref, idempotency_key, now)`:
+  credits a confirmed payment, paying off debt first. Locks the account; the first payment that
+  covers the requirement takes the shop live in the same transaction (then the shop row).
+  `payment_ref` credits once: `duplicate_reference`.
+- `deposit_deduct(account_id, amount_minor, currency, reason, reference, idempotency_key, now,
+  allow_debt=False)`: pays a consumer out of the deposit. Locks the account.
+  `insufficient_funds` unless `allow_debt` (then the rest becomes the merchant's debt).
+- `deposit_withdraw(account_id, amount_minor, currency, idempotency_key, now)`: pays surplus
+  back. Locks the account. `shop_frozen`, `insufficient_funds`, `would_cause_shortfall`.
+- `deposit_adjust(account_id, amount_minor, reason, actor, idempotency_key, now)`: signed ops
+  correction; above the approval threshold returns a pending `AdjustmentRequest` instead, which
+  `adjustment_approve(request_id, actor, now)` posts (locks the request, then the account;
+  `approval_required` for the requester, `invalid_state` once decided). `insufficient_funds`.
+- `hold_place(account_id, amount_minor, currency, reason, reference, expires_at,
+  idempotency_key, now) -> Hold`: reserves part of the available deposit for a claim. Locks the
+  account. `insufficient_funds`.
+- `hold_capture(hold_id, idempotency_key, now, amount_minor=None) -> Hold` /
+  `hold_release(hold_id, idempotency_key, now) -> Hold`: resolve a hold once (capture pays all
+  or part to the consumer, the rest comes back). Lock the account, then the hold.
+  `hold_not_active` once it is resolved (captured, released or expired by the sweeper).
+- `guarantee_register(account_id, amount_minor, currency, valid_from, source_kind, source_ref,
+  now, valid_to=None) -> Guarantee`: idempotent on `source_ref` (same terms replay, other terms
+  `duplicate_reference`). Locks the account.
+- `guarantee_set_amount(source_ref, amount_minor, reason, now) -> Guarantee`: resizes an active
+  guarantee (insurance's cover shrinks with each advance, grows back with each repayment);
+  setting the amount it has changes nothing. Locks the account, then the guarantee.
+  `invalid_state` once the guarantee has ended.
+- `guarantee_withdraw(now, reason, guarantee_id=None | source_ref=None) -> Guarantee`: ends it;
+  withdrawing an ended guarantee returns it unchanged. Locks the account.
+  The three guarantee services refresh the cached guaranteed balance under the account lock,
+  write no ledger entry, and evaluate the shop's shortfall after commit.
+"""
 
 from deposits.services.enforcement import PassResult, shortfall_run_pass
 from deposits.services.guarantees import (
     guarantee_register,
+    guarantee_set_amount,
     guarantee_withdraw,
     guarantees_expire_due,
 )
@@ -64,6 +113,7 @@ __all__ = [
     "deposit_top_up",
     "deposit_withdraw",
     "guarantee_register",
+    "guarantee_set_amount",
     "guarantee_withdraw",
     "guarantees_expire_due",
     "hold_capture",

@@ -1,25 +1,39 @@
-"""Guarantees: register, withdraw and expire what stands in for cash in a deposit's coverage.
+"""Guarantees: register, resize, withdraw and expire what stands in for cash in a deposit's
+coverage.
 
 The insurance app (and ops, for a bank guarantee) call these; deposits never imports insurance.
-Each service locks the deposit account row first (the project's lock order: account, then
-policy, then claim; FOR NO KEY UPDATE, see deposits.services.shortfall on why), rewrites the
-cached `guaranteed_minor` from the guarantee rows in force, and evaluates the shop's shortfall
-in the same transaction, so a lapsed policy opens a case, and a new one resolves it, the moment
-the change commits.
+Each service locks the deposit account row and then the guarantee rows it changes
+(deposits.locks: the project's order and mode), rewrites the cached `guaranteed_minor` from the
+guarantee rows in force, and evaluates the shop's shortfall after its transaction commits
+(`shortfall_evaluate_on_commit`): a lapsed policy opens a case, and a new one resolves it, as soon
+as the change is visible. Never inside it: the evaluation locks the shop before the account, may
+restrict the shop and writes notices, and none of that should happen for a change that rolls
+back (insurance calls these inside its own transactions), nor hold up the account meanwhile.
+Building blocks: plain `transaction.atomic`, so they join a caller's transaction.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
-from common.errors import CurrencyMismatch, DuplicateReference, InvalidInput, NotFound
+from common.errors import (
+    CurrencyMismatch,
+    DuplicateReference,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
+from deposits import locks
 from deposits.models import Account, Guarantee
 from deposits.services.posting import validate_amount
-from deposits.services.shortfall import TRIGGER_GUARANTEE, shortfall_evaluate
+from deposits.services.shortfall import TRIGGER_GUARANTEE, shortfall_evaluate_on_commit
+
+log = structlog.get_logger(__name__)
 
 GUARANTEE_SWEEP_LIMIT = 1000
 
@@ -43,6 +57,11 @@ def _refresh_coverage(account: Account, now: datetime) -> bool:
     Account.objects.filter(pk=account.pk).update(guaranteed_minor=total)
     account.guaranteed_minor = total
     return True
+
+
+def _evaluate_after_commit(account: Account, now: datetime) -> None:
+    if account.shop_id is not None:
+        shortfall_evaluate_on_commit(shop_ids=[account.shop_id], now=now, trigger=TRIGGER_GUARANTEE)
 
 
 def guarantee_register(
@@ -76,9 +95,7 @@ def guarantee_register(
         raise InvalidInput(fields={"valid_to": ["The guarantee has already ended."]})
     try:
         with transaction.atomic():
-            account = Account.objects.select_for_update(no_key=True).get(
-                pk=account_id, kind=Account.Kind.DEPOSIT
-            )
+            account = locks.lock_account(account_id)
             if currency != account.currency:
                 raise CurrencyMismatch(
                     f"This deposit is held in {account.currency}; the guarantee is in {currency}.",
@@ -112,7 +129,7 @@ def guarantee_register(
                 created_by=actor,
             )
             _refresh_coverage(account, now)
-            shortfall_evaluate(shop_id=account.shop_id, now=now, trigger=TRIGGER_GUARANTEE)  # type: ignore[arg-type]
+            _evaluate_after_commit(account, now)
     except IntegrityError:
         # The same source_ref registered at the same moment for another account.
         raise DuplicateReference(
@@ -141,7 +158,7 @@ def guarantee_withdraw(
     if account_id is None:
         raise NotFound("No such guarantee.")
     with transaction.atomic():
-        account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
+        account = locks.lock_account(account_id)
         guarantee = Guarantee.objects.get(lookup)
         if guarantee.status != Guarantee.Status.ACTIVE:
             return guarantee
@@ -152,7 +169,58 @@ def guarantee_withdraw(
             in_coverage=False,
         )
         _refresh_coverage(account, now)
-        shortfall_evaluate(shop_id=account.shop_id, now=now, trigger=TRIGGER_GUARANTEE)  # type: ignore[arg-type]
+        _evaluate_after_commit(account, now)
+    guarantee.refresh_from_db()
+    return guarantee
+
+
+def guarantee_set_amount(
+    *,
+    source_ref: str,
+    amount_minor: int,
+    reason: str,
+    now: datetime,
+    actor: AbstractBaseUser | None = None,
+) -> Guarantee:
+    """Resize an active guarantee: the insurer's cover shrinks as it advances compensation
+    (垫付) and grows back as the merchant repays it (追偿). `amount_minor` is the new amount, not
+    a change, so a retry sets the same amount again and changes nothing (idempotent); the
+    caller sends the changes of one guarantee in order (a late retry of an older amount would
+    set that amount again).
+
+    Locks the account, then the guarantee; refreshes the cached guaranteed balance; evaluates
+    the shortfall after commit (a shrink may open a case, a restore resolve it). Raises
+    not_found (no such source), invalid_state (the guarantee has ended), validation_error.
+    """
+    validate_amount(amount_minor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": ["Say why the guarantee's amount changes."]})
+    account_id = (
+        Guarantee.objects.filter(source_ref=source_ref).values_list("account_id", flat=True).first()
+    )
+    if account_id is None:
+        raise NotFound("No such guarantee.")
+    with transaction.atomic():
+        account = locks.lock_account(account_id)
+        (guarantee,) = locks.lock_guarantees(
+            Guarantee.objects.filter(source_ref=source_ref).values_list("pk", flat=True)
+        )
+        if guarantee.status != Guarantee.Status.ACTIVE:
+            raise InvalidTransition(f"The guarantee has ended ({guarantee.status.lower()}).")
+        if guarantee.amount_minor == amount_minor:
+            return guarantee
+        Guarantee.objects.filter(pk=guarantee.pk).update(amount_minor=amount_minor)
+        log.info(
+            "guarantee.amount_set",
+            source_ref=source_ref,
+            old_minor=guarantee.amount_minor,
+            new_minor=amount_minor,
+            reason=reason,
+            actor=getattr(actor, "pk", None),
+        )
+        if _refresh_coverage(account, now):
+            _evaluate_after_commit(account, now)
     guarantee.refresh_from_db()
     return guarantee
 
@@ -173,11 +241,7 @@ def guarantees_expire_due(*, now: datetime, limit: int = GUARANTEE_SWEEP_LIMIT) 
     refreshed = 0
     for account_id in due_accounts:
         with transaction.atomic():
-            account = (
-                Account.objects.select_for_update(skip_locked=True, no_key=True)
-                .filter(pk=account_id)
-                .first()
-            )
+            account = locks.try_lock_account(account_id)
             if account is None:
                 continue
             Guarantee.objects.filter(
@@ -189,6 +253,6 @@ def guarantees_expire_due(*, now: datetime, limit: int = GUARANTEE_SWEEP_LIMIT) 
                 in_coverage=False,
             )
             _refresh_coverage(account, now)
-            shortfall_evaluate(shop_id=account.shop_id, now=now, trigger=TRIGGER_GUARANTEE)  # type: ignore[arg-type]
+            _evaluate_after_commit(account, now)
             refreshed += 1
     return refreshed

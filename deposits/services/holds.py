@@ -15,6 +15,7 @@ from django.db import transaction
 
 from common.errors import HoldNotActive, InsufficientFunds, InvalidInput
 from common.times import utc_iso
+from deposits import locks
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount, TransactionKind
 from deposits.selectors import deposit_summary
 from deposits.services.guards import refuse_when_closed
@@ -120,7 +121,7 @@ def _resolve(
     }[kind]
 
     def plan(account: Account) -> Plan:
-        locked = Hold.objects.select_for_update().get(pk=hold_id)  # account is already locked
+        locked = locks.lock_hold(hold_id)  # account is already locked
         if locked.status != Hold.Status.ACTIVE:
             return Plan(
                 error=HoldNotActive(f"The hold is already {locked.status.lower()}."), hold=locked
@@ -271,12 +272,7 @@ def holds_expire_due(*, now: datetime, limit: int = 500) -> int:
     expired = 0
     for hold_id, account_id in due:
         with transaction.atomic():
-            free = list(
-                Account.objects.select_for_update(skip_locked=True)
-                .filter(pk=account_id)
-                .values_list("pk", flat=True)
-            )
-            if not free:
+            if locks.try_lock_account(account_id) is None:
                 continue
             if hold_expire(hold_id=hold_id, now=now):
                 expired += 1

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from common.errors import InvalidInput
+from common.errors import InvalidInput, NotFound
 from common.money import validate_currency
+from deposits import locks
 from deposits.models import Account, BaseRequirementRule, LedgerTransaction
 from deposits.services.requirements import account_open, requirements_recompute
 from shops import services as shop_services
@@ -112,10 +113,10 @@ def shop_profile_change(
     account, then the shop (the fixed order), so a concurrent posting or recompute waits.
     """
     with transaction.atomic():
-        account = Account.objects.select_for_update().get(
-            shop_id=shop_id, kind=Account.Kind.DEPOSIT
-        )
-        shop = Shop.objects.select_for_update().get(pk=shop_id)
+        account = locks.lock_account_of_shop(shop_id)
+        shop = locks.lock_shop(shop_id)
+        if account is None or shop is None:
+            raise NotFound("No such shop with a deposit account.")
         if currency is not None and currency != shop.currency:
             raise InvalidInput(
                 "The shop's currency cannot change.",
@@ -173,5 +174,8 @@ def shop_exit_confirm(*, shop: Shop, now: datetime) -> None:
             },
         )
     with transaction.atomic():
+        # deposits.locks' order: the account before the shop that shop_close locks (the
+        # requirement is then recomputed on that account).
+        locks.lock_account_of_shop(shop.pk)
         shop_services.shop_close(shop=shop, now=now)
         requirements_recompute(now=now, shop_ids=[shop.pk])

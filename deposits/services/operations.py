@@ -23,6 +23,7 @@ from common.errors import (
     WouldCauseShortfall,
 )
 from common.money import format_minor
+from deposits import locks
 from deposits.domain.coverage import WithdrawLimit
 from deposits.models import (
     Account,
@@ -452,7 +453,7 @@ def adjustment_approve(
 ) -> PostingResult:
     """The second person approves: the adjustment posts. Refused for the requester themself."""
     with transaction.atomic():
-        request = AdjustmentRequest.objects.select_for_update().get(pk=request_id)
+        request = locks.lock_adjustment_request(request_id)
         if request.status != AdjustmentRequest.Status.PENDING:
             raise InvalidTransition("This adjustment was already decided.")
         if request.requested_by_id == actor.pk:

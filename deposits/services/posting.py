@@ -52,7 +52,7 @@ from common.errors import (
     NotFound,
 )
 from common.money import MAX_AMOUNT_MINOR
-from deposits import selectors
+from deposits import locks, selectors
 from deposits.models import Account, Entry, LedgerTransaction
 from deposits.services import posting_orm, posting_sql
 from deposits.services.posting_orm import system_account_ids
@@ -139,13 +139,7 @@ def _read_account(account_id: int, *, lock: bool) -> Account:
     if not lock:
         account = selectors.account_snapshot(account_id)
     else:
-        sql = selectors.ACCOUNT_SNAPSHOT_SQL + " WHERE a.id = %s"
-        if connection.features.has_select_for_update:
-            # NO KEY UPDATE, as the posting function takes it: rows that point at the account
-            # (holds, shortfall cases) take KEY SHARE in their foreign-key checks and must not
-            # queue behind a posting.
-            sql += " FOR NO KEY UPDATE OF a"
-        account = selectors.account_snapshot_from_sql(sql, [account_id])
+        account = locks.lock_account_snapshot(account_id)  # the mode: see deposits.locks
     if account is None or account.kind != Account.Kind.DEPOSIT:
         # A system account only ever takes the other side of a posting.
         raise NotFound("No such deposit account.")

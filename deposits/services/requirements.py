@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from common.errors import InvalidInput
+from deposits import locks
 from deposits.models import (
     Account,
     BaseRequirementRule,
@@ -211,8 +212,13 @@ def requirements_recompute(
                 account.requirement_basis = basis
                 dirty.append(account)
         if dirty:
-            # Only the requirement columns: balances are written by the posting path alone.
-            Account.objects.bulk_update(dirty, ["required_minor", "requirement_basis"])
+            with transaction.atomic():
+                # Ascending pk (deposits.locks): the bulk UPDATE alone would lock the rows in
+                # whatever order its plan visits them, and two overlapping recomputes (a rule
+                # change and the periodic pass) could each hold a row the other waits for.
+                locks.lock_accounts(a.pk for a in dirty)
+                # Only the requirement columns: balances are written by the posting path alone.
+                Account.objects.bulk_update(dirty, ["required_minor", "requirement_basis"])
             changed += len(dirty)
     # Audit who changed what; a periodic pass that changed nothing leaves no row.
     if description and (changed or actor is not None):

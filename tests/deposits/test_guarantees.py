@@ -9,11 +9,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
-from common.errors import CurrencyMismatch, DuplicateReference, InvalidInput, NotFound
+from common.errors import (
+    CurrencyMismatch,
+    DuplicateReference,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from deposits import services
 from deposits.models import Account, Guarantee, ShortfallCase
 from partners.models import Event
+from shops.models import Notification
 from tests.factories import fund, make_shop
 
 YUAN = 100
@@ -155,10 +163,13 @@ class TestGuaranteeRegister:
 
 
 class TestGuaranteeEnds:
-    def test_withdrawal_drops_coverage_and_opens_a_shortfall_case(self, now, insured):
+    def test_withdrawal_drops_coverage_and_opens_a_shortfall_case_once_committed(
+        self, now, insured, django_capture_on_commit_callbacks
+    ):
         guarantee = Guarantee.objects.get(source_ref="insurance_policy:1")
 
-        services.guarantee_withdraw(guarantee_id=guarantee.pk, reason="退保", now=now)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.guarantee_withdraw(guarantee_id=guarantee.pk, reason="退保", now=now)
 
         insured.refresh_from_db()
         guarantee.refresh_from_db()
@@ -172,12 +183,16 @@ class TestGuaranteeEnds:
         assert case.amount_at_open_minor == 10_000 * YUAN and case.step == 1
         assert Event.objects.filter(type="deposit.shortfall_opened").count() == 1
 
-    def test_withdrawing_twice_changes_nothing_the_second_time(self, now, insured):
-        services.guarantee_withdraw(source_ref="insurance_policy:1", reason="退保", now=now)
+    def test_withdrawing_twice_changes_nothing_the_second_time(
+        self, now, insured, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.guarantee_withdraw(source_ref="insurance_policy:1", reason="退保", now=now)
 
-        again = services.guarantee_withdraw(
-            source_ref="insurance_policy:1", reason="退保", now=now + timedelta(hours=1)
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            again = services.guarantee_withdraw(
+                source_ref="insurance_policy:1", reason="退保", now=now + timedelta(hours=1)
+            )
 
         assert again.ended_at == now
         assert ShortfallCase.objects.filter(account=insured).count() == 1
@@ -186,12 +201,15 @@ class TestGuaranteeEnds:
         with pytest.raises(NotFound):
             services.guarantee_withdraw(source_ref="insurance_policy:404", reason="x", now=now)
 
-    def test_expiry_without_renewal_turns_into_a_shortfall(self, now, insured):
+    def test_expiry_without_renewal_turns_into_a_shortfall(
+        self, now, insured, django_capture_on_commit_callbacks
+    ):
         guarantee = Guarantee.objects.get(source_ref="insurance_policy:1")
         expiry = guarantee.valid_to
 
-        assert services.guarantees_expire_due(now=expiry - timedelta(seconds=1)) == 0
-        assert services.guarantees_expire_due(now=expiry) == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.guarantees_expire_due(now=expiry - timedelta(seconds=1)) == 0
+            assert services.guarantees_expire_due(now=expiry) == 1
 
         guarantee.refresh_from_db()
         insured.refresh_from_db()
@@ -199,7 +217,7 @@ class TestGuaranteeEnds:
         assert ShortfallCase.objects.get(account=insured).opened_at == expiry
 
     def test_a_renewal_that_starts_when_the_old_policy_ends_keeps_the_shop_covered(
-        self, now, insured
+        self, now, insured, django_capture_on_commit_callbacks
     ):
         old = Guarantee.objects.get(source_ref="insurance_policy:1")
         register(
@@ -210,7 +228,8 @@ class TestGuaranteeEnds:
             valid_to=old.valid_to + timedelta(days=365),
         )
 
-        services.guarantees_expire_due(now=old.valid_to)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.guarantees_expire_due(now=old.valid_to)
 
         insured.refresh_from_db()
         assert insured.guaranteed_minor == 10_000 * YUAN
@@ -228,3 +247,140 @@ class TestGuaranteeEnds:
             )
         )
         assert insured.guaranteed_minor == counted == 5_000 * YUAN
+
+
+class TestGuaranteeSetAmount:
+    """Insurance shrinks the cover as it advances compensation and restores it as the merchant
+    repays the advance."""
+
+    def test_shrinking_the_cover_drops_coverage_and_opens_a_shortfall_case(
+        self, now, insured, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            guarantee = services.guarantee_set_amount(
+                source_ref="insurance_policy:1",
+                amount_minor=7_000 * YUAN,
+                reason="advance A-1 paid to a consumer",
+                now=now,
+            )
+
+        insured.refresh_from_db()
+        assert guarantee.amount_minor == 7_000 * YUAN and guarantee.status == "ACTIVE"
+        assert insured.guaranteed_minor == 7_000 * YUAN
+        assert insured.shortfall_minor == 3_000 * YUAN
+        case = ShortfallCase.objects.get(account=insured, status="OPEN")
+        assert case.amount_at_open_minor == 3_000 * YUAN
+        assert services.ledger_check_run(record=False).ok
+
+    def test_restoring_the_cover_resolves_the_case(
+        self, now, insured, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.guarantee_set_amount(
+                source_ref="insurance_policy:1", amount_minor=7_000 * YUAN, reason="A-1", now=now
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.guarantee_set_amount(
+                source_ref="insurance_policy:1",
+                amount_minor=10_000 * YUAN,
+                reason="A-1 repaid by the merchant",
+                now=now + timedelta(hours=1),
+            )
+
+        insured.refresh_from_db()
+        assert (insured.guaranteed_minor, insured.shortfall_minor) == (10_000 * YUAN, 0)
+        case = ShortfallCase.objects.get(account=insured)
+        assert case.status == "RESOLVED" and case.resolution == "GUARANTEE_ADDED"
+
+    def test_setting_the_same_amount_again_changes_nothing(
+        self, now, insured, django_capture_on_commit_callbacks
+    ):
+        services.guarantee_set_amount(
+            source_ref="insurance_policy:1", amount_minor=9_000 * YUAN, reason="A-1", now=now
+        )
+
+        with django_capture_on_commit_callbacks() as callbacks:
+            again = services.guarantee_set_amount(
+                source_ref="insurance_policy:1", amount_minor=9_000 * YUAN, reason="A-1", now=now
+            )
+
+        insured.refresh_from_db()
+        assert again.amount_minor == insured.guaranteed_minor == 9_000 * YUAN
+        assert callbacks == []  # nothing changed: nothing to evaluate
+
+    def test_a_guarantee_not_yet_in_force_changes_its_amount_but_not_coverage(self, now):
+        shop, account = make_shop(now=now)
+        register(account, now=now, ref="bank:9", valid_from=now + timedelta(days=1))
+
+        services.guarantee_set_amount(
+            source_ref="bank:9", amount_minor=4_000 * YUAN, reason="renegotiated", now=now
+        )
+
+        account.refresh_from_db()
+        assert Guarantee.objects.get(source_ref="bank:9").amount_minor == 4_000 * YUAN
+        assert account.guaranteed_minor == 0
+
+    def test_an_ended_guarantee_is_refused(self, now, insured):
+        services.guarantee_withdraw(source_ref="insurance_policy:1", reason="退保", now=now)
+
+        with pytest.raises(InvalidTransition):
+            services.guarantee_set_amount(
+                source_ref="insurance_policy:1", amount_minor=1 * YUAN, reason="A-2", now=now
+            )
+
+    def test_an_unknown_source_is_not_found(self, now):
+        with pytest.raises(NotFound):
+            services.guarantee_set_amount(
+                source_ref="insurance_policy:404", amount_minor=1, reason="A-1", now=now
+            )
+
+    @pytest.mark.parametrize(
+        ("kwargs", "field"),
+        [({"amount_minor": 0}, "amount_minor"), ({"reason": " "}, "reason")],
+    )
+    def test_bad_input_names_the_field(self, now, insured, kwargs, field):
+        values = {"amount_minor": 5_000 * YUAN, "reason": "A-1"} | kwargs
+
+        with pytest.raises(InvalidInput) as refused:
+            services.guarantee_set_amount(source_ref="insurance_policy:1", now=now, **values)
+
+        assert field in refused.value.fields
+
+
+class TestGuaranteeSideEffectsAfterCommit:
+    """A guarantee change commits on its own; what it sets off (a shortfall case, notices,
+    restrictions, e-mails) follows only once it has."""
+
+    def test_a_withdrawal_rolled_back_by_its_caller_leaves_no_case_notice_or_email(
+        self, now, insured, settings, django_capture_on_commit_callbacks, mailoutbox
+    ):
+        settings.NOTIFICATION_EMAIL_ON_COMMIT = True
+
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with pytest.raises(RuntimeError), transaction.atomic():
+                services.guarantee_withdraw(source_ref="insurance_policy:1", reason="退保", now=now)
+                raise RuntimeError("insurance's own step failed")
+
+        insured.refresh_from_db()
+        assert callbacks == []
+        assert insured.guaranteed_minor == 10_000 * YUAN
+        assert not ShortfallCase.objects.filter(account=insured).exists()
+        assert not Notification.objects.filter(shop_id=insured.shop_id).exists()
+        assert mailoutbox == []
+
+    def test_a_failing_shortfall_evaluation_does_not_undo_the_withdrawal(
+        self, now, insured, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        def broken(**kwargs):
+            raise RuntimeError("evaluation bug")
+
+        monkeypatch.setattr("deposits.services.shortfall.hooks.shortfall_evaluate", broken)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            guarantee = services.guarantee_withdraw(
+                source_ref="insurance_policy:1", reason="退保", now=now
+            )
+
+        insured.refresh_from_db()
+        assert guarantee.status == "WITHDRAWN" and insured.guaranteed_minor == 0
+        assert not ShortfallCase.objects.filter(account=insured).exists()  # left to the scan

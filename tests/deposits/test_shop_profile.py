@@ -158,7 +158,7 @@ class TestShopProfileChange:
         assert account.required_minor == 50_000 * YUAN
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="the ledger's triggers (the shop currency trigger)")
 class TestShopCurrencyInTheDatabase:
     def test_an_update_of_the_currency_is_refused_once_the_account_exists(self, now):
         shop, _ = make_shop(now=now)

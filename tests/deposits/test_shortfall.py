@@ -795,20 +795,23 @@ class TestNotificationsExactlyOnce:
 
 
 class TestGuaranteeInteraction:
-    def test_a_guarantee_resolves_the_case_as_guarantee_added(self, now):
+    def test_a_guarantee_resolves_the_case_as_guarantee_added_once_committed(
+        self, now, django_capture_on_commit_callbacks
+    ):
         shop, account = live_short_shop(now)
         walk_to(shop, 1, now)
 
-        services.guarantee_register(
-            account_id=account.pk,
-            amount_minor=SHORT,
-            currency="CNY",
-            valid_from=now,
-            valid_to=now + timedelta(days=365),
-            source_kind=Guarantee.SourceKind.INSURANCE_POLICY,
-            source_ref="insurance_policy:1",
-            now=now + timedelta(days=4),
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.guarantee_register(
+                account_id=account.pk,
+                amount_minor=SHORT,
+                currency="CNY",
+                valid_from=now,
+                valid_to=now + timedelta(days=365),
+                source_kind=Guarantee.SourceKind.INSURANCE_POLICY,
+                source_ref="insurance_policy:1",
+                now=now + timedelta(days=4),
+            )
 
         case = ShortfallCase.objects.get(shop=shop)
         assert (case.status, case.resolution) == ("RESOLVED", "GUARANTEE_ADDED")

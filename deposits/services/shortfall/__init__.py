@@ -4,22 +4,23 @@ below its requirement, walk the ladder step by step on time, resolve as soon as 
 Shortfall = max(0, required − (available + guaranteed) + debt), read from the account's cached
 columns (`Account.shortfall_minor`).
 
-Locking: every write to a case happens under the deposit account's row lock, taken first (the
-project's lock order: account, then case, then the shop row that `shops.services` locks to
-refresh its status). The account is locked FOR NO KEY UPDATE: it still queues behind a posting
-(FOR UPDATE) and another evaluation, but not behind the foreign-key check of the scan's
-set-based INSERT, which takes KEY SHARE on the accounts of the cases it opens; with a plain
-FOR UPDATE an evaluation waiting on the scan's new case row and the scan waiting on the
-evaluation's account row deadlocked (found by test_shortfall_concurrency). A posting and an
-evaluation of the same shop therefore serialise, and two workers evaluating the same shop run
-one after the other; the second finds the work done.
+Locking (deposits.locks): every write to a case happens under the deposit account's row lock,
+taken first, then the case's, then the shop row that `shops.services` locks to refresh its
+status (the project's order: account, …, case, shop). All FOR NO KEY UPDATE: the scan's
+set-based INSERT, whose foreign-key checks take KEY SHARE on the accounts of the cases it opens,
+must not wait on an evaluation (with plain FOR UPDATE an evaluation waiting on the scan's new
+case row and the scan waiting on the evaluation's account row deadlocked, found by
+test_shortfall_concurrency). A posting and an evaluation of the same shop therefore serialise,
+and two workers evaluating the same shop run one after the other; the second finds the work
+done. Evaluation runs after the change that moved coverage commits, never inside it.
 On top of the lock, each step is a compare-and-set on `ShortfallCase.step` and a unique
 (case, position) row, each notice has a unique dedupe key and each restriction is unique per
 cause, so nothing is applied or sent twice even if a caller forgets the lock.
 
 How work reaches `shortfall_evaluate`:
 - after a posting, a requirement change or a guarantee change commits (the hooks below; the
-  ledger services call `shortfall_after_posting`), for that one shop, in the same process;
+  ledger services call `shortfall_after_posting`, the guarantee services
+  `shortfall_evaluate_on_commit`), for that one shop, in the same process;
 - every 5 minutes, `shortfall_scan`: one set-based INSERT opens the missing cases, then one
   keyset-paginated query lists the shops with work due, handed to `dispatch` in batches (Celery
   fans out one task per shop; `enforce_shortfalls` evaluates them in-line).

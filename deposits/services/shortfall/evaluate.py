@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from deposits import locks
 from deposits.models import (
     Account,
     LadderAction,
@@ -122,24 +123,20 @@ def shortfall_evaluate(
 
     Opens a case when a live shop is short and has none; resolves the open case when the shop is
     no longer short (or no longer live); otherwise applies every ladder step that is due and sends
-    the reminders that are due. Building block: plain `transaction.atomic`, so the guarantee
-    services run it inside their own transaction, under the account lock they already hold.
+    the reminders that are due. Building block (plain `transaction.atomic`), run after the
+    change that moved coverage has committed (`shortfall_evaluate_on_commit`), not inside it:
+    it restricts the shop and writes notices, which a change that rolls back must not leave.
     """
     result = Evaluation(shop_id=shop_id)
     with transaction.atomic():
-        account = (
-            Account.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("shop__merchant")
-            .filter(shop_id=shop_id, kind=Account.Kind.DEPOSIT)
-            .first()
-        )
+        # deposits.locks' order: the account, its open case, then (restriction_add and
+        # restrictions_lift, through shops.locks) the shop.
+        account = locks.lock_account_of_shop(shop_id)
         if account is None:
             return result
         shop = account.shop
         assert shop is not None
-        case = (
-            ShortfallCase.objects.select_for_update().filter(shop_id=shop_id, status=OPEN).first()
-        )
+        case = locks.lock_open_shortfall_case(shop_id)
         short = account.shortfall_minor
         enforceable = shop.went_live_at is not None and shop.closed_at is None
         if case is None:
@@ -191,9 +188,8 @@ def _case_open(*, account: Account, shop: Shop, now: datetime) -> tuple[Shortfal
             )
     except IntegrityError:
         # The set-based scan opened it a moment ago (it takes no account lock): use that one.
-        existing = (
-            ShortfallCase.objects.select_for_update().filter(shop_id=shop.pk, status=OPEN).get()
-        )
+        existing = locks.lock_open_shortfall_case(shop.pk)
+        assert existing is not None  # the one that made this insert fail
         return existing, False
     return case, True
 

@@ -1,5 +1,5 @@
 """Evaluate a shop after the change that may have moved its coverage commits: a posting, a
-requirement change. (Guarantee services evaluate inside their own transaction.)"""
+requirement change, a guarantee change."""
 
 from __future__ import annotations
 

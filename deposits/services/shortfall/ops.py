@@ -8,8 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from common.errors import InvalidInput, InvalidTransition, NotFound
+from deposits import locks
 from deposits.models import (
-    Account,
     ShortfallCase,
     ShortfallReview,
 )
@@ -28,12 +28,10 @@ def shortfall_case_resolve_by_ops(
     if shop_id is None:
         raise NotFound("No such shortfall case.")
     with transaction.atomic():
-        account = (
-            Account.objects.select_for_update(of=("self",), no_key=True)
-            .select_related("shop__merchant")
-            .get(shop_id=shop_id, kind=Account.Kind.DEPOSIT)
-        )
-        case = ShortfallCase.objects.select_for_update().get(pk=case_id)
+        account = locks.lock_account_of_shop(shop_id)  # deposits.locks' order: account, case
+        if account is None:
+            raise NotFound("The shop has no deposit account.")
+        case = locks.lock_shortfall_case(case_id)
         if case.status != OPEN:
             raise InvalidTransition("This case is already resolved.")
         assert account.shop is not None
