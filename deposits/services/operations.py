@@ -79,7 +79,9 @@ def deposit_top_up(
     snapshot: Account | None = None,
 ) -> PostingResult:
     """Credit a confirmed payment. Pays off any debt first; the rest raises the balance."""
-    refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key, snapshot=snapshot)
+    snapshot = refuse_when_closed(
+        account_id=account_id, idempotency_key=idempotency_key, snapshot=snapshot
+    )
     validate_amount(amount_minor)
     payment_ref = _require_text(payment_ref, "payment_ref", "The payment provider's reference.")
 
@@ -139,7 +141,9 @@ def deposit_deduct(
     """Pay a consumer out of the deposit. Refused with insufficient_funds when available is short,
     unless `allow_debt`: then what is available is taken and the rest becomes the merchant's debt
     (the platform still pays the consumer, domain.md §3)."""
-    refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key, snapshot=snapshot)
+    snapshot = refuse_when_closed(
+        account_id=account_id, idempotency_key=idempotency_key, snapshot=snapshot
+    )
     validate_amount(amount_minor)
     reason = _require_text(reason, "reason", "Say why the deposit is deducted.")
 
