@@ -35,26 +35,21 @@ class RuleAdmin(ModelAdmin):
         return obj is not None and obj.effective_from > timezone.now()
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        if obj.effective_from <= timezone.now():
-            try:
-                done, changed = services.requirements_recompute(
-                    now=timezone.now(),
-                    actor=request.user,
-                    description=(
-                        f"{'Changed' if change else 'Added'} {obj._meta.verbose_name}: {obj}"
-                    ),
-                )
-            except DomainError as exc:
-                messages.error(request, exc.detail)
-            else:
-                messages.info(
-                    request,
-                    _("Requirements recomputed for %(done)d shops; %(changed)d changed.")
-                    % {"done": done, "changed": changed},
-                )
+        # Through the service: saved, audited (RuleChange) and, when in force, applied at once.
+        try:
+            outcome = services.requirement_rule_save(
+                rule=obj, actor=request.user, now=timezone.now(), changed_fields=form.changed_data
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            return
+        if outcome is not None:
+            done, changed = outcome
+            messages.info(
+                request,
+                _("Requirements recomputed for %(done)d shops; %(changed)d changed.")
+                % {"done": done, "changed": changed},
+            )
         else:
             messages.info(
                 request,
@@ -64,6 +59,13 @@ class RuleAdmin(ModelAdmin):
                 )
                 % {"when": obj.effective_from},
             )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.requirement_rule_delete(rule=obj, actor=request.user, now=timezone.now())
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for rule in queryset:
+            self.delete_model(request, rule)
 
 
 @admin.register(BaseRequirementRule)

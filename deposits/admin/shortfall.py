@@ -57,8 +57,11 @@ class ShortfallLadderStepAdmin(ModelAdmin):
         "note",
     ]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a rung is switched off (audited), never deleted
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+        services.ladder_step_save(step=obj, actor=request.user, changed_fields=form.changed_data)
         messages.info(
             request,
             _(

@@ -20,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 
-from common.errors import InvalidInput
+from common.errors import InvalidInput, InvalidTransition
 from deposits import locks
 from deposits.models import (
     Account,
@@ -294,3 +294,41 @@ def override_set(
             description=f"Override for shop {shop.name}: {amount_minor} ({reason.strip()})",
         )
     return override
+
+
+def requirement_rule_save(
+    *, rule: Any, actor: AbstractBaseUser, now: datetime, changed_fields: Iterable[str] = ()
+) -> tuple[int, int] | None:
+    """Ops add a requirement rule (or edit one not yet in force): saved, audited, and, when it
+    is already in force, applied to every shop at once. Returns (recomputed, changed) when it
+    recomputed, None for a rule that takes effect later (the hourly recompute applies it then).
+
+    Rules are versioned: a rule in force is never edited (the admin makes its fields read-only);
+    a change is a newer row. Plain `atomic`: the admin calls it inside its own transaction."""
+    adding = rule.pk is None
+    if adding:
+        rule.created_by = actor
+    verb = "Added" if adding else "Changed"
+    fields = f" ({', '.join(sorted(changed_fields))})" if changed_fields and not adding else ""
+    description = f"{verb} {rule._meta.verbose_name}{fields}: {rule}"
+    with transaction.atomic():
+        rule.save()
+        if rule.effective_from <= now:
+            return requirements_recompute(now=now, actor=actor, description=description)
+        RuleChange.objects.create(
+            actor=actor,
+            description=f"{description} — takes effect {rule.effective_from.isoformat()}",
+        )
+    return None
+
+
+def requirement_rule_delete(*, rule: Any, actor: AbstractBaseUser, now: datetime) -> None:
+    """Withdraw a rule that has not taken effect yet (one in force is history and stays)."""
+    if rule.effective_from <= now:
+        raise InvalidTransition("A rule in force is kept; add a newer rule to change it.")
+    with transaction.atomic():
+        RuleChange.objects.create(
+            actor=actor,
+            description=f"Withdrew {rule._meta.verbose_name} before it took effect: {rule}",
+        )
+        rule.delete()

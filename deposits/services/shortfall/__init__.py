@@ -49,7 +49,11 @@ from deposits.services.shortfall.hooks import (
     shortfall_after_requirement_change,
     shortfall_evaluate_on_commit,
 )
-from deposits.services.shortfall.ops import shortfall_case_resolve_by_ops, shortfall_review_decide
+from deposits.services.shortfall.ops import (
+    ladder_step_save,
+    shortfall_case_resolve_by_ops,
+    shortfall_review_decide,
+)
 from deposits.services.shortfall.reads import (
     shortfall_banner,
     shortfall_latest_deduction,
@@ -91,6 +95,7 @@ __all__ = [
     "shortfall_latest_deduction",
     "shortfall_open_case",
     "shortfall_open_cases_by_shop",
+    "ladder_step_save",
     "shortfall_review_decide",
     "shortfall_scan",
     "step_description",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -10,7 +11,9 @@ from django.db import transaction
 from common.errors import InvalidInput, InvalidTransition, NotFound
 from deposits import locks
 from deposits.models import (
+    RuleChange,
     ShortfallCase,
+    ShortfallLadderStep,
     ShortfallReview,
 )
 from deposits.services.shortfall.evaluate import OPEN, Evaluation, Resolution, case_resolve
@@ -63,3 +66,23 @@ def shortfall_review_decide(
     if not updated:
         raise InvalidTransition("This review was already decided.")
     return ShortfallReview.objects.get(pk=review_id)
+
+
+def ladder_step_save(
+    *, step: ShortfallLadderStep, actor: AbstractBaseUser, changed_fields: Iterable[str] = ()
+) -> ShortfallLadderStep:
+    """Ops add or change a rung of the enforcement ladder, audited (RuleChange: who, which step,
+    which fields). Open cases keep the plan they opened with; the change applies to new cases.
+    Plain `atomic`: the admin calls it inside its own transaction."""
+    adding = step.pk is None
+    fields = f" ({', '.join(sorted(changed_fields))})" if changed_fields and not adding else ""
+    with transaction.atomic():
+        step.save()
+        RuleChange.objects.create(
+            actor=actor,
+            description=(
+                f"{'Added' if adding else 'Changed'} shortfall ladder step{fields}: {step.code} "
+                f"({'active' if step.is_active else 'inactive'})"
+            ),
+        )
+    return step
