@@ -26,8 +26,9 @@ def refuse_when_closed(
     `run_operation`: the optimistic posting plans from that same read, so this check costs a
     posting no extra round trip.
 
-    Read without a lock, before the posting: an operation racing the exit's confirmation may
-    still post, and the exit refund (which takes everything posted, under the lock) pays it back.
+    Read without a lock, before the posting, to refuse early and write nothing; the posting
+    itself checks again under the account's lock (`posting_plan.REFUSED_WHEN_CLOSED`), so an
+    operation racing the exit's confirmation either posts before it or is refused after it.
     """
     if snapshot is None or snapshot.pk != account_id:
         snapshot = account_snapshot(account_id)

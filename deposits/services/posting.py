@@ -50,6 +50,7 @@ from common.errors import (
     IdempotencyKeyReused,
     InvalidInput,
     NotFound,
+    ShopClosed,
 )
 from common.money import MAX_AMOUNT_MINOR
 from deposits import locks, selectors
@@ -62,6 +63,7 @@ from deposits.services.posting_plan import (
     MISSING_ACCOUNT,
     POSTED,
     REPLAY,
+    SHOP_CLOSED,
     STALE,
     Leg,
     Outcome,
@@ -281,6 +283,8 @@ def _other_outcome(outcome: Outcome, run: _Run) -> PostingResult:
         raise _duplicate_payment()
     if kind == ALREADY_REVERSED:
         raise _already_reversed()
+    if kind == SHOP_CLOSED:
+        raise ShopClosed()
     # Under the lock the plan was made from the locked balances: it can only fail to hold if
     # the planner broke the account's invariants itself.
     raise AssertionError(f"the executor answered {kind!r} to a plan made under the lock")

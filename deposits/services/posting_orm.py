@@ -24,7 +24,9 @@ from deposits.services.posting_plan import (
     DUPLICATE_PAYMENT_REF,
     MISSING_ACCOUNT,
     POSTED,
+    REFUSED_WHEN_CLOSED,
     REPLAY,
+    SHOP_CLOSED,
     STALE,
     Outcome,
     Plan,
@@ -64,12 +66,14 @@ def post(
             return Outcome(REPLAY, transaction_id=stored)
         row = (
             Account.objects.filter(pk=account.pk, kind=Account.Kind.DEPOSIT)
-            .values_list(*BALANCE_FIELDS, "shop__status")
+            .values_list(*BALANCE_FIELDS, "shop__status", "shop__closed_at")
             .first()
         )
         if row is None:
             return Outcome(MISSING_ACCOUNT)  # system accounts only ever take the other side
         now_balances, status = tuple(row[:5]), row[5]
+        if posting and tx.kind in REFUSED_WHEN_CLOSED and row[6] is not None:
+            return Outcome(SHOP_CLOSED)
         expected = [getattr(account, name) for name in BALANCE_FIELDS]
         checks = zip(plan.checked(), now_balances, expected, strict=True)
         if any(checked and found != seen for checked, found, seen in checks):

@@ -144,6 +144,13 @@ MISSING_ACCOUNT = "missing_account"
 MISSING_SYSTEM_ACCOUNT = "missing_system_account"
 DUPLICATE_PAYMENT_REF = "duplicate_payment_ref"
 ALREADY_REVERSED = "already_reversed"
+SHOP_CLOSED = "shop_closed"
+
+# Postings a closed shop refuses: money in, out to consumers, reserved or withdrawn. What a
+# closed deposit still needs (exit refund, forfeiture, holds of open claims resolving,
+# reversals) posts. The SQL function lists the same kinds (posting_v2.sql);
+# tests/deposits/test_closed_shop.py checks each kind on both executors.
+REFUSED_WHEN_CLOSED = frozenset({"TOP_UP", "DEDUCTION", "HOLD", "WITHDRAWAL", "ADJUSTMENT"})
 
 
 @dataclass(frozen=True)

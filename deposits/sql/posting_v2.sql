@@ -28,6 +28,7 @@
 --   missing_system_account  a leg names a system account not created yet in this currency
 --   duplicate_payment_ref   a posted transaction already used this payment reference
 --   already_reversed        the reversed transaction already has its reversal
+--   shop_closed             the shop has exited and this kind of posting only comes in
 -- Whatever the outcome, nothing is half-written: every write comes after every check.
 --
 -- Entry ids are drawn under the lock, so they increase per account in posting order
@@ -162,6 +163,18 @@ BEGIN
            shop_id
       INTO v_now, v_shop_id FROM deposits_account WHERE id = p_account_id FOR NO KEY UPDATE;
     o_balances := v_now;
+
+    -- A closed shop's deposit only leaves (exit refund, forfeiture, holds of open claims
+    -- resolving, reversals): nothing new comes in, is deducted or is reserved. Checked here,
+    -- under the account's lock, because the exit's confirmation locks the account before it
+    -- closes the shop: an operation racing it either posts before the exit or is refused after.
+    -- The kinds are deposits.services.posting_plan.REFUSED_WHEN_CLOSED.
+    IF p_status = 'POSTED'
+       AND p_kind IN ('TOP_UP', 'DEDUCTION', 'HOLD', 'WITHDRAWAL', 'ADJUSTMENT')
+       AND EXISTS (SELECT 1 FROM shops_shop WHERE id = v_shop_id AND closed_at IS NOT NULL) THEN
+        o_outcome := 'shop_closed';
+        RETURN;
+    END IF;
     FOR i IN 1..5 LOOP
         IF p_checked[i] AND v_now[i] IS DISTINCT FROM p_expected[i] THEN
             o_outcome := 'stale';

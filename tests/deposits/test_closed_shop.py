@@ -143,3 +143,78 @@ class TestExitConfirmation:
         shop.refresh_from_db()
         assert shop.closed_at == now
         assert services.refund_available_at(shop.closed_at) > now + timedelta(days=40)
+
+
+class TestTheLedgerRefusesAClosedShopUnderItsLock:
+    """The services' early check reads the shop without a lock; the posting checks again under
+    the account's lock. Here the early check has (as in a race with the exit's confirmation)
+    read the shop while it was still open."""
+
+    @pytest.fixture
+    def early_check_saw_it_open(self, monkeypatch):
+        from deposits.services import holds, operations
+
+        def saw_open(*, account_id, idempotency_key=None, snapshot=None):
+            return snapshot
+
+        monkeypatch.setattr(operations, "refuse_when_closed", saw_open)
+        monkeypatch.setattr(holds, "refuse_when_closed", saw_open)
+
+    def test_a_deduction_is_refused_and_nothing_is_written(
+        self, closed, now, early_check_saw_it_open
+    ):
+        _, account = closed
+        before = ledger_rows()
+
+        with pytest.raises(ShopClosed):
+            services.deposit_deduct(
+                account_id=account.pk,
+                amount_minor=100,
+                currency="CNY",
+                reason="late shipment",
+                reference="order-1",
+                idempotency_key="deduct-after-exit",
+                now=now,
+            )
+
+        assert ledger_rows() == before
+        account.refresh_from_db()
+        assert account.posted_minor == REQUIRED
+
+    def test_a_top_up_and_a_hold_are_refused_too(self, closed, now, early_check_saw_it_open):
+        _, account = closed
+        before = ledger_rows()
+
+        with pytest.raises(ShopClosed):
+            services.deposit_top_up(
+                account_id=account.pk,
+                amount_minor=100,
+                currency="CNY",
+                payment_ref="pay-after-exit",
+                idempotency_key="top-up-after-exit",
+                now=now,
+            )
+        with pytest.raises(ShopClosed):
+            services.hold_place(
+                account_id=account.pk,
+                amount_minor=100,
+                currency="CNY",
+                reason="claim",
+                reference="claim-1",
+                expires_at=now + timedelta(days=3),
+                idempotency_key="hold-after-exit",
+                now=now,
+            )
+
+        assert ledger_rows() == before
+        assert not account.holds.exists()
+
+    def test_the_sql_function_refuses_the_same_kinds_as_python(self):
+        from pathlib import Path
+
+        from deposits.services.posting_plan import REFUSED_WHEN_CLOSED
+
+        sql = (Path(services.__file__).parent.parent / "sql" / "posting_v2.sql").read_text()
+        listed = sql.split("AND p_kind IN (", 1)[1].split(")", 1)[0]
+
+        assert {kind.strip(" '") for kind in listed.split(",")} == REFUSED_WHEN_CLOSED
