@@ -16,8 +16,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import service_action
 from common.errors import DomainError
-from deposits.services.onboarding import shop_profile_change
+from deposits.services.onboarding import shop_exit_confirm, shop_profile_change
 from shops.admin import ShopAdmin, has_deposit_account
 from shops.models import Shop
 
@@ -51,6 +52,16 @@ class ShopProfileForm(forms.ModelForm):
 class ShopWithDepositAdmin(ShopAdmin):
     form = ShopProfileForm
     requirement_fields = ["currency"]
+    actions = [*ShopAdmin.actions, "confirm_exit"]
+
+    # The exit is dated by the clock at the click, never typed: the refund date (30 days + 10
+    # working days later) is counted from it, so it can never be set in the past.
+    confirm_exit = service_action(
+        _("Confirm the exit (退店): the deposit is refunded after the exit period"),
+        done=_("exit confirmed"),
+        call=lambda shop, act: shop_exit_confirm(shop=shop, now=act.now),
+        reason_required=False,
+    )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = [f for f in super().get_fields(request, obj) if f != "reason"]

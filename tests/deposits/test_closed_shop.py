@@ -218,3 +218,20 @@ class TestTheLedgerRefusesAClosedShopUnderItsLock:
         listed = sql.split("AND p_kind IN (", 1)[1].split(")", 1)[0]
 
         assert {kind.strip(" '") for kind in listed.split(",")} == REFUSED_WHEN_CLOSED
+
+
+class TestConfirmExitInTheAdmin:
+    def test_ops_confirm_an_exit_dated_now_and_the_refund_date_is_in_the_future(self, ops, now):
+        shop, account = make_shop(now=now - timedelta(days=1))
+        fund(account, REQUIRED, now=now - timedelta(days=1))
+
+        response = ops.post(
+            reverse("admin:shops_shop_changelist"),
+            {"action": "confirm_exit", "_selected_action": [shop.pk]},
+        )
+
+        assert response.status_code == 302
+        shop.refresh_from_db()
+        assert shop.closed_at is not None
+        assert abs((shop.closed_at - timezone.now()).total_seconds()) < 60
+        assert services.refund_available_at(shop.closed_at) > timezone.now() + timedelta(days=30)
