@@ -4,13 +4,16 @@ with an embedded font. No database: the document takes plain values."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 from datetime import UTC, date, datetime
 
 import pytest
+from django.conf import settings
 
 from common.errors import InvalidInput
 from insurance.documents import (
@@ -110,6 +113,32 @@ class TestPdf:
         again = render_policy_pdf(make_document())
         assert policy_pdf_sha256(again) == policy_pdf_sha256(pdf)
         assert again == pdf
+
+    def test_renders_the_same_bytes_on_a_machine_without_any_system_font(self, pdf, tmp_path):
+        # A fresh developer machine has no fonts-noto-cjk: fontconfig here is given no font
+        # directory at all, so every glyph must come from the font the wheel ships. Fontconfig
+        # reads FONTCONFIG_FILE once per process, hence the child process.
+        conf = tmp_path / "fonts.conf"
+        conf.write_text(
+            '<?xml version="1.0"?><fontconfig>'
+            f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+        )
+        code = (
+            "import sys, django; django.setup()\n"
+            "from insurance.documents import render_policy_pdf\n"
+            "from tests.insurance.test_documents import make_document\n"
+            "sys.stdout.buffer.write(render_policy_pdf(make_document()))\n"
+        )
+        env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+        env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+        child = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            check=True,
+        )
+        assert child.stdout == pdf
 
     def test_a_different_policy_renders_different_bytes(self, pdf):
         other = render_policy_pdf(make_document(policy_number="PB-2026-000124"))
