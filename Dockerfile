@@ -13,9 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DEPOSIT_DESK_VAR_DIR=/app/var \
     PORT=8000
 
-# gettext: compilemessages (.mo files are built here, never committed).
+# gettext: compilemessages (.mo files are built here, never committed). Pango and HarfBuzz's
+# subsetter: WeasyPrint draws the e-policy PDF with them (its Chinese font comes from a wheel).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system app \
     && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app
