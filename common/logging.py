@@ -54,6 +54,9 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
             "django.server": {"level": "WARNING"},
             "django.db.backends": {"level": "INFO"},
             "axes": {"level": "WARNING"},
+            # WeasyPrint logs every layout step at INFO: eleven lines per e-policy rendered.
+            "weasyprint": {"level": "WARNING"},
+            "fontTools": {"level": "WARNING"},
         },
     }
 
