@@ -346,7 +346,7 @@ def _notify_manual(shop: Shop, key: str, *, frozen: bool, reason: str, now: date
             body = translation.gettext(
                 "The platform's operations team lifted the freeze. Reason: %(reason)s"
             ) % {"reason": reason.strip()}
-    notification_create(
+    notice, created = notification_create(
         merchant_id=merchant.pk,
         shop_id=shop.pk,
         dedupe_key=key,
@@ -357,6 +357,9 @@ def _notify_manual(shop: Shop, key: str, *, frozen: bool, reason: str, now: date
         now=now,
         link=f"/shops/{shop.public_id}/",
     )
+    if created:
+        # Sent as soon as the freeze commits, not at the next 60-second sweep.
+        notification_email_enqueue_on_commit(notice.pk)
 
 
 # --- Notifications ------------------------------------------------------------------------------

@@ -73,3 +73,21 @@ def test_tasks_ack_late_and_retry_operational_errors():
         assert task.acks_late is True
         assert OperationalError in task.autoretry_for
         assert task.retry_backoff
+
+
+class TestManualFreezeNotice:
+    def test_the_freeze_e_mail_is_enqueued_when_the_freeze_commits(
+        self, now, sent_tasks, django_capture_on_commit_callbacks
+    ):
+        from shops.models import Notification
+        from tests.factories import make_shop, make_user
+
+        shop, _ = make_shop(now=now)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            services.shop_freeze(
+                shop=shop, reason="Counterfeit investigation", actor=make_user(staff=True), now=now
+            )
+
+        notice = Notification.objects.get(kind="MANUAL_FREEZE")
+        assert sent_tasks == [(tasks.send_notification_email.name, {"notification_id": notice.pk})]
