@@ -348,3 +348,25 @@ def _publish(application: InsuranceApplication, *, type: str, now: datetime) -> 
             now=now,
             ordering_key=str(application.shop.public_id),
         )
+
+
+# --- Products ---------------------------------------------------------------------------------
+
+
+def product_insurer_assign(*, code: str, insurer_id: int, now: datetime) -> int:
+    """Make the partner the insurer of the product `code`: its version in force and every later
+    one (history keeps its insurer). Returns how many versions changed; `validation_error`
+    naming `product` when no version of the code is in force or due."""
+    with transaction.atomic():
+        current = selectors.product_in_force(code, now)
+        versions = InsuranceProduct.objects.filter(code=code)
+        if current is not None:
+            versions = versions.filter(effective_from__gte=current.effective_from)
+        else:
+            versions = versions.filter(effective_from__gt=now)
+        if not versions.exists():
+            raise InvalidInput(
+                f"There is no insurance product {code!r}.",
+                fields={"product": [f"Unknown product {code!r}."]},
+            )
+        return versions.update(insurer_id=insurer_id)
