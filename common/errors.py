@@ -111,3 +111,37 @@ class ShopClosed(DomainError):
         "The shop has exited: its deposit takes no new money movement, only the final refund "
         "(or forfeiture) and the resolution of holds for claims still open."
     )
+
+
+# --- Performance insurance (api-v1.md "Performance insurance") ---------------------------------
+
+
+class NotEligible(DomainError):
+    code = "not_eligible"
+    default_detail = "The shop is not eligible for this insurance product; see the quote's reasons."
+
+
+class QuoteExpired(DomainError):
+    code = "quote_expired"
+    default_detail = "The quote is no longer valid; ask for a new one."
+
+
+class QuoteUsed(DomainError):
+    code = "quote_used"
+    default_detail = "An application was already made with this quote; ask for a new one."
+
+
+class ApplicationOpen(DomainError):
+    code = "application_open"
+    default_detail = (
+        "The shop already has an application under review or a policy awaiting premium or in force."
+    )
+
+
+class PermissionDenied(DomainError):
+    """The caller may see the object but not do this to it (e.g. accept an application as the
+    shop's partner, not the insurer)."""
+
+    code = "permission_denied"
+    http_status = 403
+    default_detail = "You may not do this."

@@ -1,0 +1,149 @@
+"""Ops screens for performance insurance.
+
+Products are versioned like the requirement rules: a version in force is read-only, ops add a
+newer one (a new row with the same code and a later effective_from). Benefit windows and trend
+tracks are ops data, each with its note or reason. Quotes, applications and policies are records
+of what partners and insurers did: read-only, money shown through common.admin.money_column.
+Decisions belong to the insurer (the API); there is no ops action on them in this slice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+
+from common.admin import ReadOnlyAdmin, money_column
+from insurance.models import (
+    BenefitWindow,
+    InsuranceApplication,
+    InsuranceProduct,
+    InsuranceQuote,
+    Policy,
+    TrendTrack,
+)
+
+
+@admin.register(InsuranceProduct)
+class InsuranceProductAdmin(ModelAdmin):
+    list_display = [
+        "code",
+        "name_zh",
+        "insurer",
+        "premium_rate_bps",
+        "coverage_share_bps",
+        "term_days",
+        "recovery_days",
+        "effective_from",
+        "is_active",
+    ]
+    list_filter = ["code", "is_active", "insurer"]
+    search_fields = ["code", "name_zh", "name_en"]
+    filter_horizontal = ["categories"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.effective_from <= timezone.now():
+            # In force: add a newer version instead. Only an unset insurer may be filled in.
+            fields = [f.name for f in self.model._meta.fields]
+            if obj.insurer_id is None:
+                fields.remove("insurer")
+            return [*fields, "categories"]
+        return ["created_by", "created_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and obj.effective_from > timezone.now()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(BenefitWindow)
+class BenefitWindowAdmin(ModelAdmin):
+    list_display = ["submit_from", "submit_to", "activate_by", "note", "created_by"]
+    search_fields = ["note"]
+    fields = ["submit_from", "submit_to", "activate_by", "note"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(TrendTrack)
+class TrendTrackAdmin(ModelAdmin):
+    list_display = ["shop", "since", "until", "reason", "created_by"]
+    list_select_related = ["shop", "created_by"]
+    search_fields = ["shop__name", "reason"]
+    autocomplete_fields = ["shop"]
+    fields = ["shop", "reason", "since", "until"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(InsuranceQuote)
+class InsuranceQuoteAdmin(ReadOnlyAdmin):
+    list_display = [
+        "public_id",
+        "shop",
+        "product",
+        "eligible",
+        "coverage",
+        "premium",
+        "valid_until",
+        "created_at",
+    ]
+    list_select_related = ["shop", "product"]
+    list_filter = ["eligible", "product__code"]
+    search_fields = ["public_id", "shop__name"]
+    coverage = money_column("coverage_minor", _("coverage"))
+    premium = money_column("premium_minor", _("premium"))
+
+
+@admin.register(InsuranceApplication)
+class InsuranceApplicationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "public_id",
+        "shop",
+        "product",
+        "status",
+        "premium",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "decline_reason_code",
+    ]
+    list_select_related = ["shop", "product", "decided_by", "quote"]
+    list_filter = ["status", "product__code"]
+    search_fields = ["public_id", "shop__name", "decline_reason_code"]
+    premium = money_column("quote.premium_minor", _("premium"), currency="quote.currency")
+
+
+@admin.register(Policy)
+class PolicyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "policy_number",
+        "insurer",
+        "shop",
+        "status",
+        "coverage",
+        "premium",
+        "premium_paid",
+        "starts_on",
+        "ends_on",
+        "premium_due_at",
+    ]
+    list_select_related = ["shop", "insurer"]
+    list_filter = ["status", "insurer"]
+    search_fields = ["policy_number", "shop__name"]
+    coverage = money_column("coverage_minor", _("coverage"))
+    premium = money_column("premium_minor", _("premium"))
+    premium_paid = money_column("premium_paid_minor", _("premium paid"))

@@ -63,6 +63,11 @@ class Scope(models.TextChoices):
     DEPOSITS_WRITE = "deposits:write", _("Top up, deduct, hold, capture, release and withdraw")
     WEBHOOKS_MANAGE = "webhooks:manage", _("Manage webhook endpoints")
     EVENTS_READ = "events:read", _("Read events")
+    INSURANCE_WRITE = "insurance:write", _("Request insurance quotes and submit applications")
+    INSURANCE_UNDERWRITE = (
+        "insurance:underwrite",
+        _("Accept or decline insurance applications (the product's insurer)"),
+    )
 
 
 class ApiKey(models.Model):

@@ -80,6 +80,7 @@ def _install_reference_data() -> None:
     for module in (
         "shops.migrations.0002_default_categories",
         "deposits.migrations.0003_default_rules",
+        "insurance.migrations.0002_default_products",
     ):
         importlib.import_module(module).install(apps, None)
 

@@ -95,6 +95,38 @@ _EXAMPLES: dict[str, tuple[int, dict[str, Any]]] = {
         409,
         error_body("duplicate_reference", "This payment has already credited a deposit."),
     ),
+    "invalid_state": (
+        409,
+        error_body("invalid_state", "The application is already ACCEPTED."),
+    ),
+    "not_eligible": (
+        409,
+        error_body(
+            "not_eligible",
+            "The shop is not eligible for perf-bond: category_not_eligible.",
+        ),
+    ),
+    "quote_expired": (
+        409,
+        error_body(
+            "quote_expired", "The quote was valid until 2026-11-09T06:00:00Z; ask for a new one."
+        ),
+    ),
+    "quote_used": (
+        409,
+        error_body(
+            "quote_used",
+            "An application was already made with this quote; ask for a new one.",
+        ),
+    ),
+    "application_open": (
+        409,
+        error_body(
+            "application_open",
+            "The shop already has an application under review or a policy awaiting premium "
+            "or in force.",
+        ),
+    ),
 }
 
 _DESCRIPTIONS = {

@@ -1,0 +1,131 @@
+"""Explicit input and output serializers for the insurance endpoints (api-v1.md, "Performance
+insurance"). Outputs are built by insurance.api.representations; these declare the shapes for the
+OpenAPI schema."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from common.money import CURRENCY_EXPONENTS
+from insurance.models import ApplicationStatus, PolicyStatus
+from partners.api.fields import InputSerializer, StrictCharField
+
+CURRENCIES = list(CURRENCY_EXPONENTS)
+
+# --- Inputs -----------------------------------------------------------------------------------
+
+
+class QuoteCreateInput(InputSerializer):
+    product = StrictCharField(
+        max_length=40,
+        required=False,
+        default="perf-bond",
+        help_text="The product's code (GET /api/v1/insurance/products/). Default perf-bond.",
+    )
+
+
+class ApplicationSubmitInput(InputSerializer):
+    quote = serializers.UUIDField(help_text="The id of an eligible, unexpired quote of the shop.")
+
+
+class ApplicationAcceptInput(InputSerializer):
+    policy_number = StrictCharField(max_length=64, help_text="Your policy number; unique for you.")
+
+
+class ApplicationDeclineInput(InputSerializer):
+    reason_code = serializers.RegexField(
+        r"^[a-z][a-z0-9_]{0,59}$",
+        help_text="Your own snake_case reason code, e.g. abnormal_operation, overdue_loans.",
+    )
+    detail = StrictCharField(max_length=1000, help_text="A sentence the merchant is shown.")
+
+
+class ApplicationListQuery(serializers.Serializer):  # unknown names: PartnerAPIView.initial
+    status = serializers.ChoiceField(choices=ApplicationStatus.values, required=False)
+
+
+class EmptyInput(InputSerializer):
+    pass
+
+
+# --- Outputs (schema) -------------------------------------------------------------------------
+
+
+class ProductOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    insurer = serializers.CharField(allow_null=True, help_text="The insurer's name; null: unset.")
+    premium_rate_bps = serializers.IntegerField(help_text="Premium a year, in basis points.")
+    coverage_share_bps = serializers.IntegerField(help_text="Share of the requirement covered.")
+    term_days = serializers.IntegerField()
+    recovery_days = serializers.IntegerField()
+    categories = serializers.ListField(child=serializers.CharField())
+    effective_from = serializers.DateTimeField()
+
+
+class ReasonOutput(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=(
+            "shop_closed, no_requirement, category_not_eligible, not_new_or_trend_or_stable, "
+            "counterfeit_award_recent."
+        )
+    )
+    detail = serializers.CharField(help_text="In the request's language (Accept-Language).")
+    detail_en = serializers.CharField()
+    detail_zh = serializers.CharField()
+
+
+class QuoteOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    shop = serializers.UUIDField()
+    product = serializers.CharField()
+    eligible = serializers.BooleanField()
+    reasons = ReasonOutput(many=True)
+    requirement_minor = serializers.IntegerField()
+    coverage_minor = serializers.IntegerField()
+    premium_minor = serializers.IntegerField()
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    starts_on = serializers.DateField(help_text="If the premium were paid in full today.")
+    ends_on = serializers.DateField()
+    valid_until = serializers.DateTimeField()
+    day_count = serializers.CharField(help_text="Always ACT/365.")
+    cash_required_minor = serializers.IntegerField(
+        help_text="Cash the deposit must still hold with the policy active."
+    )
+    computation = serializers.CharField(help_text="The arithmetic in words.")
+    created_at = serializers.DateTimeField()
+
+
+class PolicyOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    shop = serializers.UUIDField()
+    product = serializers.CharField()
+    policy_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=PolicyStatus.values)
+    coverage_minor = serializers.IntegerField()
+    limit_remaining_minor = serializers.IntegerField()
+    premium_minor = serializers.IntegerField()
+    premium_paid_minor = serializers.IntegerField()
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    starts_on = serializers.DateField(allow_null=True)
+    ends_on = serializers.DateField(allow_null=True)
+    premium_due_at = serializers.DateTimeField(
+        help_text="An unpaid premium by then cancels the policy and expires the application."
+    )
+
+
+class ApplicationOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    quote = serializers.UUIDField()
+    shop = serializers.UUIDField()
+    product = serializers.CharField()
+    status = serializers.ChoiceField(choices=ApplicationStatus.values)
+    coverage_minor = serializers.IntegerField()
+    premium_minor = serializers.IntegerField()
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    submitted_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decline_reason_code = serializers.CharField(allow_null=True)
+    decline_detail = serializers.CharField(allow_null=True)
+    policy = PolicyOutput(allow_null=True)

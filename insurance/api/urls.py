@@ -1,0 +1,34 @@
+from django.urls import path
+
+from insurance.api import views
+
+urlpatterns = [
+    path("insurance/products/", views.ProductsView.as_view(), name="insurance-products"),
+    path(
+        "shops/<uuid:shop_id>/insurance-quotes/",
+        views.QuotesView.as_view(),
+        name="shop-insurance-quotes",
+    ),
+    path(
+        "shops/<uuid:shop_id>/insurance-applications/",
+        views.ShopApplicationsView.as_view(),
+        name="shop-insurance-applications",
+    ),
+    path(
+        "insurance-applications/",
+        views.ApplicationsView.as_view(),
+        name="insurance-applications",
+    ),
+    path(
+        "insurance-applications/<uuid:application_id>/accept/",
+        views.ApplicationAcceptView.as_view(),
+        name="insurance-application-accept",
+    ),
+    path(
+        "insurance-applications/<uuid:application_id>/decline/",
+        views.ApplicationDeclineView.as_view(),
+        name="insurance-application-decline",
+    ),
+    path("policies/<uuid:policy_id>/", views.PolicyDetailView.as_view(), name="policy-detail"),
+    path("shops/<uuid:shop_id>/policies/", views.ShopPoliciesView.as_view(), name="shop-policies"),
+]

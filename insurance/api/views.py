@@ -1,0 +1,340 @@
+"""Insurance endpoints (api-v1.md, "Performance insurance"): products, quotes, applications and
+their decision, policies.
+
+Same shape as deposits.api.views: one view per URL, input validated before anything is stored,
+then one service call inside `PartnerAPIView.idempotent` (claim-first: these writes carry no
+ledger key of their own). Tenancy: a shop is looked up with the calling partner (another
+partner's is 404); an application or policy is visible to the shop's partner and to the product's
+insurer, and only the insurer may decide (the shop's partner gets 403, anyone else 404).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from common.errors import InvalidInput
+from deposits.api.lookups import parse_uuid, shop_for_partner
+from insurance import selectors, services
+from insurance.api import examples as ex
+from insurance.api.representations import (
+    application_data,
+    policy_data,
+    product_data,
+    quote_data,
+)
+from insurance.api.serializers import (
+    ApplicationAcceptInput,
+    ApplicationDeclineInput,
+    ApplicationListQuery,
+    ApplicationOutput,
+    ApplicationSubmitInput,
+    PolicyOutput,
+    ProductOutput,
+    QuoteCreateInput,
+    QuoteOutput,
+)
+from insurance.models import InsuranceApplication, InsuranceProduct, Policy
+from partners.api.base import PartnerAPIView
+from partners.api.schema import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    POST_ERRORS,
+    READ_ERRORS,
+    RETRY_AFTER_HEADER,
+    error_responses,
+)
+from partners.api.views import PartnerListView
+from partners.models import Scope
+
+READ = Scope.SHOPS_READ
+WRITE = Scope.INSURANCE_WRITE
+UNDERWRITE = Scope.INSURANCE_UNDERWRITE
+POST_PARAMETERS = [IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER_HEADER]
+TAGS = ["insurance"]
+
+
+def _application_for_partner(partner_id: int, application_id: Any) -> InsuranceApplication:
+    application = selectors.application_for_partner(partner_id, parse_uuid(application_id))
+    if application is None:
+        raise NotFound("No such application.")
+    return application
+
+
+class ProductsView(PartnerListView):
+    scopes = {"GET": READ}
+    serializer_class = ProductOutput
+
+    def get_queryset(self) -> QuerySet[InsuranceProduct]:
+        return selectors.products_in_force(timezone.now())
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([product_data(p) for p in page or []])
+
+    @extend_schema(
+        operation_id="insurance_products_list",
+        summary="List insurance products",
+        description="The products in force: for each code, its latest version.",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: ProductOutput(many=True), **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("a page", value=ex.PRODUCT, response_only=True)],
+        tags=TAGS,
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class QuotesView(PartnerAPIView):
+    scopes = {"POST": WRITE}
+
+    @extend_schema(
+        operation_id="shops_insurance_quotes_create",
+        summary="Quote performance insurance for a shop",
+        description=(
+            "Prices the product for the shop's current deposit requirement: coverage = "
+            "requirement × coverage share, premium = coverage × rate × term days / 365, each "
+            "rounded half up to the fen, with the arithmetic in words. An ineligible shop still "
+            "gets a quote, with `eligible: false` and every reason. Valid 7 days."
+        ),
+        request=QuoteCreateInput,
+        parameters=POST_PARAMETERS,
+        responses={201: QuoteOutput, **error_responses(*POST_ERRORS)},
+        examples=[
+            OpenApiExample("default product", value={}, request_only=True),
+            OpenApiExample("half cover", value={"product": "perf-bond-half"}, request_only=True),
+            OpenApiExample("eligible", value=ex.QUOTE, response_only=True, status_codes=["201"]),
+            OpenApiExample(
+                "ineligible",
+                value=ex.QUOTE_INELIGIBLE,
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, shop_id: str) -> HttpResponse:
+        data = self.validated(QuoteCreateInput)
+        shop = shop_for_partner(self.partner_id, shop_id)
+
+        def perform() -> tuple[int, Any]:
+            quote = services.quote_create(
+                shop=shop, product_code=data["product"], now=timezone.now()
+            )
+            return 201, quote_data(quote, shop_public_id=shop.public_id)
+
+        return self.idempotent(perform)
+
+
+class ShopApplicationsView(PartnerAPIView):
+    scopes = {"POST": WRITE}
+
+    @extend_schema(
+        operation_id="shops_insurance_applications_create",
+        summary="Apply for insurance with a quote",
+        description=(
+            "Submits the shop's application to the product's insurer. `409 not_eligible` for "
+            "an ineligible quote, `quote_expired` past its `valid_until`, `quote_used` when the "
+            "quote was applied with already, `application_open` while the shop has an "
+            "application under review or a policy awaiting premium or in force."
+        ),
+        request=ApplicationSubmitInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            201: ApplicationOutput,
+            **error_responses(
+                *POST_ERRORS,
+                conflicts=("not_eligible", "quote_expired", "quote_used", "application_open"),
+            ),
+        },
+        examples=[
+            OpenApiExample("apply", value={"quote": ex.QUOTE_ID}, request_only=True),
+            OpenApiExample(
+                "submitted", value=ex.APPLICATION, response_only=True, status_codes=["201"]
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, shop_id: str) -> HttpResponse:
+        data = self.validated(ApplicationSubmitInput)
+        shop = shop_for_partner(self.partner_id, shop_id)
+        quote = selectors.quote_for_shop(shop, data["quote"])
+        if quote is None:
+            # A 400 naming the field, like any other bad reference in a body.
+            raise InvalidInput(
+                "No such quote for this shop.", fields={"quote": ["No such quote for this shop."]}
+            )
+
+        def perform() -> tuple[int, Any]:
+            application = services.application_submit(shop=shop, quote=quote, now=timezone.now())
+            return 201, application_data(application)
+
+        return self.idempotent(perform)
+
+
+class ApplicationsView(PartnerListView):
+    scopes = {"GET": READ}
+    serializer_class = ApplicationOutput
+    query_serializer_class = ApplicationListQuery
+
+    def get_queryset(self) -> QuerySet[InsuranceApplication]:
+        query = self.validated(ApplicationListQuery, self.request.query_params.dict())
+        return selectors.applications_for_partner(self.partner_id, status=query.get("status"))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([application_data(a) for a in page or []])
+
+    @extend_schema(
+        operation_id="insurance_applications_list",
+        summary="List insurance applications",
+        description=(
+            "Newest first: your shops' applications, and as an insurer the applications for "
+            "your products. Filter by `status`."
+        ),
+        parameters=[ApplicationListQuery, RETRY_AFTER_HEADER],
+        responses={200: ApplicationOutput(many=True), **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("a page", value=ex.APPLICATION, response_only=True)],
+        tags=TAGS,
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ApplicationAcceptView(PartnerAPIView):
+    scopes = {"POST": UNDERWRITE}
+
+    @extend_schema(
+        operation_id="insurance_applications_accept",
+        summary="Accept an application (insurer)",
+        description=(
+            "The product's insurer underwrites the application with its own `policy_number`. "
+            "200 with the application ACCEPTED and its policy AWAITING_PREMIUM (due within 7 "
+            "days, else the policy is cancelled and the application EXPIRED). 403 for the "
+            "shop's partner, 404 for anyone else; `409 invalid_state` once decided, "
+            "`duplicate_reference` for a policy number you used already."
+        ),
+        request=ApplicationAcceptInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: ApplicationOutput,
+            **error_responses(*POST_ERRORS, conflicts=("invalid_state", "duplicate_reference")),
+        },
+        examples=[
+            OpenApiExample(
+                "accept", value={"policy_number": "PICC-2026-000123"}, request_only=True
+            ),
+            OpenApiExample("accepted", value=ex.APPLICATION_ACCEPTED, response_only=True),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, application_id: str) -> HttpResponse:
+        data = self.validated(ApplicationAcceptInput)
+        application = _application_for_partner(self.partner_id, application_id)
+
+        def perform() -> tuple[int, Any]:
+            accepted = services.application_accept(
+                application=application,
+                insurer_id=self.partner_id,
+                policy_number=data["policy_number"],
+                now=timezone.now(),
+            )
+            return 200, application_data(accepted)
+
+        return self.idempotent(perform)
+
+
+class ApplicationDeclineView(PartnerAPIView):
+    scopes = {"POST": UNDERWRITE}
+
+    @extend_schema(
+        operation_id="insurance_applications_decline",
+        summary="Decline an application (insurer)",
+        description=(
+            "The insurer refuses with its own `reason_code` and a `detail` the merchant is "
+            "shown; the merchant pays the deposit in cash. 403 for the shop's partner, 404 for "
+            "anyone else; `409 invalid_state` once decided."
+        ),
+        request=ApplicationDeclineInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: ApplicationOutput,
+            **error_responses(*POST_ERRORS, conflicts=("invalid_state",)),
+        },
+        examples=[
+            OpenApiExample(
+                "decline",
+                value={
+                    "reason_code": "abnormal_operation",
+                    "detail": "The merchant is on the abnormal operation register.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample("declined", value=ex.APPLICATION_DECLINED, response_only=True),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, application_id: str) -> HttpResponse:
+        data = self.validated(ApplicationDeclineInput)
+        application = _application_for_partner(self.partner_id, application_id)
+
+        def perform() -> tuple[int, Any]:
+            declined = services.application_decline(
+                application=application,
+                insurer_id=self.partner_id,
+                reason_code=data["reason_code"],
+                detail=data["detail"],
+                now=timezone.now(),
+            )
+            return 200, application_data(declined)
+
+        return self.idempotent(perform)
+
+
+class PolicyDetailView(PartnerAPIView):
+    scopes = {"GET": READ}
+
+    @extend_schema(
+        operation_id="policies_retrieve",
+        summary="Get a policy",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: PolicyOutput, **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("policy", value=ex.POLICY, response_only=True)],
+        tags=TAGS,
+    )
+    def get(self, request: Request, policy_id: uuid.UUID) -> Response:
+        policy = selectors.policy_for_partner(self.partner_id, parse_uuid(policy_id))
+        if policy is None:
+            raise NotFound("No such policy.")
+        return Response(policy_data(policy))
+
+
+class ShopPoliciesView(PartnerListView):
+    scopes = {"GET": READ}
+    serializer_class = PolicyOutput
+
+    def get_queryset(self) -> QuerySet[Policy]:
+        shop = shop_for_partner(self.partner_id, self.kwargs["shop_id"])
+        return selectors.policies_for_shop(shop)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([policy_data(p) for p in page or []])
+
+    @extend_schema(
+        operation_id="shops_policies_list",
+        summary="List a shop's policies",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: PolicyOutput(many=True), **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("a page", value=ex.POLICY, response_only=True)],
+        tags=TAGS,
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

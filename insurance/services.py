@@ -1,0 +1,372 @@
+"""Every write of the insurance app: keyword-only, typed, `<entity>_<verb>`, `now` from the caller.
+
+Entry points for the API, the admin and the tasks. Each runs in `transaction.atomic()` (plain,
+not durable: the partner API runs it inside its own durable transaction with the idempotency
+record) and raises common.errors.DomainError subclasses with stable codes:
+
+- `quote_create(shop, now, product_code="perf-bond") -> InsuranceQuote`: prices the product for
+  the shop's current deposit requirement (read through deposits.selectors) and checks
+  eligibility; an ineligible shop gets a quote too, with eligible=false and every reason.
+  `validation_error` naming `product` for an unknown code. Valid QUOTE_VALID_FOR.
+- `application_submit(shop, quote, now) -> InsuranceApplication`: `not_eligible`,
+  `quote_expired`, `quote_used`, `application_open` (one SUBMITTED application per shop, none
+  while a policy awaits its premium or is in force). Publishes
+  `insurance.application_submitted`.
+- `application_accept(application, insurer_id, policy_number, now) -> InsuranceApplication`:
+  the product's insurer only (`permission_denied`); creates the Policy AWAITING_PREMIUM, due
+  PREMIUM_DUE_AFTER later. `invalid_state` unless SUBMITTED; `duplicate_reference` for a policy
+  number the insurer already used. Locks the application.
+- `application_decline(application, insurer_id, reason_code, detail, now)`: likewise, DECLINED.
+- `applications_expire_due(now, limit=500) -> int`: accepted applications whose premium was not
+  paid by its due time become EXPIRED and their policies CANCELLED; set-based, idempotent (a
+  second run, or a concurrent one, finds nothing to do).
+
+Decisions publish `insurance.application_decided`; expiry publishes
+`insurance.application_expired`. Events go to the shop's partner and to the product's insurer
+(once when they are the same partner), in the same transaction (partners' outbox).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from common.errors import (
+    ApplicationOpen,
+    DuplicateReference,
+    InvalidInput,
+    InvalidTransition,
+    NotEligible,
+    PermissionDenied,
+    QuoteExpired,
+    QuoteUsed,
+)
+from common.times import utc_iso
+from deposits import selectors as deposit_selectors
+from insurance import locks, selectors
+from insurance.domain.eligibility import Rules, ShopFacts, Window, eligibility_check
+from insurance.domain.premium import quote_figures
+from insurance.models import (
+    ApplicationStatus,
+    InsuranceApplication,
+    InsuranceProduct,
+    InsuranceQuote,
+    Policy,
+    PolicyStatus,
+)
+from partners import services as partner_services
+from shops.models import Shop
+
+DEFAULT_PRODUCT = "perf-bond"
+QUOTE_VALID_FOR = timedelta(days=7)
+# An accepted application whose premium is not paid in full within this time expires.
+PREMIUM_DUE_AFTER = timedelta(days=7)
+# Dates of a term, a registration, a benefit window: the marketplace's calendar (api-v1.md).
+MARKET_TZ = ZoneInfo("Asia/Shanghai")
+
+EVENT_SUBMITTED = "insurance.application_submitted"
+EVENT_DECIDED = "insurance.application_decided"
+EVENT_EXPIRED = "insurance.application_expired"
+
+
+def _local_date(moment: datetime) -> Any:
+    return timezone.localtime(moment, MARKET_TZ).date()
+
+
+# --- Quotes -----------------------------------------------------------------------------------
+
+
+def quote_create(
+    *, shop: Shop, now: datetime, product_code: str = DEFAULT_PRODUCT
+) -> InsuranceQuote:
+    product = selectors.product_in_force(product_code, now)
+    if product is None:
+        raise InvalidInput(
+            f"There is no insurance product {product_code!r} in force.",
+            fields={"product": [f"Unknown product {product_code!r}."]},
+        )
+    account = deposit_selectors.account_for_shop(shop)
+    deposit = deposit_selectors.deposit_summary(account) if account is not None else None
+    requirement = deposit.required_minor if deposit is not None else 0
+    currency = deposit.currency if deposit is not None else shop.currency
+    today = _local_date(now)
+    windows = selectors.benefit_windows_open_on(today)
+    facts = ShopFacts(
+        today=today,
+        registered_on=_local_date(shop.created_at),
+        category_codes=frozenset(c.code for c in shop.categories.all()),
+        requirement_minor=requirement,
+        closed=shop.closed_at is not None,
+        live_since=_local_date(shop.went_live_at) if shop.went_live_at else None,
+        on_trend_track=selectors.trend_track_on(shop, today),
+        benefit_windows=[Window(w.submit_from, w.submit_to, w.activate_by) for w in windows],
+        debt_minor=deposit.debt_minor if deposit is not None else 0,
+        open_shortfall_case=deposit_selectors.shortfall_case_open(shop),
+        # No recovery can be overdue before the advances slice exists.
+        overdue_recoveries=0,
+        counterfeit_awards_recent=selectors.counterfeit_awards_since(
+            shop, now - timedelta(days=product.counterfeit_lookback_days)
+        ),
+    )
+    verdict = eligibility_check(facts=facts, rules=_rules(product))
+    coverage, premium = quote_figures(
+        requirement_minor=requirement,
+        coverage_share_bps=product.coverage_share_bps,
+        premium_rate_bps=product.premium_rate_bps,
+        term_days=product.term_days,
+        currency=currency,
+    )
+    window = next(
+        (
+            w
+            for w in windows
+            if verdict.window is not None
+            and (w.submit_from, w.submit_to, w.activate_by)
+            == (verdict.window.submit_from, verdict.window.submit_to, verdict.window.activate_by)
+        ),
+        None,
+    )
+    with transaction.atomic():
+        return InsuranceQuote.objects.create(
+            shop=shop,
+            product=product,
+            eligible=verdict.eligible,
+            reasons=[r.as_dict() for r in verdict.reasons],
+            benefit_window=window,
+            requirement_minor=requirement,
+            coverage_minor=coverage.amount_minor,
+            premium_minor=premium.amount_minor,
+            cash_required_minor=max(0, requirement - coverage.amount_minor),
+            currency=currency,
+            starts_on=today,
+            ends_on=today + timedelta(days=product.term_days - 1),
+            valid_until=now + QUOTE_VALID_FOR,
+            computation_en=f"{coverage.en} {premium.en}",
+            computation_zh=f"{coverage.zh}{premium.zh}",
+            created_at=now,
+        )
+
+
+def _rules(product: InsuranceProduct) -> Rules:
+    return Rules(
+        category_codes=frozenset(c.code for c in product.categories.all()),
+        new_merchant_days=product.new_merchant_days,
+        stable_min_days=product.stable_min_days,
+        counterfeit_lookback_days=product.counterfeit_lookback_days,
+    )
+
+
+# --- Applications -----------------------------------------------------------------------------
+
+
+def application_submit(*, shop: Shop, quote: InsuranceQuote, now: datetime) -> InsuranceApplication:
+    if quote.shop_id != shop.pk:
+        raise InvalidInput(
+            "The quote is for another shop.", fields={"quote": ["Not a quote for this shop."]}
+        )
+    if not quote.eligible:
+        codes = ", ".join(r["code"] for r in quote.reasons)
+        raise NotEligible(f"The shop is not eligible for {quote.product.code}: {codes}.")
+    if quote.valid_until <= now:
+        raise QuoteExpired(
+            f"The quote was valid until {utc_iso(quote.valid_until)}; ask for a new one."
+        )
+    if InsuranceApplication.objects.filter(quote=quote).exists():
+        raise QuoteUsed()
+    if selectors.open_application_or_policy_exists(shop):
+        raise ApplicationOpen()
+    try:
+        # A savepoint: a concurrent submit for the same shop or quote loses on the unique
+        # indexes (one SUBMITTED per shop, one application per quote) and gets the same answer.
+        with transaction.atomic():
+            application = InsuranceApplication.objects.create(
+                quote=quote,
+                shop=shop,
+                product=quote.product,
+                status=ApplicationStatus.SUBMITTED,
+                submitted_at=now,
+            )
+    except IntegrityError:
+        if InsuranceApplication.objects.filter(quote=quote).exists():
+            raise QuoteUsed() from None
+        raise ApplicationOpen() from None
+    _publish(application, type=EVENT_SUBMITTED, now=now)
+    return application
+
+
+def _decidable(application_id: int, insurer_id: int) -> InsuranceApplication:
+    application = locks.lock_application(application_id)
+    if application.product.insurer_id is None or application.product.insurer_id != insurer_id:
+        raise PermissionDenied("Only the product's insurer may decide this application.")
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise InvalidTransition(f"The application is already {application.status}.")
+    return application
+
+
+def application_accept(
+    *, application: InsuranceApplication, insurer_id: int, policy_number: str, now: datetime
+) -> InsuranceApplication:
+    policy_number = policy_number.strip()
+    if not policy_number:
+        raise InvalidInput(fields={"policy_number": ["This field may not be blank."]})
+    with transaction.atomic():
+        locked = _decidable(application.pk, insurer_id)
+        quote = locked.quote
+        if Policy.objects.filter(insurer_id=insurer_id, policy_number=policy_number).exists():
+            raise DuplicateReference(
+                f"You already issued policy number {policy_number!r}.",
+                fields={"policy_number": ["Already used for another policy."]},
+            )
+        locked.status = ApplicationStatus.ACCEPTED
+        locked.decided_at = now
+        locked.decided_by_id = insurer_id
+        locked.save(update_fields=["status", "decided_at", "decided_by"])
+        Policy.objects.create(
+            application=locked,
+            shop=locked.shop,
+            product=locked.product,
+            insurer_id=insurer_id,
+            policy_number=policy_number,
+            status=PolicyStatus.AWAITING_PREMIUM,
+            coverage_minor=quote.coverage_minor,
+            premium_minor=quote.premium_minor,
+            currency=quote.currency,
+            accepted_at=now,
+            premium_due_at=now + PREMIUM_DUE_AFTER,
+        )
+        _publish(locked, type=EVENT_DECIDED, now=now)
+    return locked
+
+
+def application_decline(
+    *,
+    application: InsuranceApplication,
+    insurer_id: int,
+    reason_code: str,
+    detail: str,
+    now: datetime,
+) -> InsuranceApplication:
+    reason_code = reason_code.strip()
+    if not reason_code:
+        raise InvalidInput(fields={"reason_code": ["This field may not be blank."]})
+    with transaction.atomic():
+        locked = _decidable(application.pk, insurer_id)
+        locked.status = ApplicationStatus.DECLINED
+        locked.decided_at = now
+        locked.decided_by_id = insurer_id
+        locked.decline_reason_code = reason_code
+        locked.decline_detail = detail.strip()
+        locked.save(
+            update_fields=[
+                "status",
+                "decided_at",
+                "decided_by",
+                "decline_reason_code",
+                "decline_detail",
+            ]
+        )
+        _publish(locked, type=EVENT_DECIDED, now=now)
+    return locked
+
+
+def applications_expire_due(*, now: datetime, limit: int = 500) -> int:
+    """Cancel up to `limit` policies whose premium was not paid by `premium_due_at` and expire
+    their applications; returns how many. One locked batch, two set-based UPDATEs; a policy
+    another transaction holds (its premium being paid) is skipped and re-checked next time."""
+    with transaction.atomic():
+        policies = locks.try_lock_policies_due(now, limit=limit)
+        if not policies:
+            return 0
+        policy_ids = [p.pk for p in policies]
+        Policy.objects.filter(pk__in=policy_ids, status=PolicyStatus.AWAITING_PREMIUM).update(
+            status=PolicyStatus.CANCELLED, cancelled_at=now
+        )
+        application_ids = [p.application_id for p in policies]
+        InsuranceApplication.objects.filter(
+            pk__in=application_ids, status=ApplicationStatus.ACCEPTED
+        ).update(status=ApplicationStatus.EXPIRED, expired_at=now)
+        expired = InsuranceApplication.objects.filter(pk__in=application_ids).select_related(
+            "shop", "product", "quote", "decided_by", "policy__product", "policy__shop"
+        )
+        for application in expired:
+            _publish(application, type=EVENT_EXPIRED, now=now)
+    return len(policies)
+
+
+# --- Events -----------------------------------------------------------------------------------
+
+
+def application_event_data(application: InsuranceApplication) -> dict[str, Any]:
+    policy = getattr(application, "policy", None) if application.status != "SUBMITTED" else None
+    return {
+        "id": str(application.public_id),
+        "quote": str(application.quote.public_id),
+        "shop": str(application.shop.public_id),
+        "product": application.product.code,
+        "status": application.status,
+        "coverage_minor": application.quote.coverage_minor,
+        "premium_minor": application.quote.premium_minor,
+        "currency": application.quote.currency,
+        "submitted_at": utc_iso(application.submitted_at),
+        "decided_at": utc_iso(application.decided_at),
+        "decline_reason_code": application.decline_reason_code or None,
+        "decline_detail": application.decline_detail or None,
+        "policy": policy_event_data(policy) if policy is not None else None,
+    }
+
+
+def policy_event_data(policy: Policy) -> dict[str, Any]:
+    return {
+        "id": str(policy.public_id),
+        "shop": str(policy.shop.public_id),
+        "product": policy.product.code,
+        "policy_number": policy.policy_number,
+        "status": policy.status,
+        "coverage_minor": policy.coverage_minor,
+        "limit_remaining_minor": policy.limit_remaining_minor,
+        "premium_minor": policy.premium_minor,
+        "premium_paid_minor": policy.premium_paid_minor,
+        "currency": policy.currency,
+        "starts_on": policy.starts_on.isoformat() if policy.starts_on else None,
+        "ends_on": policy.ends_on.isoformat() if policy.ends_on else None,
+        "premium_due_at": utc_iso(policy.premium_due_at),
+    }
+
+
+def _publish(application: InsuranceApplication, *, type: str, now: datetime) -> None:
+    data = application_event_data(application)
+    recipients = [application.shop.partner_id, application.product.insurer_id]
+    for partner_id in dict.fromkeys(p for p in recipients if p is not None):
+        partner_services.event_publish(
+            partner_id=partner_id,
+            type=type,
+            data=data,
+            now=now,
+            ordering_key=str(application.shop.public_id),
+        )
+
+
+# --- Products ---------------------------------------------------------------------------------
+
+
+def product_insurer_assign(*, code: str, insurer_id: int, now: datetime) -> int:
+    """Make the partner the insurer of the product `code`: its version in force and every later
+    one (history keeps its insurer). Returns how many versions changed; `validation_error`
+    naming `product` when no version of the code is in force or due."""
+    with transaction.atomic():
+        current = selectors.product_in_force(code, now)
+        versions = InsuranceProduct.objects.filter(code=code)
+        if current is not None:
+            versions = versions.filter(effective_from__gte=current.effective_from)
+        else:
+            versions = versions.filter(effective_from__gt=now)
+        if not versions.exists():
+            raise InvalidInput(
+                f"There is no insurance product {code!r}.",
+                fields={"product": [f"Unknown product {code!r}."]},
+            )
+        return versions.update(insurer_id=insurer_id)
