@@ -40,6 +40,11 @@ class SystemAccount(models.TextChoices):
     INSURER_RECEIVABLE = "INSURER_RECEIVABLE", _("Insurer receivable")
     PENALTIES = "PENALTIES", _("Penalties and forfeitures")
     ADJUSTMENTS = "ADJUSTMENTS", _("Manual adjustments")
+    # Performance insurance (保证金履约险): its money never touches a deposit account (domain
+    # §5.1); it moves between these through deposits.services.transfers.system_transfer.
+    INSURANCE_PREMIUMS = "INSURANCE_PREMIUMS", _("Insurance premiums held for insurers")
+    PREMIUM_REFUNDS_PAYABLE = "PREMIUM_REFUNDS_PAYABLE", _("Premium refunds payable")
+    INSURER_ADVANCES = "INSURER_ADVANCES", _("Insurer advances to recover from merchants")
 
 
 class Account(models.Model):
@@ -135,6 +140,10 @@ class TransactionKind(models.TextChoices):
     FORFEIT = "FORFEIT", _("Forfeiture (罚没)")
     ADJUSTMENT = "ADJUSTMENT", _("Manual adjustment")
     REVERSAL = "REVERSAL", _("Reversal (撤销)")
+    PREMIUM = "PREMIUM", _("Insurance premium (保费)")
+    PREMIUM_REFUND = "PREMIUM_REFUND", _("Premium refund on surrender (退保退费)")
+    INSURER_ADVANCE = "INSURER_ADVANCE", _("Insurer's advance to a consumer (先行垫付)")
+    RECOVERY_REPAYMENT = "RECOVERY_REPAYMENT", _("Repayment of an insurer's advance (追偿还款)")
 
 
 class LedgerTransaction(models.Model):

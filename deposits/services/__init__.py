@@ -46,6 +46,13 @@ evaluated (`shortfall_after_posting`).
   withdrawing an ended guarantee returns it unchanged. Locks the account.
   The three guarantee services refresh the cached guaranteed balance under the account lock,
   write no ledger entry, and evaluate the shop's shortfall after commit.
+- `system_transfer(source, destination, amount_minor, currency, kind, reason, reference,
+  idempotency_key, now, payment_ref=None) -> (LedgerTransaction, replayed)`: money between
+  system accounts that never touches a deposit (insurance premiums, premium refunds, insurer
+  advances and their repayment). Idempotent on the key (`idempotency_key_reused` with other
+  terms); a `payment_ref` credits once (`duplicate_reference`). No row lock (system accounts
+  cache no balance); joins the caller's transaction. `system_account_balance(code, currency,
+  reference=None)` reads the sum of one account's entries (one policy's, with `reference`).
 """
 
 from deposits.services.enforcement import PassResult, shortfall_run_pass
@@ -98,6 +105,7 @@ from deposits.services.shortfall import (
     shortfall_review_decide,
     shortfall_scan,
 )
+from deposits.services.transfers import system_account_balance, system_transfer
 
 __all__ = [
     "Evaluation",
@@ -142,5 +150,7 @@ __all__ = [
     "shortfall_review_decide",
     "shortfall_run_pass",
     "shortfall_scan",
+    "system_account_balance",
+    "system_transfer",
     "transaction_reverse",
 ]

@@ -1,0 +1,27 @@
+"""Performance insurance (保证金履约险): its tables, one module per stage of a policy's life.
+
+Import from here (`from insurance.models import Policy`); a module inside this package imports
+the module that defines a name, never this package.
+"""
+
+from insurance.models.underwriting import (
+    ApplicationStatus,
+    BenefitWindow,
+    InsuranceApplication,
+    InsuranceProduct,
+    InsuranceQuote,
+    Policy,
+    PolicyStatus,
+    TrendTrack,
+)
+
+__all__ = [
+    "InsuranceProduct",
+    "BenefitWindow",
+    "TrendTrack",
+    "InsuranceQuote",
+    "ApplicationStatus",
+    "InsuranceApplication",
+    "PolicyStatus",
+    "Policy",
+]

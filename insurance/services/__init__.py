@@ -1,0 +1,24 @@
+"""Every write to insurance. Import the functions from here: `from insurance import services`.
+A module inside this package imports the module that defines a name, never this package."""
+
+from insurance.services.underwriting import (
+    application_accept,
+    application_decline,
+    application_event_data,
+    application_submit,
+    applications_expire_due,
+    policy_event_data,
+    product_insurer_assign,
+    quote_create,
+)
+
+__all__ = [
+    "quote_create",
+    "application_submit",
+    "application_accept",
+    "application_decline",
+    "applications_expire_due",
+    "application_event_data",
+    "policy_event_data",
+    "product_insurer_assign",
+]
