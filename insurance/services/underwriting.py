@@ -30,10 +30,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from common.errors import (
     ApplicationOpen,
@@ -46,10 +44,7 @@ from common.errors import (
     QuoteUsed,
 )
 from common.times import utc_iso
-from deposits import selectors as deposit_selectors
 from insurance import locks, selectors
-from insurance.domain.eligibility import Rules, ShopFacts, Window, eligibility_check
-from insurance.domain.premium import quote_figures
 from insurance.models import (
     ApplicationStatus,
     InsuranceApplication,
@@ -66,15 +61,11 @@ QUOTE_VALID_FOR = timedelta(days=7)
 # An accepted application whose premium is not paid in full within this time expires.
 PREMIUM_DUE_AFTER = timedelta(days=7)
 # Dates of a term, a registration, a benefit window: the marketplace's calendar (api-v1.md).
-MARKET_TZ = ZoneInfo("Asia/Shanghai")
+MARKET_TZ = selectors.MARKET_TZ
 
 EVENT_SUBMITTED = "insurance.application_submitted"
 EVENT_DECIDED = "insurance.application_decided"
 EVENT_EXPIRED = "insurance.application_expired"
-
-
-def _local_date(moment: datetime) -> Any:
-    return timezone.localtime(moment, MARKET_TZ).date()
 
 
 # --- Quotes -----------------------------------------------------------------------------------
@@ -83,81 +74,34 @@ def _local_date(moment: datetime) -> Any:
 def quote_create(
     *, shop: Shop, now: datetime, product_code: str = DEFAULT_PRODUCT
 ) -> InsuranceQuote:
+    """Price the product for the shop and keep the quote (valid QUOTE_VALID_FOR): the figures
+    and every eligibility reason are `selectors.quote_preview`'s, computed once, here stored."""
     product = selectors.product_in_force(product_code, now)
     if product is None:
         raise InvalidInput(
             f"There is no insurance product {product_code!r} in force.",
             fields={"product": [f"Unknown product {product_code!r}."]},
         )
-    account = deposit_selectors.account_for_shop(shop)
-    deposit = deposit_selectors.deposit_summary(account) if account is not None else None
-    requirement = deposit.required_minor if deposit is not None else 0
-    currency = deposit.currency if deposit is not None else shop.currency
-    today = _local_date(now)
-    windows = selectors.benefit_windows_open_on(today)
-    facts = ShopFacts(
-        today=today,
-        registered_on=_local_date(shop.created_at),
-        category_codes=frozenset(c.code for c in shop.categories.all()),
-        requirement_minor=requirement,
-        closed=shop.closed_at is not None,
-        live_since=_local_date(shop.went_live_at) if shop.went_live_at else None,
-        on_trend_track=selectors.trend_track_on(shop, today),
-        benefit_windows=[Window(w.submit_from, w.submit_to, w.activate_by) for w in windows],
-        debt_minor=deposit.debt_minor if deposit is not None else 0,
-        open_shortfall_case=deposit_selectors.shortfall_case_open(shop),
-        # No recovery can be overdue before the advances slice exists.
-        overdue_recoveries=0,
-        counterfeit_awards_recent=selectors.counterfeit_awards_since(
-            shop, now - timedelta(days=product.counterfeit_lookback_days)
-        ),
-    )
-    verdict = eligibility_check(facts=facts, rules=_rules(product))
-    coverage, premium = quote_figures(
-        requirement_minor=requirement,
-        coverage_share_bps=product.coverage_share_bps,
-        premium_rate_bps=product.premium_rate_bps,
-        term_days=product.term_days,
-        currency=currency,
-    )
-    window = next(
-        (
-            w
-            for w in windows
-            if verdict.window is not None
-            and (w.submit_from, w.submit_to, w.activate_by)
-            == (verdict.window.submit_from, verdict.window.submit_to, verdict.window.activate_by)
-        ),
-        None,
-    )
+    preview = selectors.quote_preview(shop=shop, product=product, now=now)
     with transaction.atomic():
         return InsuranceQuote.objects.create(
             shop=shop,
             product=product,
-            eligible=verdict.eligible,
-            reasons=[r.as_dict() for r in verdict.reasons],
-            benefit_window=window,
-            requirement_minor=requirement,
-            coverage_minor=coverage.amount_minor,
-            premium_minor=premium.amount_minor,
-            cash_required_minor=max(0, requirement - coverage.amount_minor),
-            currency=currency,
-            starts_on=today,
-            ends_on=today + timedelta(days=product.term_days - 1),
+            eligible=preview.eligible,
+            reasons=preview.reasons,
+            benefit_window=preview.window,
+            requirement_minor=preview.requirement_minor,
+            coverage_minor=preview.coverage_minor,
+            premium_minor=preview.premium_minor,
+            cash_required_minor=preview.cash_required_minor,
+            currency=preview.currency,
+            starts_on=preview.starts_on,
+            ends_on=preview.ends_on,
             valid_until=now + QUOTE_VALID_FOR,
-            computation_en=f"{coverage.en} {premium.en}",
-            computation_zh=f"{coverage.zh}{premium.zh}",
+            computation_en=preview.computation_en,
+            computation_zh=preview.computation_zh,
             created_at=now,
         )
-
-
-def _rules(product: InsuranceProduct) -> Rules:
-    return Rules(
-        category_codes=frozenset(c.code for c in product.categories.all()),
-        new_merchant_days=product.new_merchant_days,
-        stable_min_days=product.stable_min_days,
-        counterfeit_lookback_days=product.counterfeit_lookback_days,
-    )
 
 
 # --- Applications -----------------------------------------------------------------------------
