@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("shops.auth_urls")),
     path("", include("shops.urls")),
+    path("", include(("insurance.urls", "insurance"), namespace="insurance")),
 ]
 
 if settings.DEBUG:

@@ -97,6 +97,11 @@ def _applications() -> QuerySet[InsuranceApplication]:
     )
 
 
+def applications_for_shop(shop: Shop) -> QuerySet[InsuranceApplication]:
+    """The shop's applications, newest first (the merchant's insurance page)."""
+    return _applications().filter(shop=shop).order_by("-id")
+
+
 def applications_for_partner(
     partner_id: int, *, status: str | None = None
 ) -> QuerySet[InsuranceApplication]:

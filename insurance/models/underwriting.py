@@ -48,7 +48,7 @@ class InsuranceProduct(models.Model):
         verbose_name=_("insurer"),
     )
     premium_rate_bps = models.PositiveIntegerField(
-        _("premium rate (bps a year)"), help_text=_("300 = 3% of the coverage a year.")
+        _("premium rate (bps a year)"), help_text=_("300 = 3 percent of the coverage a year.")
     )
     coverage_share_bps = models.PositiveIntegerField(
         _("coverage share (bps)"), help_text=_("10000 = covers the whole requirement.")

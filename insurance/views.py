@@ -1,0 +1,146 @@
+"""Merchant dashboard: a shop's performance insurance (保证金履约险) page.
+
+GET shows, for each product in force, whether the shop is eligible and why not (every reason),
+the quote with its arithmetic in words, and the comparison with cash: what the cash deposit must
+still hold, how much cash becomes free, what the premium costs, and what an upheld claim costs
+(the insurer advances it; the merchant repays within the product's recovery days). Nothing is
+written on GET (selectors.quote_preview). POST applies: one quote and one application through
+the services, then back to the page (PRG); a refusal is a message in the page's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from common.errors import DomainError
+from deposits.selectors import (
+    ShopBlock,
+    account_for_shop,
+    deposit_summary,
+    shop_with_account_for_merchant,
+    withdrawal_position,
+)
+from insurance import selectors, services
+from shops.models import MerchantUser, Shop
+from shops.selectors import membership_for_user
+
+# The refusals a merchant can meet when applying, by their stable code, in the page's language.
+_REFUSALS = {
+    "not_eligible": lambda: gettext(
+        "This shop is not eligible for this insurance now: the reasons are listed below."
+    ),
+    "application_open": lambda: gettext(
+        "This shop already has an application or a policy in progress."
+    ),
+    "quote_expired": lambda: gettext("The quote has expired: the page shows a fresh one."),
+}
+
+
+def _shop_for(request: HttpRequest, shop_id: str) -> tuple[MerchantUser, Shop]:
+    membership = membership_for_user(request.user)
+    if membership is None:
+        raise Http404
+    shop = shop_with_account_for_merchant(membership.merchant, shop_id)
+    if shop is None:
+        raise Http404  # another merchant's shop looks exactly like a missing one
+    return membership, shop
+
+
+def _offer(
+    shop: Shop, product: Any, deposit: Any, position: Any, now: Any, english: bool
+) -> dict[str, Any]:
+    preview = selectors.quote_preview(shop=shop, product=product, now=now)
+    with_insurance = (
+        replace(deposit, guaranteed_minor=deposit.guaranteed_minor + preview.coverage_minor)
+        if deposit is not None
+        else None
+    )
+    return {
+        "product": product,
+        "name": product.name_en if english else product.name_zh,
+        "preview": preview,
+        "reasons": [r["detail_en"] if english else r["detail_zh"] for r in preview.reasons],
+        "computation": preview.computation_en if english else preview.computation_zh,
+        # The coverage rule answers both sides (deposits.domain.coverage): cash that could be
+        # withdrawn now, and once the policy stands in for part of the requirement.
+        # A shop frozen by ops or closed withdraws nothing either way (withdrawal_position):
+        # the comparison is then not offered at all.
+        "show_cash_free": (
+            preview.eligible and position is not None and position.limit not in set(ShopBlock)
+        ),
+        "cash_free_now_minor": position.withdrawable_minor if position is not None else 0,
+        "cash_free_insured_minor": (
+            with_insurance.withdrawable_minor if with_insurance is not None else 0
+        ),
+        "still_to_pay_insured_minor": (
+            with_insurance.shortfall_minor if with_insurance is not None else 0
+        ),
+    }
+
+
+@login_required
+def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
+    membership, shop = _shop_for(request, shop_id)
+    if not membership.may_manage_deposit:
+        return render(request, "insurance/forbidden.html", {"shop": shop}, status=403)
+    now = timezone.now()
+    account = account_for_shop(shop)
+    deposit = deposit_summary(account) if account is not None else None
+    position = withdrawal_position(shop, account) if account is not None else None
+    english = request.LANGUAGE_CODE.startswith("en")
+    offers = [
+        _offer(shop, product, deposit, position, now, english)
+        for product in selectors.products_in_force(now).order_by("code")
+    ]
+    return render(
+        request,
+        "insurance/shop_insurance.html",
+        {
+            "shop": shop,
+            "deposit": deposit,
+            "offers": offers,
+            "policies": list(selectors.policies_for_shop(shop).order_by("-id")[:10]),
+            "applications": list(selectors.applications_for_shop(shop)[:10]),
+            "in_progress": selectors.open_application_or_policy_exists(shop),
+        },
+    )
+
+
+@login_required
+@require_POST
+def shop_insurance_apply(request: HttpRequest, shop_id: str) -> HttpResponse:
+    membership, shop = _shop_for(request, shop_id)
+    if not membership.may_manage_deposit:
+        return render(request, "insurance/forbidden.html", {"shop": shop}, status=403)
+    now = timezone.now()
+    try:
+        quote = services.quote_create(
+            shop=shop, now=now, product_code=request.POST.get("product", "")
+        )
+        services.application_submit(shop=shop, quote=quote, now=now)
+    except DomainError as exc:
+        refusal = _REFUSALS.get(exc.code)
+        messages.error(
+            request,
+            refusal()
+            if refusal
+            else gettext("The application could not be made: %(detail)s") % {"detail": exc.detail},
+        )
+    else:
+        messages.success(
+            request,
+            gettext(
+                "Application sent to the insurer. You will be told when it is decided; the "
+                "premium is paid after acceptance."
+            ),
+        )
+    return redirect("insurance:shop_insurance", shop.public_id)
