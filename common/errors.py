@@ -138,6 +138,11 @@ class ApplicationOpen(DomainError):
     )
 
 
+class RecoveriesOutstanding(DomainError):
+    code = "recoveries_outstanding"
+    default_detail = "The merchant still owes the insurer for an advance; repay it first."
+
+
 class PermissionDenied(DomainError):
     """The caller may see the object but not do this to it (e.g. accept an application as the
     shop's partner, not the insurer)."""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.money import format_minor
 from deposits.domain.coverage import Coverage, WithdrawLimit, coverage_of
-from deposits.models import Account, Entry, Hold, ShortfallCase
+from deposits.models import Account, Entry, Guarantee, Hold, ShortfallCase
 from shops.models import (
     Merchant,
     RestrictionKind,
@@ -193,6 +193,11 @@ def hold_with_shop_for_partner(*, partner_id: int, hold_public_id: uuid.UUID) ->
 
 def account_for_shop(shop: Shop) -> Account | None:
     return Account.objects.filter(shop=shop).first()
+
+
+def guarantee_for_source(source_ref: str) -> Guarantee | None:
+    """The guarantee a source registered (e.g. "insurance_policy:<id>"), or None."""
+    return Guarantee.objects.filter(source_ref=source_ref).first()
 
 
 def shortfall_case_open(shop: Shop) -> bool:

@@ -12,18 +12,25 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from common.admin import ReadOnlyAdmin, money_column
+from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column, money_text, service_action
+from deposits import selectors as deposit_selectors
+from insurance import selectors, services
 from insurance.models import (
     BenefitWindow,
     InsuranceApplication,
     InsuranceProduct,
     InsuranceQuote,
     Policy,
+    PolicyDocument,
+    PolicySurrender,
+    PremiumPayment,
     TrendTrack,
 )
 
@@ -127,8 +134,18 @@ class InsuranceApplicationAdmin(ReadOnlyAdmin):
     premium = money_column("quote.premium_minor", _("premium"), currency="quote.currency")
 
 
+class PremiumPaymentInline(ReadOnlyInline):
+    model = PremiumPayment
+    fields = ["paid_at", "amount", "payment_ref", "outstanding_after", "ledger_transaction"]
+    amount = money_column("amount_minor", _("amount"))
+    outstanding_after = money_column("outstanding_after_minor", _("outstanding after"))
+
+
 @admin.register(Policy)
 class PolicyAdmin(ReadOnlyAdmin):
+    inlines = [PremiumPaymentInline]
+    actions = ["surrender"]
+    readonly_fields = ["e_policy", "guarantee", "surrender_detail"]
     list_display = [
         "policy_number",
         "insurer",
@@ -147,3 +164,99 @@ class PolicyAdmin(ReadOnlyAdmin):
     coverage = money_column("coverage_minor", _("coverage"))
     premium = money_column("premium_minor", _("premium"))
     premium_paid = money_column("premium_paid_minor", _("premium paid"))
+
+    @admin.display(description=_("e-policy"))
+    def e_policy(self, obj: Policy) -> str:
+        document = selectors.policy_document_meta(obj)
+        if document is None:
+            return str(_("not issued yet"))
+        url = reverse("admin:insurance_policy_document", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}.pdf</a> · SHA-256 {} · {} bytes · issued {}',
+            url,
+            obj.policy_number,
+            document.sha256,
+            document.size,
+            document.issued_at,
+        )
+
+    @admin.display(description=_("guarantee on the deposit"))
+    def guarantee(self, obj: Policy) -> str:
+        found = deposit_selectors.guarantee_for_source(selectors.policy_guarantee_ref(obj))
+        if found is None:
+            return "—"
+        return (
+            f"{money_text(found.amount_minor, found.currency)} · {found.status}"
+            f"{' (counted)' if found.in_coverage else ''} · {found.valid_from} → {found.valid_to}"
+        )
+
+    @admin.display(description=_("surrender"))
+    def surrender_detail(self, obj: Policy) -> str:
+        surrender = getattr(obj, "surrender", None)
+        if surrender is None:
+            return "—"
+        return (
+            f"{surrender.surrendered_on} · {surrender.used_days}/{surrender.term_days} days · "
+            f"refund {money_text(surrender.refund_minor, surrender.currency)} · {surrender.reason}"
+        )
+
+    def get_urls(self) -> list[Any]:
+        download = path(
+            "<int:policy_id>/document/",
+            self.admin_site.admin_view(self.document_view),
+            name="insurance_policy_document",
+        )
+        return [download, *super().get_urls()]
+
+    def document_view(self, request: HttpRequest, policy_id: int) -> HttpResponse:
+        policy = Policy.objects.filter(pk=policy_id).first()
+        if policy is None or not self.has_view_permission(request, policy):
+            raise Http404
+        document = selectors.policy_document_pdf(policy)
+        if document is None:
+            raise Http404("The e-policy has not been issued yet.")
+        response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{policy.policy_number}.pdf"'
+        return response
+
+    surrender = service_action(
+        _("Surrender (退保) with the refund by day — reason required"),
+        done=_("surrendered"),
+        call=lambda p, act: services.policy_surrender(
+            policy=p,
+            idempotency_key=f"admin:{p.pk}:{act.now.isoformat()}",
+            reason=act.reason,
+            actor=act.actor,
+            now=act.now,
+        ),
+    )
+
+
+@admin.register(PremiumPayment)
+class PremiumPaymentAdmin(ReadOnlyAdmin):
+    list_display = ["paid_at", "policy", "amount", "payment_ref", "outstanding_after"]
+    list_select_related = ["policy"]
+    search_fields = ["payment_ref", "policy__policy_number"]
+    amount = money_column("amount_minor", _("amount"))
+    outstanding_after = money_column("outstanding_after_minor", _("outstanding after"))
+
+
+@admin.register(PolicyDocument)
+class PolicyDocumentAdmin(ReadOnlyAdmin):
+    """The bytes stay out of the screen (download them from the policy's page)."""
+
+    list_display = ["policy", "sha256", "size", "issued_at"]
+    list_select_related = ["policy"]
+    fields = ["policy", "sha256", "size", "issued_at"]
+    search_fields = ["policy__policy_number", "sha256"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("pdf")
+
+
+@admin.register(PolicySurrender)
+class PolicySurrenderAdmin(ReadOnlyAdmin):
+    list_display = ["surrendered_on", "policy", "used_days", "term_days", "refund", "reason"]
+    list_select_related = ["policy"]
+    search_fields = ["policy__policy_number"]
+    refund = money_column("refund_minor", _("refund"))

@@ -4,11 +4,11 @@ Order, deadlock-free only if every transaction follows it:
 
     (deposits' rows: account → … → shop)  →  quote  →  application  →  policy
 
-- Deposits' rows come first (guide: account, then policy, then claim). This slice takes no
-  deposits lock: a quote only reads the deposit, and acceptance and expiry touch insurance rows
-  alone. The activation slice will register the policy's guarantee (deposits locks the account
-  inside guarantee_register); it must call that before locking the policy, or lock the policy
-  and be the one caller that crosses the order, saying so there (deposits.locks).
+- Deposits' rows come first (guide: account, then policy, then claim). A quote only reads the
+  deposit, and acceptance and expiry touch insurance rows alone. A premium payment (which may
+  activate the policy and register its guarantee) and a surrender (which withdraws it) lock the
+  shop's deposit account first, through `deposits.services.guarantee_account_lock`, then the
+  policy; the guarantee services they call under both lock the same account again (a no-op).
 - An application before its policy: acceptance creates the policy under the application's
   lock; expiry locks the policy (the row the premium payment will lock) and then moves its
   application, which nothing else holds once it is ACCEPTED.
@@ -38,6 +38,13 @@ def lock_application(application_id: int) -> InsuranceApplication:
     return _locked(
         InsuranceApplication.objects.select_related("shop", "product__insurer", "quote")
     ).get(pk=application_id)
+
+
+def lock_policy(policy_id: int) -> Policy:
+    """A policy, with its shop, product and insurer read (not locked)."""
+    return _locked(Policy.objects.select_related("shop__merchant", "product", "insurer")).get(
+        pk=policy_id
+    )
 
 
 def try_lock_policies_due(now: datetime, *, limit: int) -> list[Policy]:

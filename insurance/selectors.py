@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,14 +14,16 @@ from django.utils import timezone
 
 from deposits import selectors as deposit_selectors
 from insurance.domain.eligibility import Rules, ShopFacts, Window, eligibility_check
-from insurance.domain.premium import quote_figures
+from insurance.domain.premium import quote_figures, refund_figure, used_days
 from insurance.models import (
     BenefitWindow,
     InsuranceApplication,
     InsuranceProduct,
     InsuranceQuote,
     Policy,
+    PolicyDocument,
     PolicyStatus,
+    PremiumPayment,
     TrendTrack,
 )
 from shops.models import Shop
@@ -121,7 +124,7 @@ def application_for_partner(
 
 
 def _policies() -> QuerySet[Policy]:
-    return Policy.objects.select_related("shop", "product", "insurer")
+    return Policy.objects.select_related("shop", "product", "insurer", "surrender")
 
 
 def policy_for_partner(partner_id: int, policy_public_id: uuid.UUID) -> Policy | None:
@@ -230,3 +233,137 @@ def quote_preview(*, shop: Shop, product: InsuranceProduct, now: datetime) -> Qu
         computation_en=f"{coverage.en} {premium.en}",
         computation_zh=f"{coverage.zh}{premium.zh}",
     )
+
+
+# --- A policy's money: payments, document, surrender -----------------------------------------
+
+# The term's dates are the marketplace's calendar (api-v1.md).
+MARKET_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def market_date(moment: datetime) -> date:
+    return timezone.localtime(moment, MARKET_TZ).date()
+
+
+def policy_guarantee_ref(policy: Policy) -> str:
+    """The source reference under which the policy's guarantee is registered with deposits."""
+    return f"insurance_policy:{policy.public_id}"
+
+
+def policy_ledger_reference(policy: Policy) -> str:
+    """The reference every ledger transaction of the policy carries (premium, refund)."""
+    return f"policy:{policy.public_id}"
+
+
+def outstanding_recoveries_minor(policy: Policy) -> int:
+    """What the merchant still owes the insurer for its advances under this policy. The advances
+    slice fills this in (its recoveries); until then nothing can be owed."""
+    return 0
+
+
+def premium_payments_of(policy: Policy) -> QuerySet[PremiumPayment]:
+    return PremiumPayment.objects.filter(policy=policy).select_related("ledger_transaction")
+
+
+def policy_document_meta(policy: Policy) -> PolicyDocument | None:
+    """The e-policy's row without its bytes (sha256, size, issued_at)."""
+    return PolicyDocument.objects.filter(policy=policy).defer("pdf").first()
+
+
+def policy_document_pdf(policy: Policy) -> PolicyDocument | None:
+    return PolicyDocument.objects.filter(policy=policy).first()
+
+
+@dataclass(frozen=True)
+class SurrenderPreview:
+    """What a surrender on `on` would do (api-v1.md surrender-quote); `reasons` empty = allowed."""
+
+    policy: Policy
+    on: date
+    reasons: list[dict[str, str]]
+    refund_minor: int
+    used_days: int
+    term_days: int
+    outstanding_recoveries_minor: int
+    computation_en: str
+    computation_zh: str
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reasons
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "allowed": self.allowed,
+            "reasons": self.reasons,
+            "refund_minor": self.refund_minor,
+            "used_days": self.used_days,
+            "term_days": self.term_days,
+            "outstanding_recoveries_minor": self.outstanding_recoveries_minor,
+            "currency": self.policy.currency,
+            "surrender_on": self.on.isoformat(),
+            "computation": self.computation_en,
+            "computation_zh": self.computation_zh,
+        }
+
+
+def surrender_preview(policy: Policy, now: datetime) -> SurrenderPreview:
+    """Whether the policy may be surrendered now, and the refund by day (domain.md §5.1): no
+    recovery outstanding, and the cash deposit alone (without this policy's guarantee) meets the
+    requirement by the coverage rule (deposits.domain.coverage). The surrender service calls
+    this again under the account's and the policy's locks, so what it checks is what it does."""
+    on = market_date(now)
+    term_days = policy.product.term_days
+    reasons: list[dict[str, str]] = []
+    outstanding = outstanding_recoveries_minor(policy)
+    if policy.status != PolicyStatus.ACTIVE or policy.starts_on is None:
+        reasons.append(
+            {
+                "code": "invalid_state",
+                "detail": f"Only an ACTIVE policy can be surrendered; this one is {policy.status}.",
+            }
+        )
+        return SurrenderPreview(policy, on, reasons, 0, 0, term_days, outstanding, "", "")
+    if outstanding > 0:
+        reasons.append(
+            {
+                "code": "recoveries_outstanding",
+                "detail": "The merchant still owes the insurer for an advance; repay it first.",
+            }
+        )
+    if not cash_alone_covers(policy):
+        reasons.append(
+            {
+                "code": "would_cause_shortfall",
+                "detail": (
+                    "Without this policy the cash deposit would not meet the requirement; top up "
+                    "the deposit first."
+                ),
+            }
+        )
+    # Past the last insured day (a policy the expiry slice has not ended yet) nothing is left.
+    last_day = min(on, policy.ends_on) if policy.ends_on is not None else on
+    days = used_days(starts_on=policy.starts_on, on=last_day)
+    figure = refund_figure(
+        premium_minor=policy.premium_paid_minor,
+        coverage_minor=policy.coverage_minor,
+        premium_rate_bps=policy.product.premium_rate_bps,
+        starts_on=policy.starts_on,
+        on=last_day,
+        currency=policy.currency,
+    )
+    return SurrenderPreview(
+        policy, on, reasons, figure.amount_minor, days, term_days, outstanding, figure.en, figure.zh
+    )
+
+
+def cash_alone_covers(policy: Policy) -> bool:
+    """The deposit's coverage without this policy's guarantee has no shortfall."""
+    account = deposit_selectors.account_for_shop(policy.shop)
+    if account is None:
+        return False
+    summary = deposit_selectors.deposit_summary(account)
+    guarantee = deposit_selectors.guarantee_for_source(policy_guarantee_ref(policy))
+    counted = guarantee.amount_minor if guarantee is not None and guarantee.in_coverage else 0
+    without = dataclasses.replace(summary, guaranteed_minor=summary.guaranteed_minor - counted)
+    return without.is_covered

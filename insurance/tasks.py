@@ -21,3 +21,15 @@ EXPIRE_UNPAID_APPLICATIONS_TASK = "insurance.tasks.expire_unpaid_applications"
 def expire_unpaid_applications() -> int:
     """Accepted applications whose premium was not paid in time: EXPIRED, policy CANCELLED."""
     return services.applications_expire_due(now=timezone.now())
+
+
+@shared_task(
+    name=services.ISSUE_POLICY_DOCUMENT_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def issue_policy_document(*, policy_id: int) -> str:
+    """Render and store the e-policy of a policy just activated; a second run changes nothing."""
+    return services.policy_document_issue(policy_id=policy_id, now=timezone.now()).sha256

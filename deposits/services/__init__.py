@@ -37,7 +37,11 @@ evaluated (`shortfall_after_posting`).
   `hold_not_active` once it is resolved (captured, released or expired by the sweeper).
 - `guarantee_register(account_id, amount_minor, currency, valid_from, source_kind, source_ref,
   now, valid_to=None) -> Guarantee`: idempotent on `source_ref` (same terms replay, other terms
-  `duplicate_reference`). Locks the account.
+  `duplicate_reference`). Locks the account. An onboarding shop that it leaves paid in full
+  (`Coverage.is_paid_in_full`) goes live in the same transaction, as on a first full top-up.
+- `guarantee_account_lock(account_id) -> Account`: locks the account for the caller's
+  transaction, so a source that must also lock its own row (insurance's policy) takes deposits'
+  row first and then calls the guarantee services under both.
 - `guarantee_set_amount(source_ref, amount_minor, reason, now) -> Guarantee`: resizes an active
   guarantee (insurance's cover shrinks with each advance, grows back with each repayment);
   setting the amount it has changes nothing. Locks the account, then the guarantee.
@@ -57,6 +61,7 @@ evaluated (`shortfall_after_posting`).
 
 from deposits.services.enforcement import PassResult, shortfall_run_pass
 from deposits.services.guarantees import (
+    guarantee_account_lock,
     guarantee_register,
     guarantee_set_amount,
     guarantee_withdraw,
@@ -123,6 +128,7 @@ __all__ = [
     "deposit_refund_on_exit",
     "deposit_top_up",
     "deposit_withdraw",
+    "guarantee_account_lock",
     "guarantee_register",
     "guarantee_set_amount",
     "guarantee_withdraw",

@@ -32,6 +32,7 @@ from deposits import locks
 from deposits.models import Account, Guarantee
 from deposits.services.posting import validate_amount
 from deposits.services.shortfall import TRIGGER_GUARANTEE, shortfall_evaluate_on_commit
+from shops import services as shop_services
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +58,27 @@ def _refresh_coverage(account: Account, now: datetime) -> bool:
     Account.objects.filter(pk=account.pk).update(guaranteed_minor=total)
     account.guaranteed_minor = total
     return True
+
+
+def _go_live_if_paid_in_full(account: Account, now: datetime) -> None:
+    """An onboarding shop whose guarantee now covers the requirement goes live, as on a first
+    full top-up (operations._after_commit_side_effects): same rule (`Coverage.is_paid_in_full`),
+    same transaction, under the account's lock and then the shop's (deposits.locks' order)."""
+    shop = account.shop
+    if shop is not None and shop.went_live_at is None and shop.closed_at is None:
+        if account.coverage.is_paid_in_full:
+            shop_services.shop_mark_live(shop=shop, now=now)
+
+
+def guarantee_account_lock(*, account_id: int) -> Account:
+    """Lock a deposit account for the rest of the caller's transaction and return it.
+
+    For the guarantee's source (insurance) when it must hold rows of its own too: the order is
+    deposits' rows first, then the policy (insurance.locks), so a caller that will register or
+    withdraw a guarantee under its policy's lock takes the account here before the policy. The
+    guarantee services then lock the same row again, which costs nothing. Building block: call
+    it inside `transaction.atomic`. Account.DoesNotExist for an unknown id."""
+    return locks.lock_account(account_id)
 
 
 def _evaluate_after_commit(account: Account, now: datetime) -> None:
@@ -129,6 +151,7 @@ def guarantee_register(
                 created_by=actor,
             )
             _refresh_coverage(account, now)
+            _go_live_if_paid_in_full(account, now)
             _evaluate_after_commit(account, now)
     except IntegrityError:
         # The same source_ref registered at the same moment for another account.

@@ -98,6 +98,32 @@ POLICY = {
     "starts_on": None,
     "ends_on": None,
     "premium_due_at": "2026-11-09T08:00:00Z",
+    "refund_minor": None,
+}
+PREMIUM_PAYMENT = {"amount_minor": 150000, "currency": "CNY", "payment_ref": "alipay-2026110300017"}
+POLICY_ACTIVE = {
+    **POLICY,
+    "status": "ACTIVE",
+    "premium_paid_minor": 150000,
+    "starts_on": "2026-11-03",
+    "ends_on": "2027-11-02",
+}
+POLICY_SURRENDERED = {**POLICY_ACTIVE, "status": "SURRENDERED", "refund_minor": 74795}
+SURRENDER_QUOTE = {
+    "allowed": True,
+    "reasons": [],
+    "refund_minor": 74795,
+    "used_days": 183,
+    "term_days": 365,
+    "outstanding_recoveries_minor": 0,
+    "currency": "CNY",
+    "surrender_on": "2027-05-04",
+    "computation": (
+        "Refund 747.95 CNY = premium 1,500.00 CNY − coverage 50,000.00 CNY × 3.00% × 183 used "
+        "days / 365 (752.05 CNY; 2026-11-03 through 2027-05-04, both included), rounded half up "
+        "to the fen."
+    ),
+    "computation_zh": "退还保费 747.95 CNY = …",
 }
 APPLICATION_ACCEPTED = {
     **APPLICATION,

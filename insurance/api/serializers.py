@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from common.money import CURRENCY_EXPONENTS
 from insurance.models import ApplicationStatus, PolicyStatus
-from partners.api.fields import InputSerializer, StrictCharField
+from partners.api.fields import AmountField, InputSerializer, StrictCharField
 
 CURRENCIES = list(CURRENCY_EXPONENTS)
 
@@ -46,6 +46,16 @@ class ApplicationListQuery(serializers.Serializer):  # unknown names: PartnerAPI
 
 class EmptyInput(InputSerializer):
     pass
+
+
+class PremiumPaymentInput(InputSerializer):
+    amount_minor = AmountField(help_text="Minor units; at most the premium still outstanding.")
+    currency = serializers.ChoiceField(
+        choices=CURRENCIES, default="CNY", help_text="The policy's currency."
+    )
+    payment_ref = StrictCharField(
+        max_length=200, help_text="The payment provider's reference; credits once."
+    )
 
 
 # --- Outputs (schema) -------------------------------------------------------------------------
@@ -113,6 +123,33 @@ class PolicyOutput(serializers.Serializer):
     premium_due_at = serializers.DateTimeField(
         help_text="An unpaid premium by then cancels the policy and expires the application."
     )
+    refund_minor = serializers.IntegerField(
+        allow_null=True, help_text="The premium refunded on surrender; null unless SURRENDERED."
+    )
+
+
+class SurrenderReasonOutput(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="recoveries_outstanding, would_cause_shortfall or invalid_state."
+    )
+    detail = serializers.CharField()
+
+
+class SurrenderQuoteOutput(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    reasons = SurrenderReasonOutput(many=True)
+    refund_minor = serializers.IntegerField(
+        help_text="premium − coverage × rate × used_days / 365, rounded half up."
+    )
+    used_days = serializers.IntegerField(
+        help_text="The start day through today (Asia/Shanghai), both included."
+    )
+    term_days = serializers.IntegerField()
+    outstanding_recoveries_minor = serializers.IntegerField()
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    surrender_on = serializers.DateField(help_text="Today, Asia/Shanghai.")
+    computation = serializers.CharField(help_text="The refund's arithmetic in words.")
+    computation_zh = serializers.CharField()
 
 
 class ApplicationOutput(serializers.Serializer):

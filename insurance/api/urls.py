@@ -31,4 +31,24 @@ urlpatterns = [
     ),
     path("policies/<uuid:policy_id>/", views.PolicyDetailView.as_view(), name="policy-detail"),
     path("shops/<uuid:shop_id>/policies/", views.ShopPoliciesView.as_view(), name="shop-policies"),
+    path(
+        "policies/<uuid:policy_id>/premium-payments/",
+        views.PremiumPaymentsView.as_view(),
+        name="policy-premium-payments",
+    ),
+    path(
+        "policies/<uuid:policy_id>/document/",
+        views.PolicyDocumentView.as_view(),
+        name="policy-document",
+    ),
+    path(
+        "policies/<uuid:policy_id>/surrender-quote/",
+        views.SurrenderQuoteView.as_view(),
+        name="policy-surrender-quote",
+    ),
+    path(
+        "policies/<uuid:policy_id>/surrender/",
+        views.SurrenderView.as_view(),
+        name="policy-surrender",
+    ),
 ]

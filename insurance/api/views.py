@@ -16,12 +16,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.errors import InvalidInput
+from common.errors import InvalidInput, PermissionDenied
 from deposits.api.lookups import parse_uuid, shop_for_partner
 from insurance import selectors, services
 from insurance.api import examples as ex
@@ -37,10 +38,13 @@ from insurance.api.serializers import (
     ApplicationListQuery,
     ApplicationOutput,
     ApplicationSubmitInput,
+    EmptyInput,
     PolicyOutput,
+    PremiumPaymentInput,
     ProductOutput,
     QuoteCreateInput,
     QuoteOutput,
+    SurrenderQuoteOutput,
 )
 from insurance.models import InsuranceApplication, InsuranceProduct, Policy
 from partners.api.base import PartnerAPIView
@@ -55,6 +59,7 @@ from partners.api.views import PartnerListView
 from partners.models import Scope
 
 READ = Scope.SHOPS_READ
+MONEY = Scope.DEPOSITS_WRITE  # a confirmed payment, as a deposit top-up
 WRITE = Scope.INSURANCE_WRITE
 UNDERWRITE = Scope.INSURANCE_UNDERWRITE
 POST_PARAMETERS = [IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER_HEADER]
@@ -338,3 +343,162 @@ class ShopPoliciesView(PartnerListView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+# --- A policy's money (premium, e-policy, surrender) ---------------------------------------------
+
+
+def _policy_for_partner(partner_id: int, policy_id: Any) -> Policy:
+    policy = selectors.policy_for_partner(partner_id, parse_uuid(policy_id))
+    if policy is None:
+        raise NotFound("No such policy.")
+    return policy
+
+
+def _policy_of_own_shop(partner_id: int, policy_id: Any) -> Policy:
+    """The shop's partner acts for the merchant (pays, surrenders); the insurer may only read."""
+    policy = _policy_for_partner(partner_id, policy_id)
+    if policy.shop.partner_id != partner_id:
+        raise PermissionDenied("Only the shop's partner may do this for the merchant.")
+    return policy
+
+
+class PremiumPaymentsView(PartnerAPIView):
+    scopes = {"POST": MONEY}
+
+    @extend_schema(
+        operation_id="policies_premium_payments_create",
+        summary="Pay (part of) a policy's premium",
+        description=(
+            "Credits a confirmed payment towards the premium of a policy AWAITING_PREMIUM; "
+            "partial payments add up. The payment that completes the premium activates the "
+            "policy: ACTIVE from today (Asia/Shanghai) for the product's term, its coverage "
+            "counted in the shop's `guaranteed_minor` (an onboarding shop it covers goes live; "
+            "surplus cash becomes withdrawable), the e-policy issued shortly after. 400 naming "
+            "`amount_minor` above the premium outstanding, or `currency` other than the "
+            "policy's; `409 invalid_state` unless AWAITING_PREMIUM or past `premium_due_at`; "
+            "`409 duplicate_reference` for a `payment_ref` already credited. 403 for the "
+            "insurer (the shop's partner pays)."
+        ),
+        request=PremiumPaymentInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            201: PolicyOutput,
+            **error_responses(*POST_ERRORS, conflicts=("invalid_state", "duplicate_reference")),
+        },
+        examples=[
+            OpenApiExample("pay", value=ex.PREMIUM_PAYMENT, request_only=True),
+            OpenApiExample(
+                "paid in full", value=ex.POLICY_ACTIVE, response_only=True, status_codes=["201"]
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, policy_id: str) -> HttpResponse:
+        data = self.validated(PremiumPaymentInput)
+        policy = _policy_of_own_shop(self.partner_id, policy_id)
+
+        def perform() -> tuple[int, Any]:
+            paid = services.premium_pay(
+                policy=policy,
+                amount_minor=data["amount_minor"],
+                currency=data["currency"],
+                payment_ref=data["payment_ref"],
+                idempotency_key=self.ledger_key(),
+                now=timezone.now(),
+            )
+            return 201, policy_data(paid)
+
+        return self.idempotent(perform)
+
+
+class PolicyDocumentView(PartnerAPIView):
+    scopes = {"GET": READ}
+
+    @extend_schema(
+        operation_id="policies_document_retrieve",
+        summary="Download the e-policy (PDF)",
+        description=(
+            "The e-policy exactly as issued, `application/pdf`, with its SHA-256 in the "
+            "`Digest`-like header `X-Content-SHA256`. 404 `not_found` until it is issued "
+            "(shortly after the premium is paid in full)."
+        ),
+        parameters=[RETRY_AFTER_HEADER],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **error_responses(*READ_ERRORS),
+        },
+        tags=TAGS,
+    )
+    def get(self, request: Request, policy_id: str) -> HttpResponse:
+        policy = _policy_for_partner(self.partner_id, policy_id)
+        document = selectors.policy_document_pdf(policy)
+        if document is None:
+            raise NotFound(
+                "The e-policy has not been issued yet: it is issued shortly after the premium "
+                "is paid in full."
+            )
+        response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{policy.policy_number}.pdf"'
+        response["X-Content-SHA256"] = document.sha256
+        return response
+
+
+class SurrenderQuoteView(PartnerAPIView):
+    scopes = {"GET": READ}
+
+    @extend_schema(
+        operation_id="policies_surrender_quote_retrieve",
+        summary="Preview a surrender (退保)",
+        description=(
+            "Whether the policy may be surrendered today and the refund by day: allowed when no "
+            "recovery is outstanding and the cash deposit alone meets the requirement; refund = "
+            "premium − coverage × rate × used_days / 365 (start day through today, Asia/Shanghai, "
+            "both included), rounded half up."
+        ),
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: SurrenderQuoteOutput, **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("allowed", value=ex.SURRENDER_QUOTE, response_only=True)],
+        tags=TAGS,
+    )
+    def get(self, request: Request, policy_id: str) -> Response:
+        policy = _policy_for_partner(self.partner_id, policy_id)
+        return Response(selectors.surrender_preview(policy, timezone.now()).as_dict())
+
+
+class SurrenderView(PartnerAPIView):
+    scopes = {"POST": WRITE}
+
+    @extend_schema(
+        operation_id="policies_surrender_create",
+        summary="Surrender a policy (退保)",
+        description=(
+            "Ends an ACTIVE policy today: the unused premium is refunded by day (see the "
+            "surrender quote), the coverage leaves the deposit's `guaranteed_minor`. 200 with "
+            "the policy SURRENDERED and its `refund_minor`. `409 recoveries_outstanding`, "
+            "`would_cause_shortfall` (top up the cash first), `invalid_state` unless ACTIVE. "
+            "403 for the insurer."
+        ),
+        request=EmptyInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: PolicyOutput,
+            **error_responses(
+                *POST_ERRORS,
+                conflicts=("recoveries_outstanding", "would_cause_shortfall", "invalid_state"),
+            ),
+        },
+        examples=[OpenApiExample("surrendered", value=ex.POLICY_SURRENDERED, response_only=True)],
+        tags=TAGS,
+    )
+    def post(self, request: Request, policy_id: str) -> HttpResponse:
+        self.validated(EmptyInput)
+        policy = _policy_of_own_shop(self.partner_id, policy_id)
+
+        def perform() -> tuple[int, Any]:
+            surrendered = services.policy_surrender(
+                policy=policy, idempotency_key=self.ledger_key(), now=timezone.now()
+            )
+            return 200, policy_data(surrendered)
+
+        return self.idempotent(perform)

@@ -4,6 +4,7 @@ Import from here (`from insurance.models import Policy`); a module inside this p
 the module that defines a name, never this package.
 """
 
+from insurance.models.premiums import PolicyDocument, PolicySurrender, PremiumPayment
 from insurance.models.underwriting import (
     ApplicationStatus,
     BenefitWindow,
@@ -24,4 +25,7 @@ __all__ = [
     "InsuranceApplication",
     "PolicyStatus",
     "Policy",
+    "PremiumPayment",
+    "PolicyDocument",
+    "PolicySurrender",
 ]

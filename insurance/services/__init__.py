@@ -1,6 +1,12 @@
 """Every write to insurance. Import the functions from here: `from insurance import services`.
 A module inside this package imports the module that defines a name, never this package."""
 
+from insurance.services.policies import (
+    ISSUE_POLICY_DOCUMENT_TASK,
+    policy_document_issue,
+    policy_surrender,
+    premium_pay,
+)
 from insurance.services.underwriting import (
     application_accept,
     application_decline,
@@ -21,4 +27,8 @@ __all__ = [
     "application_event_data",
     "policy_event_data",
     "product_insurer_assign",
+    "premium_pay",
+    "policy_document_issue",
+    "policy_surrender",
+    "ISSUE_POLICY_DOCUMENT_TASK",
 ]

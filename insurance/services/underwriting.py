@@ -278,7 +278,16 @@ def policy_event_data(policy: Policy) -> dict[str, Any]:
         "starts_on": policy.starts_on.isoformat() if policy.starts_on else None,
         "ends_on": policy.ends_on.isoformat() if policy.ends_on else None,
         "premium_due_at": utc_iso(policy.premium_due_at),
+        # The premium refunded on surrender; null unless SURRENDERED (insurance.services.policies).
+        "refund_minor": _surrender_refund_minor(policy),
     }
+
+
+def _surrender_refund_minor(policy: Policy) -> int | None:
+    if policy.status != PolicyStatus.SURRENDERED:
+        return None
+    surrender = getattr(policy, "surrender", None)
+    return surrender.refund_minor if surrender is not None else None
 
 
 def _publish(application: InsuranceApplication, *, type: str, now: datetime) -> None:

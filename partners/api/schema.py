@@ -127,6 +127,13 @@ _EXAMPLES: dict[str, tuple[int, dict[str, Any]]] = {
             "or in force.",
         ),
     ),
+    "recoveries_outstanding": (
+        409,
+        error_body(
+            "recoveries_outstanding",
+            "The merchant still owes the insurer for an advance; repay it first.",
+        ),
+    ),
 }
 
 _DESCRIPTIONS = {
