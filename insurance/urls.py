@@ -9,4 +9,19 @@ urlpatterns = [
         views.shop_insurance_apply,
         name="shop_insurance_apply",
     ),
+    path(
+        "shops/<uuid:shop_id>/insurance/policies/<uuid:policy_id>/pay/",
+        views.policy_pay_sandbox,
+        name="policy_pay_sandbox",
+    ),
+    path(
+        "shops/<uuid:shop_id>/insurance/policies/<uuid:policy_id>/surrender/",
+        views.policy_surrender,
+        name="policy_surrender",
+    ),
+    path(
+        "shops/<uuid:shop_id>/insurance/policies/<uuid:policy_id>/e-policy.pdf",
+        views.policy_document,
+        name="policy_document",
+    ),
 ]

@@ -10,9 +10,11 @@ the services, then back to the page (PRG); a refusal is a message in the page's 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,6 +32,7 @@ from deposits.selectors import (
     withdrawal_position,
 )
 from insurance import selectors, services
+from insurance.models import Policy, PolicyStatus
 from shops.models import MerchantUser, Shop
 from shops.selectors import membership_for_user
 
@@ -109,6 +112,9 @@ def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
             "deposit": deposit,
             "offers": offers,
             "policies": list(selectors.policies_for_shop(shop).order_by("-id")[:10]),
+            "current": [_current(policy, now) for policy in _open_policies(shop)],
+            "sandbox_payments": _sandbox_payments_enabled(),
+            "form_key": uuid.uuid4().hex,
             "applications": list(selectors.applications_for_shop(shop)[:10]),
             "in_progress": selectors.open_application_or_policy_exists(shop),
         },
@@ -144,3 +150,143 @@ def shop_insurance_apply(request: HttpRequest, shop_id: str) -> HttpResponse:
             ),
         )
     return redirect("insurance:shop_insurance", shop.public_id)
+
+
+# --- The policy in force or awaiting its premium: pay (sandbox), download, surrender ---------
+
+# Why a surrender is refused, by the preview's stable code, in the page's language.
+_SURRENDER_BLOCKS = {
+    "recoveries_outstanding": lambda: gettext(
+        "An advance of the insurer is still to be repaid: repay it first."
+    ),
+    "would_cause_shortfall": lambda: gettext(
+        "Without the policy the cash deposit would not meet the requirement: top it up first."
+    ),
+    "invalid_state": lambda: gettext("Only a policy in force can be surrendered."),
+}
+
+
+def _sandbox_payments_enabled() -> bool:
+    """As the deposit's sandbox top-up: only where settings allow it (by default with DEBUG)."""
+    return bool(getattr(settings, "DEPOSIT_SANDBOX_PAYMENTS", settings.DEBUG))
+
+
+def _open_policies(shop: Shop) -> list[Policy]:
+    return [
+        policy
+        for policy in selectors.policies_for_shop(shop).order_by("-id")[:5]
+        if policy.status in (PolicyStatus.AWAITING_PREMIUM, PolicyStatus.ACTIVE)
+    ]
+
+
+def _current(policy: Policy, now: Any) -> dict[str, Any]:
+    preview = selectors.surrender_preview(policy, now) if policy.status == "ACTIVE" else None
+    return {
+        "policy": policy,
+        "outstanding_premium_minor": policy.premium_minor - policy.premium_paid_minor,
+        "document": selectors.policy_document_meta(policy),
+        "surrender": preview,
+        "surrender_blocks": [
+            _SURRENDER_BLOCKS.get(r["code"], lambda r=r: r["detail"])()
+            for r in (preview.reasons if preview else [])
+        ],
+    }
+
+
+def _own_policy(request: HttpRequest, shop_id: str, policy_id: str) -> tuple[Shop, Policy]:
+    membership, shop = _shop_for(request, shop_id)
+    if not membership.may_manage_deposit:
+        raise Http404
+    policy = next(
+        (p for p in selectors.policies_for_shop(shop) if str(p.public_id) == str(policy_id)), None
+    )
+    if policy is None:
+        raise Http404
+    return shop, policy
+
+
+def _form_key(request: HttpRequest) -> str:
+    """The one-time key the page rendered into the form: a double submit repeats it, so the
+    service replays instead of paying or surrendering twice."""
+    try:
+        return uuid.UUID(request.POST.get("form_key", "")).hex
+    except ValueError:
+        return ""
+
+
+@login_required
+@require_POST
+def policy_pay_sandbox(request: HttpRequest, shop_id: str, policy_id: str) -> HttpResponse:
+    """The sandbox stands in for the payment provider: it pays what is still owed of the
+    premium, through the same service the provider's API call uses."""
+    if not _sandbox_payments_enabled():
+        raise Http404
+    shop, policy = _own_policy(request, shop_id, policy_id)
+    key = _form_key(request)
+    if not key:
+        messages.error(request, gettext("The form has expired. Check and confirm again."))
+        return redirect("insurance:shop_insurance", shop.public_id)
+    try:
+        paid = services.premium_pay(
+            policy=policy,
+            amount_minor=policy.premium_minor - policy.premium_paid_minor,
+            currency=policy.currency,
+            payment_ref=f"sandbox-premium:{key}",
+            idempotency_key=f"dashboard-premium:{key}",
+            now=timezone.now(),
+        )
+    except DomainError as exc:
+        messages.error(
+            request, gettext("The premium could not be paid: %(detail)s") % {"detail": exc.detail}
+        )
+    else:
+        if paid.status == PolicyStatus.ACTIVE:
+            messages.success(
+                request,
+                gettext(
+                    "Premium paid: the policy is in force and stands in for the deposit. The "
+                    "e-policy is issued in a moment."
+                ),
+            )
+    return redirect("insurance:shop_insurance", shop.public_id)
+
+
+@login_required
+@require_POST
+def policy_surrender(request: HttpRequest, shop_id: str, policy_id: str) -> HttpResponse:
+    shop, policy = _own_policy(request, shop_id, policy_id)
+    key = _form_key(request)
+    if not key:
+        messages.error(request, gettext("The form has expired. Check and confirm again."))
+        return redirect("insurance:shop_insurance", shop.public_id)
+    try:
+        services.policy_surrender(
+            policy=policy,
+            now=timezone.now(),
+            idempotency_key=f"dashboard-surrender:{key}",
+            reason="Surrendered by the merchant in the dashboard",
+            actor=request.user,
+        )
+    except DomainError as exc:
+        block = _SURRENDER_BLOCKS.get(exc.code)
+        messages.error(request, block() if block else exc.detail)
+    else:
+        messages.success(
+            request,
+            gettext("The policy is surrendered; the unused premium is refunded by the day."),
+        )
+    return redirect("insurance:shop_insurance", shop.public_id)
+
+
+@login_required
+def policy_document(request: HttpRequest, shop_id: str, policy_id: str) -> HttpResponse:
+    """The stored e-policy, byte for byte as issued (its SHA-256 in a header)."""
+    _, policy = _own_policy(request, shop_id, policy_id)
+    document = selectors.policy_document_pdf(policy)
+    if document is None:
+        raise Http404
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="e-policy-{policy.policy_number}.pdf"'
+    response["X-Content-SHA256"] = document.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from insurance import services
 from insurance.models import InsuranceApplication, InsuranceQuote
 from shops.models import MerchantUser
 from tests.factories import fund, make_shop, make_user
@@ -90,3 +91,56 @@ class TestInsurancePage:
         response = owner_of(mine).get(page_url(theirs))
 
         assert response.status_code == 404
+
+
+class TestPolicyOnThePage:
+    """From an accepted application to a policy in force and back to cash, in the dashboard."""
+
+    @pytest.fixture
+    def accepted(self, api, insurer_api, owner_of, settings):
+        from tests.insurance.test_policies import accepted_policy
+
+        settings.DEPOSIT_SANDBOX_PAYMENTS = True
+        policy = accepted_policy(api, insurer_api, at=timezone.now())
+        return policy, owner_of(policy.shop)
+
+    def test_the_sandbox_pays_the_premium_once_and_the_policy_stands_in_for_the_deposit(
+        self, accepted
+    ):
+        from deposits.selectors import account_for_shop, deposit_summary
+
+        policy, client = accepted
+        page = client.get(page_url(policy.shop)).content.decode()
+        key = page.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+        pay = reverse(
+            "insurance:policy_pay_sandbox", args=[policy.shop.public_id, policy.public_id]
+        )
+
+        client.post(pay, {"form_key": key})
+        client.post(pay, {"form_key": key})  # a double submit
+
+        policy.refresh_from_db()
+        assert (policy.status, policy.premium_paid_minor) == ("ACTIVE", policy.premium_minor)
+        assert policy.premium_payments.count() == 1
+        deposit = deposit_summary(account_for_shop(policy.shop))
+        assert deposit.guaranteed_minor == policy.coverage_minor
+        assert deposit.shortfall_minor == 0
+
+    def test_the_e_policy_downloads_as_issued_and_surrender_says_why_not(self, accepted):
+        from tests.insurance.test_policies import pay
+
+        policy, client = accepted
+        pay(policy, policy.premium_minor, now=timezone.now())
+        services.policy_document_issue(policy_id=policy.pk, now=timezone.now())
+
+        download = client.get(
+            reverse("insurance:policy_document", args=[policy.shop.public_id, policy.public_id])
+        )
+        page = client.get(page_url(policy.shop)).content.decode()
+
+        assert download["Content-Type"] == "application/pdf"
+        assert download.content.startswith(b"%PDF")
+        assert download["X-Content-SHA256"] == policy.document.sha256
+        # No cash behind the requirement: giving the policy up would open a shortfall.
+        assert "Without the policy the cash deposit would not meet the requirement" in page
+        assert "Surrender and get the refund" not in page
