@@ -2,16 +2,26 @@
 
 Order, deadlock-free only if every transaction follows it:
 
-    (deposits' rows: account → … → shop)  →  quote  →  application  →  policy
+    quote  →  application  →  policy  →  recovery  →  (deposits' rows: account → … → shop)
 
-- Deposits' rows come first (guide: account, then policy, then claim). This slice takes no
-  deposits lock: a quote only reads the deposit, and acceptance and expiry touch insurance rows
-  alone. The activation slice will register the policy's guarantee (deposits locks the account
-  inside guarantee_register); it must call that before locking the policy, or lock the policy
-  and be the one caller that crosses the order, saying so there (deposits.locks).
 - An application before its policy: acceptance creates the policy under the application's
   lock; expiry locks the policy (the row the premium payment will lock) and then moves its
   application, which nothing else holds once it is ACCEPTED.
+- The policy before deposits' rows. This is the one crossing deposits.locks allows ("a caller
+  that holds its policy and then calls a deposits service crosses that order, and must be the
+  only kind of caller that does"): insurance is that caller, and every insurance transaction
+  that needs both takes the policy first. An advance or a repayment must hold the policy while
+  it reads the outstanding recoveries and computes the new remaining limit, then resize the
+  guarantee to it (`guarantee_set_amount`: account → guarantee); taking the account first would
+  need deposits' private lock functions, and releasing the policy before the resize would let
+  two advances set the guarantee from two different views of the limit. It cannot deadlock:
+  deposits never locks a policy, so nothing holds an account and waits for a policy. The
+  activation and surrender slice follows the same rule (lock the policy, then
+  guarantee_register / guarantee_withdraw). Shops' row comes last of all, as in deposits
+  (restriction_add / restrictions_lift lock it).
+- A recovery after its policy: repayment, reminders and the overdue step lock the policy, then
+  the recovery, so a repayment and the overdue step of the same recovery serialise, and two
+  repayments of two recoveries of one policy compute the guarantee from the same view.
 - Several rows of one kind: ascending primary key. Sweepers skip rows another transaction holds
   (SKIP LOCKED): the next sweep takes them.
 
@@ -26,7 +36,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from insurance.models import InsuranceApplication, Policy
+from insurance.models import InsuranceApplication, Policy, Recovery
 from insurance.selectors import policies_due_for_expiry
 
 
@@ -44,3 +54,15 @@ def try_lock_policies_due(now: datetime, *, limit: int) -> list[Policy]:
     """Up to `limit` policies past their premium due time, locked in pk order, skipping any
     another transaction holds."""
     return list(_locked(policies_due_for_expiry(now), skip_locked=True).order_by("pk")[:limit])
+
+
+def lock_policy(policy_id: int) -> Policy:
+    """The policy, with its shop (and merchant), product and insurer read, not locked."""
+    return _locked(Policy.objects.select_related("shop__merchant", "product", "insurer")).get(
+        pk=policy_id
+    )
+
+
+def lock_recovery(recovery_id: int) -> Recovery:
+    """One recovery, under its policy's lock (taken first)."""
+    return _locked(Recovery.objects.select_related("advance")).get(pk=recovery_id)

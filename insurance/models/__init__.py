@@ -4,6 +4,13 @@ Import from here (`from insurance.models import Policy`); a module inside this p
 the module that defines a name, never this package.
 """
 
+from insurance.models.advances import (
+    OUTSTANDING_STATUSES,
+    Advance,
+    Recovery,
+    RecoveryRepayment,
+    RecoveryStatus,
+)
 from insurance.models.underwriting import (
     ApplicationStatus,
     BenefitWindow,
@@ -24,4 +31,9 @@ __all__ = [
     "InsuranceApplication",
     "PolicyStatus",
     "Policy",
+    "Advance",
+    "RecoveryStatus",
+    "OUTSTANDING_STATUSES",
+    "Recovery",
+    "RecoveryRepayment",
 ]

@@ -1,6 +1,15 @@
 """Every write to insurance. Import the functions from here: `from insurance import services`.
 A module inside this package imports the module that defines a name, never this package."""
 
+from insurance.services.advances import (
+    AdvanceResult,
+    advance_data,
+    policy_advance,
+    recoveries_due_scan,
+    recovery_data,
+    recovery_process,
+    recovery_repay,
+)
 from insurance.services.underwriting import (
     application_accept,
     application_decline,
@@ -21,4 +30,11 @@ __all__ = [
     "application_event_data",
     "policy_event_data",
     "product_insurer_assign",
+    "AdvanceResult",
+    "policy_advance",
+    "recovery_repay",
+    "recoveries_due_scan",
+    "recovery_process",
+    "advance_data",
+    "recovery_data",
 ]
