@@ -21,3 +21,34 @@ EXPIRE_UNPAID_APPLICATIONS_TASK = "insurance.tasks.expire_unpaid_applications"
 def expire_unpaid_applications() -> int:
     """Accepted applications whose premium was not paid in time: EXPIRED, policy CANCELLED."""
     return services.applications_expire_due(now=timezone.now())
+
+
+SCAN_RECOVERIES_TASK = "insurance.tasks.scan_recoveries"
+PROCESS_RECOVERY_TASK = "insurance.tasks.process_recovery"
+
+
+@shared_task(
+    name=SCAN_RECOVERIES_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def scan_recoveries() -> int:
+    """Beat: one set-based query for recoveries with a reminder or the overdue step due, then one
+    task per recovery (which re-checks under lock, so a duplicate message does nothing)."""
+    recovery_ids = services.recoveries_due_scan(now=timezone.now())
+    for recovery_id in recovery_ids:
+        process_recovery.delay(recovery_id=recovery_id)
+    return len(recovery_ids)
+
+
+@shared_task(
+    name=PROCESS_RECOVERY_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def process_recovery(*, recovery_id: int) -> str:
+    return services.recovery_process(recovery_id=recovery_id, now=timezone.now())

@@ -367,3 +367,27 @@ class TestRemindersAndOverdue:
         assert ShopRestriction.objects.filter(source="INSURANCE").count() == 1
         assert Event.objects.filter(type="insurance.recovery_overdue").count() == 2
         assert Notification.objects.filter(kind="insurance_recovery_overdue").count() == 1
+
+
+@pytest.mark.django_db
+class TestRecoveryTasks:
+    def test_the_scan_task_sends_one_task_per_due_recovery(
+        self, api, insurer_api, now, monkeypatch
+    ):
+        from insurance import tasks
+
+        policy = make_active_policy(api, insurer_api, now)
+        due = advance(policy, now, 30_000, claim="C-1").advance.recovery
+        sent: list[int] = []
+        monkeypatch.setattr(tasks.timezone, "now", lambda: due.due_at)
+        monkeypatch.setattr(
+            tasks.process_recovery, "delay", lambda *, recovery_id: sent.append(recovery_id)
+        )
+
+        assert tasks.scan_recoveries() == 1
+        assert sent == [due.pk]
+
+    def test_the_schedule_is_installed(self):
+        from django_celery_beat.models import PeriodicTask
+
+        assert PeriodicTask.objects.filter(task="insurance.tasks.scan_recoveries").exists()
