@@ -31,4 +31,14 @@ urlpatterns = [
     ),
     path("policies/<uuid:policy_id>/", views.PolicyDetailView.as_view(), name="policy-detail"),
     path("shops/<uuid:shop_id>/policies/", views.ShopPoliciesView.as_view(), name="shop-policies"),
+    path(
+        "policies/<uuid:policy_id>/advances/",
+        views.PolicyAdvancesView.as_view(),
+        name="policy-advances",
+    ),
+    path(
+        "recoveries/<uuid:recovery_id>/repayments/",
+        views.RecoveryRepaymentsView.as_view(),
+        name="recovery-repayments",
+    ),
 ]
