@@ -17,13 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from common.admin import ReadOnlyAdmin, money_column
+from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
 from insurance.models import (
+    Advance,
     BenefitWindow,
     InsuranceApplication,
     InsuranceProduct,
     InsuranceQuote,
     Policy,
+    Recovery,
+    RecoveryRepayment,
     TrendTrack,
 )
 
@@ -147,3 +150,51 @@ class PolicyAdmin(ReadOnlyAdmin):
     coverage = money_column("coverage_minor", _("coverage"))
     premium = money_column("premium_minor", _("premium"))
     premium_paid = money_column("premium_paid_minor", _("premium paid"))
+
+
+# --- Advances and recoveries: records of what the insurer and the merchant paid --------------
+
+
+@admin.register(Advance)
+class AdvanceAdmin(ReadOnlyAdmin):
+    list_display = [
+        "public_id",
+        "policy",
+        "claim_ref",
+        "requested",
+        "advanced",
+        "uncovered",
+        "advanced_at",
+    ]
+    list_select_related = ["policy"]
+    search_fields = ["public_id", "claim_ref", "policy__policy_number"]
+    requested = money_column("requested_minor", _("requested"))
+    advanced = money_column("amount_minor", _("advanced"))
+    uncovered = money_column("uncovered_minor", _("not covered"))
+
+
+class RecoveryRepaymentInline(ReadOnlyInline):
+    model = RecoveryRepayment
+    fields = ["payment_ref", "amount", "repaid_at", "ledger_transaction"]
+    amount = money_column("amount_minor", _("amount"))
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "public_id",
+        "shop",
+        "policy",
+        "status",
+        "amount",
+        "outstanding",
+        "due_on",
+        "overdue_at",
+        "repaid_at",
+    ]
+    list_select_related = ["shop", "policy"]
+    list_filter = ["status", "due_on"]
+    search_fields = ["public_id", "shop__name", "policy__policy_number", "advance__claim_ref"]
+    inlines = [RecoveryRepaymentInline]
+    amount = money_column("amount_minor", _("amount"))
+    outstanding = money_column("outstanding_minor", _("outstanding"))

@@ -134,3 +134,21 @@ class TestRepayments:
 
         assert other_api.post(repayments_url(recovery), body).status_code == 404
         assert insurer_api.post(repayments_url(recovery), body).status_code == 201
+
+
+class TestAdmin:
+    def test_the_advance_and_recovery_screens_open_read_only(self, admin_client, api, advanced):
+        policy, recovery = advanced
+        api.post(
+            repayments_url(recovery),
+            {"amount_minor": 100, "currency": "CNY", "payment_ref": "P-1"},
+        )
+
+        for name in ("advance", "recovery"):
+            listing = admin_client.get(f"/admin/insurance/{name}/")
+            assert listing.status_code == 200, name
+        page = admin_client.get(f"/admin/insurance/recovery/{recovery.pk}/change/")
+        assert page.status_code == 200
+        assert "P-1" in page.content.decode()
+        assert "299.00 CNY" in admin_client.get("/admin/insurance/recovery/").content.decode()
+        assert admin_client.post("/admin/insurance/recovery/add/", {}).status_code == 403
