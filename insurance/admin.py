@@ -198,3 +198,11 @@ class RecoveryAdmin(ReadOnlyAdmin):
     inlines = [RecoveryRepaymentInline]
     amount = money_column("amount_minor", _("amount"))
     outstanding = money_column("outstanding_minor", _("outstanding"))
+
+
+@admin.register(RecoveryRepayment)
+class RecoveryRepaymentAdmin(ReadOnlyAdmin):
+    list_display = ["payment_ref", "recovery", "amount", "repaid_at", "ledger_transaction"]
+    list_select_related = ["recovery", "ledger_transaction"]
+    search_fields = ["payment_ref", "recovery__public_id"]
+    amount = money_column("amount_minor", _("amount"))

@@ -106,8 +106,7 @@ def quote_create(
         benefit_windows=[Window(w.submit_from, w.submit_to, w.activate_by) for w in windows],
         debt_minor=deposit.debt_minor if deposit is not None else 0,
         open_shortfall_case=deposit_selectors.shortfall_case_open(shop),
-        # No recovery can be overdue before the advances slice exists.
-        overdue_recoveries=0,
+        overdue_recoveries=selectors.overdue_recoveries_count(shop),
         counterfeit_awards_recent=selectors.counterfeit_awards_since(
             shop, now - timedelta(days=product.counterfeit_lookback_days)
         ),

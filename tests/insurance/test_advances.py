@@ -20,7 +20,7 @@ from deposits.models import Account, Guarantee, LedgerTransaction
 from deposits.services import ledger_check_run, system_account_balance
 from insurance import services
 from insurance.models import Advance, Recovery, RecoveryRepayment
-from insurance.selectors import outstanding_recoveries_minor
+from insurance.selectors import outstanding_recoveries_minor, overdue_recoveries_count
 from partners.models import Event
 from shops.models import Notification, ShopRestriction
 from tests.insurance.advance_helpers import make_active_policy
@@ -321,6 +321,7 @@ class TestRemindersAndOverdue:
         assert second == {}
         recovery.refresh_from_db()
         assert recovery.status == "OVERDUE"
+        assert overdue_recoveries_count(policy.shop) == 1  # eligibility's "no overdue recovery"
         restriction = ShopRestriction.objects.get(shop=policy.shop, lifted_at__isnull=True)
         assert (restriction.kind, restriction.source) == ("SUPERVISED", "INSURANCE")
         assert restriction.since == overdue_at

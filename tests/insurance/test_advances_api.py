@@ -144,7 +144,7 @@ class TestAdmin:
             {"amount_minor": 100, "currency": "CNY", "payment_ref": "P-1"},
         )
 
-        for name in ("advance", "recovery"):
+        for name in ("advance", "recovery", "recoveryrepayment"):
             listing = admin_client.get(f"/admin/insurance/{name}/")
             assert listing.status_code == 200, name
         page = admin_client.get(f"/admin/insurance/recovery/{recovery.pk}/change/")
