@@ -255,6 +255,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Several models have a `status`; a recovery's gets a name of its own in the schema.
+    "ENUM_NAME_OVERRIDES": {"RecoveryStatusEnum": "insurance.models.advances.RecoveryStatus"},
 }
 
 # Outbound webhooks (partners.services.webhooks): loopback and private receivers are refused

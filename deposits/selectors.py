@@ -195,6 +195,14 @@ def account_for_shop(shop: Shop) -> Account | None:
     return Account.objects.filter(shop=shop).first()
 
 
+def account_id_for_shop_id(shop_id: int) -> int | None:
+    return (
+        Account.objects.filter(shop_id=shop_id, kind=Account.Kind.DEPOSIT)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def guarantee_for_source(source_ref: str) -> Guarantee | None:
     """The guarantee a source registered (e.g. "insurance_policy:<id>"), or None."""
     return Guarantee.objects.filter(source_ref=source_ref).first()

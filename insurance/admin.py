@@ -23,6 +23,7 @@ from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column, money_text
 from deposits import selectors as deposit_selectors
 from insurance import selectors, services
 from insurance.models import (
+    Advance,
     BenefitWindow,
     InsuranceApplication,
     InsuranceProduct,
@@ -31,6 +32,8 @@ from insurance.models import (
     PolicyDocument,
     PolicySurrender,
     PremiumPayment,
+    Recovery,
+    RecoveryRepayment,
     TrendTrack,
 )
 
@@ -260,3 +263,59 @@ class PolicySurrenderAdmin(ReadOnlyAdmin):
     list_select_related = ["policy"]
     search_fields = ["policy__policy_number"]
     refund = money_column("refund_minor", _("refund"))
+
+
+# --- Advances and recoveries: records of what the insurer and the merchant paid --------------
+
+
+@admin.register(Advance)
+class AdvanceAdmin(ReadOnlyAdmin):
+    list_display = [
+        "public_id",
+        "policy",
+        "claim_ref",
+        "requested",
+        "advanced",
+        "uncovered",
+        "advanced_at",
+    ]
+    list_select_related = ["policy"]
+    search_fields = ["public_id", "claim_ref", "policy__policy_number"]
+    requested = money_column("requested_minor", _("requested"))
+    advanced = money_column("amount_minor", _("advanced"))
+    uncovered = money_column("uncovered_minor", _("not covered"))
+
+
+class RecoveryRepaymentInline(ReadOnlyInline):
+    model = RecoveryRepayment
+    fields = ["payment_ref", "amount", "repaid_at", "ledger_transaction"]
+    amount = money_column("amount_minor", _("amount"))
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "public_id",
+        "shop",
+        "policy",
+        "status",
+        "amount",
+        "outstanding",
+        "due_on",
+        "overdue_at",
+        "repaid_at",
+    ]
+    list_select_related = ["shop", "policy"]
+    list_filter = ["status", "due_on"]
+    search_fields = ["public_id", "shop__name", "policy__policy_number", "advance__claim_ref"]
+    inlines = [RecoveryRepaymentInline]
+    amount = money_column("amount_minor", _("amount"))
+    outstanding = money_column("outstanding_minor", _("outstanding"))
+
+
+@admin.register(RecoveryRepayment)
+class RecoveryRepaymentAdmin(ReadOnlyAdmin):
+    list_display = ["payment_ref", "recovery", "amount", "repaid_at", "ledger_transaction"]
+    list_select_related = ["recovery", "ledger_transaction"]
+    search_fields = ["payment_ref", "recovery__public_id"]
+    amount = money_column("amount_minor", _("amount"))

@@ -2,16 +2,25 @@
 
 Order, deadlock-free only if every transaction follows it:
 
-    (deposits' rows: account → … → shop)  →  quote  →  application  →  policy
+    deposits' account  →  quote  →  application  →  policy  →  recovery  →  (shop, last)
 
-- Deposits' rows come first (guide: account, then policy, then claim). A quote only reads the
-  deposit, and acceptance and expiry touch insurance rows alone. A premium payment (which may
-  activate the policy and register its guarantee) and a surrender (which withdraws it) lock the
-  shop's deposit account first, through `deposits.services.guarantee_account_lock`, then the
-  policy; the guarantee services they call under both lock the same account again (a no-op).
+- The shop's deposit account first (architecture.md: account, then policy, then claim). Every
+  insurance transaction that will touch the deposit (a premium payment that may activate the
+  policy and register its guarantee, a surrender that withdraws it, an advance or a repayment
+  that resizes it, the overdue step that supervises the shop) locks the account first through
+  `deposits.services.guarantee_account_lock`, then its own rows; the guarantee services it
+  calls under both lock the same account again (a no-op). Deposits never locks a policy, and
+  no insurance transaction takes the account after a policy, so no cycle can form. (The first
+  advances slice took the policy first; it changed when the premium slice, written at the same
+  time, took the account first: two orders on one pair of rows can deadlock.)
 - An application before its policy: acceptance creates the policy under the application's
-  lock; expiry locks the policy (the row the premium payment will lock) and then moves its
-  application, which nothing else holds once it is ACCEPTED.
+  lock; expiry locks the policy and then moves its application, which nothing else holds once
+  it is ACCEPTED.
+- A recovery after its policy: repayment, reminders and the overdue step lock the policy, then
+  the recovery, so a repayment and the overdue step of the same recovery serialise, and two
+  advances or repayments under one policy compute the guarantee from the same view of the
+  remaining limit (it is resized while the policy is still locked).
+- The shop's row last of all, as in deposits (restriction_add / restrictions_lift lock it).
 - Several rows of one kind: ascending primary key. Sweepers skip rows another transaction holds
   (SKIP LOCKED): the next sweep takes them.
 
@@ -26,7 +35,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from insurance.models import InsuranceApplication, Policy
+from insurance.models import InsuranceApplication, Policy, Recovery
 from insurance.selectors import policies_due_for_expiry
 
 
@@ -51,3 +60,8 @@ def try_lock_policies_due(now: datetime, *, limit: int) -> list[Policy]:
     """Up to `limit` policies past their premium due time, locked in pk order, skipping any
     another transaction holds."""
     return list(_locked(policies_due_for_expiry(now), skip_locked=True).order_by("pk")[:limit])
+
+
+def lock_recovery(recovery_id: int) -> Recovery:
+    """One recovery, under its policy's lock (taken first)."""
+    return _locked(Recovery.objects.select_related("advance")).get(pk=recovery_id)

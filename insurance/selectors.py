@@ -9,13 +9,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from deposits import selectors as deposit_selectors
 from insurance.domain.eligibility import Rules, ShopFacts, Window, eligibility_check
 from insurance.domain.premium import quote_figures, refund_figure, used_days
 from insurance.models import (
+    OUTSTANDING_STATUSES,
+    Advance,
     BenefitWindow,
     InsuranceApplication,
     InsuranceProduct,
@@ -24,6 +26,8 @@ from insurance.models import (
     PolicyDocument,
     PolicyStatus,
     PremiumPayment,
+    Recovery,
+    RecoveryStatus,
     TrendTrack,
 )
 from shops.models import Shop
@@ -255,12 +259,6 @@ def policy_ledger_reference(policy: Policy) -> str:
     return f"policy:{policy.public_id}"
 
 
-def outstanding_recoveries_minor(policy: Policy) -> int:
-    """What the merchant still owes the insurer for its advances under this policy. The advances
-    slice fills this in (its recoveries); until then nothing can be owed."""
-    return 0
-
-
 def premium_payments_of(policy: Policy) -> QuerySet[PremiumPayment]:
     return PremiumPayment.objects.filter(policy=policy).select_related("ledger_transaction")
 
@@ -367,3 +365,69 @@ def cash_alone_covers(policy: Policy) -> bool:
     counted = guarantee.amount_minor if guarantee is not None and guarantee.in_coverage else 0
     without = dataclasses.replace(summary, guaranteed_minor=summary.guaranteed_minor - counted)
     return without.is_covered
+
+
+# --- Advances and recoveries ------------------------------------------------------------------
+
+
+def outstanding_recoveries_minor(policy: Policy) -> int:
+    """What the merchant still owes the insurer on this policy: the outstanding amount of its
+    OPEN and OVERDUE recoveries (coverage − this = the remaining limit)."""
+    total = Recovery.objects.filter(policy=policy, status__in=OUTSTANDING_STATUSES).aggregate(
+        total=Sum("outstanding_minor")
+    )["total"]
+    return int(total or 0)
+
+
+def overdue_recoveries_count(shop: Shop) -> int:
+    return Recovery.objects.filter(shop=shop, status=RecoveryStatus.OVERDUE).count()
+
+
+def active_policy_id_for_shop(shop_id: int) -> int | None:
+    """The shop's ACTIVE policy (at most one: a shop applies again only without one)."""
+    return (
+        Policy.objects.filter(shop_id=shop_id, status=PolicyStatus.ACTIVE)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def advances_for_policy(policy: Policy) -> QuerySet[Advance]:
+    """The policy's advances that moved money (an answer of 0 has no recovery), each with its
+    recovery and policy read in the same query."""
+    return (
+        Advance.objects.filter(policy=policy, amount_minor__gt=0)
+        .select_related("recovery", "policy")
+        .order_by("-id")
+    )
+
+
+def recovery_for_partner(partner_id: int, recovery_public_id: uuid.UUID) -> Recovery | None:
+    """A recovery of one of the partner's shops, or of a policy it issued as insurer."""
+    return (
+        Recovery.objects.filter(Q(shop__partner_id=partner_id) | Q(policy__insurer_id=partner_id))
+        .filter(public_id=recovery_public_id)
+        .select_related("advance", "policy")
+        .first()
+    )
+
+
+def recoveries_due(*, now: datetime, today: date, limit: int) -> list[int]:
+    """The scan's candidates, set-based: OPEN recoveries past `due_at` (overdue), or due a
+    reminder (1 day before `due_on`, or 3 days before when no reminder went yet). The task for
+    each re-checks under lock; a candidate with nothing left to do is a no-op."""
+    return list(
+        Recovery.objects.filter(status=RecoveryStatus.OPEN)
+        .filter(
+            Q(due_at__lte=now)
+            | Q(reminded_1d_at__isnull=True, due_on__lte=today + timedelta(days=1))
+            | Q(
+                reminded_3d_at__isnull=True,
+                reminded_1d_at__isnull=True,
+                due_on__lte=today + timedelta(days=3),
+            )
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -33,3 +33,34 @@ def expire_unpaid_applications() -> int:
 def issue_policy_document(*, policy_id: int) -> str:
     """Render and store the e-policy of a policy just activated; a second run changes nothing."""
     return services.policy_document_issue(policy_id=policy_id, now=timezone.now()).sha256
+
+
+SCAN_RECOVERIES_TASK = "insurance.tasks.scan_recoveries"
+PROCESS_RECOVERY_TASK = "insurance.tasks.process_recovery"
+
+
+@shared_task(
+    name=SCAN_RECOVERIES_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def scan_recoveries() -> int:
+    """Beat: one set-based query for recoveries with a reminder or the overdue step due, then one
+    task per recovery (which re-checks under lock, so a duplicate message does nothing)."""
+    recovery_ids = services.recoveries_due_scan(now=timezone.now())
+    for recovery_id in recovery_ids:
+        process_recovery.delay(recovery_id=recovery_id)
+    return len(recovery_ids)
+
+
+@shared_task(
+    name=PROCESS_RECOVERY_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def process_recovery(*, recovery_id: int) -> str:
+    return services.recovery_process(recovery_id=recovery_id, now=timezone.now())

@@ -138,3 +138,57 @@ APPLICATION_DECLINED = {
     "decline_reason_code": "abnormal_operation",
     "decline_detail": "The merchant is on the abnormal operation register.",
 }
+
+
+ADVANCE_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+RECOVERY_ID = "3f2e1d0c-9b8a-4765-a432-10fedcba9876"
+RECOVERY_SUMMARY = {
+    "id": RECOVERY_ID,
+    "due_on": "2026-11-17",
+    "due_at": "2026-11-17T16:00:00Z",
+    "amount_minor": 30000,
+    "outstanding_minor": 30000,
+    "status": "OPEN",
+}
+ADVANCE = {
+    "id": ADVANCE_ID,
+    "policy": POLICY_ID,
+    "claim": "CLM-2026-0042",
+    "amount_minor": 30000,
+    "requested_minor": 30000,
+    "uncovered_minor": 0,
+    "currency": "CNY",
+    "advanced_at": "2026-11-02T06:00:00Z",
+    "recovery": RECOVERY_SUMMARY,
+}
+RECOVERY_PARTLY_REPAID = {
+    **RECOVERY_SUMMARY,
+    "outstanding_minor": 20000,
+    "advance": ADVANCE_ID,
+    "policy": POLICY_ID,
+    "claim": "CLM-2026-0042",
+    "currency": "CNY",
+    "overdue_at": None,
+    "repaid_at": None,
+    "repayments": [
+        {
+            "amount_minor": 10000,
+            "payment_ref": "ALIPAY-20261105-77",
+            "repaid_at": "2026-11-05T02:00:00Z",
+        }
+    ],
+}
+RECOVERY_REPAID = {
+    **RECOVERY_PARTLY_REPAID,
+    "outstanding_minor": 0,
+    "status": "REPAID",
+    "repaid_at": "2026-11-06T02:00:00Z",
+    "repayments": [
+        *RECOVERY_PARTLY_REPAID["repayments"],
+        {
+            "amount_minor": 20000,
+            "payment_ref": "ALIPAY-20261106-12",
+            "repaid_at": "2026-11-06T02:00:00Z",
+        },
+    ],
+}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from common.money import CURRENCY_EXPONENTS
-from insurance.models import ApplicationStatus, PolicyStatus
+from insurance.models import ApplicationStatus, PolicyStatus, RecoveryStatus
 from partners.api.fields import AmountField, InputSerializer, StrictCharField
 
 CURRENCIES = list(CURRENCY_EXPONENTS)
@@ -55,6 +55,16 @@ class PremiumPaymentInput(InputSerializer):
     )
     payment_ref = StrictCharField(
         max_length=200, help_text="The payment provider's reference; credits once."
+    )
+
+
+class RepaymentInput(InputSerializer):
+    amount_minor = AmountField(help_text="Minor units; at most the recovery's outstanding amount.")
+    currency = serializers.ChoiceField(
+        choices=CURRENCIES, help_text="ISO 4217; must be the recovery's currency."
+    )
+    payment_ref = StrictCharField(
+        max_length=100, help_text="The payment provider's reference; credits once."
     )
 
 
@@ -166,3 +176,40 @@ class ApplicationOutput(serializers.Serializer):
     decline_reason_code = serializers.CharField(allow_null=True)
     decline_detail = serializers.CharField(allow_null=True)
     policy = PolicyOutput(allow_null=True)
+
+
+class RecoverySummaryOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    due_on = serializers.DateField(help_text="The advance's date (Asia/Shanghai) + recovery_days.")
+    due_at = serializers.DateTimeField(help_text="Overdue from: 00:00 Shanghai after due_on.")
+    amount_minor = serializers.IntegerField()
+    outstanding_minor = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=RecoveryStatus.choices)
+
+
+class AdvanceOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    policy = serializers.UUIDField()
+    claim = serializers.CharField(help_text="The claim's reference.")
+    amount_minor = serializers.IntegerField(help_text="What the insurer advanced.")
+    requested_minor = serializers.IntegerField(help_text="What the claim asked for.")
+    uncovered_minor = serializers.IntegerField(help_text="Beyond the limit: cash, then debt.")
+    currency = serializers.CharField()
+    advanced_at = serializers.DateTimeField()
+    recovery = RecoverySummaryOutput()
+
+
+class RepaymentOutput(serializers.Serializer):
+    amount_minor = serializers.IntegerField()
+    payment_ref = serializers.CharField()
+    repaid_at = serializers.DateTimeField()
+
+
+class RecoveryOutput(RecoverySummaryOutput):
+    advance = serializers.UUIDField()
+    policy = serializers.UUIDField()
+    claim = serializers.CharField()
+    currency = serializers.CharField()
+    overdue_at = serializers.DateTimeField(allow_null=True)
+    repaid_at = serializers.DateTimeField(allow_null=True)
+    repayments = RepaymentOutput(many=True)

@@ -51,4 +51,14 @@ urlpatterns = [
         views.SurrenderView.as_view(),
         name="policy-surrender",
     ),
+    path(
+        "policies/<uuid:policy_id>/advances/",
+        views.PolicyAdvancesView.as_view(),
+        name="policy-advances",
+    ),
+    path(
+        "recoveries/<uuid:recovery_id>/repayments/",
+        views.RecoveryRepaymentsView.as_view(),
+        name="recovery-repayments",
+    ),
 ]

@@ -33,6 +33,7 @@ from insurance.api.representations import (
     quote_data,
 )
 from insurance.api.serializers import (
+    AdvanceOutput,
     ApplicationAcceptInput,
     ApplicationDeclineInput,
     ApplicationListQuery,
@@ -44,9 +45,11 @@ from insurance.api.serializers import (
     ProductOutput,
     QuoteCreateInput,
     QuoteOutput,
+    RecoveryOutput,
+    RepaymentInput,
     SurrenderQuoteOutput,
 )
-from insurance.models import InsuranceApplication, InsuranceProduct, Policy
+from insurance.models import Advance, InsuranceApplication, InsuranceProduct, Policy
 from partners.api.base import PartnerAPIView
 from partners.api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -500,5 +503,104 @@ class SurrenderView(PartnerAPIView):
                 policy=policy, idempotency_key=self.ledger_key(), now=timezone.now()
             )
             return 200, policy_data(surrendered)
+
+        return self.idempotent(perform)
+
+
+# --- Advances and recoveries ----------------------------------------------------------------
+
+
+class PolicyAdvancesView(PartnerListView):
+    scopes = {"GET": READ}
+    serializer_class = AdvanceOutput
+
+    def get_queryset(self) -> QuerySet[Advance]:
+        policy = selectors.policy_for_partner(self.partner_id, parse_uuid(self.kwargs["policy_id"]))
+        if policy is None:
+            raise NotFound("No such policy.")
+        return selectors.advances_for_policy(policy)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([services.advance_data(a) for a in page or []])
+
+    @extend_schema(
+        operation_id="policies_advances_list",
+        summary="List a policy's advances and their recoveries",
+        description=(
+            "Newest first: what the insurer advanced to consumers for upheld claims (先行垫付), "
+            "each with the recovery the merchant owes back (追偿): due on `due_on` (the advance's "
+            "Asia/Shanghai date + the product's `recovery_days`), overdue from `due_at`; status "
+            "OPEN, OVERDUE (the shop is supervised until it is repaid), REPAID or CANCELLED. "
+            "Seen by the shop's partner and the policy's insurer; anyone else gets 404."
+        ),
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: AdvanceOutput(many=True), **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("a page", value=ex.ADVANCE, response_only=True)],
+        tags=TAGS,
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class RecoveryRepaymentsView(PartnerAPIView):
+    scopes = {"POST": MONEY}
+
+    @extend_schema(
+        operation_id="recoveries_repayments_create",
+        summary="Record a repayment of an insurer's advance",
+        description=(
+            "A confirmed payment from the merchant towards a recovery; partial payments are "
+            "allowed. 201 with the recovery: `outstanding_minor` falls, and the policy's "
+            "remaining limit (and the deposit's guarantee) grows back by the amount. Repaid in "
+            "full: `REPAID`, and a supervision of the shop for this recovery being overdue is "
+            "lifted at once (`shop.status_changed`). 400 naming `amount_minor` above the "
+            "outstanding amount, `currency` other than the recovery's; `409 duplicate_reference` "
+            "for a `payment_ref` already credited, `invalid_state` once REPAID or CANCELLED. "
+            "Nothing is written on any refusal."
+        ),
+        request=RepaymentInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            201: RecoveryOutput,
+            **error_responses(*POST_ERRORS, conflicts=("invalid_state", "duplicate_reference")),
+        },
+        examples=[
+            OpenApiExample(
+                "repay part",
+                value={
+                    "amount_minor": 10000,
+                    "currency": "CNY",
+                    "payment_ref": "ALIPAY-20261105-77",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "partly repaid",
+                value=ex.RECOVERY_PARTLY_REPAID,
+                response_only=True,
+                status_codes=["201"],
+            ),
+            OpenApiExample(
+                "repaid", value=ex.RECOVERY_REPAID, response_only=True, status_codes=["201"]
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, recovery_id: str) -> HttpResponse:
+        data = self.validated(RepaymentInput)
+        recovery = selectors.recovery_for_partner(self.partner_id, parse_uuid(recovery_id))
+        if recovery is None:
+            raise NotFound("No such recovery.")
+
+        def perform() -> tuple[int, Any]:
+            repaid = services.recovery_repay(
+                recovery_id=recovery.pk,
+                amount_minor=data["amount_minor"],
+                currency=data["currency"],
+                payment_ref=data["payment_ref"],
+                now=timezone.now(),
+            )
+            return 201, services.recovery_data(repaid)
 
         return self.idempotent(perform)

@@ -4,6 +4,13 @@ Import from here (`from insurance.models import Policy`); a module inside this p
 the module that defines a name, never this package.
 """
 
+from insurance.models.advances import (
+    OUTSTANDING_STATUSES,
+    Advance,
+    Recovery,
+    RecoveryRepayment,
+    RecoveryStatus,
+)
 from insurance.models.premiums import PolicyDocument, PolicySurrender, PremiumPayment
 from insurance.models.underwriting import (
     ApplicationStatus,
@@ -28,4 +35,9 @@ __all__ = [
     "PremiumPayment",
     "PolicyDocument",
     "PolicySurrender",
+    "Advance",
+    "RecoveryStatus",
+    "OUTSTANDING_STATUSES",
+    "Recovery",
+    "RecoveryRepayment",
 ]

@@ -338,5 +338,8 @@ class Policy(models.Model):
 
     @property
     def limit_remaining_minor(self) -> int:
-        # Coverage − outstanding recoveries; recoveries come with the advances slice.
-        return self.coverage_minor
+        """Coverage − outstanding recoveries (insurance.models.advances); never below 0."""
+        outstanding = self.recoveries.filter(status__in=["OPEN", "OVERDUE"]).aggregate(
+            total=models.Sum("outstanding_minor")
+        )["total"]
+        return max(0, self.coverage_minor - (outstanding or 0))

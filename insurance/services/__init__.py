@@ -1,6 +1,15 @@
 """Every write to insurance. Import the functions from here: `from insurance import services`.
 A module inside this package imports the module that defines a name, never this package."""
 
+from insurance.services.advances import (
+    AdvanceResult,
+    advance_data,
+    policy_advance,
+    recoveries_due_scan,
+    recovery_data,
+    recovery_process,
+    recovery_repay,
+)
 from insurance.services.policies import (
     ISSUE_POLICY_DOCUMENT_TASK,
     policy_document_issue,
@@ -31,4 +40,11 @@ __all__ = [
     "policy_document_issue",
     "policy_surrender",
     "ISSUE_POLICY_DOCUMENT_TASK",
+    "AdvanceResult",
+    "policy_advance",
+    "recovery_repay",
+    "recoveries_due_scan",
+    "recovery_process",
+    "advance_data",
+    "recovery_data",
 ]
