@@ -16,6 +16,8 @@ from django.utils import timezone
 from common.errors import DomainError
 from deposits import services as deposits
 from deposits.models import Account
+from insurance import services as insurance
+from insurance.models import InsuranceApplication
 from partners.models import Partner
 from shops import services as shops
 from shops.models import Merchant, MerchantUser, Shop
@@ -133,6 +135,28 @@ class Command(BaseCommand):
         Merchant.objects.filter(pk=merchant2.pk).update(language="en")
         MerchantUser.objects.get_or_create(
             user=other, defaults={"merchant": merchant2, "role": MerchantUser.Role.OWNER}
+        )
+        self._insurance(now)
+
+    def _insurance(self, now):  # type: ignore[no-untyped-def]
+        """An insurer for both default products, and the kids' shop (onboarding, apparel) with an
+        accepted policy awaiting its premium: the merchant can pay it in the sandbox and watch
+        the shop go live on the guarantee."""
+        insurer, _ = Partner.objects.get_or_create(
+            name="Demo Insurer 众安保险", defaults={"kind": Partner.Kind.INSURER}
+        )
+        for code in ("perf-bond", "perf-bond-half"):
+            insurance.product_insurer_assign(code=code, insurer_id=insurer.pk, now=now)
+        kids = Shop.objects.get(external_ref="demo-yj-kids")
+        if InsuranceApplication.objects.filter(shop=kids).exists():
+            return
+        quote = insurance.quote_create(shop=kids, now=now)
+        application = insurance.application_submit(shop=kids, quote=quote, now=now)
+        insurance.application_accept(
+            application=application,
+            insurer_id=insurer.pk,
+            policy_number="ZA-DEMO-0001",
+            now=now,
         )
 
     def _shop(self, partner, ref, name, shop_type, trademark, cats, email, company, now):  # type: ignore[no-untyped-def]
