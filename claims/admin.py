@@ -76,3 +76,20 @@ class ClaimAdmin(ReadOnlyAdmin):
     inlines = [ClaimEventInline, ClaimFundingInline]
     paid = money_column("order_paid_minor", _("paid"))
     compensation = money_column("compensation_minor", _("compensation"))
+
+
+@admin.register(ClaimEvent)
+class ClaimEventAdmin(ReadOnlyAdmin):
+    list_display = ["claim", "at", "actor", "actor_label", "action"]
+    list_filter = ["actor"]
+    search_fields = ["claim__external_ref", "action"]
+    list_select_related = ["claim"]
+
+
+@admin.register(ClaimFunding)
+class ClaimFundingAdmin(ReadOnlyAdmin):
+    list_display = ["claim", "source", "amount", "transaction_public_id", "created_at"]
+    list_filter = ["source"]
+    search_fields = ["claim__external_ref"]
+    list_select_related = ["claim"]
+    amount = money_column("amount_minor", _("amount"))

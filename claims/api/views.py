@@ -237,7 +237,10 @@ class ClaimEscalateView(PartnerAPIView):
             200: ClaimOutput,
             **error_responses(*POST_ERRORS, conflicts=("invalid_claim_status", "shop_closed")),
         },
-        examples=[OpenApiExample("escalated", value=CLAIM_EXAMPLE, response_only=True)],
+        examples=[
+            OpenApiExample("with a note", value={"note": "No answer in 48 h."}, request_only=True),
+            OpenApiExample("escalated", value=CLAIM_EXAMPLE, response_only=True),
+        ],
         tags=TAGS,
     )
     def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
@@ -273,10 +276,13 @@ class ClaimWithdrawView(PartnerAPIView):
         },
         examples=[
             OpenApiExample(
+                "with a note", value={"note": "Refunded by the seller."}, request_only=True
+            ),
+            OpenApiExample(
                 "withdrawn",
                 value={**CLAIM_EXAMPLE, "status": "WITHDRAWN"},
                 response_only=True,
-            )
+            ),
         ],
         tags=TAGS,
     )
