@@ -150,3 +150,16 @@ class PermissionDenied(DomainError):
     code = "permission_denied"
     http_status = 403
     default_detail = "You may not do this."
+
+
+# --- Claims (api-v1.md "Claims") ---------------------------------------------------------------
+
+
+class ClaimAlreadyDecided(DomainError):
+    code = "claim_already_decided"
+    default_detail = "The claim was already decided."
+
+
+class InvalidClaimStatus(DomainError):
+    code = "invalid_claim_status"
+    default_detail = "The claim's status does not allow this."

@@ -12,6 +12,7 @@ urlpatterns = [
     path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("deposits.api.urls")),
     path("", include("insurance.api.urls")),
+    path("", include("claims.api.urls")),
     path("", include("partners.api.urls")),
     # Anything else under /api/v1/ is a JSON 404 in the contract's shape, not an HTML page.
     re_path(r"^.*$", api_not_found),

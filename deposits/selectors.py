@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from common.money import format_minor
 from deposits.domain.coverage import Coverage, WithdrawLimit, coverage_of
-from deposits.models import Account, Entry, Guarantee, Hold, ShortfallCase
+from deposits.models import Account, Entry, Guarantee, Hold, LedgerTransaction, ShortfallCase
 from shops.models import (
     Merchant,
     RestrictionKind,
@@ -290,3 +290,18 @@ def requirement_explanation(basis: dict[str, Any], *, language: str) -> dict[str
     else:
         text = ""
     return {"text": text, "rows": rows}
+
+
+def hold_by_public_id(public_id: uuid.UUID) -> Hold | None:
+    """For claims, which keep the public id of the hold placed at escalation."""
+    return Hold.objects.filter(public_id=public_id).first()
+
+
+def transaction_public_id_for_key(idempotency_key: str) -> uuid.UUID | None:
+    """The public id of the ledger transaction an operation with this key wrote (claims cite it
+    on each funding row)."""
+    return (
+        LedgerTransaction.objects.filter(idempotency_key=idempotency_key)
+        .values_list("public_id", flat=True)
+        .first()
+    )

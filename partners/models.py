@@ -68,6 +68,9 @@ class Scope(models.TextChoices):
         "insurance:underwrite",
         _("Accept or decline insurance applications (the product's insurer)"),
     )
+    CLAIMS_READ = "claims:read", _("Read claims")
+    CLAIMS_WRITE = "claims:write", _("File, escalate and withdraw claims")
+    CLAIMS_DECIDE = "claims:decide", _("Decide claims (the marketplace's ops)")
 
 
 class ApiKey(models.Model):

@@ -81,6 +81,7 @@ def _install_reference_data() -> None:
         "shops.migrations.0002_default_categories",
         "deposits.migrations.0003_default_rules",
         "insurance.migrations.0002_default_products",
+        "claims.migrations.0002_default_rules",
     ):
         importlib.import_module(module).install(apps, None)
 

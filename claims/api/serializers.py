@@ -1,0 +1,128 @@
+"""Explicit input and output serializers for the claims endpoints (api-v1.md "Claims"). Outputs
+are built by claims.services.claim_data; these declare the shapes for the OpenAPI schema."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from claims.models import ClaimStatus, FundingSource, Outcome, Reason
+from common.money import CURRENCY_EXPONENTS
+from partners.api.fields import AmountField, AwareDateTimeField, InputSerializer, StrictCharField
+
+CURRENCIES = list(CURRENCY_EXPONENTS)
+
+
+class OrderInput(InputSerializer):
+    ref = StrictCharField(max_length=100, help_text="The marketplace's order number.")
+    paid_minor = AmountField(help_text="What the consumer paid, in minor units.")
+    currency = serializers.ChoiceField(choices=CURRENCIES, default="CNY")
+    paid_at = AwareDateTimeField()
+    shipped_at = AwareDateTimeField(allow_null=True, help_text="null: not shipped.")
+
+
+class ConsumerInput(InputSerializer):
+    ref = StrictCharField(max_length=100, help_text="The marketplace's id for the consumer.")
+
+
+class ClaimFileInput(InputSerializer):
+    external_ref = StrictCharField(max_length=100, help_text="Your reference; unique for you.")
+    shop = serializers.UUIDField(help_text="The shop's id.")
+    reason = serializers.ChoiceField(choices=Reason.values)
+    order = OrderInput()
+    consumer = ConsumerInput()
+    description = StrictCharField(max_length=5000)
+    requested_minor = AmountField(
+        required=False, allow_null=True, help_text="What the consumer asks for (optional)."
+    )
+
+
+class NoteInput(InputSerializer):
+    note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class ClaimDecisionInput(InputSerializer):
+    outcome = serializers.ChoiceField(choices=Outcome.values)
+    amount_minor = AmountField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Optional for UPHELD when the rule gives an amount; required for PARTLY_UPHELD and "
+            "for reasons the rule leaves to ops; absent for REJECTED."
+        ),
+    )
+    note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class ClaimListQuery(serializers.Serializer):  # unknown names: PartnerAPIView.initial
+    status = serializers.ChoiceField(choices=ClaimStatus.values, required=False)
+    shop = serializers.UUIDField(required=False)
+    reason = serializers.ChoiceField(choices=Reason.values, required=False)
+
+
+class OrderOutput(serializers.Serializer):
+    ref = serializers.CharField()
+    paid_minor = serializers.IntegerField()
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    paid_at = serializers.DateTimeField()
+    shipped_at = serializers.DateTimeField(allow_null=True)
+
+
+class ConsumerOutput(serializers.Serializer):
+    ref = serializers.CharField()
+
+
+class RuleOutput(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="The reason and the version's start, e.g. LATE_SHIPMENT@2024-01-01."
+    )
+    kind = serializers.ChoiceField(choices=["RATE", "MULTIPLIER", "OPS_DECIDES"])
+    computation = serializers.CharField(help_text="The arithmetic in words, in your language.")
+    computation_en = serializers.CharField()
+    computation_zh = serializers.CharField()
+
+
+class FundingOutput(serializers.Serializer):
+    source = serializers.ChoiceField(choices=FundingSource.values)
+    amount_minor = serializers.IntegerField()
+    transaction = serializers.UUIDField(help_text="The ledger transaction that moved it.")
+
+
+class DeadlinesOutput(serializers.Serializer):
+    respond_by = serializers.DateTimeField(allow_null=True)
+    party = serializers.ChoiceField(choices=["MERCHANT", "CONSUMER", "BOTH"], allow_null=True)
+    consequence = serializers.CharField(allow_null=True)
+
+
+class TimelineOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.ChoiceField(choices=["PARTNER", "MERCHANT", "OPS", "SYSTEM"])
+    actor_label = serializers.CharField()
+    action = serializers.CharField()
+    note = serializers.CharField()
+
+
+class ClaimOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    external_ref = serializers.CharField()
+    shop = serializers.UUIDField()
+    reason = serializers.ChoiceField(choices=Reason.values)
+    status = serializers.ChoiceField(choices=ClaimStatus.values)
+    outcome = serializers.ChoiceField(choices=Outcome.values, allow_null=True)
+    order = OrderOutput()
+    consumer = ConsumerOutput()
+    description = serializers.CharField()
+    requested_minor = serializers.IntegerField(allow_null=True)
+    compensation_minor = serializers.IntegerField(
+        help_text="Before a decision: the estimate; after: what was awarded."
+    )
+    currency = serializers.ChoiceField(choices=CURRENCIES)
+    rule = RuleOutput()
+    funding = FundingOutput(many=True)
+    hold = serializers.UUIDField(
+        allow_null=True, help_text="The deposit hold placed at escalation."
+    )
+    deadlines = DeadlinesOutput()
+    timeline = TimelineOutput(many=True)
+    filed_at = serializers.DateTimeField()
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)

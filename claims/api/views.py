@@ -1,0 +1,370 @@
+"""Claims endpoints (api-v1.md "Claims").
+
+Same shape as insurance.api.views: one view per URL, input validated before anything is stored,
+then one service call inside `PartnerAPIView.idempotent`. Tenancy: only the partner that
+registered the shop files and reads its claims; anyone else's shop or claim is 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from claims import selectors, services
+from claims.api.serializers import (
+    ClaimDecisionInput,
+    ClaimFileInput,
+    ClaimListQuery,
+    ClaimOutput,
+    NoteInput,
+)
+from claims.models import Claim
+from deposits.api.lookups import parse_uuid, shop_for_partner
+from partners.api.base import PartnerAPIView
+from partners.api.schema import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    POST_ERRORS,
+    READ_ERRORS,
+    RETRY_AFTER_HEADER,
+    error_responses,
+)
+from partners.api.views import PartnerListView
+from partners.models import Scope
+
+READ = Scope.CLAIMS_READ
+WRITE = Scope.CLAIMS_WRITE
+DECIDE = Scope.CLAIMS_DECIDE
+POST_PARAMETERS = [IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER_HEADER]
+TAGS = ["claims"]
+
+CLAIM_EXAMPLE: dict[str, Any] = {
+    "id": "3f0c1f5e-6a2b-4c1d-9e8f-7a6b5c4d3e2f",
+    "external_ref": "tmall-claim-0001",
+    "shop": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "reason": "LATE_SHIPMENT",
+    "status": "IN_REVIEW",
+    "outcome": None,
+    "order": {
+        "ref": "TB-20261030-0001",
+        "paid_minor": 100000,
+        "currency": "CNY",
+        "paid_at": "2026-10-30T06:00:00Z",
+        "shipped_at": None,
+    },
+    "consumer": {"ref": "buyer-8812"},
+    "description": "Not shipped 48 hours after payment.",
+    "requested_minor": None,
+    "compensation_minor": 30000,
+    "currency": "CNY",
+    "rule": {
+        "code": "LATE_SHIPMENT@2024-01-01",
+        "kind": "RATE",
+        "computation": "Rule LATE_SHIPMENT@2024-01-01: 1,000.00 CNY paid × 30% = 300.00 CNY. "
+        "Award: 300.00 CNY.",
+        "computation_en": "Rule LATE_SHIPMENT@2024-01-01: 1,000.00 CNY paid × 30% = 300.00 CNY. "
+        "Award: 300.00 CNY.",
+        "computation_zh": "规则 LATE_SHIPMENT@2024-01-01:实付 1,000.00 CNY × 30% = 300.00 CNY。"
+        "赔付:300.00 CNY。",
+    },
+    "funding": [],
+    "hold": "0d2b7f0e-1c3a-4b5d-8e9f-0a1b2c3d4e5f",
+    "deadlines": {
+        "respond_by": "2026-11-05T06:00:00Z",
+        "party": "BOTH",
+        "consequence": "The evidence window closes; the platform decides on what it has "
+        "(target: 4 working days).",
+    },
+    "timeline": [
+        {
+            "at": "2026-11-02T06:00:00Z",
+            "actor": "PARTNER",
+            "actor_label": "",
+            "action": "escalated",
+            "note": "Hold 0d2b7f0e-1c3a-4b5d-8e9f-0a1b2c3d4e5f placed.",
+        }
+    ],
+    "filed_at": "2026-11-01T06:00:00Z",
+    "escalated_at": "2026-11-02T06:00:00Z",
+    "decided_at": None,
+}
+
+
+def _claim_for_partner(partner_id: int, claim_id: Any) -> Claim:
+    claim = selectors.claim_for_partner(partner_id, parse_uuid(claim_id))
+    if claim is None:
+        raise NotFound("No such claim.")
+    return claim
+
+
+class ClaimsView(PartnerListView):
+    scopes = {"GET": READ, "POST": WRITE}
+    serializer_class = ClaimOutput
+    query_serializer_class = ClaimListQuery
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        query = self.validated(ClaimListQuery, self.request.query_params.dict())
+        return selectors.claims_for_partner(
+            self.partner_id,
+            status=query.get("status"),
+            shop_public_id=query.get("shop"),
+            reason=query.get("reason"),
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([services.claim_data(c) for c in page or []])
+
+    @extend_schema(
+        operation_id="claims_list",
+        summary="List claims",
+        description="Your shops' claims, newest first. Filter by `status`, `shop`, `reason`.",
+        parameters=[ClaimListQuery, RETRY_AFTER_HEADER],
+        responses={200: ClaimOutput(many=True), **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("a page", value=CLAIM_EXAMPLE, response_only=True)],
+        tags=TAGS,
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="claims_create",
+        summary="File a consumer's claim",
+        description=(
+            "201 with the claim NEGOTIATING: the merchant answers within 48 hours. "
+            "`compensation_minor` is the rule's estimate, `rule.computation` its arithmetic. "
+            "Filing the same `external_ref` again returns the same claim (200); naming "
+            "another claim with it is `409 duplicate_reference`. Another partner's shop is 404; "
+            "a shop that has exited is `409 shop_closed`."
+        ),
+        request=ClaimFileInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            201: ClaimOutput,
+            200: ClaimOutput,
+            **error_responses(*POST_ERRORS, conflicts=("shop_closed", "duplicate_reference")),
+        },
+        examples=[
+            OpenApiExample(
+                "late shipment",
+                value={
+                    "external_ref": "tmall-claim-0001",
+                    "shop": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                    "reason": "LATE_SHIPMENT",
+                    "order": {
+                        "ref": "TB-20261030-0001",
+                        "paid_minor": 100000,
+                        "currency": "CNY",
+                        "paid_at": "2026-10-30T06:00:00Z",
+                        "shipped_at": None,
+                    },
+                    "consumer": {"ref": "buyer-8812"},
+                    "description": "Not shipped 48 hours after payment.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "filed",
+                value={**CLAIM_EXAMPLE, "status": "NEGOTIATING", "hold": None},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> HttpResponse:
+        data = self.validated(ClaimFileInput)
+        shop = shop_for_partner(self.partner_id, data["shop"])
+        order = data["order"]
+
+        def perform() -> tuple[int, Any]:
+            claim, created = services.claim_file(
+                partner_id=self.partner_id,
+                shop=shop,
+                external_ref=data["external_ref"],
+                reason=data["reason"],
+                order_ref=order["ref"],
+                order_paid_minor=order["paid_minor"],
+                currency=order["currency"],
+                order_paid_at=order["paid_at"],
+                order_shipped_at=order["shipped_at"],
+                consumer_ref=data["consumer"]["ref"],
+                description=data["description"],
+                requested_minor=data.get("requested_minor"),
+                now=timezone.now(),
+            )
+            return (201 if created else 200), services.claim_data(claim)
+
+        return self.idempotent(perform)
+
+
+class ClaimDetailView(PartnerAPIView):
+    scopes = {"GET": READ}
+
+    @extend_schema(
+        operation_id="claims_retrieve",
+        summary="Get a claim",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: ClaimOutput, **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("in review", value=CLAIM_EXAMPLE, response_only=True)],
+        tags=TAGS,
+    )
+    def get(self, request: Request, claim_id: uuid.UUID) -> Response:
+        return Response(services.claim_data(_claim_for_partner(self.partner_id, claim_id)))
+
+
+class ClaimEscalateView(PartnerAPIView):
+    scopes = {"POST": WRITE}
+
+    @extend_schema(
+        operation_id="claims_escalate",
+        summary="Escalate a claim: the platform intervenes",
+        description=(
+            "200 with the claim IN_REVIEW; both sides have 3 days for evidence. Against a shop "
+            "paying in cash, a hold for the estimate (as much of it as is available) waits for "
+            "the decision. `409 invalid_claim_status` unless NEGOTIATING."
+        ),
+        request=NoteInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: ClaimOutput,
+            **error_responses(*POST_ERRORS, conflicts=("invalid_claim_status", "shop_closed")),
+        },
+        examples=[
+            OpenApiExample("with a note", value={"note": "No answer in 48 h."}, request_only=True),
+            OpenApiExample("escalated", value=CLAIM_EXAMPLE, response_only=True),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
+        data = self.validated(NoteInput)
+        claim = _claim_for_partner(self.partner_id, claim_id)
+
+        def perform() -> tuple[int, Any]:
+            return 200, services.claim_data(
+                services.claim_escalate(claim=claim, note=data["note"], now=timezone.now())
+            )
+
+        return self.idempotent(perform)
+
+
+class ClaimWithdrawView(PartnerAPIView):
+    scopes = {"POST": WRITE}
+
+    @extend_schema(
+        operation_id="claims_withdraw",
+        summary="Withdraw a claim (the consumer's wish)",
+        description=(
+            "200 with the claim WITHDRAWN and its hold released. Before a decision only: "
+            "`409 claim_already_decided` after one, `invalid_claim_status` once settled or "
+            "withdrawn."
+        ),
+        request=NoteInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: ClaimOutput,
+            **error_responses(
+                *POST_ERRORS, conflicts=("invalid_claim_status", "claim_already_decided")
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "with a note", value={"note": "Refunded by the seller."}, request_only=True
+            ),
+            OpenApiExample(
+                "withdrawn",
+                value={**CLAIM_EXAMPLE, "status": "WITHDRAWN"},
+                response_only=True,
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
+        data = self.validated(NoteInput)
+        claim = _claim_for_partner(self.partner_id, claim_id)
+
+        def perform() -> tuple[int, Any]:
+            return 200, services.claim_data(
+                services.claim_withdraw(claim=claim, note=data["note"], now=timezone.now())
+            )
+
+        return self.idempotent(perform)
+
+
+class ClaimDecisionView(PartnerAPIView):
+    scopes = {"POST": DECIDE}
+
+    @extend_schema(
+        operation_id="claims_decide",
+        summary="Decide a claim",
+        description=(
+            "200 with the claim DECIDED. UPHELD awards the rule amount (`amount_minor` optional; "
+            "required where the rule leaves the amount to ops); PARTLY_UPHELD awards "
+            "`amount_minor`, less than the rule amount; REJECTED awards nothing. The hold is "
+            "captured up to the award and the rest released; more than was held is deducted "
+            "with debt allowed (`funding`); a rejection releases the hold. "
+            "`409 claim_already_decided` for a second decision, `invalid_claim_status` before "
+            "escalation or once withdrawn."
+        ),
+        request=ClaimDecisionInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: ClaimOutput,
+            **error_responses(
+                *POST_ERRORS, conflicts=("claim_already_decided", "invalid_claim_status")
+            ),
+        },
+        examples=[
+            OpenApiExample("uphold by the rule", value={"outcome": "UPHELD"}, request_only=True),
+            OpenApiExample(
+                "partly",
+                value={
+                    "outcome": "PARTLY_UPHELD",
+                    "amount_minor": 10000,
+                    "note": "Shipped late by 6 h.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "decided",
+                value={
+                    **CLAIM_EXAMPLE,
+                    "status": "DECIDED",
+                    "outcome": "UPHELD",
+                    "funding": [
+                        {
+                            "source": "DEPOSIT",
+                            "amount_minor": 30000,
+                            "transaction": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                        }
+                    ],
+                    "deadlines": {"respond_by": None, "party": None, "consequence": None},
+                    "decided_at": "2026-11-06T06:00:00Z",
+                },
+                response_only=True,
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
+        data = self.validated(ClaimDecisionInput)
+        claim = _claim_for_partner(self.partner_id, claim_id)
+
+        def perform() -> tuple[int, Any]:
+            decided = services.claim_decide(
+                claim=claim,
+                outcome=data["outcome"],
+                amount_minor=data.get("amount_minor"),
+                note=data["note"],
+                now=timezone.now(),
+            )
+            return 200, services.claim_data(decided)
+
+        return self.idempotent(perform)

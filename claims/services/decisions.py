@@ -1,0 +1,219 @@
+"""Deciding a claim and paying the award (domain.md §6.1 "Payout", api-v1.md "Claims")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from claims import locks, selectors
+from claims.domain.compensation import OPS_DECIDES, compensation_award
+from claims.domain.funding import ADVANCE, CAPTURE, DEDUCT, FundingStep, funding_order
+from claims.models import Actor, Claim, ClaimFunding, ClaimStatus, FundingSource, Outcome
+from claims.services import records
+from claims.services.lifecycle import (
+    claim_key,
+    refuse_when_decided,
+    release_hold,
+    rule_terms,
+)
+from common.errors import InvalidClaimStatus, InvalidInput
+from common.money import format_minor
+from deposits import selectors as deposit_selectors
+from deposits import services as deposit_services
+
+
+def _bad(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {message}", fields={field: [message]})
+
+
+def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int, str, str]:
+    """The amount awarded, and the computation in words (English, Chinese)."""
+    rule = claim.rule
+    earlier = (
+        selectors.earlier_awards_minor(claim, window_hours=rule.window_hours)
+        if rule.window_hours
+        else 0
+    )
+    award = compensation_award(
+        terms=rule_terms(rule),
+        paid_minor=claim.order_paid_minor,
+        currency=claim.currency,
+        requested_minor=claim.requested_minor,
+        earlier_awards_minor=earlier,
+    )
+
+    def m(amount: int) -> str:
+        return f"{format_minor(amount, claim.currency)} {claim.currency}"
+
+    if outcome == Outcome.REJECTED:
+        if amount_minor:
+            raise _bad("amount_minor", "A rejection awards nothing; leave it out.")
+        return (
+            0,
+            f"{award.computation_en} Rejected: nothing awarded.",
+            f"{award.computation_zh}驳回:不予赔付。",
+        )
+    if rule.kind == OPS_DECIDES:
+        if amount_minor is None:
+            raise _bad("amount_minor", f"Required: rule {rule.code} leaves the amount to ops.")
+        return (
+            amount_minor,
+            f"Rule {rule.code}: ops decided {m(amount_minor)} ({outcome}).",
+            f"规则 {rule.code}:平台裁定赔付 {m(amount_minor)}({outcome})。",
+        )
+    if award.amount_minor <= 0:
+        raise _bad(
+            "outcome",
+            "The 24-hour cap leaves nothing to award for this order; decide REJECTED.",
+        )
+    if outcome == Outcome.UPHELD:
+        if amount_minor is not None and amount_minor != award.amount_minor:
+            raise _bad(
+                "amount_minor",
+                f"UPHELD awards the rule amount {award.amount_minor}; for another amount "
+                "decide PARTLY_UPHELD.",
+            )
+        return award.amount_minor, award.computation_en, award.computation_zh
+    if amount_minor is None:
+        raise _bad("amount_minor", "Required for PARTLY_UPHELD.")
+    if amount_minor >= award.amount_minor:
+        raise _bad(
+            "amount_minor",
+            f"PARTLY_UPHELD awards less than the rule amount {award.amount_minor}.",
+        )
+    return (
+        amount_minor,
+        f"{award.computation_en} Partly upheld: {m(amount_minor)} of the rule's "
+        f"{m(award.amount_minor)}.",
+        f"{award.computation_zh}部分支持:按规则应赔 {m(award.amount_minor)},裁定赔付 "
+        f"{m(amount_minor)}。",
+    )
+
+
+def insurer_limit_minor(claim: Claim) -> int:
+    """How much of an award the shop's insurer advances: the policy's remaining limit for an
+    insured shop. The advance itself arrives with the next slice, through
+    `insurance.services.policy_advance(...)`; until then no shop's award is advanced, and every
+    shop is paid as a cash shop (hold, then deposit, then debt)."""
+    return 0
+
+
+def _fund(claim: Claim, *, award_minor: int, now: datetime) -> list[ClaimFunding]:
+    hold = (
+        deposit_selectors.hold_by_public_id(claim.hold_public_id) if claim.hold_public_id else None
+    )
+    held = hold.amount_minor if hold is not None and hold.status == hold.Status.ACTIVE else 0
+    steps: list[FundingStep] = funding_order(
+        award_minor=award_minor, held_minor=held, insurer_limit_minor=insurer_limit_minor(claim)
+    )
+    rows: list[ClaimFunding] = []
+
+    def row(source: str, amount: int, key: str) -> None:
+        if amount <= 0:
+            return
+        tx_id = deposit_selectors.transaction_public_id_for_key(key)
+        assert tx_id is not None
+        rows.append(
+            ClaimFunding.objects.create(
+                claim=claim,
+                source=source,
+                amount_minor=amount,
+                currency=claim.currency,
+                transaction_public_id=tx_id,
+                created_at=now,
+            )
+        )
+
+    for step in steps:
+        if step.step == ADVANCE:  # pragma: no cover - no limit until the insurance slice
+            raise NotImplementedError("insurer advances arrive with the insurance slice")
+        if step.step == CAPTURE:
+            assert hold is not None
+            key = claim_key(claim, "capture")
+            deposit_services.hold_capture(
+                hold_id=hold.pk, idempotency_key=key, now=now, amount_minor=step.amount_minor
+            )
+            row(FundingSource.DEPOSIT, step.amount_minor, key)
+        elif step.step == DEDUCT:
+            key = claim_key(claim, "deduct")
+            result = deposit_services.deposit_deduct(
+                account_id=deposit_selectors.account_for_shop(claim.shop).pk,  # type: ignore[union-attr]
+                amount_minor=step.amount_minor,
+                currency=claim.currency,
+                reason=f"Claim {claim.external_ref} ({claim.reason}) beyond its hold",
+                reference=f"claim:{claim.public_id}",
+                idempotency_key=key,
+                now=now,
+                allow_debt=True,
+            )
+            debt = -sum(
+                e.amount_minor
+                for e in result.transaction.entries.all()
+                if e.account_id == result.account.pk and e.bucket == "DEBT"
+            )
+            row(FundingSource.DEPOSIT, step.amount_minor - debt, key)
+            row(FundingSource.DEBT, debt, key)
+    if not any(s.step == CAPTURE for s in steps):
+        release_hold(claim=claim, now=now, step="release")
+    return rows
+
+
+def claim_decide(
+    *,
+    claim: Claim,
+    outcome: str,
+    now: datetime,
+    amount_minor: int | None = None,
+    note: str = "",
+    actor: str = Actor.PARTNER,
+    actor_label: str = "",
+) -> Claim:
+    """Decide an IN_REVIEW claim and pay the award: the hold captured up to the award (the rest
+    released), more than was held deducted with debt allowed, a rejection releasing the hold.
+
+    `claim_already_decided` for a second decision, `invalid_claim_status` before escalation or
+    after it ended; `validation_error` naming `amount_minor` (required for PARTLY_UPHELD and for
+    reasons ops decide; less than the rule amount for PARTLY_UPHELD; absent when REJECTED).
+    Locks the claims of the pair (claims.locks), so the 24-hour cap sees every earlier award."""
+    with transaction.atomic():
+        locked = locks.lock_claim_with_pair(claim.pk)
+        refuse_when_decided(locked)
+        if locked.status != ClaimStatus.IN_REVIEW:
+            raise InvalidClaimStatus(
+                f"A {locked.status} claim cannot be decided; it must be escalated first."
+            )
+        locked = selectors.claim_with_details(locked.pk)
+        award_minor, computation_en, computation_zh = _award(
+            locked, outcome=outcome, amount_minor=amount_minor
+        )
+        rows = _fund(locked, award_minor=award_minor, now=now)
+        locked.status = ClaimStatus.DECIDED
+        locked.outcome = outcome
+        locked.compensation_minor = award_minor
+        locked.computation_en = computation_en
+        locked.computation_zh = computation_zh
+        locked.decided_at = now
+        locked.respond_by = None
+        locked.save(
+            update_fields=[
+                "status",
+                "outcome",
+                "compensation_minor",
+                "computation_en",
+                "computation_zh",
+                "decided_at",
+                "respond_by",
+            ]
+        )
+        paid = ", ".join(f"{r.source} {r.amount_minor}" for r in rows) or "nothing paid"
+        records.timeline_add(
+            claim=locked,
+            actor=actor,
+            actor_label=actor_label,
+            action=f"decided:{outcome}",
+            now=now,
+            note="\n".join(t for t in (note, computation_en, f"Funding: {paid}.") if t),
+        )
+        records.publish(claim=locked, type=records.EVENT_DECIDED, now=now)
+    return selectors.claim_with_details(claim.pk)
