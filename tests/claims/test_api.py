@@ -14,8 +14,7 @@ from deposits.models import Hold
 from partners.models import Event, Scope
 from tests.partners.api_client import funded_shop, make_api
 
-PG = "escalation holds and decisions post to the PostgreSQL ledger"
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres(reason=PG)]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from partners.models import Event
 from partners.services import partner_get_or_create
 from tests.factories import fund, make_shop
 
-PG = "real holds, captures and debt postings in the PostgreSQL ledger"
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres(reason=PG)]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture
