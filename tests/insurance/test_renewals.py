@@ -214,3 +214,20 @@ class TestTermTasks:
             "insurance.tasks.scan_policy_terms",
             "insurance.tasks.expire_unpaid_applications",
         } <= tasks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_at_expiry_a_shop_short_of_cash_enters_the_shortfall_ladder(api, insurer_api, now):
+    from deposits.models import ShortfallCase
+
+    policy = ending_policy(api, insurer_api, now, cash_minor=1_000_000)
+    policy.shop.refresh_from_db()
+    status_before = policy.shop.status
+    assert not ShortfallCase.objects.filter(shop=policy.shop).exists()
+
+    run_scan(at(ENDS_ON + timedelta(days=1), 0, 5))
+
+    assert status_before == "ACTIVE"
+    assert ShortfallCase.objects.filter(shop=policy.shop).count() == 1
+    notice = Notification.objects.get(kind="insurance_policy_expired")
+    assert "¥ 40,000.00" in notice.body  # 50,000.00 needed in cash, 10,000.00 there
