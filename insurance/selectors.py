@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -430,4 +430,65 @@ def recoveries_due(*, now: datetime, today: date, limit: int) -> list[int]:
         )
         .order_by("id")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- Renewal reminders and expiry -------------------------------------------------------------
+
+RENEWAL_REMINDER_DAYS = (30, 7, 1)
+
+
+def policies_term_due(*, today: date, limit: int) -> list[int]:
+    """The term scan's candidates, set-based: ACTIVE policies past `ends_on` (expiry: from 00:00
+    Shanghai the day after), or due a renewal reminder not sent yet (a later reminder sent makes
+    an earlier one moot). The task for each re-checks under lock; nothing left to do is a no-op."""
+    return list(
+        Policy.objects.filter(status=PolicyStatus.ACTIVE, ends_on__isnull=False)
+        .filter(
+            Q(ends_on__lt=today)
+            | Q(reminded_1d_at__isnull=True, ends_on__lte=today + timedelta(days=1))
+            | Q(
+                reminded_7d_at__isnull=True,
+                reminded_1d_at__isnull=True,
+                ends_on__lte=today + timedelta(days=7),
+            )
+            | Q(
+                reminded_30d_at__isnull=True,
+                reminded_7d_at__isnull=True,
+                reminded_1d_at__isnull=True,
+                ends_on__lte=today + timedelta(days=30),
+            )
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class CashWithoutPolicy:
+    """What the deposit needs in cash once this policy's guarantee ends (the renewal reminder's
+    figures): `cash_needed_minor` = requirement − the other guarantees; `top_up_minor` = what is
+    missing beyond the cash there now (0: the cash alone covers it); from `from_at`."""
+
+    currency: str
+    cash_needed_minor: int
+    top_up_minor: int
+    from_at: datetime
+
+
+def cash_without_policy(policy: Policy) -> CashWithoutPolicy:
+    account = deposit_selectors.account_for_shop(policy.shop)
+    assert policy.ends_on is not None
+    from_at = datetime.combine(policy.ends_on + timedelta(days=1), time.min, tzinfo=MARKET_TZ)
+    if account is None:  # pragma: no cover - every registered shop has one
+        return CashWithoutPolicy(policy.currency, 0, 0, from_at)
+    summary = deposit_selectors.deposit_summary(account)
+    guarantee = deposit_selectors.guarantee_for_source(policy_guarantee_ref(policy))
+    counted = guarantee.amount_minor if guarantee is not None and guarantee.in_coverage else 0
+    without = dataclasses.replace(summary, guaranteed_minor=summary.guaranteed_minor - counted)
+    return CashWithoutPolicy(
+        currency=without.currency,
+        cash_needed_minor=without.cash_needed_minor,
+        top_up_minor=without.shortfall_minor,
+        from_at=from_at,
     )

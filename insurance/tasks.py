@@ -64,3 +64,34 @@ def scan_recoveries() -> int:
 )
 def process_recovery(*, recovery_id: int) -> str:
     return services.recovery_process(recovery_id=recovery_id, now=timezone.now())
+
+
+SCAN_POLICY_TERMS_TASK = "insurance.tasks.scan_policy_terms"
+PROCESS_POLICY_TERM_TASK = "insurance.tasks.process_policy_term"
+
+
+@shared_task(
+    name=SCAN_POLICY_TERMS_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def scan_policy_terms() -> int:
+    """Beat: one set-based query for ACTIVE policies with a renewal reminder or expiry due, then
+    one task per policy (which re-checks under lock, so a duplicate message does nothing)."""
+    policy_ids = services.policy_terms_due_scan(now=timezone.now())
+    for policy_id in policy_ids:
+        process_policy_term.delay(policy_id=policy_id)
+    return len(policy_ids)
+
+
+@shared_task(
+    name=PROCESS_POLICY_TERM_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def process_policy_term(*, policy_id: int) -> str:
+    return services.policy_term_process(policy_id=policy_id, now=timezone.now())

@@ -300,11 +300,23 @@ class Policy(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"))
     premium_due_at = models.DateTimeField(_("premium due by"), db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Renewal reminders 30, 7 and 1 days before `ends_on` (insurance.services.renewals), each
+    # marked in the transaction that sends it; then EXPIRED from 00:00 Shanghai after ends_on.
+    reminded_30d_at = models.DateTimeField(_("30-day renewal reminder sent"), null=True, blank=True)
+    reminded_7d_at = models.DateTimeField(_("7-day renewal reminder sent"), null=True, blank=True)
+    reminded_1d_at = models.DateTimeField(_("1-day renewal reminder sent"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
+        indexes = [
+            # The term scan reads ACTIVE policies by end date.
+            models.Index(
+                fields=["ends_on"], condition=Q(status="ACTIVE"), name="policy_active_ends_on_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["insurer", "policy_number"], name="policy_number_unique_per_insurer"

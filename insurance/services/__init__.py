@@ -16,6 +16,7 @@ from insurance.services.policies import (
     policy_surrender,
     premium_pay,
 )
+from insurance.services.renewals import policy_term_process, policy_terms_due_scan
 from insurance.services.underwriting import (
     application_accept,
     application_decline,
@@ -47,4 +48,6 @@ __all__ = [
     "recovery_process",
     "advance_data",
     "recovery_data",
+    "policy_terms_due_scan",
+    "policy_term_process",
 ]
