@@ -307,3 +307,20 @@ class TestAdvancesAndRecoveriesOnThePage:
         assert "(sandbox)" not in text
         assert "Repay through your payment provider." in text
         assert posted.status_code == 404
+
+    def test_staff_see_the_banner_on_the_shop_page_without_amounts(self, insured, client):
+        policy, _ = insured
+        self.overdue(self.advance(policy, days_ago=20))
+        staff = make_user()
+        MerchantUser.objects.create(user=staff, merchant=policy.shop.merchant, role="STAFF")
+        client.force_login(staff)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+        text = client.get(
+            reverse("dashboard:shop_detail", args=[policy.shop.public_id])
+        ).content.decode()
+
+        banner = text.split('class="banner bad recovery-banner', 1)[1].split("</section>", 1)[0]
+        assert "The shop is supervised until an advance of the insurer is repaid." in banner
+        assert "¥" not in banner  # as the shortfall banner: amounts are for the deposit managers
+        assert page_url(policy.shop) not in text  # staff cannot open it (403)
