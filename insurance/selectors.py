@@ -492,3 +492,31 @@ def cash_without_policy(policy: Policy) -> CashWithoutPolicy:
         top_up_minor=without.shortfall_minor,
         from_at=from_at,
     )
+
+
+def advances_for_shop(shop: Shop) -> QuerySet[Advance]:
+    """The shop's advances that moved money, on every policy, each with its recovery and
+    policy (the merchant's insurance page lists them per policy, newest first)."""
+    return (
+        Advance.objects.filter(policy__shop=shop, amount_minor__gt=0)
+        .select_related("recovery", "policy")
+        .order_by("-advanced_at", "-id")
+    )
+
+
+def outstanding_recoveries_for_shop(shop: Shop) -> QuerySet[Recovery]:
+    """The shop's OPEN and OVERDUE recoveries, soonest due first (the banners)."""
+    return (
+        Recovery.objects.filter(shop=shop, status__in=OUTSTANDING_STATUSES)
+        .select_related("advance", "policy")
+        .order_by("due_at", "id")
+    )
+
+
+def recovery_for_shop(shop: Shop, recovery_public_id: uuid.UUID) -> Recovery | None:
+    """One of the shop's recoveries (another shop's looks exactly like a missing one)."""
+    return (
+        Recovery.objects.filter(shop=shop, public_id=recovery_public_id)
+        .select_related("advance", "policy")
+        .first()
+    )

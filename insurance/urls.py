@@ -24,4 +24,9 @@ urlpatterns = [
         views.policy_document,
         name="policy_document",
     ),
+    path(
+        "shops/<uuid:shop_id>/insurance/recoveries/<uuid:recovery_id>/repay/",
+        views.recovery_repay_sandbox,
+        name="recovery_repay_sandbox",
+    ),
 ]

@@ -32,7 +32,8 @@ from deposits.selectors import (
     withdrawal_position,
 )
 from insurance import selectors, services
-from insurance.models import Policy, PolicyStatus
+from insurance.models import OUTSTANDING_STATUSES, Policy, PolicyStatus
+from insurance.recovery_display import advance_rows
 from shops.models import MerchantUser, Shop
 from shops.selectors import membership_for_user
 
@@ -104,6 +105,8 @@ def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
         _offer(shop, product, deposit, position, now, english)
         for product in selectors.products_in_force(now).order_by("code")
     ]
+    rows = advance_rows(shop)
+    policies = list(selectors.policies_for_shop(shop).order_by("-id")[:10])
     return render(
         request,
         "insurance/shop_insurance.html",
@@ -111,7 +114,14 @@ def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
             "shop": shop,
             "deposit": deposit,
             "offers": offers,
-            "policies": list(selectors.policies_for_shop(shop).order_by("-id")[:10]),
+            "policies": policies,
+            # Each policy with advances: its advances and recoveries, repayable while owed.
+            "advance_groups": [
+                {"policy": policy, "rows": rows[policy.pk]}
+                for policy in policies
+                if policy.pk in rows
+            ],
+            "now": now,
             "current": [_current(policy, now) for policy in _open_policies(shop)],
             "sandbox_payments": _sandbox_payments_enabled(),
             "form_key": uuid.uuid4().hex,
@@ -290,3 +300,64 @@ def policy_document(request: HttpRequest, shop_id: str, policy_id: str) -> HttpR
     response["X-Content-SHA256"] = document.sha256
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_POST
+def recovery_repay_sandbox(request: HttpRequest, shop_id: str, recovery_id: str) -> HttpResponse:
+    """The sandbox stands in for the payment provider: it repays what is still outstanding of
+    an insurer's advance through the service the partner API's repayment uses. The form's
+    one-time key is the payment reference, so a double submit repays once."""
+    if not _sandbox_payments_enabled():
+        raise Http404
+    membership, shop = _shop_for(request, shop_id)
+    if not membership.may_manage_deposit:
+        return render(request, "insurance/forbidden.html", {"shop": shop}, status=403)
+    try:
+        recovery_uuid = uuid.UUID(str(recovery_id))
+    except ValueError:
+        raise Http404 from None
+    recovery = selectors.recovery_for_shop(shop, recovery_uuid)
+    if recovery is None:
+        raise Http404
+    key = _form_key(request)
+    if not key:
+        messages.error(request, gettext("The form has expired. Check and confirm again."))
+        return redirect("insurance:shop_insurance", shop.public_id)
+    payment_ref = f"sandbox-repay:{key}"
+    if recovery.status not in OUTSTANDING_STATUSES:
+        # A double submit, or a repayment or cancellation that came meanwhile.
+        messages.info(request, gettext("Nothing is owed on this advance any more."))
+        return redirect("insurance:shop_insurance", shop.public_id)
+    try:
+        repaid = services.recovery_repay(
+            recovery_id=recovery.pk,
+            amount_minor=recovery.outstanding_minor,
+            currency=recovery.currency,
+            payment_ref=payment_ref,
+            now=timezone.now(),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        if exc.code in ("duplicate_reference", "invalid_state"):
+            messages.info(request, gettext("Nothing is owed on this advance any more."))
+        elif exc.code == "validation_error":
+            messages.error(
+                request,
+                gettext("The amount owed has changed meanwhile. Check and confirm again."),
+            )
+        else:
+            messages.error(
+                request,
+                gettext("The advance could not be repaid: %(detail)s") % {"detail": exc.detail},
+            )
+    else:
+        if repaid.status == "REPAID":
+            messages.success(
+                request,
+                gettext(
+                    "Repaid: the policy's limit and the guarantee on the deposit are restored, "
+                    "and a supervision for this advance is lifted."
+                ),
+            )
+    return redirect("insurance:shop_insurance", shop.public_id)

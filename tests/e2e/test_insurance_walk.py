@@ -90,3 +90,111 @@ class TestInsuranceWalk:
         assert "¥ 625.00" in offer.inner_text()
         assert "ACT/365" in offer.locator(".computation").inner_text()
         screenshot(page, "insurance-03-offers-en-phone")
+
+
+@pytest.fixture
+def lanting_insured(lanting, settings):  # type: ignore[no-untyped-def]
+    """Lanting insured by perf-bond (PICC), with an overdue advance of 1,200.00 (the shop is
+    supervised) and one of 300.00 due in about 2 days; sandbox payments on."""
+    import uuid
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    from deposits.models import Account
+    from insurance import services as insurance
+    from insurance.models import InsuranceProduct, Policy
+    from partners import services as partners
+    from partners.models import Partner
+
+    settings.DEPOSIT_SANDBOX_PAYMENTS = True
+    now = timezone.now()
+    picc = partners.partner_get_or_create(name="PICC")
+    Partner.objects.filter(pk=picc.pk).update(kind=Partner.Kind.INSURER)
+    InsuranceProduct.objects.update(insurer=picc)
+    quote = insurance.quote_create(shop=lanting, now=now)
+    application = insurance.application_submit(shop=lanting, quote=quote, now=now)
+    insurance.application_accept(
+        application=application,
+        insurer_id=picc.pk,
+        policy_number=f"PICC-{uuid.uuid4().hex[:10]}",
+        now=now,
+    )
+    policy = Policy.objects.get(application=application)
+    Policy.objects.filter(pk=policy.pk).update(
+        status="ACTIVE",
+        premium_paid_minor=F("premium_minor"),
+        starts_on=now.date() - timedelta(days=30),
+        ends_on=now.date() + timedelta(days=334),
+    )
+    services.guarantee_register(
+        account_id=Account.objects.get(shop=lanting).pk,
+        amount_minor=policy.coverage_minor,
+        currency=policy.currency,
+        valid_from=now,
+        source_kind="INSURANCE_POLICY",
+        source_ref=f"insurance_policy:{policy.public_id}",
+        now=now,
+    )
+    for claim, amount, days_ago in (("CLM-2026-0042", 120_000, 20), ("CLM-2026-0057", 30_000, 13)):
+        insurance.policy_advance(
+            policy_id=policy.pk,
+            claim_ref=claim,
+            amount_minor=amount,
+            currency="CNY",
+            idempotency_key=f"e2e-{claim}",
+            now=now - timedelta(days=days_ago),
+        )
+    for recovery_id in insurance.recoveries_due_scan(now=now):
+        insurance.recovery_process(recovery_id=recovery_id, now=now)
+    return lanting
+
+
+class TestRecoveriesInTheBrowser:
+    def test_a_merchant_repays_an_overdue_advance_from_the_banner(
+        self, live_server, new_page, screenshot, lanting_insured
+    ):
+        base = live_server.url
+        page = new_page()
+        _log_in(page, base)
+
+        page.goto(f"{base}/shops/{lanting_insured.public_id}/")
+        banners = page.locator(".recovery-banner")
+        assert banners.count() == 2
+        assert "店铺处于监管中，直至向保险公司还清 ¥ 1,200.00" in banners.first.inner_text()
+        assert "¥ 300.00" in banners.nth(1).inner_text()
+        screenshot(page, "insurance-04-recovery-banners-zh")
+
+        banners.first.locator("a.btn").click()
+        page.wait_for_load_state()
+        section = page.locator(".recoveries")
+        assert "已逾期" in section.inner_text() and "待还款" in section.inner_text()
+        screenshot(page, "insurance-05-recoveries-zh")
+
+        page.locator(".recovery-row.OVERDUE button[type=submit]").click()
+        page.wait_for_load_state()
+        assert "已还清" in page.locator(".messages").inner_text()
+        assert "已还清" in page.locator(".recoveries").inner_text()
+        assert page.locator(".recovery-banner.overdue").count() == 0
+        screenshot(page, "insurance-06-repaid-zh")
+
+    def test_the_recoveries_read_in_english_on_a_phone(
+        self, live_server, new_page, screenshot, lanting_insured
+    ):
+        base = live_server.url
+        page = new_page(locale="en-US")
+        page.set_viewport_size({"width": 390, "height": 844})
+        _log_in(page, base)
+
+        page.goto(f"{base}/shops/{lanting_insured.public_id}/insurance/")
+        page.click("button.lang[value=en]")
+        page.wait_for_load_state()
+
+        assert (
+            "The shop is supervised until ¥ 1,200.00"
+            in page.locator(".recovery-banner").first.inner_text()
+        )
+        section = page.locator(".recoveries").inner_text()
+        assert "Overdue" in section and "Open" in section and "left" in section
+        page.locator(".recoveries").scroll_into_view_if_needed()
+        screenshot(page, "insurance-07-recoveries-en-phone")

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from insurance import services
-from insurance.models import InsuranceApplication, InsuranceQuote
-from shops.models import MerchantUser
+from insurance.models import InsuranceApplication, InsuranceQuote, Recovery, RecoveryRepayment
+from shops.models import MerchantUser, ShopRestriction
 from tests.factories import fund, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,197 @@ class TestPolicyOnThePage:
         # No cash behind the requirement: giving the policy up would open a shortfall.
         assert "Without the policy the cash deposit would not meet the requirement" in page
         assert "Surrender and get the refund" not in page
+
+
+class TestAdvancesAndRecoveriesOnThePage:
+    """The insurer's advances: listed per policy with the due time, repaid in the sandbox once,
+    announced by banners on the shop page and the insurance page."""
+
+    @pytest.fixture
+    def insured(self, api, insurer_api, owner_of, settings):
+        from tests.insurance.advance_helpers import make_active_policy
+
+        settings.DEPOSIT_SANDBOX_PAYMENTS = True
+        policy = make_active_policy(api, insurer_api, timezone.now())
+        return policy, owner_of(policy.shop)
+
+    @staticmethod
+    def advance(policy, *, days_ago: float, amount: int = 1_200 * YUAN, claim: str = "CLM-7"):
+        from datetime import timedelta
+
+        services.policy_advance(
+            policy_id=policy.pk,
+            claim_ref=claim,
+            amount_minor=amount,
+            currency="CNY",
+            idempotency_key=f"adv-{claim}",
+            now=timezone.now() - timedelta(days=days_ago),
+        )
+        return Recovery.objects.get(advance__claim_ref=claim)
+
+    @staticmethod
+    def overdue(recovery):
+        assert services.recovery_process(recovery_id=recovery.pk, now=timezone.now()) == "overdue"
+        recovery.refresh_from_db()
+        return recovery
+
+    @staticmethod
+    def repay_url(recovery):
+        return reverse(
+            "insurance:recovery_repay_sandbox", args=[recovery.shop.public_id, recovery.public_id]
+        )
+
+    def test_the_page_lists_an_advance_with_its_due_time_and_time_left(self, insured):
+        policy, client = insured
+        recovery = self.advance(policy, days_ago=0)
+
+        text = client.get(page_url(policy.shop)).content.decode()
+
+        assert f'id="recovery-{recovery.public_id}"' in text
+        assert "CLM-7" in text
+        assert "¥ 1,200.00" in text
+        assert f"{recovery.due_on:%Y-%m-%d} 23:59" in text  # the due day's last minute, local
+        assert "2\xa0weeks" in text and " left<" in text  # timeuntil
+        assert ">Open<" in text
+        assert "Repay ¥ 1,200.00 (sandbox)" in text
+        assert "Repaying restores the policy's limit" in text
+        assert "recovery-banner" not in text  # 15 days ahead: no banner yet
+
+    def test_in_chinese_the_status_and_the_time_left_are_chinese(self, insured):
+        policy, client = insured
+        self.overdue(self.advance(policy, days_ago=20))
+        self.advance(policy, days_ago=0, claim="CLM-8", amount=100 * YUAN)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+
+        text = client.get(page_url(policy.shop)).content.decode()
+
+        assert "已逾期" in text and "待还款" in text
+        assert "剩余 2\xa0周" in text  # Django's timeuntil, in Chinese
+        assert "还款 ¥ 100.00（沙箱）" in text
+        for english in ("Overdue", "Open<", "left", "Repay", "Advanced", "supervised"):
+            assert english not in text
+
+    def test_a_double_submit_repays_once_and_lifts_the_supervision(self, insured):
+        from deposits.selectors import account_for_shop, deposit_summary
+
+        policy, client = insured
+        status_before = policy.shop.status
+        recovery = self.overdue(self.advance(policy, days_ago=20))
+        supervised = ShopRestriction.objects.filter(shop=policy.shop, lifted_at__isnull=True)
+        assert supervised.get().kind == "SUPERVISED"
+        page = client.get(page_url(policy.shop)).content.decode()
+        key = page.split('name="form_key" value="', 1)[1].split('"', 1)[0]
+
+        first = client.post(self.repay_url(recovery), {"form_key": key})
+        second = client.post(self.repay_url(recovery), {"form_key": key}, follow=True)
+
+        recovery.refresh_from_db()
+        policy.shop.refresh_from_db()
+        assert first.status_code == 302
+        assert (recovery.status, recovery.outstanding_minor) == ("REPAID", 0)
+        assert RecoveryRepayment.objects.filter(recovery=recovery).count() == 1
+        assert RecoveryRepayment.objects.get().payment_ref == f"sandbox-repay:{key}"
+        assert policy.shop.status == status_before
+        assert not supervised.exists()
+        assert deposit_summary(account_for_shop(policy.shop)).guaranteed_minor == (
+            policy.coverage_minor
+        )
+        assert "Nothing is owed on this advance any more." in second.content.decode()
+
+    def test_banners_appear_when_due_soon_and_overdue_and_go_once_repaid(self, insured):
+        policy, client = insured
+        shop_url = reverse("dashboard:shop_detail", args=[policy.shop.public_id])
+        soon = self.advance(policy, days_ago=13, claim="CLM-SOON", amount=300 * YUAN)
+        late = self.overdue(self.advance(policy, days_ago=20, claim="CLM-LATE"))
+
+        for url in (shop_url, page_url(policy.shop)):
+            text = client.get(url).content.decode()
+            when = f"{soon.due_on:%Y-%m-%d} 23:59"
+            assert f"Repay ¥ 300.00 to the insurer by {when}." in text
+            assert "The shop is supervised until ¥ 1,200.00 is repaid to the insurer." in text
+            assert page_url(policy.shop) in text
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+        text = client.get(shop_url).content.decode()
+        assert "保险公司" in text and "¥ 300.00" in text
+
+        for recovery in (soon, late):
+            services.recovery_repay(
+                recovery_id=recovery.pk,
+                amount_minor=recovery.outstanding_minor,
+                currency="CNY",
+                payment_ref=f"pay-{recovery.pk}",
+                now=timezone.now(),
+            )
+        for url in (shop_url, page_url(policy.shop)):
+            assert "recovery-banner" not in client.get(url).content.decode()
+
+    def test_staff_and_another_merchant_cannot_repay(self, insured, client):
+        policy, _ = insured
+        recovery = self.advance(policy, days_ago=0)
+        staff = make_user()
+        MerchantUser.objects.create(user=staff, merchant=policy.shop.merchant, role="STAFF")
+        client.force_login(staff)
+        by_staff = client.post(self.repay_url(recovery), {"form_key": "a" * 32})
+        stranger_shop, _ = make_shop(now=timezone.now())
+        stranger = make_user()
+        MerchantUser.objects.create(user=stranger, merchant=stranger_shop.merchant, role="OWNER")
+        client.force_login(stranger)
+        by_stranger = client.post(self.repay_url(recovery), {"form_key": "a" * 32})
+        # Their own shop in the address, someone else's recovery: not found either.
+        crossed = client.post(
+            reverse(
+                "insurance:recovery_repay_sandbox",
+                args=[stranger_shop.public_id, recovery.public_id],
+            ),
+            {"form_key": "a" * 32},
+        )
+
+        assert (by_staff.status_code, by_stranger.status_code, crossed.status_code) == (
+            403,
+            404,
+            404,
+        )
+        assert not RecoveryRepayment.objects.exists()
+
+    def test_without_sandbox_payments_there_is_no_repay_button(self, insured, settings):
+        policy, client = insured
+        recovery = self.advance(policy, days_ago=0)
+        settings.DEPOSIT_SANDBOX_PAYMENTS = False
+
+        text = client.get(page_url(policy.shop)).content.decode()
+        posted = client.post(self.repay_url(recovery), {"form_key": "a" * 32})
+
+        assert "(sandbox)" not in text
+        assert "Repay through your payment provider." in text
+        assert posted.status_code == 404
+
+    def test_staff_see_the_banner_on_the_shop_page_without_amounts(self, insured, client):
+        policy, _ = insured
+        self.overdue(self.advance(policy, days_ago=20))
+        staff = make_user()
+        MerchantUser.objects.create(user=staff, merchant=policy.shop.merchant, role="STAFF")
+        client.force_login(staff)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+        text = client.get(
+            reverse("dashboard:shop_detail", args=[policy.shop.public_id])
+        ).content.decode()
+
+        banner = text.split('class="banner bad recovery-banner', 1)[1].split("</section>", 1)[0]
+        assert "The shop is supervised until an advance of the insurer is repaid." in banner
+        assert "¥" not in banner  # as the shortfall banner: amounts are for the deposit managers
+        assert page_url(policy.shop) not in text  # staff cannot open it (403)
+
+
+class TestOffersOnceInsured:
+    def test_a_shop_with_a_policy_in_progress_is_not_offered_another(
+        self, api, insurer_api, owner_of
+    ):
+        from tests.insurance.test_policies import accepted_policy
+
+        policy = accepted_policy(api, insurer_api, at=timezone.now())
+
+        page = owner_of(policy.shop).get(page_url(policy.shop)).content.decode()
+
+        assert policy.policy_number in page
+        assert 'id="offer-perf-bond"' not in page

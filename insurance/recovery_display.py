@@ -1,0 +1,91 @@
+"""How the merchant dashboard shows the insurer's advances and recoveries (追偿): the rows of the
+insurance page and the banners of the shop and insurance pages. Reads only (selectors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils.translation import pgettext
+
+from insurance import selectors
+from insurance.models import OUTSTANDING_STATUSES, Advance, Recovery, RecoveryStatus
+from shops.models import Shop
+
+# A banner announces a recovery from this long before it is due (the 3-day reminder's moment).
+DUE_SOON = timedelta(days=3)
+
+
+def status_label(status: str) -> str:
+    """The recovery's status in the page's language ("Open" means something else elsewhere)."""
+    labels = {
+        RecoveryStatus.OPEN: lambda: pgettext("recovery status", "Open"),
+        RecoveryStatus.OVERDUE: lambda: pgettext("recovery status", "Overdue"),
+        RecoveryStatus.REPAID: lambda: pgettext("recovery status", "Repaid"),
+        RecoveryStatus.CANCELLED: lambda: pgettext("recovery status", "Cancelled"),
+    }
+    label = labels.get(status)  # type: ignore[call-overload]
+    return label() if label else status
+
+
+def due_by(recovery: Recovery) -> datetime:
+    """The last minute to repay in: `due_at` is the first moment of being overdue (00:00 the
+    day after `due_on`), so people read 23:59 of the due day."""
+    return recovery.due_at - timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class AdvanceRow:
+    advance: Advance
+    recovery: Recovery | None
+    status_label: str
+    due_by: datetime | None
+    outstanding: bool
+    overdue: bool
+
+
+def advance_rows(shop: Shop) -> dict[int, list[AdvanceRow]]:
+    """The shop's advances with their recoveries, by policy id."""
+    rows: dict[int, list[AdvanceRow]] = {}
+    for advance in selectors.advances_for_shop(shop):
+        recovery = getattr(advance, "recovery", None)
+        rows.setdefault(advance.policy_id, []).append(
+            AdvanceRow(
+                advance=advance,
+                recovery=recovery,
+                status_label=status_label(recovery.status) if recovery else "—",
+                due_by=due_by(recovery) if recovery else None,
+                outstanding=recovery is not None and recovery.status in OUTSTANDING_STATUSES,
+                overdue=recovery is not None and recovery.status == RecoveryStatus.OVERDUE,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RecoveryBanner:
+    kind: str  # "overdue" or "due_soon"
+    recovery: Recovery
+    due_by: datetime
+
+
+def recovery_banners(shop: Shop, now: datetime) -> list[RecoveryBanner]:
+    """An overdue recovery (the shop is supervised until it is repaid), or one due within 3
+    days; overdue ones first."""
+    banners = []
+    for recovery in selectors.outstanding_recoveries_for_shop(shop):
+        if recovery.status == RecoveryStatus.OVERDUE:
+            banners.append(RecoveryBanner("overdue", recovery, due_by(recovery)))
+        elif recovery.due_at - now <= DUE_SOON:
+            banners.append(RecoveryBanner("due_soon", recovery, due_by(recovery)))
+    return sorted(banners, key=lambda b: b.kind != "overdue")
+
+
+def banner_context(shop: Shop, now: datetime, *, may_see_money: bool) -> dict[str, Any]:
+    return {
+        "shop": shop,
+        "recovery_banners": recovery_banners(shop, now),
+        "may_see_money": may_see_money,
+        "now": now,
+    }
