@@ -10,7 +10,9 @@ Invariants (the database enforces the ones marked *):
   (*), minimum ≤ maximum (*). A claim points at the exact version it was filed and decided by.
 - `external_ref` is unique per partner (*): filing it again returns the same claim.
 - Status: NEGOTIATING → SETTLED | WITHDRAWN | IN_REVIEW; IN_REVIEW → WITHDRAWN | DECIDED;
-  (later slices: DECIDED → APPEALED → CLOSED). An outcome exactly when DECIDED, APPEALED or
+  DECIDED → APPEALED (once, before `appeal_by`) → CLOSED, or DECIDED → CLOSED when the appeal
+  window ends. `appealed_at` only on APPEALED or CLOSED claims (*); `appeal_outcome` only on
+  CLOSED claims that were appealed (*). An outcome exactly when DECIDED, APPEALED or
   CLOSED, with `decided_at` (*); IN_REVIEW and later have `escalated_at` (*).
 - A REJECTED claim awards 0; an upheld one awards > 0 (*).
 - The hold (deposits' public id) is placed at escalation and resolved exactly once by the
@@ -183,6 +185,29 @@ class Claim(models.Model):
     ended_at = models.DateTimeField(
         _("ended at"), null=True, blank=True, help_text=_("Settled or withdrawn.")
     )
+    # Deadlines once escalated (domain.md §6.1): each side's evidence window, the review target,
+    # then the merchant's one appeal. `respond_by` is the negotiation answer only.
+    consumer_evidence_by = models.DateTimeField(_("consumer's evidence by"), null=True, blank=True)
+    merchant_evidence_by = models.DateTimeField(_("merchant's evidence by"), null=True, blank=True)
+    decide_by = models.DateTimeField(
+        _("decide by"), null=True, blank=True, help_text=_("The review target for ops.")
+    )
+    appeal_by = models.DateTimeField(_("appeal by"), null=True, blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appeal_note = models.TextField(_("appeal grounds"), max_length=5000, blank=True)
+    appeal_outcome = models.CharField(
+        _("appeal outcome"),
+        max_length=14,
+        choices=[
+            (Outcome.UPHELD, Outcome.UPHELD.label),
+            (Outcome.REJECTED, Outcome.REJECTED.label),
+        ],
+        null=True,
+        blank=True,
+    )
+    closed_at = models.DateTimeField(
+        _("closed at"), null=True, blank=True, help_text=_("The appeal decided or its window over.")
+    )
 
     class Meta:
         ordering = ["-filed_at", "-id"]
@@ -221,6 +246,15 @@ class Claim(models.Model):
                 | Q(outcome="REJECTED", compensation_minor=0)
                 | (~Q(outcome="REJECTED") & Q(compensation_minor__gt=0)),
                 name="claim_award_matches_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(appealed_at__isnull=True) | Q(status__in=["APPEALED", "CLOSED"]),
+                name="claim_appealed_only_when_decided",
+            ),
+            models.CheckConstraint(
+                condition=Q(appeal_outcome__isnull=True)
+                | Q(status="CLOSED", appealed_at__isnull=False),
+                name="claim_appeal_outcome_when_closed",
             ),
         ]
         indexes = [

@@ -195,6 +195,7 @@ def claim_decide(
         locked.computation_zh = computation_zh
         locked.decided_at = now
         locked.respond_by = None
+        locked.appeal_by = now + records.APPEAL_WINDOW
         locked.save(
             update_fields=[
                 "status",
@@ -204,6 +205,7 @@ def claim_decide(
                 "computation_zh",
                 "decided_at",
                 "respond_by",
+                "appeal_by",
             ]
         )
         paid = ", ".join(f"{r.source} {r.amount_minor}" for r in rows) or "nothing paid"

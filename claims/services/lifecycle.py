@@ -232,8 +232,21 @@ def claim_escalate(*, claim: Claim, now: datetime, note: str = "") -> Claim:
         locked.status = ClaimStatus.IN_REVIEW
         locked.escalated_at = now
         locked.respond_by = now + records.EVIDENCE_WINDOW
+        locked.consumer_evidence_by = now + records.EVIDENCE_WINDOW
+        locked.merchant_evidence_by = now + records.EVIDENCE_WINDOW
+        locked.decide_by = now + records.EVIDENCE_WINDOW + records.DECIDE_WITHIN
         locked.hold_public_id = hold_id
-        locked.save(update_fields=["status", "escalated_at", "respond_by", "hold_public_id"])
+        locked.save(
+            update_fields=[
+                "status",
+                "escalated_at",
+                "respond_by",
+                "consumer_evidence_by",
+                "merchant_evidence_by",
+                "decide_by",
+                "hold_public_id",
+            ]
+        )
         held = f"Hold {hold_id} placed." if hold_id else "Nothing available on the deposit to hold."
         records.timeline_add(
             claim=locked,

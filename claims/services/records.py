@@ -16,6 +16,12 @@ from partners import services as partner_services
 # The merchant's first answer (domain.md §6.1); then each side's evidence window once escalated.
 RESPOND_WITHIN = timedelta(hours=48)
 EVIDENCE_WINDOW = timedelta(days=3)
+# New consumer evidence gives the merchant this much more to answer it.
+MERCHANT_EXTRA_AFTER_NEW_EVIDENCE = timedelta(hours=24)
+# The review target after the evidence windows close (4 working days; calendar days until the
+# deadline slice counts working days).
+DECIDE_WITHIN = timedelta(days=4)
+APPEAL_WINDOW = timedelta(days=15)
 
 EVENT_FILED = "claim.filed"
 EVENT_ESCALATED = "claim.escalated"
