@@ -15,9 +15,12 @@ subclasses with stable codes:
   `shop_closed`, `validation_error` naming every bad field. Publishes `claim.filed`.
 - `claim_settle(claim, now, actor_label="", note="")`: the merchant settled, nothing deducted.
   `claim.closed`.
-- `claim_escalate(claim, now, note="")`: IN_REVIEW with a hold for as much of the estimate as
-  is available (deposits.services.hold_place; expires 30 days later). `claim.escalated`.
-- `claim_withdraw(claim, now, note="")`: before a decision; the hold released. `claim.closed`.
+- `claim_escalate(claim, now, note="", actor=PARTNER, actor_label="")`: IN_REVIEW (the
+  merchant contesting or the deadline task pass their own actor) with a hold for as much of the
+  estimate as is available (deposits.services.hold_place; expires 30 days later).
+  `claim.escalated`.
+- `claim_withdraw(claim, now, note="", actor=PARTNER, actor_label="")`: before a decision;
+  the hold released. `claim.closed`.
 - `claim_decide(claim, outcome, now, amount_minor=None, note="", ...)`: DECIDED; the hold
   captured up to the award (the rest released), beyond it deducted with debt allowed; a
   rejection releases it. `claim_already_decided`, `invalid_claim_status`. `claim.decided`.

@@ -220,7 +220,14 @@ def _place_hold(*, claim: Claim, now: datetime) -> str | None:
     return None
 
 
-def claim_escalate(*, claim: Claim, now: datetime, note: str = "") -> Claim:
+def claim_escalate(
+    *,
+    claim: Claim,
+    now: datetime,
+    note: str = "",
+    actor: str = Actor.PARTNER,
+    actor_label: str = "",
+) -> Claim:
     """The platform intervenes: IN_REVIEW, both sides get the evidence window, and a hold for the
     estimate (as much of it as is available) waits for the decision. Only from NEGOTIATING
     (`invalid_claim_status`). Locks the claim, then deposits locks the account (claims.locks)."""
@@ -250,7 +257,8 @@ def claim_escalate(*, claim: Claim, now: datetime, note: str = "") -> Claim:
         held = f"Hold {hold_id} placed." if hold_id else "Nothing available on the deposit to hold."
         records.timeline_add(
             claim=locked,
-            actor=Actor.PARTNER,
+            actor=actor,
+            actor_label=actor_label,
             action="escalated",
             now=now,
             note=(f"{note}\n{held}" if note else held),
@@ -270,7 +278,14 @@ def release_hold(*, claim: Claim, now: datetime, step: str) -> bool:
     return True
 
 
-def claim_withdraw(*, claim: Claim, now: datetime, note: str = "") -> Claim:
+def claim_withdraw(
+    *,
+    claim: Claim,
+    now: datetime,
+    note: str = "",
+    actor: str = Actor.PARTNER,
+    actor_label: str = "",
+) -> Claim:
     """The consumer withdraws before a decision: WITHDRAWN, the hold released. From NEGOTIATING
     or IN_REVIEW (`claim_already_decided` once decided, `invalid_claim_status` otherwise)."""
     with transaction.atomic():
@@ -285,7 +300,8 @@ def claim_withdraw(*, claim: Claim, now: datetime, note: str = "") -> Claim:
         text = "Hold released." if released else ""
         records.timeline_add(
             claim=locked,
-            actor=Actor.PARTNER,
+            actor=actor,
+            actor_label=actor_label,
             action="withdrawn",
             now=now,
             note="\n".join(t for t in (note, text) if t),
