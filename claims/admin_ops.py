@@ -21,7 +21,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_POST
 
-from claims import ops_selectors
+from claims import admin_panel, ops_selectors
 from claims import services as claim_services
 from claims.admin_panel import (
     APPROVE_PERMISSION,
@@ -29,7 +29,6 @@ from claims.admin_panel import (
     AppealDecisionForm,
     CheckForm,
     DecisionForm,
-    clock,
     money_text,
 )
 from claims.models import Claim, ClaimDecisionRequest
@@ -74,7 +73,7 @@ def decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
             amount_minor=amount,
             note=form.cleaned_data["note"],
             maker=request.user,
-            now=clock(),
+            now=admin_panel.clock(),
         )
     except DomainError as exc:
         _refused(request, exc)
@@ -112,7 +111,7 @@ def approve_view(request: HttpRequest, object_id: int, request_id: int) -> HttpR
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         claim = claim_services.claim_decision_approve(
-            request_id=decision.pk, checker=request.user, now=clock(), note=note
+            request_id=decision.pk, checker=request.user, now=admin_panel.clock(), note=note
         )
     except DomainError as exc:
         _refused(request, exc)
@@ -138,7 +137,7 @@ def reject_view(request: HttpRequest, object_id: int, request_id: int) -> HttpRe
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         claim_services.claim_decision_reject(
-            request_id=decision.pk, checker=request.user, now=clock(), note=note
+            request_id=decision.pk, checker=request.user, now=admin_panel.clock(), note=note
         )
     except DomainError as exc:
         _refused(request, exc)
@@ -172,7 +171,7 @@ def appeal_decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
         decided = appeal_decide(
             claim=claim,
             outcome=form.cleaned_data["outcome"],
-            now=clock(),
+            now=admin_panel.clock(),
             note=form.cleaned_data["note"],
             actor="OPS",
             actor_label=request.user.get_username(),

@@ -22,9 +22,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from claims import ops_selectors
+from claims import admin_panel, ops_selectors
 from claims import services as claim_services
-from claims.admin_panel import APPROVE_PERMISSION, clock, local_time
+from claims.admin_panel import APPROVE_PERMISSION, local_time
 from claims.models import ClaimDecisionRequest, QueuedClaim
 from common.admin import ReadOnlyAdmin, ReasonActionForm, money_column, service_action
 
@@ -55,7 +55,7 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() in ("yes", "no"):
             return queryset.filter(
-                ops_selectors.overdue_filter(now=clock(), overdue=self.value() == "yes")
+                ops_selectors.overdue_filter(now=admin_panel.clock(), overdue=self.value() == "yes")
             )
         return queryset
 
@@ -105,7 +105,7 @@ class QueuedClaimAdmin(ReadOnlyAdmin):
     estimate = money_column("compensation_minor", _("estimate"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return ops_selectors.claims_queue(super().get_queryset(request), now=clock())
+        return ops_selectors.claims_queue(super().get_queryset(request), now=admin_panel.clock())
 
     def get_ordering(self, request: HttpRequest) -> list[Any]:
         # Nearest deadline first; a claim without one (none so far) last.

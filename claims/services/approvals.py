@@ -30,7 +30,7 @@ from typing import Any
 
 from django.db import transaction
 
-from claims import locks, selectors
+from claims import locks, ops_selectors, selectors
 from claims.models import (
     Actor,
     Claim,
@@ -112,6 +112,14 @@ def claim_decision_make(
                     f"{stale.made_at:%Y-%m-%d %H:%M} UTC; it waits for a second person."
                 )
         locked = locks.lock_claim_with_pair(claim.pk)
+        # Another maker may have kept a request while this one waited for the claim's lock
+        # (there was no pending row to lock above): look again under the lock.
+        waiting = ops_selectors.pending_decision_request(locked)
+        if waiting is not None:
+            raise DecisionAwaitingApproval(
+                f"{_who(waiting.maker)} decided {waiting.outcome} meanwhile; it waits for a "
+                "second person."
+            )
         refuse_when_decided(locked)
         if locked.status != ClaimStatus.IN_REVIEW:
             raise InvalidClaimStatus(
