@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from claims import admin_panel, ops_selectors
@@ -46,7 +46,7 @@ def _refused(request: HttpRequest, exc: DomainError) -> None:
     detail = exc.detail
     if exc.fields:
         detail += " " + "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
-    messages.error(request, _t("Refused: %(detail)s") % {"detail": detail})
+    messages.error(request, gettext("Refused: %(detail)s") % {"detail": detail})
 
 
 def _form_errors(request: HttpRequest, form: forms.Form) -> None:
@@ -81,7 +81,7 @@ def decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
     if isinstance(result, ClaimDecisionRequest):
         messages.warning(
             request,
-            _t(
+            gettext(
                 "The award %(award)s is above %(limit)s: the decision waits for a second person "
                 "and nothing has moved yet."
             )
@@ -93,7 +93,7 @@ def decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _t("Decided: %(outcome)s, %(award)s.")
+            gettext("Decided: %(outcome)s, %(award)s.")
             % {
                 "outcome": result.get_outcome_display(),
                 "award": money_text(result.compensation_minor, result.currency),
@@ -118,7 +118,7 @@ def approve_view(request: HttpRequest, object_id: int, request_id: int) -> HttpR
     else:
         messages.success(
             request,
-            _t("Approved and carried out: %(outcome)s, %(award)s.")
+            gettext("Approved and carried out: %(outcome)s, %(award)s.")
             % {
                 "outcome": claim.get_outcome_display(),
                 "award": money_text(claim.compensation_minor, claim.currency),
@@ -143,7 +143,10 @@ def reject_view(request: HttpRequest, object_id: int, request_id: int) -> HttpRe
         _refused(request, exc)
     else:
         messages.success(
-            request, _t("Withdrawn; nothing has moved.") if own else _t("Rejected; nothing moved.")
+            request,
+            gettext("Withdrawn; nothing has moved.")
+            if own
+            else gettext("Rejected; nothing moved."),
         )
     return _back(object_id)
 
@@ -165,7 +168,9 @@ def appeal_decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
         return _back(claim.pk)
     appeal_decide = getattr(claim_services, "claim_appeal_decide", None)
     if appeal_decide is None:
-        messages.warning(request, _t("Appeal decisions are not available yet; nothing changed."))
+        messages.warning(
+            request, gettext("Appeal decisions are not available yet; nothing changed.")
+        )
         return _back(claim.pk)
     try:
         decided = appeal_decide(
@@ -181,7 +186,8 @@ def appeal_decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _t("Appeal decided: %(outcome)s.") % {"outcome": decided.get_appeal_outcome_display()},
+            gettext("Appeal decided: %(outcome)s.")
+            % {"outcome": decided.get_appeal_outcome_display()},
         )
     return _back(claim.pk)
 

@@ -45,6 +45,29 @@ def money_text(amount_minor: int | None, currency: str) -> str:
     return "—" if amount_minor is None else f"{format_minor(amount_minor, currency)} {currency}"
 
 
+# The timeline's actions as ops read them; an action another slice adds shows as its code until
+# it is named here.
+ACTION_LABELS = {
+    "filed": _("Filed"),
+    "settled": _("Settled by the merchant"),
+    "escalated": _("Escalated: the platform intervenes"),
+    "withdrawn": _("Withdrawn"),
+    "decision_requested": _("Decision made, waiting for a second person"),
+    "decision_approved": _("Decision approved by a second person"),
+    "decision_rejected": _("Decision rejected by a second person"),
+    "decision_request_withdrawn": _("Decision withdrawn by its maker"),
+    "decision_request_expired": _("Decision expired without a second person"),
+}
+
+
+def action_label(action: str) -> str:
+    if action.startswith("decided:"):
+        outcome = action.split(":", 1)[1]
+        label = Outcome(outcome).label if outcome in Outcome.values else outcome
+        return f"{_('Decided')}: {label}"
+    return str(ACTION_LABELS.get(action, action))
+
+
 def _chinese() -> bool:
     return (translation.get_language() or "").lower().startswith("zh")
 
@@ -105,6 +128,7 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
         deposit_selectors.hold_by_public_id(claim.hold_public_id) if claim.hold_public_id else None
     )
     threshold = ops_selectors.four_eyes_above_minor()
+    computation = claim.computation_zh if zh else claim.computation_en
 
     def money(amount: int | None) -> str:
         return money_text(amount, claim.currency)
@@ -130,7 +154,11 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
         "paid": money(claim.order_paid_minor),
         "requested": money(claim.requested_minor),
         "compensation": money(claim.compensation_minor),
-        "computation": claim.computation_zh if zh else claim.computation_en,
+        "computation": computation,
+        # Before the decision the stored text is the estimate at filing; shown only when the
+        # calculator now says something else (an award decided meanwhile changed the cap).
+        "show_computation": claim.outcome is not None
+        or computation != (award.computation_zh if zh else award.computation_en),
         "decided": claim.outcome is not None,
         "calculator": {
             "amount": money(award.amount_minor),
@@ -171,7 +199,8 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
             for f in claim.funding.all()
         ],
         "events": [
-            {"at": local_time(e.at), "event": e} for e in reversed(list(claim.events.all()))
+            {"at": local_time(e.at), "event": e, "label": action_label(e.action)}
+            for e in reversed(list(claim.events.all()))
         ],
         "pending": pending,
         "pending_award": money(pending.award_minor) if pending else None,

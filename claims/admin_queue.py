@@ -85,7 +85,7 @@ class QueuedClaimAdmin(ReadOnlyAdmin):
         "external_ref",
         "status",
         "reason",
-        "shop",
+        "shop_name",
         "estimate",
         "four_eyes",
         "order_ref",
@@ -123,14 +123,18 @@ class QueuedClaimAdmin(ReadOnlyAdmin):
             return "—"
         if claim.queue_overdue:
             return format_html(
-                '<span class="queue-overdue" style="background:#b91c1c;color:#fff;'
-                'border-radius:9999px;padding:.1rem .55rem;font-weight:600;white-space:nowrap">'
-                "{}</span>",
+                '<span class="queue-overdue" style="display:inline-block;max-width:15rem;'
+                "background:#b91c1c;color:#fff;border-radius:.75rem;padding:.1rem .6rem;"
+                'font-weight:600">{}</span>',
                 _("overdue since %(at)s") % {"at": local_time(claim.queue_due)},
             )
         return format_html(
             '<span style="white-space:nowrap">{}</span>', local_time(claim.queue_due)
         )
+
+    @admin.display(description=_("shop"), ordering="shop__name")
+    def shop_name(self, claim: Any) -> str:
+        return claim.shop.name
 
     @admin.display(description=_("four-eyes"), boolean=False)
     def four_eyes(self, claim: Any) -> str:

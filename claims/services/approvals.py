@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from claims import locks, ops_selectors, selectors
 from claims.models import (
@@ -58,6 +59,13 @@ from common.errors import (
 from common.money import format_minor
 
 REQUEST_EXPIRES_AFTER = timedelta(hours=72)
+
+
+def _at(value: datetime) -> str:
+    """Times in timeline notes as people read them: the platform's local time (Asia/Shanghai)."""
+    local = timezone.localtime(value)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _who(user: Any) -> str:
@@ -109,7 +117,7 @@ def claim_decision_make(
             else:
                 raise DecisionAwaitingApproval(
                     f"{_who(stale.maker)} decided {stale.outcome} on "
-                    f"{stale.made_at:%Y-%m-%d %H:%M} UTC; it waits for a second person."
+                    f"{_at(stale.made_at)}; it waits for a second person."
                 )
         locked = locks.lock_claim_with_pair(claim.pk)
         # Another maker may have kept a request while this one waited for the claim's lock
@@ -158,7 +166,7 @@ def claim_decision_make(
                 f"{outcome}, award {format_minor(award_minor, detailed.currency)} "
                 f"{detailed.currency}: above the four-eyes amount "
                 f"{format_minor(four_eyes_above_minor(), detailed.currency)}, it waits for a "
-                f"second person until {request.expires_at:%Y-%m-%d %H:%M} UTC.\n{note}"
+                f"second person until {_at(request.expires_at)}.\n{note}"
             ),
         )
     return request
@@ -183,8 +191,7 @@ def claim_decision_approve(
         if now >= request.expires_at:
             _expire(request, now=now)
             refusal = DecisionRequestExpired(
-                f"The request expired at {request.expires_at:%Y-%m-%d %H:%M} UTC; "
-                "make the decision again."
+                f"The request expired at {_at(request.expires_at)}; make the decision again."
             )
         elif claim.status != ClaimStatus.IN_REVIEW:
             _close(
@@ -208,7 +215,7 @@ def claim_decision_approve(
                     t
                     for t in (
                         f"Approves the {request.outcome} decision made by {maker} on "
-                        f"{request.made_at:%Y-%m-%d %H:%M} UTC.",
+                        f"{_at(request.made_at)}.",
                         note.strip(),
                     )
                     if t
