@@ -284,3 +284,39 @@ class TestFourEyesThroughTheAdmin:
 
         assert claim.external_ref in html and "15,000.00 CNY" in html
         assert 'value="approve"' in html and 'value="reject"' in html
+
+
+class TestAppealSlot:
+    def test_an_appealed_claim_offers_the_appeal_form_which_changes_nothing_until_wired(
+        self, client, partner, shop, now, clock
+    ):
+        claim = appealed(
+            partner, shop, decided_at=now - timedelta(days=2), appealed_at=now - timedelta(days=1)
+        )
+        before = balances(shop)
+        client.force_login(ops())
+
+        html = client.get(page(claim)).content.decode()
+        response = client.post(
+            f"/admin/claims/claim/{claim.pk}/ops/appeal/",
+            {"outcome": "UPHELD", "note": "The tracking shows it shipped."},
+            follow=True,
+        )
+
+        assert 'id="claim-appeal"' in html and 'id="decide-claim"' not in html
+        if not hasattr(services, "claim_appeal_decide"):
+            assert "Appeal decisions are not available yet" in response.content.decode()
+            assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.APPEALED
+            assert balances(shop) == before
+
+    def test_without_the_permission_the_appeal_url_is_403(self, client, partner, shop, now):
+        claim = appealed(
+            partner, shop, decided_at=now - timedelta(days=2), appealed_at=now - timedelta(days=1)
+        )
+        client.force_login(staff("view_claim"))
+
+        response = client.post(
+            f"/admin/claims/claim/{claim.pk}/ops/appeal/", {"outcome": "UPHELD", "note": "x"}
+        )
+
+        assert response.status_code == 403

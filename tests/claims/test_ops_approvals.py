@@ -227,3 +227,24 @@ class TestAboveTheAmount:
         assert (
             Claim.objects.get(pk=claim.pk).events.filter(action="decision_request_expired").exists()
         )
+
+
+def test_the_maker_may_withdraw_their_own_request_with_a_reason(partner, shop, now):
+    claim = in_review(partner, shop, at=now, **BIG)
+    alice = ops("alice")
+    request = make(claim, alice, now)
+
+    services.claim_decision_reject(
+        request_id=request.pk, checker=alice, now=now, note="Wrong claim, sorry."
+    )
+
+    request.refresh_from_db()
+    assert request.status == DecisionRequestStatus.REJECTED
+    assert request.check_note == "Wrong claim, sorry."
+    assert (
+        Claim.objects.get(pk=claim.pk)
+        .events.filter(action="decision_request_withdrawn", actor_label="alice")
+        .exists()
+    )
+    # and the claim can be decided again
+    assert make(claim, alice, now, outcome="REJECTED", note="Not proven.").status == "DECIDED"
