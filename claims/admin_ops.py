@@ -26,6 +26,7 @@ from claims import services as claim_services
 from claims.admin_panel import (
     APPROVE_PERMISSION,
     DECIDE_PERMISSION,
+    TYPED_DECISION_KEY,
     AppealDecisionForm,
     CheckForm,
     DecisionForm,
@@ -40,6 +41,15 @@ from common.money import Money
 
 def _back(claim_id: int) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim_id]))
+
+
+def _keep_typed(request: HttpRequest, claim_id: int) -> HttpResponseRedirect:
+    """Back to the claim, what ops typed kept for the form: a refusal must not cost the note."""
+    request.session[TYPED_DECISION_KEY] = {
+        "claim": claim_id,
+        "data": {k: request.POST.get(k, "") for k in ("outcome", "amount", "note")},
+    }
+    return _back(claim_id)
 
 
 def _refused(request: HttpRequest, exc: DomainError) -> None:
@@ -63,7 +73,7 @@ def decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return _back(claim.pk)
+        return _keep_typed(request, claim.pk)
     amount_text = form.cleaned_data["amount"].strip()
     try:
         amount = Money.parse(amount_text, claim.currency).amount_minor if amount_text else None
@@ -77,7 +87,7 @@ def decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         _refused(request, exc)
-        return _back(claim.pk)
+        return _keep_typed(request, claim.pk)
     if isinstance(result, ClaimDecisionRequest):
         messages.warning(
             request,

@@ -22,6 +22,8 @@ from claims.models import Claim, ClaimStatus, DecisionRequestStatus, Outcome, Ru
 from common.money import format_minor
 from deposits import selectors as deposit_selectors
 
+# What ops typed into the decision form when it was refused, kept in the session for one showing.
+TYPED_DECISION_KEY = "claims_ops_typed_decision"
 DECIDE_PERMISSION = "claims.decide_claim"
 APPROVE_PERMISSION = "claims.approve_claim_decision"
 
@@ -107,6 +109,13 @@ class AppealDecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+def _decision_form(request: HttpRequest, claim: Claim) -> DecisionForm:
+    typed = request.session.pop(TYPED_DECISION_KEY, None) if hasattr(request, "session") else None
+    if typed and typed.get("claim") == claim.pk:
+        return DecisionForm(initial=typed["data"])
+    return DecisionForm()
 
 
 # --- The panel -----------------------------------------------------------------------------
@@ -223,7 +232,7 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
         "is_maker": pending is not None and pending.maker_id == user.pk,
         "can_reject": pending is not None
         and ((can_approve and pending.maker_id != user.pk) or pending.maker_id == user.pk),
-        "decision_form": DecisionForm(),
+        "decision_form": _decision_form(request, claim),
         "check_form": CheckForm(),
         "appeal_form": AppealDecisionForm(),
         "appeal_service_ready": hasattr(claim_services, "claim_appeal_decide"),

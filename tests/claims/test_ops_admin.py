@@ -211,7 +211,9 @@ class TestDecideThroughTheAdmin:
             follow=True,
         )
 
-        assert "Refused" in response.content.decode()
+        html = response.content.decode()
+        assert "Refused" in html
+        assert "Half.</textarea>" in html  # what ops typed is still there
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.IN_REVIEW
         assert balances(shop) == before
 
