@@ -3,8 +3,8 @@
 Compensation rules are versioned like the requirement rules: a version in force is read-only
 (claims cite it), ops add a newer one; a future version may be edited or deleted. Claims, their
 timeline and their funding are records of what happened: read-only here, money shown through
-common.admin.money_column. Ops actions on claims (decide, mark malicious) come with the admin
-queue slice and will call claims.services.
+common.admin.money_column. Ops decide from the claim's page: its panel and POST views are
+claims.admin_ops, the queue and the four-eyes list claims.admin_queue (issue 13, item 9).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
+from claims import admin_queue  # noqa: F401  (registers the queue and the four-eyes list)
+from claims.admin_ops import ops_urls
 from claims.models import Claim, ClaimEvent, ClaimFunding, CompensationRule
 from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
 
@@ -76,6 +78,12 @@ class ClaimAdmin(ReadOnlyAdmin):
     inlines = [ClaimEventInline, ClaimFundingInline]
     paid = money_column("order_paid_minor", _("paid"))
     compensation = money_column("compensation_minor", _("compensation"))
+    # Ops: the panel above the record (order, story, calculator, decide, four-eyes) and its forms'
+    # POST targets (claims.admin_ops).
+    change_form_outer_before_template = "admin/claims/claim/ops_before.html"
+
+    def get_urls(self) -> list[Any]:
+        return [*ops_urls(self), *super().get_urls()]
 
 
 @admin.register(ClaimEvent)

@@ -6,13 +6,17 @@ claim" on purpose and in one direction only: a decision must see every earlier a
 pair before it computes the 24-hour cap, and nothing locks a claim while holding an account
 (deposits does not know claims; no claims code locks a claim after calling deposits). Keep it so.
 
+A claim's decision requests (four-eyes, claims.models.approvals) come before its claims: approving
+one locks the request, then claim_decide locks the pair; making one locks the claim's pending
+requests first for the same reason.
+
 Mode FOR NO KEY UPDATE, as deposits.locks: rows that point at a claim by foreign key (timeline,
 funding) take KEY SHARE on insert and must not queue behind the lock.
 """
 
 from __future__ import annotations
 
-from claims.models import Claim
+from claims.models import Claim, ClaimDecisionRequest, DecisionRequestStatus
 
 
 def lock_claim_with_pair(claim_id: int) -> Claim:
@@ -29,3 +33,19 @@ def lock_claim_with_pair(claim_id: int) -> Claim:
 
 def lock_claim(claim_id: int) -> Claim:
     return Claim.objects.select_for_update(no_key=True, of=("self",)).get(pk=claim_id)
+
+
+def lock_decision_request(request_id: int) -> ClaimDecisionRequest:
+    return (
+        ClaimDecisionRequest.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("claim", "maker")
+        .get(pk=request_id)
+    )
+
+
+def lock_pending_decision_requests(claim_id: int) -> list[ClaimDecisionRequest]:
+    return list(
+        ClaimDecisionRequest.objects.filter(claim_id=claim_id, status=DecisionRequestStatus.PENDING)
+        .select_for_update(no_key=True, of=("self",))
+        .order_by("pk")
+    )

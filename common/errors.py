@@ -163,3 +163,15 @@ class ClaimAlreadyDecided(DomainError):
 class InvalidClaimStatus(DomainError):
     code = "invalid_claim_status"
     default_detail = "The claim's status does not allow this."
+
+
+class DecisionAwaitingApproval(DomainError):
+    """Four-eyes: a decision of this claim already waits for a second person."""
+
+    code = "decision_awaiting_approval"
+    default_detail = "A decision of this claim is already waiting for a second person."
+
+
+class DecisionRequestExpired(DomainError):
+    code = "decision_request_expired"
+    default_detail = "The decision request expired; make the decision again."

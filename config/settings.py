@@ -285,6 +285,9 @@ DASHBOARD_BASE_URL = env_str("DASHBOARD_BASE_URL", "").rstrip("/")
 DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = env_int(
     "DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR", 1_000_000
 )
+# Claim decisions awarding more than this (minor units, 10,000.00 CNY) wait for a second person
+# (claims.services.approvals).
+CLAIMS_FOUR_EYES_ABOVE_MINOR = env_int("CLAIMS_FOUR_EYES_ABOVE_MINOR", 1_000_000)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_choice(

@@ -1,6 +1,7 @@
 """Claims (理赔): tables. Import from here (`from claims.models import Claim`); a module inside
 this package imports the module that defines a name, never this package."""
 
+from claims.models.approvals import ClaimDecisionRequest, DecisionRequestStatus
 from claims.models.claims import (
     Actor,
     Claim,
@@ -13,16 +14,20 @@ from claims.models.claims import (
     Reason,
     RuleKind,
 )
+from claims.models.queue import QueuedClaim
 
 __all__ = [
     "Actor",
     "Claim",
     "ClaimEvent",
+    "ClaimDecisionRequest",
     "ClaimFunding",
     "ClaimStatus",
     "CompensationRule",
+    "DecisionRequestStatus",
     "FundingSource",
     "Outcome",
+    "QueuedClaim",
     "Reason",
     "RuleKind",
 ]

@@ -25,8 +25,16 @@ subclasses with stable codes:
   captured up to the award (the rest released), beyond it deducted with debt allowed; a
   rejection releases it. `claim_already_decided`, `invalid_claim_status`. `claim.decided`.
 - `claim_data(claim)`: the claim as the API and the events show it.
+- Ops decisions with four-eyes (`claim_decision_make`, `claim_decision_approve`,
+  `claim_decision_reject`, `claim_decision_requests_expire`): see claims/services/approvals.py.
 """
 
+from claims.services.approvals import (
+    claim_decision_approve,
+    claim_decision_make,
+    claim_decision_reject,
+    claim_decision_requests_expire,
+)
 from claims.services.decisions import claim_decide, insurer_limit_minor
 from claims.services.lifecycle import claim_escalate, claim_file, claim_settle, claim_withdraw
 from claims.services.records import claim_data
@@ -34,6 +42,10 @@ from claims.services.records import claim_data
 __all__ = [
     "claim_data",
     "claim_decide",
+    "claim_decision_approve",
+    "claim_decision_make",
+    "claim_decision_reject",
+    "claim_decision_requests_expire",
     "claim_escalate",
     "claim_file",
     "claim_settle",

@@ -1,0 +1,15 @@
+"""The ops queue's own admin screen: the same claims, listed as ops work them (claims waiting on
+ops, nearest deadline first). A proxy: no table, only a second changelist beside the claims'."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from claims.models.claims import Claim
+
+
+class QueuedClaim(Claim):
+    class Meta:
+        proxy = True
+        verbose_name = _("claim waiting on ops")
+        verbose_name_plural = _("claims queue")
