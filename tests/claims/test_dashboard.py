@@ -433,3 +433,43 @@ class TestBadgeAndPanel:
 
         assert "1 条消费者理赔等待您答复" in text
         assert f"{reverse('claims:list')}?shop={shop.public_id}" in text
+
+
+class TestLanguages:
+    """Every interface word of the claims pages is translated: a Chinese page has no English
+    words but data and codes, an English page no Chinese but the glossary."""
+
+    ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
+
+    def _visible_text(self, html: str) -> str:
+        html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+        html = re.sub(r"<[^>]+>", " ", html)
+        return re.sub(r"\s+", " ", html)
+
+    def _pages(self, partner, shop) -> list[str]:
+        negotiating = file(partner, shop, description="没有发货。")
+        reviewed = escalate(file(partner, shop, description="没有发货。"))
+        decided = decide(escalate(file(partner, shop, description="没有发货。")))
+        return [list_url()] + [detail_url(c) for c in (negotiating, reviewed, decided)]
+
+    def test_the_chinese_pages_have_no_english_interface_text(self, client, owner, partner, shop):
+        urls = self._pages(partner, shop)
+        # Codes and data: order references, the rule's code inside the computation, currency.
+        allowed = {"English", "CNY", "UTC", "ORD", "LATE_SHIPMENT", "Tmall"}
+
+        for url in urls:
+            text = self._visible_text(client.get(url).content.decode())
+            text = re.sub(r"Shop \d+|user\d+|ORD-\d+|LATE_SHIPMENT@[\d-]+", " ", text)
+            words = set(self.ENGLISH_WORD.findall(text)) - allowed
+            assert not words, f"{url}: {sorted(words)}"
+
+    def test_the_english_pages_have_no_chinese_interface_text(self, client, owner, partner, shop):
+        urls = self._pages(partner, shop)
+        english(client)
+        allowed = {"中文", "保", "保证金"}  # the switcher, the logo, the glossary in brackets
+        data = {"没有发货"}  # the consumer's own words
+
+        for url in urls:
+            text = self._visible_text(client.get(url).content.decode())
+            words = set(re.findall(r"[\u4e00-\u9fff]+", text)) - allowed - data
+            assert not words, f"{url}: {sorted(words)}"
