@@ -27,6 +27,7 @@ from claims.models import (
     CompensationRule,
     Outcome,
 )
+from shops.models import Shop
 
 
 def rule_in_force(*, reason: str, currency: str, now: datetime) -> CompensationRule | None:
@@ -173,4 +174,13 @@ def claims_summary_for_shop(shop_id: int, *, now: datetime) -> dict[str, int]:
     (one query)."""
     return Claim.objects.filter(shop_id=shop_id).aggregate(
         total=Count("id"), waiting=Count("id", filter=_waiting_on_merchant(now))
+    )
+
+
+def shops_of_merchant(merchant_id: int) -> QuerySet[Shop]:
+    """The list's shop filter: names and ids only."""
+    return (
+        Shop.objects.filter(merchant_id=merchant_id)
+        .only("public_id", "name")
+        .order_by("name", "id")
     )

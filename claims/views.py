@@ -41,7 +41,7 @@ from claims import selectors, services
 from claims.models import Actor, Claim, ClaimEvent, ClaimStatus, Reason
 from common.errors import DomainError, InvalidClaimStatus
 from shops.models import MerchantUser
-from shops.selectors import membership_for_user, shops_for_merchant
+from shops.selectors import membership_for_user
 
 CLAIMS_PER_PAGE = 20
 
@@ -159,7 +159,7 @@ def _choice(value: str, choices: Any) -> str:
 def claim_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     now = timezone.now()
-    shops = list(shops_for_merchant(membership.merchant).only("public_id", "name", "merchant_id"))
+    shops = list(selectors.shops_of_merchant(membership.merchant_id))
     shop_filter = request.GET.get("shop", "")
     shop = next((s for s in shops if str(s.public_id) == shop_filter), None)
     status = _choice(request.GET.get("status", ""), ClaimStatus.choices)
