@@ -8,6 +8,7 @@ test switches to English."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from datetime import timedelta
@@ -473,3 +474,38 @@ class TestLanguages:
             text = self._visible_text(client.get(url).content.decode())
             words = set(re.findall(r"[\u4e00-\u9fff]+", text)) - allowed - data
             assert not words, f"{url}: {sorted(words)}"
+
+
+class TestSlots:
+    def test_the_appeal_slot_offers_the_form_once_wired_while_the_window_is_open(
+        self, client, owner, partner, shop, monkeypatch
+    ):
+        from claims import views
+
+        claim = decide(escalate(file(partner, shop)))
+        assert "id_appeal_note" not in client.get(detail_url(claim)).content.decode()
+
+        monkeypatch.setattr(views, "APPEAL_WIRED", True)
+        text = client.get(detail_url(claim)).content.decode()
+
+        assert 'id="id_appeal_note"' in text and "对裁定提出申诉" in text
+        negotiating = file(partner, shop)
+        assert "id_appeal_note" not in client.get(detail_url(negotiating)).content.decode()
+
+
+class TestSeedDemo:
+    def test_the_demo_merchant_has_claims_in_every_step_and_a_second_run_replays(self, sent_tasks):
+        from django.core.management import call_command
+
+        from deposits.services import ledger_check_run
+
+        call_command("seed_demo", "--force", stdout=io.StringIO())
+        first = dict(Claim.objects.values_list("external_ref", "status"))
+        call_command("seed_demo", "--force", stdout=io.StringIO())
+
+        assert dict(Claim.objects.values_list("external_ref", "status")) == first
+        assert set(first.values()) == {"NEGOTIATING", "IN_REVIEW", "DECIDED", "SETTLED"}
+        assert (
+            Claim.objects.filter(shop__merchant__contact_email="owner@yunjin.example").count() == 5
+        )
+        assert ledger_check_run().ok
