@@ -157,7 +157,10 @@ def _choice(value: str, choices: Any) -> str:
 
 @login_required
 def claim_list(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_for_user(request.user)
+    if membership is None:
+        # A login without a merchant (as the notices page answers it).
+        return render(request, "dashboard/no_merchant.html", status=403)
     now = timezone.now()
     shops = list(selectors.shops_of_merchant(membership.merchant_id))
     shop_filter = request.GET.get("shop", "")

@@ -509,3 +509,11 @@ class TestSeedDemo:
             Claim.objects.filter(shop__merchant__contact_email="owner@yunjin.example").count() == 5
         )
         assert ledger_check_run().ok
+
+
+def test_a_login_without_a_merchant_is_told_so(client):
+    from tests.factories import make_user
+
+    client.force_login(make_user())
+
+    assert client.get(list_url()).status_code == 403
