@@ -5,15 +5,29 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from claims.models import (
     Claim,
     ClaimEvent,
     ClaimFunding,
+    ClaimStatus,
     CompensationRule,
     Outcome,
 )
+from shops.models import Shop
 
 
 def rule_in_force(*, reason: str, currency: str, now: datetime) -> CompensationRule | None:
@@ -82,3 +96,91 @@ def earlier_awards_minor(claim: Claim, *, window_hours: int) -> int:
         .aggregate(total=Sum("compensation_minor"))["total"]
     )
     return int(total or 0)
+
+
+# --- The merchant dashboard -----------------------------------------------------------------
+# "Waiting on the merchant": a negotiation to answer, or an escalated claim whose merchant
+# evidence window is still open. The badge, the shop panel and the list's first rows agree.
+
+
+def _waiting_on_merchant(now: datetime) -> Q:
+    return Q(status=ClaimStatus.NEGOTIATING) | Q(
+        status=ClaimStatus.IN_REVIEW, merchant_evidence_by__gt=now
+    )
+
+
+def claims_for_merchant(
+    merchant_id: int,
+    *,
+    now: datetime,
+    shop_public_id: uuid.UUID | None = None,
+    status: str | None = None,
+    reason: str | None = None,
+) -> QuerySet[Claim]:
+    """The merchant's claims across its shops, what needs its answer first: negotiations by
+    their answer deadline, then escalated claims with the merchant's evidence window open (by
+    that window's end), then the rest newest first. The shop is joined for the rows."""
+    queryset = Claim.objects.filter(shop__merchant_id=merchant_id)
+    if shop_public_id:
+        queryset = queryset.filter(shop__public_id=shop_public_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    if reason:
+        queryset = queryset.filter(reason=reason)
+    evidence_open = Q(status=ClaimStatus.IN_REVIEW, merchant_evidence_by__gt=now)
+    return (
+        queryset.select_related("shop")
+        .annotate(
+            waiting_rank=Case(
+                When(status=ClaimStatus.NEGOTIATING, then=Value(0)),
+                When(evidence_open, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+            waiting_due=Case(
+                When(status=ClaimStatus.NEGOTIATING, then=F("respond_by")),
+                When(evidence_open, then=F("merchant_evidence_by")),
+                default=Value(None),
+                output_field=DateTimeField(),
+            ),
+        )
+        .order_by("waiting_rank", F("waiting_due").asc(nulls_last=True), "-filed_at", "-id")
+    )
+
+
+def claim_for_merchant(merchant_id: int, public_id: uuid.UUID) -> Claim | None:
+    """One claim of the merchant's shops with its timeline and funding; None for another
+    merchant's claim (the page answers 404 either way)."""
+    return _with_details(
+        Claim.objects.filter(shop__merchant_id=merchant_id, public_id=public_id)
+    ).first()
+
+
+def claims_waiting_count(
+    *, now: datetime, user_id: int | None = None, shop_id: int | None = None
+) -> int:
+    """How many claims wait on the merchant: of the shops the user's merchant owns, or of one
+    shop."""
+    queryset = Claim.objects.filter(_waiting_on_merchant(now))
+    if user_id is not None:
+        queryset = queryset.filter(shop__merchant__members__user_id=user_id)
+    if shop_id is not None:
+        queryset = queryset.filter(shop_id=shop_id)
+    return queryset.count()
+
+
+def claims_summary_for_shop(shop_id: int, *, now: datetime) -> dict[str, int]:
+    """The shop page's claims panel: how many claims the shop has, how many wait on the merchant
+    (one query)."""
+    return Claim.objects.filter(shop_id=shop_id).aggregate(
+        total=Count("id"), waiting=Count("id", filter=_waiting_on_merchant(now))
+    )
+
+
+def shops_of_merchant(merchant_id: int) -> QuerySet[Shop]:
+    """The list's shop filter: names and ids only."""
+    return (
+        Shop.objects.filter(merchant_id=merchant_id)
+        .only("public_id", "name")
+        .order_by("name", "id")
+    )

@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shops.context_processors.unread_notices",
+                "claims.context_processors.claims_waiting",
             ],
         },
     },

@@ -28,6 +28,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.money import CURRENCY_CHOICES
 
@@ -57,7 +58,7 @@ class ClaimStatus(models.TextChoices):
     IN_REVIEW = "IN_REVIEW", _("In review")
     DECIDED = "DECIDED", _("Decided")
     APPEALED = "APPEALED", _("Appealed")
-    CLOSED = "CLOSED", _("Closed")
+    CLOSED = "CLOSED", pgettext_lazy("claim status", "Closed")  # a shop's "Closed" is 已退店
 
 
 class Outcome(models.TextChoices):

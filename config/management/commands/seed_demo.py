@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from claims import services as claims
+from claims.models import Actor, ClaimStatus
 from common.errors import DomainError
 from deposits import services as deposits
 from deposits.models import Account
@@ -56,6 +58,66 @@ SHOPS = [
         "frozen",
     ),
     ("demo-yj-books", "云锦图书旗舰店", "FLAGSHIP", "REGISTERED", ["books_media"], "closed"),
+]
+
+# The flagship's consumer claims (seed_demo._claims): how long ago each was filed and the
+# status it is brought to.
+DEMO_CLAIMS = [
+    {
+        "ref": "demo-claim-late-1",
+        "reason": "LATE_SHIPMENT",
+        "order": "ORDER-20261204-1031",
+        "paid": 459 * YUAN,
+        "consumer": "buyer-3391",
+        "story": "付款后 48 小时仍未发货，客服一直未回复。\nNot shipped 48 hours after payment.",
+        "filed": timedelta(hours=40),
+        "to": "NEGOTIATING",
+    },
+    {
+        "ref": "demo-claim-fake-1",
+        "reason": "COUNTERFEIT",
+        "order": "ORDER-20261206-2207",
+        "paid": 1_280 * YUAN,
+        "consumer": "buyer-5120",
+        "story": (
+            "收到的羊绒大衣吊牌与官网不符，怀疑是仿品。\nThe label does not match the brand's."
+        ),
+        "filed": timedelta(hours=3),
+        "to": "NEGOTIATING",
+        "requested": 6_400 * YUAN,
+    },
+    {
+        "ref": "demo-claim-false-1",
+        "reason": "FALSE_SHIPMENT",
+        "order": "ORDER-20261202-0815",
+        "paid": 899 * YUAN,
+        "consumer": "buyer-0781",
+        "story": "物流单号三天没有任何揽收记录。\nThe tracking number shows no pick-up in 3 days.",
+        "filed": timedelta(days=2),
+        "to": "IN_REVIEW",
+    },
+    {
+        "ref": "demo-claim-late-2",
+        "reason": "LATE_SHIPMENT",
+        "order": "ORDER-20261123-4410",
+        "paid": 2_560 * YUAN,
+        "consumer": "buyer-2046",
+        "story": (
+            "承诺 24 小时发货，实际第 4 天才发出。\nPromised within 24 hours, shipped on day 4."
+        ),
+        "filed": timedelta(days=10),
+        "to": "DECIDED",
+    },
+    {
+        "ref": "demo-claim-settled-1",
+        "reason": "OUT_OF_STOCK",
+        "order": "ORDER-20261129-3302",
+        "paid": 329 * YUAN,
+        "consumer": "buyer-7702",
+        "story": "下单后被告知缺货。\nTold the item was out of stock after paying.",
+        "filed": timedelta(days=6),
+        "to": "SETTLED",
+    },
 ]
 
 
@@ -137,6 +199,7 @@ class Command(BaseCommand):
             user=other, defaults={"merchant": merchant2, "role": MerchantUser.Role.OWNER}
         )
         self._insurance(now)
+        self._claims(partner, now)
 
     def _insurance(self, now):  # type: ignore[no-untyped-def]
         """An insurer for both default products, and the kids' shop (onboarding, apparel) with an
@@ -158,6 +221,56 @@ class Command(BaseCommand):
             policy_number="ZA-DEMO-0001",
             now=now,
         )
+
+    def _claims(self, partner, now):  # type: ignore[no-untyped-def]
+        """Consumer claims against the flagship in every step the merchant meets: an answer due
+        within hours, a fresh counterfeit complaint, one escalated by the merchant with the
+        evidence window open, one decided (paid from the deposit, the appeal window open) and
+        one settled. Filed and moved on through the services at past moments; the
+        external_ref makes filing a replay, and each step runs only from the status before it."""
+        shop = Shop.objects.get(partner=partner, external_ref="demo-yj-flagship")
+        owner = OWNER[0]
+        for spec in DEMO_CLAIMS:
+            filed_at = now - spec["filed"]
+            claim, _ = claims.claim_file(
+                partner_id=partner.pk,
+                shop=shop,
+                external_ref=spec["ref"],
+                reason=spec["reason"],
+                order_ref=spec["order"],
+                order_paid_minor=spec["paid"],
+                currency="CNY",
+                order_paid_at=filed_at - timedelta(days=3),
+                order_shipped_at=None,
+                consumer_ref=spec["consumer"],
+                description=spec["story"],
+                now=filed_at,
+                requested_minor=spec.get("requested"),
+            )
+            if spec["to"] == "SETTLED" and claim.status == ClaimStatus.NEGOTIATING:
+                claims.claim_settle(
+                    claim=claim,
+                    now=filed_at + timedelta(hours=5),
+                    actor_label=owner,
+                    note="已在平台全额退款 (refunded in full)",
+                )
+            if spec["to"] in ("IN_REVIEW", "DECIDED") and claim.status == ClaimStatus.NEGOTIATING:
+                claim = claims.claim_escalate(
+                    claim=claim,
+                    now=filed_at + timedelta(hours=20),
+                    note="包裹已于付款次日发出，物流单号 SF1234567890。",
+                    actor=Actor.MERCHANT,
+                    actor_label=owner,
+                )
+            if spec["to"] == "DECIDED" and claim.status == ClaimStatus.IN_REVIEW:
+                claims.claim_decide(
+                    claim=claim,
+                    outcome="UPHELD",
+                    now=now - timedelta(days=2),
+                    note="物流记录显示超过 48 小时才揽收 (collected after 48 hours).",
+                    actor=Actor.OPS,
+                    actor_label=OPS[0],
+                )
 
     def _shop(self, partner, ref, name, shop_type, trademark, cats, email, company, now):  # type: ignore[no-untyped-def]
         existing = Shop.objects.filter(partner=partner, external_ref=ref).first()
