@@ -341,7 +341,7 @@ class TestSettle:
         assert response.status_code == 200
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.IN_REVIEW
         text = response.content.decode()
-        assert "msg error" in text and "已无法进行此操作" in text and "审核中" in text
+        assert "msg error" in text and "已无法进行此操作" in text and "平台审理中" in text
 
     def test_the_refusal_reads_in_english(self, client, owner, partner, shop):
         claim = escalate(file(partner, shop))
