@@ -5,12 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 
 from claims.models import (
     Claim,
     ClaimEvent,
     ClaimFunding,
+    ClaimStatus,
     CompensationRule,
     Outcome,
 )
@@ -82,3 +93,49 @@ def earlier_awards_minor(claim: Claim, *, window_hours: int) -> int:
         .aggregate(total=Sum("compensation_minor"))["total"]
     )
     return int(total or 0)
+
+
+# --- Deadlines ---------------------------------------------------------------------------------
+
+
+def claims_deadline_due(
+    *,
+    now: datetime,
+    statuses: list[str],
+    after: tuple[datetime, int] | None = None,
+    limit: int = 1000,
+) -> list[tuple[datetime, int]]:
+    """(next_deadline_at, id) of claims whose next deadline has passed, in deadline order, one
+    page after the keyset `after`. One range read of the partial index claim_next_deadline_idx
+    (only claims with something scheduled are in it)."""
+    queryset = Claim.objects.filter(next_deadline_at__lte=now, status__in=statuses)
+    if after is not None:
+        at, claim_id = after
+        queryset = queryset.filter(
+            Q(next_deadline_at__gt=at) | Q(next_deadline_at=at, id__gt=claim_id)
+        )
+    return list(
+        queryset.order_by("next_deadline_at", "id").values_list("next_deadline_at", "id")[:limit]
+    )
+
+
+def ops_queue(*, now: datetime) -> QuerySet[Claim]:
+    """Claims waiting for an ops decision, the nearest review target first; `overdue` marks
+    those past it, `evidence_closed` those whose evidence windows have closed."""
+    return (
+        Claim.objects.filter(status=ClaimStatus.IN_REVIEW)
+        .select_related("shop", "rule")
+        .annotate(
+            overdue=Case(
+                When(decide_by__lte=now, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            evidence_closed=Case(
+                When(evidence_closed_at__isnull=False, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by(F("decide_by").asc(nulls_last=True), "id")
+    )
