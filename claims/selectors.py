@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.db.models import (
@@ -10,7 +11,6 @@ from django.db.models import (
     Case,
     F,
     Prefetch,
-    Q,
     QuerySet,
     Sum,
     Value,
@@ -99,23 +99,18 @@ def earlier_awards_minor(claim: Claim, *, window_hours: int) -> int:
 
 
 def claims_deadline_due(
-    *,
-    now: datetime,
-    statuses: list[str],
-    after: tuple[datetime, int] | None = None,
-    limit: int = 1000,
-) -> list[tuple[datetime, int]]:
-    """(next_deadline_at, id) of claims whose next deadline has passed, in deadline order, one
-    page after the keyset `after`. One range read of the partial index claim_next_deadline_idx
-    (only claims with something scheduled are in it)."""
-    queryset = Claim.objects.filter(next_deadline_at__lte=now, status__in=statuses)
-    if after is not None:
-        at, claim_id = after
-        queryset = queryset.filter(
-            Q(next_deadline_at__gt=at) | Q(next_deadline_at=at, id__gt=claim_id)
-        )
-    return list(
-        queryset.order_by("next_deadline_at", "id").values_list("next_deadline_at", "id")[:limit]
+    *, now: datetime, statuses: list[str], chunk_size: int = 1000
+) -> Iterator[int]:
+    """Ids of claims whose next deadline has passed, in deadline order: one range read of the
+    partial index claim_next_deadline_idx (only claims with something scheduled are in it),
+    streamed through a server-side cursor `chunk_size` rows at a time on PostgreSQL, so memory
+    stays flat whatever the backlog. (Keyset pages would repeat the plan per page and convert
+    each row's deadline; one statement reads the range once.)"""
+    return (
+        Claim.objects.filter(next_deadline_at__lte=now, status__in=statuses)
+        .order_by("next_deadline_at", "id")
+        .values_list("id", flat=True)
+        .iterator(chunk_size=chunk_size)
     )
 
 

@@ -2,8 +2,9 @@
 a side for more material.
 
 - `claims_due_scan(now, dispatch, page=1000) -> int`: the ids of claims whose deadline passed,
-  one indexed keyset-paged query on `next_deadline_at` (claims.selectors), handed to `dispatch`
-  a page at a time (Celery: one task per claim). Reads only; never locks.
+  one indexed statement on `next_deadline_at` streamed through a server-side cursor
+  (claims.selectors), handed to `dispatch` a page at a time (Celery: one task per claim). Reads
+  only; never locks.
 - `claim_deadline_process(claim_id, now) -> str`: one claim, exactly once: locks the claims of
   its (shop, consumer) pair (the order claim_decide uses), re-reads the rule
   (claims.domain.deadlines.due_action) under the lock and acts: "escalated", "auto_decided",
@@ -51,21 +52,22 @@ NOTHING = "nothing"
 def claims_due_scan(
     *, now: datetime, dispatch: Callable[[list[int]], None], page: int = SCAN_PAGE
 ) -> int:
-    """Hand the ids of every claim with a passed deadline to `dispatch`, a page at a time (keyset
-    pagination: memory stays flat whatever the backlog). Returns how many were handed on."""
-    after: tuple[datetime, int] | None = None
+    """Hand the ids of every claim with a passed deadline to `dispatch`, `page` at a time, from
+    one streamed statement (memory stays flat whatever the backlog). Returns how many."""
     total = 0
-    while True:
-        rows = selectors.claims_deadline_due(
-            now=now, statuses=SCANNED_STATUSES, after=after, limit=page
-        )
-        if not rows:
-            return total
-        dispatch([claim_id for _, claim_id in rows])
-        total += len(rows)
-        if len(rows) < page:
-            return total
-        after = rows[-1]
+    batch: list[int] = []
+    for claim_id in selectors.claims_deadline_due(
+        now=now, statuses=SCANNED_STATUSES, chunk_size=page
+    ):
+        batch.append(claim_id)
+        if len(batch) == page:
+            dispatch(batch)
+            total += len(batch)
+            batch = []
+    if batch:
+        dispatch(batch)
+        total += len(batch)
+    return total
 
 
 def _local(value: datetime | None) -> str:
