@@ -40,6 +40,8 @@ from common.errors import InvalidClaimStatus, InvalidInput
 logger = logging.getLogger(__name__)
 
 SYSTEM_LABEL = "deadline task"
+# Timeline notes are records in English like every other claims service's; screens translate by
+# the row's `action` (escalated, decided:UPHELD, evidence_closed, material_requested:<party>).
 SCAN_PAGE = 1000
 SCANNED_STATUSES = [ClaimStatus.NEGOTIATING, ClaimStatus.IN_REVIEW]
 
@@ -80,10 +82,7 @@ def _escalate(claim: Claim, *, now: datetime) -> None:
         now=now,
         actor=Actor.SYSTEM,
         actor_label=SYSTEM_LABEL,
-        note=(
-            f"The merchant did not answer by {_local(claim.respond_by)}: the platform intervenes."
-            f"\n商家未在 {_local(claim.respond_by)} 前答复,平台介入。"
-        ),
+        note=f"The merchant did not answer by {_local(claim.respond_by)}: the platform intervenes.",
     )
 
 
@@ -97,15 +96,11 @@ def _auto_decide(claim: Claim, *, now: datetime) -> str:
     shipped_en = (
         f"shipped {_local(claim.order_shipped_at)}" if claim.order_shipped_at else "not shipped"
     )
-    shipped_zh = f"{_local(claim.order_shipped_at)} 发货" if claim.order_shipped_at else "未发货"
     code = claim.rule.code
     note = (
         f"Decided automatically by rule {code}: the order data prove a late shipment (paid "
         f"{_local(claim.order_paid_at)}, due to ship by {_local(ship_by)}, {shipped_en}) and the "
         f"merchant did not contest by {_local(claim.respond_by)}."
-        f"\n依规则 {code} 自动裁定:订单数据证明延迟发货(付款 {_local(claim.order_paid_at)},"
-        f"应于 {_local(ship_by)} 前发货,{shipped_zh}),商家未在 {_local(claim.respond_by)} 前"
-        "提出异议。"
     )
     try:
         claim_decide(
@@ -124,7 +119,7 @@ def _auto_decide(claim: Claim, *, now: datetime) -> str:
             actor_label=SYSTEM_LABEL,
             action="auto_decision_skipped",
             now=now,
-            note=f"Not decided automatically ({error}); ops decide.\n未自动裁定,由平台人工裁定。",
+            note=f"Not decided automatically ({error}); ops decide.",
         )
         return ESCALATED
     return AUTO_DECIDED
@@ -143,8 +138,6 @@ def _close_evidence(claim: Claim, *, now: datetime) -> None:
             f"Evidence closed (consumer's window {_local(claim.consumer_evidence_by)}, "
             f"merchant's {_local(claim.merchant_evidence_by)}); ready for ops, review target "
             f"{_local(claim.decide_by)}."
-            f"\n举证结束(消费者举证期 {_local(claim.consumer_evidence_by)},商家举证期 "
-            f"{_local(claim.merchant_evidence_by)}),待平台裁定,审核目标 {_local(claim.decide_by)}。"
         ),
     )
 
@@ -251,7 +244,6 @@ def claim_request_material(
             window = locked.merchant_evidence_by
         locked.save(update_fields=fields)
         whose_en = "consumer" if party == records.CONSUMER else "merchant"
-        whose_zh = "消费者" if party == records.CONSUMER else "商家"
         records.timeline_add(
             claim=locked,
             actor=Actor.OPS,
@@ -261,8 +253,6 @@ def claim_request_material(
             note=(
                 f"{note.strip()}\nMore material asked of the {whose_en}: their evidence window "
                 f"ends {_local(window)}; review target {_local(locked.decide_by)}."
-                f"\n已要求{whose_zh}补充材料:举证期至 {_local(window)};审核目标 "
-                f"{_local(locked.decide_by)}。"
             ),
         )
     return selectors.claim_with_details(claim.pk)

@@ -58,7 +58,7 @@ class TestDeadlineRacingOps:
             claim = file(partner, shop, consumer=f"buyer-{round_}")
             at = claim.respond_by
 
-            def ops(c=claim):
+            def ops(c=claim, at=at):
                 escalated = services.claim_escalate(
                     claim=c, now=at, actor="OPS", actor_label="ops-anna"
                 )
@@ -67,7 +67,7 @@ class TestDeadlineRacingOps:
                 )
 
             task, decided = run_together(
-                lambda c=claim: services.claim_deadline_process(claim_id=c.pk, now=at), ops
+                lambda c=claim, at=at: services.claim_deadline_process(claim_id=c.pk, now=at), ops
             )
 
             claim.refresh_from_db()
@@ -94,8 +94,8 @@ class TestDeadlineRacingOps:
             at = claim.merchant_evidence_by
 
             task, decided = run_together(
-                lambda c=claim: services.claim_deadline_process(claim_id=c.pk, now=at),
-                lambda c=claim: services.claim_decide(claim=c, outcome="UPHELD", now=at),
+                lambda c=claim, at=at: services.claim_deadline_process(claim_id=c.pk, now=at),
+                lambda c=claim, at=at: services.claim_decide(claim=c, outcome="UPHELD", now=at),
             )
 
             assert not isinstance(decided, Exception), decided
