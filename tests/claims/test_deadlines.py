@@ -314,7 +314,7 @@ class TestAdminForm:
 
         page = client.get(url)
         assert page.status_code == 200
-        assert b"Request more material" in page.content
+        assert "要求补充材料" in page.content.decode()  # the admin speaks zh-Hans by default
         assert client.get(f"/admin/claims/claim/{claim.pk}/change/").status_code == 200
 
         response = client.post(url, {"party": "CONSUMER", "note": "The unboxing video."})
