@@ -194,6 +194,30 @@ def fill(claims: int) -> float:
     return time.monotonic() - started
 
 
+def make_backlog(per_mille: int) -> int:
+    """Turn `per_mille` of every 1,000 settled/withdrawn/closed claims (i % 1000 from 100 up)
+    into NEGOTIATING claims whose respond_by passed an hour ago: a backlog to show that the
+    scan's memory does not grow with it. Idempotent for the same value."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE claims_claim
+               SET status = 'NEGOTIATING', outcome = NULL, decided_at = NULL,
+                   escalated_at = NULL, ended_at = NULL, closed_at = NULL,
+                   respond_by = now() - interval '1 hour',
+                   next_deadline_at = now() - interval '1 hour'
+             WHERE substring(external_ref FROM 13)::int %% 1000 BETWEEN 100 AND %s
+               AND external_ref LIKE 'bench-claim-%%'
+            """,
+            [99 + per_mille],
+        )
+        changed = cursor.rowcount
+        cursor.execute("VACUUM ANALYZE claims_claim")
+    return changed
+
+
 def add_per_deadline_indexes() -> None:
     from django.db import connection
 
@@ -329,6 +353,12 @@ def main() -> None:
     parser.add_argument("--filings", type=int, default=500, help="per round; 0 skips them")
     parser.add_argument("--filing-rounds", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="reuse the filled database")
+    parser.add_argument(
+        "--backlog-per-mille",
+        type=int,
+        default=0,
+        help="also make this many claims per 1,000 due (a backlog; memory must stay flat)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -350,6 +380,8 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         fill_seconds = fill(args.claims)
         add_per_deadline_indexes()
+    if args.backlog_per_mille:
+        print(f"backlog: {make_backlog(args.backlog_per_mille)} claims made due", flush=True)
     rss_before = max_rss_mib()
 
     rounds = []
