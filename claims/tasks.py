@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -12,9 +13,17 @@ SCAN_DEADLINES_TASK = "claims.tasks.scan_deadlines"
 PROCESS_DEADLINE_TASK = "claims.tasks.process_deadline"
 
 
+# A claim enqueued by one scan is not enqueued again by the next ones for this long: when the
+# workers lag behind a large backlog, the queue does not fill with copies (each would find
+# nothing to do, but still costs a message and a lock). After it, a claim still due (its task
+# failed or was lost) is sent again.
+PENDING_SECONDS = 180
+
+
 def _fan_out(claim_ids: list[int]) -> None:
     for claim_id in claim_ids:
-        process_deadline.apply_async(kwargs={"claim_id": claim_id})
+        if cache.add(f"claims:deadline-pending:{claim_id}", 1, PENDING_SECONDS):
+            process_deadline.apply_async(kwargs={"claim_id": claim_id})
 
 
 @shared_task(
