@@ -64,14 +64,18 @@ class ClaimFundingInline(ReadOnlyInline):
     fields = ["source", "amount_minor", "currency", "transaction_public_id", "created_at"]
 
 
+_FIELD_CLASS = "border border-base-200 rounded-default px-3 py-2 bg-white dark:bg-base-900"
+
+
 class RequestMaterialForm(forms.Form):
     party = forms.ChoiceField(
         label=_("Ask"),
         choices=[("CONSUMER", _("the consumer")), ("MERCHANT", _("the merchant"))],
+        widget=forms.Select(attrs={"class": _FIELD_CLASS + " max-w-xs"}),
     )
     note = forms.CharField(
         label=_("What is needed"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "class": _FIELD_CLASS + " w-full"}),
         max_length=2000,
         help_text=_("Kept on the claim's timeline."),
     )
