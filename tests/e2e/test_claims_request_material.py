@@ -13,7 +13,7 @@ from claims.models import Claim
 from partners.services import partner_get_or_create
 from tests.factories import fund, make_shop
 
-pytestmark = [pytest.mark.postgres(reason="browser walk against the live server")]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 OPS = ("ops-claims", "pw-ops-123456!")
 FILED = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
