@@ -11,16 +11,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
-from django.utils import timezone
+from django import forms
+from django.contrib import admin, messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone, translation
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from claims import admin_queue  # noqa: F401  (registers the queue and the four-eyes list)
+from claims import (
+    admin_queue,  # noqa: F401  (registers the queue and the four-eyes list)
+    services,
+)
 from claims.admin_ops import ops_urls
-from claims.models import Claim, ClaimEvent, ClaimFunding, CompensationRule
+from claims.models import Claim, ClaimEvent, ClaimFunding, ClaimStatus, CompensationRule
 from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
+from common.errors import DomainError
 
 
 @admin.register(CompensationRule)
@@ -59,6 +68,36 @@ class ClaimFundingInline(ReadOnlyInline):
     fields = ["source", "amount_minor", "currency", "transaction_public_id", "created_at"]
 
 
+_FIELD_CLASS = "border border-base-200 rounded-default px-3 py-2 bg-white dark:bg-base-900"
+
+
+class RequestMaterialForm(forms.Form):
+    party = forms.ChoiceField(
+        label=_("Ask"),
+        choices=[("CONSUMER", _("the consumer")), ("MERCHANT", _("the merchant"))],
+        widget=forms.Select(attrs={"class": _FIELD_CLASS + " max-w-xs"}),
+    )
+    note = forms.CharField(
+        label=_("What is needed"),
+        widget=forms.Textarea(attrs={"rows": 4, "class": _FIELD_CLASS + " w-full"}),
+        max_length=2000,
+        help_text=_("Kept on the claim's timeline."),
+    )
+
+
+def _deadline_text(claim: Claim) -> tuple[str, str]:
+    """The claim's current deadline as ops read it: absolute local time, and what passing it
+    does, in the admin's language."""
+    deadline = services.current_deadline(claim)
+    if deadline is None:
+        return "—", ""
+    chinese = (translation.get_language() or "").lower().startswith("zh")
+    return (
+        services.local_time(deadline.at),
+        deadline.consequence_zh if chinese else deadline.consequence_en,
+    )
+
+
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin):
     list_display = [
@@ -81,9 +120,66 @@ class ClaimAdmin(ReadOnlyAdmin):
     # Ops: the panel above the record (order, story, calculator, decide, four-eyes) and its forms'
     # POST targets (claims.admin_ops).
     change_form_outer_before_template = "admin/claims/claim/ops_before.html"
+    readonly_fields = ["current_deadline", "request_material_link"]
+
+    @admin.display(description=_("current deadline"))
+    def current_deadline(self, obj: Claim) -> str:
+        deadline = services.current_deadline(obj)
+        if deadline is None:
+            return "—"
+        at, text = _deadline_text(obj)
+        overdue = gettext("overdue") if deadline.overdue else ""
+        return format_html("{} {} — {}", at, f"({overdue})" if overdue else "", text)
+
+    @admin.display(description=_("more material"))
+    def request_material_link(self, obj: Claim) -> str:
+        if obj.status != ClaimStatus.IN_REVIEW:
+            return "—"
+        url = reverse("admin:claims_claim_request_material", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Request more material"))
 
     def get_urls(self) -> list[Any]:
-        return [*ops_urls(self), *super().get_urls()]
+        request_material = path(
+            "<int:claim_id>/request-material/",
+            self.admin_site.admin_view(self.request_material_view),
+            name="claims_claim_request_material",
+        )
+        return [request_material, *ops_urls(self), *super().get_urls()]
+
+    def request_material_view(self, request: HttpRequest, claim_id: int) -> HttpResponse:
+        """Ops ask one side for more material: that side's evidence window restarts."""
+        claim = Claim.objects.select_related("shop").filter(pk=claim_id).first()
+        if claim is None or not self.has_view_permission(request, claim):
+            raise Http404
+        back_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        form = RequestMaterialForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.claim_request_material(
+                    claim=claim,
+                    party=form.cleaned_data["party"],
+                    note=form.cleaned_data["note"],
+                    now=timezone.now(),
+                    actor_label=request.user.get_username(),
+                )
+            except DomainError as error:
+                messages.error(request, f"{claim}: {error.detail}")
+            else:
+                messages.success(request, gettext("More material requested."))
+                return HttpResponseRedirect(back_url)
+        deadline_local, deadline_text = _deadline_text(claim)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "claim": claim,
+            "form": form,
+            "back_url": back_url,
+            "deadline": services.current_deadline(claim),
+            "deadline_local": deadline_local,
+            "deadline_text": deadline_text,
+            "title": gettext("Request more material"),
+        }
+        return TemplateResponse(request, "admin/claims/request_material.html", context)
 
 
 @admin.register(ClaimEvent)

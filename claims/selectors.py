@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -183,4 +185,45 @@ def shops_of_merchant(merchant_id: int) -> QuerySet[Shop]:
         Shop.objects.filter(merchant_id=merchant_id)
         .only("public_id", "name")
         .order_by("name", "id")
+    )
+
+
+# --- Deadlines ---------------------------------------------------------------------------------
+
+
+def claims_deadline_due(
+    *, now: datetime, statuses: list[str], chunk_size: int = 1000
+) -> Iterator[int]:
+    """Ids of claims whose next deadline has passed, in deadline order: one range read of the
+    partial index claim_next_deadline_idx (only claims with something scheduled are in it),
+    streamed through a server-side cursor `chunk_size` rows at a time on PostgreSQL, so memory
+    stays flat whatever the backlog. (Keyset pages would repeat the plan per page and convert
+    each row's deadline; one statement reads the range once.)"""
+    return (
+        Claim.objects.filter(next_deadline_at__lte=now, status__in=statuses)
+        .order_by("next_deadline_at", "id")
+        .values_list("id", flat=True)
+        .iterator(chunk_size=chunk_size)
+    )
+
+
+def ops_queue(*, now: datetime) -> QuerySet[Claim]:
+    """Claims waiting for an ops decision, the nearest review target first; `overdue` marks
+    those past it, `evidence_closed` those whose evidence windows have closed."""
+    return (
+        Claim.objects.filter(status=ClaimStatus.IN_REVIEW)
+        .select_related("shop", "rule")
+        .annotate(
+            overdue=Case(
+                When(decide_by__lte=now, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            evidence_closed=Case(
+                When(evidence_closed_at__isnull=False, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by(F("decide_by").asc(nulls_last=True), "id")
     )

@@ -88,9 +88,31 @@ class FundingOutput(serializers.Serializer):
 
 
 class DeadlinesOutput(serializers.Serializer):
-    respond_by = serializers.DateTimeField(allow_null=True)
-    party = serializers.ChoiceField(choices=["MERCHANT", "CONSUMER", "BOTH"], allow_null=True)
-    consequence = serializers.CharField(allow_null=True)
+    respond_by = serializers.DateTimeField(
+        allow_null=True, help_text="The current deadline: whoever `party` names acts by then."
+    )
+    kind = serializers.ChoiceField(
+        choices=["respond", "evidence", "decide", "appeal"],
+        allow_null=True,
+        help_text="Which deadline runs: the merchant's answer, the evidence windows, the "
+        "platform's review target (4 working days), the merchant's appeal.",
+    )
+    at_local = serializers.CharField(
+        allow_null=True, help_text="The same moment in Asia/Shanghai, as people read it."
+    )
+    party = serializers.ChoiceField(
+        choices=["MERCHANT", "CONSUMER", "BOTH", "PLATFORM"], allow_null=True
+    )
+    consequence = serializers.CharField(
+        allow_null=True, help_text="What happens when it passes, in the request's language."
+    )
+    consequence_en = serializers.CharField(allow_null=True)
+    consequence_zh = serializers.CharField(allow_null=True)
+    consumer_evidence_by = serializers.DateTimeField(allow_null=True)
+    merchant_evidence_by = serializers.DateTimeField(allow_null=True)
+    evidence_closed_at = serializers.DateTimeField(allow_null=True)
+    decide_by = serializers.DateTimeField(allow_null=True)
+    appeal_by = serializers.DateTimeField(allow_null=True)
 
 
 class TimelineOutput(serializers.Serializer):

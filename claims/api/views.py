@@ -78,9 +78,17 @@ CLAIM_EXAMPLE: dict[str, Any] = {
     "hold": "0d2b7f0e-1c3a-4b5d-8e9f-0a1b2c3d4e5f",
     "deadlines": {
         "respond_by": "2026-11-05T06:00:00Z",
+        "kind": "evidence",
+        "at_local": "2026-11-05 14:00 (Asia/Shanghai)",
         "party": "BOTH",
-        "consequence": "The evidence window closes; the platform decides on what it has "
-        "(target: 4 working days).",
+        "consequence": "The evidence windows close; the platform decides on what it has.",
+        "consequence_en": "The evidence windows close; the platform decides on what it has.",
+        "consequence_zh": "举证期届满,平台依据已有材料裁定。",
+        "consumer_evidence_by": "2026-11-05T06:00:00Z",
+        "merchant_evidence_by": "2026-11-05T06:00:00Z",
+        "evidence_closed_at": None,
+        "decide_by": "2026-11-11T06:00:00Z",
+        "appeal_by": None,
     },
     "timeline": [
         {
@@ -345,7 +353,20 @@ class ClaimDecisionView(PartnerAPIView):
                             "transaction": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
                         }
                     ],
-                    "deadlines": {"respond_by": None, "party": None, "consequence": None},
+                    "deadlines": {
+                        **CLAIM_EXAMPLE["deadlines"],
+                        "respond_by": "2026-11-21T06:00:00Z",
+                        "kind": "appeal",
+                        "at_local": "2026-11-21 14:00 (Asia/Shanghai)",
+                        "party": "MERCHANT",
+                        "consequence": "The merchant may appeal once until then; afterwards the "
+                        "decision is final.",
+                        "consequence_en": "The merchant may appeal once until then; afterwards "
+                        "the decision is final.",
+                        "consequence_zh": "商家可在此前申诉一次,逾期裁定即为终局。",
+                        "evidence_closed_at": "2026-11-05T06:01:00Z",
+                        "appeal_by": "2026-11-21T06:00:00Z",
+                    },
                     "decided_at": "2026-11-06T06:00:00Z",
                 },
                 response_only=True,

@@ -24,12 +24,14 @@ Invariants (the database enforces the ones marked *):
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from claims.domain import deadlines as deadline_rules
 from common.money import CURRENCY_CHOICES
 
 
@@ -209,6 +211,17 @@ class Claim(models.Model):
     closed_at = models.DateTimeField(
         _("closed at"), null=True, blank=True, help_text=_("The appeal decided or its window over.")
     )
+    evidence_closed_at = models.DateTimeField(
+        _("evidence closed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the deadline task closed the evidence windows; ops decide from here."),
+    )
+    # Kept by save() from the status and the deadlines (claims.domain.deadlines.next_deadline_at):
+    # the deadline scan reads one partial index instead of one per deadline.
+    next_deadline_at = models.DateTimeField(
+        _("next deadline"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-filed_at", "-id"]
@@ -261,10 +274,57 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["shop", "consumer_ref", "order_paid_at"], name="claim_cap_idx"),
             models.Index(fields=["partner", "-filed_at", "-id"], name="claim_partner_list_idx"),
+            # The deadline scan: only claims with something scheduled (most are settled,
+            # withdrawn or closed and stay out of it).
+            models.Index(
+                fields=["next_deadline_at", "id"],
+                name="claim_next_deadline_idx",
+                condition=Q(next_deadline_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.external_ref} ({self.reason}, {self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep `next_deadline_at` in step with the status and the deadlines on every save, so a
+        service that moves a claim or a deadline (in this slice or another) cannot leave the scan
+        a stale row: a save with `update_fields` naming any of them writes it too. (A
+        QuerySet.update() bypasses this: services change claims through save().)"""
+        self.next_deadline_at = deadline_rules.next_deadline_at(self.deadline_state())
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "next_deadline_at" not in update_fields:
+            if set(update_fields) & _DEADLINE_INPUTS:
+                kwargs["update_fields"] = [*update_fields, "next_deadline_at"]
+        super().save(*args, **kwargs)
+
+    def deadline_state(self) -> deadline_rules.DeadlineState:
+        return deadline_rules.DeadlineState(
+            status=self.status,
+            reason=self.reason,
+            order_paid_at=self.order_paid_at,
+            order_shipped_at=self.order_shipped_at,
+            respond_by=self.respond_by,
+            consumer_evidence_by=self.consumer_evidence_by,
+            merchant_evidence_by=self.merchant_evidence_by,
+            evidence_closed_at=self.evidence_closed_at,
+            decide_by=self.decide_by,
+            appeal_by=self.appeal_by,
+        )
+
+
+_DEADLINE_INPUTS = {
+    "status",
+    "reason",
+    "order_paid_at",
+    "order_shipped_at",
+    "respond_by",
+    "consumer_evidence_by",
+    "merchant_evidence_by",
+    "evidence_closed_at",
+    "decide_by",
+    "appeal_by",
+}
 
 
 class ClaimEvent(models.Model):

@@ -24,7 +24,13 @@ subclasses with stable codes:
 - `claim_decide(claim, outcome, now, amount_minor=None, note="", ...)`: DECIDED; the hold
   captured up to the award (the rest released), beyond it deducted with debt allowed; a
   rejection releases it. `claim_already_decided`, `invalid_claim_status`. `claim.decided`.
-- `claim_data(claim)`: the claim as the API and the events show it.
+- `claim_data(claim)`: the claim as the API and the events show it; `current_deadline(claim,
+  now=None)`: the deadline people look at (when, whose, what passing it does, both languages),
+  `local_time(moment)` as every screen writes it.
+- Deadlines (claims.services.deadlines): `claims_due_scan(now, dispatch, page=1000) -> int`,
+  `claim_deadline_process(claim_id, now) -> str` (escalated | auto_decided | evidence_closed |
+  nothing; exactly once under the pair's locks), `deadlines_run_pass(now) -> DeadlinePass`,
+  `claim_request_material(claim, party, note, now, actor_label) -> Claim` (ops).
 - Ops decisions with four-eyes (`claim_decision_make`, `claim_decision_approve`,
   `claim_decision_reject`, `claim_decision_requests_expire`): see claims/services/approvals.py.
 """
@@ -35,11 +41,25 @@ from claims.services.approvals import (
     claim_decision_reject,
     claim_decision_requests_expire,
 )
+from claims.services.deadlines import (
+    DeadlinePass,
+    claim_deadline_process,
+    claim_request_material,
+    claims_due_scan,
+    deadlines_run_pass,
+)
 from claims.services.decisions import claim_decide, insurer_limit_minor
 from claims.services.lifecycle import claim_escalate, claim_file, claim_settle, claim_withdraw
-from claims.services.records import claim_data
+from claims.services.records import claim_data, current_deadline, local_time
 
 __all__ = [
+    "DeadlinePass",
+    "claim_deadline_process",
+    "claim_request_material",
+    "claims_due_scan",
+    "current_deadline",
+    "deadlines_run_pass",
+    "local_time",
     "claim_data",
     "claim_decide",
     "claim_decision_approve",

@@ -239,20 +239,14 @@ def claim_escalate(
         locked.status = ClaimStatus.IN_REVIEW
         locked.escalated_at = now
         locked.respond_by = now + records.EVIDENCE_WINDOW
-        locked.consumer_evidence_by = now + records.EVIDENCE_WINDOW
-        locked.merchant_evidence_by = now + records.EVIDENCE_WINDOW
-        locked.decide_by = now + records.EVIDENCE_WINDOW + records.DECIDE_WITHIN
+        windows = records.set_evidence_windows(
+            locked,
+            consumer_by=now + records.EVIDENCE_WINDOW,
+            merchant_by=now + records.EVIDENCE_WINDOW,
+        )
         locked.hold_public_id = hold_id
         locked.save(
-            update_fields=[
-                "status",
-                "escalated_at",
-                "respond_by",
-                "consumer_evidence_by",
-                "merchant_evidence_by",
-                "decide_by",
-                "hold_public_id",
-            ]
+            update_fields=["status", "escalated_at", "respond_by", *windows, "hold_public_id"]
         )
         held = f"Hold {hold_id} placed." if hold_id else "Nothing available on the deposit to hold."
         records.timeline_add(

@@ -6,41 +6,81 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.utils import translation
+from django.utils import timezone, translation
 
 from claims import selectors
-from claims.models import Claim, ClaimEvent, ClaimStatus
+from claims.domain import deadlines as deadline_rules
+from claims.models import Claim, ClaimEvent
 from common.times import utc_iso
 from partners import services as partner_services
 
-# The merchant's first answer (domain.md §6.1); then each side's evidence window once escalated.
-RESPOND_WITHIN = timedelta(hours=48)
-EVIDENCE_WINDOW = timedelta(days=3)
+# The deadlines themselves live in claims.domain.deadlines (pure); re-exported for the services.
+RESPOND_WITHIN = deadline_rules.RESPOND_WITHIN
+EVIDENCE_WINDOW = deadline_rules.EVIDENCE_WINDOW
 # New consumer evidence gives the merchant this much more to answer it.
 MERCHANT_EXTRA_AFTER_NEW_EVIDENCE = timedelta(hours=24)
-# The review target after the evidence windows close (4 working days; calendar days until the
-# deadline slice counts working days).
-DECIDE_WITHIN = timedelta(days=4)
-APPEAL_WINDOW = timedelta(days=15)
+APPEAL_WINDOW = deadline_rules.APPEAL_WINDOW
 
 EVENT_FILED = "claim.filed"
 EVENT_ESCALATED = "claim.escalated"
 EVENT_DECIDED = "claim.decided"
 EVENT_CLOSED = "claim.closed"
 
-_DEADLINES = {
-    ClaimStatus.NEGOTIATING: (
-        "MERCHANT",
-        "If the merchant neither settles nor answers by then, the consumer may escalate and "
-        "the platform intervenes.",
-        "商家须在此前和解或答复,否则消费者可申请平台介入。",
-    ),
-    ClaimStatus.IN_REVIEW: (
-        "BOTH",
-        "The evidence window closes; the platform decides on what it has (target: 4 working days).",
-        "举证期届满,平台依据已有材料裁定(目标 4 个工作日)。",
-    ),
-}
+CONSUMER = "CONSUMER"
+MERCHANT = "MERCHANT"
+
+
+def set_evidence_windows(
+    claim: Claim, *, consumer_by: datetime | None = None, merchant_by: datetime | None = None
+) -> list[str]:
+    """Set one or both sides' evidence window and move the review target with them (4 working
+    days after the last window closes). Returns the fields to save. Every service that opens,
+    restarts or extends an evidence window goes through here, so `decide_by` never lags (the
+    model's save() then keeps `next_deadline_at`)."""
+    if consumer_by is not None:
+        claim.consumer_evidence_by = consumer_by
+    if merchant_by is not None:
+        claim.merchant_evidence_by = merchant_by
+    closes = deadline_rules.evidence_closes_at(claim.deadline_state())
+    claim.decide_by = deadline_rules.decide_by_after(closes) if closes else None
+    return ["consumer_evidence_by", "merchant_evidence_by", "decide_by"]
+
+
+def current_deadline(
+    claim: Claim, *, now: datetime | None = None
+) -> deadline_rules.Deadline | None:
+    """The claim's deadline people should look at: when (absolute), whose move, what happens
+    when it passes (both languages), and whether it has passed."""
+    return deadline_rules.current_deadline(
+        claim.deadline_state(), now=now if now is not None else timezone.now()
+    )
+
+
+def local_time(value: datetime) -> str:
+    """An absolute local time as every screen writes it: `2026-11-05 14:00 (Asia/Shanghai)`."""
+    return f"{value.astimezone(deadline_rules.MARKET_TZ):%Y-%m-%d %H:%M} (Asia/Shanghai)"
+
+
+def deadlines_data(claim: Claim, *, chinese: bool) -> dict[str, Any]:
+    """The API's `deadlines` object: the current deadline (`respond_by` is its moment, kept from
+    the first slice), whose it is and what passing it does, and every deadline of the claim."""
+    deadline = current_deadline(claim)
+    return {
+        "respond_by": utc_iso(deadline.at) if deadline else None,
+        "kind": deadline.kind if deadline else None,
+        "at_local": local_time(deadline.at) if deadline else None,
+        "party": deadline.party if deadline else None,
+        "consequence": (
+            (deadline.consequence_zh if chinese else deadline.consequence_en) if deadline else None
+        ),
+        "consequence_en": deadline.consequence_en if deadline else None,
+        "consequence_zh": deadline.consequence_zh if deadline else None,
+        "consumer_evidence_by": utc_iso(claim.consumer_evidence_by),
+        "merchant_evidence_by": utc_iso(claim.merchant_evidence_by),
+        "evidence_closed_at": utc_iso(claim.evidence_closed_at),
+        "decide_by": utc_iso(claim.decide_by),
+        "appeal_by": utc_iso(claim.appeal_by),
+    }
 
 
 def timeline_add(
@@ -59,7 +99,6 @@ def claim_data(claim: Claim, *, chinese: bool | None = None) -> dict[str, Any]:
     """The claim as api-v1.md shapes it; `claim` comes from claims.selectors (events, funding
     prefetched)."""
     zh = _chinese() if chinese is None else chinese
-    deadline = _DEADLINES.get(ClaimStatus(claim.status)) if claim.respond_by else None
     return {
         "id": str(claim.public_id),
         "external_ref": claim.external_ref,
@@ -95,11 +134,7 @@ def claim_data(claim: Claim, *, chinese: bool | None = None) -> dict[str, Any]:
             for f in claim.funding.all()
         ],
         "hold": str(claim.hold_public_id) if claim.hold_public_id else None,
-        "deadlines": {
-            "respond_by": utc_iso(claim.respond_by) if deadline else None,
-            "party": deadline[0] if deadline else None,
-            "consequence": (deadline[2] if zh else deadline[1]) if deadline else None,
-        },
+        "deadlines": deadlines_data(claim, chinese=zh),
         "timeline": [
             {
                 "at": utc_iso(e.at),
