@@ -77,7 +77,9 @@ class TestQueue:
 
         html = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-        # decide_by: escalation + 3 days of evidence + 4 days to decide; an appeal 4 days after it
+        # decide_by: escalation + 3 days of evidence + 4 working days to decide (the fresh one's
+        # window closes on a Wednesday, so the weekend pushes it to Tuesday); an appeal 4 days
+        # after it
         assert late.decide_by == now - timedelta(days=3)
         assert refs_in_order(html, ["Q-LATE", appeal.external_ref, "Q-FRESH"]) == [
             "Q-LATE",
@@ -88,18 +90,18 @@ class TestQueue:
         # 2026-10-30 06:00 UTC is 14:00 in Shanghai
         assert "overdue since 2026-10-30 14:00 (UTC+08:00)" in html
         assert html.count("overdue since") == 1
-        assert fresh.decide_by == now + timedelta(days=6)
-        assert "2026-11-08 14:00 (UTC+08:00)" in html
+        assert fresh.decide_by == now + timedelta(days=8)
+        assert "2026-11-10 14:00 (UTC+08:00)" in html
 
     def test_the_clock_moves_a_claim_into_overdue(self, client, partner, shop, now, clock):
         in_review(partner, shop, at=now - timedelta(days=1), external_ref="Q-SOON")
         client.force_login(ops())
         assert "overdue since" not in client.get(QUEUE).content.decode()
 
-        clock["now"] = now + timedelta(days=6, minutes=1)
+        clock["now"] = now + timedelta(days=8, minutes=1)
 
         html = client.get(QUEUE).content.decode()
-        assert "overdue since 2026-11-08 14:00 (UTC+08:00)" in html
+        assert "overdue since 2026-11-10 14:00 (UTC+08:00)" in html
 
     def test_filters_and_search(self, client, partner, shop, now, clock):
         in_review(partner, shop, at=now - timedelta(days=10), external_ref="Q-LATE")
