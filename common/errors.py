@@ -163,3 +163,8 @@ class ClaimAlreadyDecided(DomainError):
 class InvalidClaimStatus(DomainError):
     code = "invalid_claim_status"
     default_detail = "The claim's status does not allow this."
+
+
+class AppealNotAllowed(DomainError):
+    code = "appeal_not_allowed"
+    default_detail = "The claim cannot be appealed: once only, within the appeal window."

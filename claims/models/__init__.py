@@ -2,6 +2,7 @@
 this package imports the module that defines a name, never this package."""
 
 from claims.models.claims import (
+    APPEAL_OUTCOME_CHOICES,
     Actor,
     Claim,
     ClaimEvent,
@@ -13,16 +14,20 @@ from claims.models.claims import (
     Reason,
     RuleKind,
 )
+from claims.models.reversals import ClaimReversal, ReturnedTo
 
 __all__ = [
+    "APPEAL_OUTCOME_CHOICES",
     "Actor",
     "Claim",
     "ClaimEvent",
     "ClaimFunding",
+    "ClaimReversal",
     "ClaimStatus",
     "CompensationRule",
     "FundingSource",
     "Outcome",
     "Reason",
+    "ReturnedTo",
     "RuleKind",
 ]

@@ -79,6 +79,12 @@ class FundingSource(models.TextChoices):
     DEBT = "DEBT", _("Merchant's debt")
 
 
+# An appeal is upheld (the payout reversed) or rejected; no partial appeal.
+APPEAL_OUTCOME_CHOICES = [
+    (Outcome.UPHELD.value, Outcome.UPHELD.label),
+    (Outcome.REJECTED.value, Outcome.REJECTED.label),
+]
+
 DECIDED_STATUSES = [ClaimStatus.DECIDED, ClaimStatus.APPEALED, ClaimStatus.CLOSED]
 REVIEWED_STATUSES = [ClaimStatus.IN_REVIEW, *DECIDED_STATUSES]
 
@@ -198,10 +204,7 @@ class Claim(models.Model):
     appeal_outcome = models.CharField(
         _("appeal outcome"),
         max_length=14,
-        choices=[
-            (Outcome.UPHELD, Outcome.UPHELD.label),
-            (Outcome.REJECTED, Outcome.REJECTED.label),
-        ],
+        choices=APPEAL_OUTCOME_CHOICES,
         null=True,
         blank=True,
     )
