@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from claims.models import Claim, ClaimEvent, ClaimFunding, CompensationRule
+from claims.models import Claim, ClaimEvent, ClaimFunding, ClaimReversal, CompensationRule
 from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
 
 
@@ -57,6 +57,20 @@ class ClaimFundingInline(ReadOnlyInline):
     fields = ["source", "amount_minor", "currency", "transaction_public_id", "created_at"]
 
 
+class ClaimReversalInline(ReadOnlyInline):
+    """An upheld appeal's reversal: where each funded part went back, by which transaction."""
+
+    model = ClaimReversal
+    fields = [
+        "source",
+        "returned_to",
+        "amount_minor",
+        "currency",
+        "transaction_public_id",
+        "created_at",
+    ]
+
+
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin):
     list_display = [
@@ -73,7 +87,7 @@ class ClaimAdmin(ReadOnlyAdmin):
     list_filter = ["status", "reason", "outcome"]
     search_fields = ["external_ref", "order_ref", "consumer_ref", "shop__name"]
     list_select_related = ["shop"]
-    inlines = [ClaimEventInline, ClaimFundingInline]
+    inlines = [ClaimEventInline, ClaimFundingInline, ClaimReversalInline]
     paid = money_column("order_paid_minor", _("paid"))
     compensation = money_column("compensation_minor", _("compensation"))
 
