@@ -96,7 +96,7 @@ class CompensationRule(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=RuleKind.choices)
     rate_bps = models.PositiveIntegerField(
-        _("rate (bps)"), null=True, blank=True, help_text=_("3000 = 30% of the paid amount.")
+        _("rate (bps)"), null=True, blank=True, help_text=_("3000 = 30 percent of the paid amount.")
     )
     multiplier = models.PositiveIntegerField(
         _("multiplier"), null=True, blank=True, help_text=_("5 = refund + 4× the paid amount.")
