@@ -10,13 +10,18 @@ Invariants (the database enforces the ones marked *):
   (*), minimum ≤ maximum (*). A claim points at the exact version it was filed and decided by.
 - `external_ref` is unique per partner (*): filing it again returns the same claim.
 - Status: NEGOTIATING → SETTLED | WITHDRAWN | IN_REVIEW; IN_REVIEW → WITHDRAWN | DECIDED;
-  DECIDED → APPEALED (once, before `appeal_by`) → CLOSED, or DECIDED → CLOSED when the appeal
-  window ends. `appealed_at` only on APPEALED or CLOSED claims (*); `appeal_outcome` only on
-  CLOSED claims that were appealed (*). An outcome exactly when DECIDED, APPEALED or
-  CLOSED, with `decided_at` (*); IN_REVIEW and later have `escalated_at` (*).
+  DECIDED → APPEALED (once, before `appeal_by`, only an award: a rejection has nothing to
+  appeal) → CLOSED, or DECIDED → CLOSED when the appeal window ends. `appealed_at` only on
+  APPEALED or CLOSED claims (*); `appeal_outcome` only on CLOSED claims that were appealed (*).
+  An outcome exactly when DECIDED, APPEALED or CLOSED, with `decided_at` (*); IN_REVIEW and
+  later have `escalated_at` (*).
 - A REJECTED claim awards 0; an upheld one awards > 0 (*).
-- The hold (deposits' public id) is placed at escalation and resolved exactly once by the
-  decision or the withdrawal; a claim's funding rows sum to its award (services).
+- The hold (deposits' public id) is placed at escalation for the estimate less what the shop's
+  insurer would advance, and resolved exactly once by the decision or the withdrawal; a claim's
+  funding rows (INSURER_ADVANCE, DEPOSIT, DEBT) sum to its award (services).
+- An upheld appeal (`appeal_outcome` UPHELD) gives the award back by new ledger postings,
+  recorded as ClaimReversal rows (claims.models.reversals) summing to the award; the funding
+  rows and `compensation_minor` stay as the record of what was paid.
 - The timeline (ClaimEvent) and the funding rows are append-only records: who did what, when,
   and which ledger transaction moved the money.
 """
