@@ -107,3 +107,19 @@ class ClaimFundingAdmin(ReadOnlyAdmin):
     search_fields = ["claim__external_ref"]
     list_select_related = ["claim"]
     amount = money_column("amount_minor", _("amount"))
+
+
+@admin.register(ClaimReversal)
+class ClaimReversalAdmin(ReadOnlyAdmin):
+    list_display = [
+        "claim",
+        "source",
+        "returned_to",
+        "amount",
+        "transaction_public_id",
+        "created_at",
+    ]
+    list_filter = ["source", "returned_to"]
+    search_fields = ["claim__external_ref"]
+    list_select_related = ["claim"]
+    amount = money_column("amount_minor", _("amount"))
