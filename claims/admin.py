@@ -27,7 +27,14 @@ from claims import (
     services,
 )
 from claims.admin_ops import ops_urls
-from claims.models import Claim, ClaimEvent, ClaimFunding, ClaimStatus, CompensationRule
+from claims.models import (
+    Claim,
+    ClaimEvent,
+    ClaimFunding,
+    ClaimReversal,
+    ClaimStatus,
+    CompensationRule,
+)
 from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
 from common.errors import DomainError
 
@@ -98,6 +105,20 @@ def _deadline_text(claim: Claim) -> tuple[str, str]:
     )
 
 
+class ClaimReversalInline(ReadOnlyInline):
+    """An upheld appeal's reversal: where each funded part went back, by which transaction."""
+
+    model = ClaimReversal
+    fields = [
+        "source",
+        "returned_to",
+        "amount_minor",
+        "currency",
+        "transaction_public_id",
+        "created_at",
+    ]
+
+
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin):
     list_display = [
@@ -114,7 +135,7 @@ class ClaimAdmin(ReadOnlyAdmin):
     list_filter = ["status", "reason", "outcome"]
     search_fields = ["external_ref", "order_ref", "consumer_ref", "shop__name"]
     list_select_related = ["shop"]
-    inlines = [ClaimEventInline, ClaimFundingInline]
+    inlines = [ClaimEventInline, ClaimFundingInline, ClaimReversalInline]
     paid = money_column("order_paid_minor", _("paid"))
     compensation = money_column("compensation_minor", _("compensation"))
     # Ops: the panel above the record (order, story, calculator, decide, four-eyes) and its forms'
@@ -194,6 +215,22 @@ class ClaimEventAdmin(ReadOnlyAdmin):
 class ClaimFundingAdmin(ReadOnlyAdmin):
     list_display = ["claim", "source", "amount", "transaction_public_id", "created_at"]
     list_filter = ["source"]
+    search_fields = ["claim__external_ref"]
+    list_select_related = ["claim"]
+    amount = money_column("amount_minor", _("amount"))
+
+
+@admin.register(ClaimReversal)
+class ClaimReversalAdmin(ReadOnlyAdmin):
+    list_display = [
+        "claim",
+        "source",
+        "returned_to",
+        "amount",
+        "transaction_public_id",
+        "created_at",
+    ]
+    list_filter = ["source", "returned_to"]
     search_fields = ["claim__external_ref"]
     list_select_related = ["claim"]
     amount = money_column("amount_minor", _("amount"))

@@ -10,6 +10,24 @@ A claim's decision requests (four-eyes, claims.models.approvals) come before its
 one locks the request, then claim_decide locks the pair; making one locks the claim's pending
 requests first for the same reason.
 
+With insurance (an insured shop's award, an upheld appeal's reversal), the combined order is
+
+    decision request → claim(s) → deposit account → policy → recovery → hold → guarantee → shop
+
+- the claim first (this module: the pair for a decision, the one claim for an appeal, its
+  decision, the closing and a withdrawal; the pair's lock includes that one row, so a single
+  claim lock and a pair lock serialise without a cycle);
+- then `insurance.services.policy_advance` / `advance_reverse`, which take insurance.locks'
+  order: the shop's deposit account (deposits.services.guarantee_account_lock), the policy,
+  the recovery, and resize the guarantee (deposits: account → guarantee) while holding them;
+- then deposits' postings on the same account (hold capture: account → hold; the deduction
+  and the reversal: account), which find the account already locked by this transaction;
+- the shop's row last (restrictions lifted or added, going live), as everywhere.
+
+The advance comes before the capture in a decision, so the hold is locked after the policy;
+nothing locks a policy after a hold (deposits never locks a policy), so no cycle forms.
+Insurance and deposits never lock a claim.
+
 Mode FOR NO KEY UPDATE, as deposits.locks: rows that point at a claim by foreign key (timeline,
 funding) take KEY SHARE on insert and must not queue behind the lock.
 """

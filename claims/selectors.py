@@ -25,6 +25,7 @@ from claims.models import (
     Claim,
     ClaimEvent,
     ClaimFunding,
+    ClaimReversal,
     ClaimStatus,
     CompensationRule,
     Outcome,
@@ -44,6 +45,7 @@ def _with_details(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
     return queryset.select_related("shop", "rule").prefetch_related(
         Prefetch("events", queryset=ClaimEvent.objects.order_by("at", "id")),
         Prefetch("funding", queryset=ClaimFunding.objects.order_by("id")),
+        Prefetch("reversals", queryset=ClaimReversal.objects.order_by("id")),
     )
 
 
@@ -82,7 +84,7 @@ def earlier_awards_minor(claim: Claim, *, window_hours: int) -> int:
     """What the claim's consumer was already awarded by its shop, under rules with an aggregation
     window, for other orders paid within `window_hours` of this one (either side: a later order
     decided first still counts, so the total stays within the maximum whatever the order of the
-    decisions)."""
+    decisions). An award reversed by an upheld appeal no longer counts: it was given back."""
     window = timedelta(hours=window_hours)
     total = (
         Claim.objects.filter(
@@ -95,6 +97,7 @@ def earlier_awards_minor(claim: Claim, *, window_hours: int) -> int:
             order_paid_at__lt=claim.order_paid_at + window,
         )
         .exclude(pk=claim.pk)
+        .exclude(appeal_outcome=Outcome.UPHELD)
         .aggregate(total=Sum("compensation_minor"))["total"]
     )
     return int(total or 0)

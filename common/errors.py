@@ -175,3 +175,8 @@ class DecisionAwaitingApproval(DomainError):
 class DecisionRequestExpired(DomainError):
     code = "decision_request_expired"
     default_detail = "The decision request expired; make the decision again."
+
+
+class AppealNotAllowed(DomainError):
+    code = "appeal_not_allowed"
+    default_detail = "The claim cannot be appealed: once only, within the appeal window."

@@ -257,7 +257,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Several models have a `status`; a recovery's gets a name of its own in the schema.
-    "ENUM_NAME_OVERRIDES": {"RecoveryStatusEnum": "insurance.models.advances.RecoveryStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "RecoveryStatusEnum": "insurance.models.advances.RecoveryStatus",
+        "ClaimOutcomeEnum": ["UPHELD", "PARTLY_UPHELD", "REJECTED"],
+        "AppealOutcomeEnum": "claims.models.claims.APPEAL_OUTCOME_CHOICES",
+    },
 }
 
 # Outbound webhooks (partners.services.webhooks): loopback and private receivers are refused

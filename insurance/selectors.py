@@ -393,6 +393,27 @@ def active_policy_id_for_shop(shop_id: int) -> int | None:
     )
 
 
+def limit_remaining_for_shop(shop_id: int) -> int:
+    """What the shop's insurer would advance now: the ACTIVE policy's coverage − outstanding
+    recoveries (0 without one). A read without locks: the advance itself recomputes it under the
+    policy's lock (claims size the escalation hold with it)."""
+    policy_id = active_policy_id_for_shop(shop_id)
+    if policy_id is None:
+        return 0
+    policy = Policy.objects.get(pk=policy_id)
+    return max(0, policy.coverage_minor - outstanding_recoveries_minor(policy))
+
+
+def advance_for_claim(claim_ref: str) -> Advance | None:
+    """The advance that moved money for this claim (an answer of 0 has no recovery), if any."""
+    return (
+        Advance.objects.filter(claim_ref=claim_ref, amount_minor__gt=0)
+        .select_related("policy", "recovery", "ledger_transaction")
+        .order_by("-id")
+        .first()
+    )
+
+
 def advances_for_policy(policy: Policy) -> QuerySet[Advance]:
     """The policy's advances that moved money (an answer of 0 has no recovery), each with its
     recovery and policy read in the same query."""

@@ -71,6 +71,7 @@ class Scope(models.TextChoices):
     CLAIMS_READ = "claims:read", _("Read claims")
     CLAIMS_WRITE = "claims:write", _("File, escalate and withdraw claims")
     CLAIMS_DECIDE = "claims:decide", _("Decide claims (the marketplace's ops)")
+    CLAIMS_APPEAL = "claims:appeal", _("Appeal a decided claim (relaying the merchant's grounds)")
 
 
 class ApiKey(models.Model):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from claims.models import ClaimStatus, FundingSource, Outcome, Reason
+from claims.models import ClaimStatus, FundingSource, Outcome, Reason, ReturnedTo
+from claims.models.claims import APPEAL_OUTCOME_CHOICES
 from common.money import CURRENCY_EXPONENTS
 from partners.api.fields import AmountField, AwareDateTimeField, InputSerializer, StrictCharField
 
@@ -49,6 +50,20 @@ class ClaimDecisionInput(InputSerializer):
             "Optional for UPHELD when the rule gives an amount; required for PARTLY_UPHELD and "
             "for reasons the rule leaves to ops; absent for REJECTED."
         ),
+    )
+    note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class AppealInput(InputSerializer):
+    note = StrictCharField(
+        max_length=5000, help_text="The merchant's grounds for the appeal, relayed by you."
+    )
+
+
+class AppealDecisionInput(InputSerializer):
+    outcome = serializers.ChoiceField(
+        choices=APPEAL_OUTCOME_CHOICES,
+        help_text="UPHELD: the appeal succeeds and the payout is reversed; REJECTED: it stands.",
     )
     note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
 
@@ -115,6 +130,27 @@ class DeadlinesOutput(serializers.Serializer):
     appeal_by = serializers.DateTimeField(allow_null=True)
 
 
+class ReversalEntryOutput(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=FundingSource.values, help_text="Which part of the funding this gives back."
+    )
+    returned_to = serializers.ChoiceField(
+        choices=ReturnedTo.values,
+        help_text=(
+            "DEPOSIT: credited to the deposit; DEBT_CANCELLED: the merchant's debt cancelled; "
+            "INSURER: back to the insurer, the recovery cancelled."
+        ),
+    )
+    amount_minor = serializers.IntegerField()
+    transaction = serializers.UUIDField(help_text="The new ledger transaction that moved it.")
+
+
+class ReversalOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    amount_minor = serializers.IntegerField(help_text="The whole award given back.")
+    entries = ReversalEntryOutput(many=True)
+
+
 class TimelineOutput(serializers.Serializer):
     at = serializers.DateTimeField()
     actor = serializers.ChoiceField(choices=["PARTNER", "MERCHANT", "OPS", "SYSTEM"])
@@ -148,3 +184,12 @@ class ClaimOutput(serializers.Serializer):
     filed_at = serializers.DateTimeField()
     escalated_at = serializers.DateTimeField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
+    appealed_at = serializers.DateTimeField(allow_null=True)
+    appeal_note = serializers.CharField(help_text="The merchant's grounds; empty until appealed.")
+    appeal_outcome = serializers.ChoiceField(choices=APPEAL_OUTCOME_CHOICES, allow_null=True)
+    closed_at = serializers.DateTimeField(
+        allow_null=True, help_text="The appeal decided, or its window over."
+    )
+    reversed = ReversalOutput(
+        allow_null=True, help_text="Set when an upheld appeal reversed the payout."
+    )

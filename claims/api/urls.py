@@ -20,4 +20,10 @@ urlpatterns = [
         views.ClaimDecisionView.as_view(),
         name="claim-decision",
     ),
+    path("claims/<uuid:claim_id>/appeal/", views.ClaimAppealView.as_view(), name="claim-appeal"),
+    path(
+        "claims/<uuid:claim_id>/appeal-decision/",
+        views.ClaimAppealDecisionView.as_view(),
+        name="claim-appeal-decision",
+    ),
 ]

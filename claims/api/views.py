@@ -20,13 +20,15 @@ from rest_framework.response import Response
 
 from claims import selectors, services
 from claims.api.serializers import (
+    AppealDecisionInput,
+    AppealInput,
     ClaimDecisionInput,
     ClaimFileInput,
     ClaimListQuery,
     ClaimOutput,
     NoteInput,
 )
-from claims.models import Claim
+from claims.models import Actor, Claim
 from deposits.api.lookups import parse_uuid, shop_for_partner
 from partners.api.base import PartnerAPIView
 from partners.api.schema import (
@@ -42,6 +44,7 @@ from partners.models import Scope
 READ = Scope.CLAIMS_READ
 WRITE = Scope.CLAIMS_WRITE
 DECIDE = Scope.CLAIMS_DECIDE
+APPEAL = Scope.CLAIMS_APPEAL
 POST_PARAMETERS = [IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER_HEADER]
 TAGS = ["claims"]
 
@@ -102,6 +105,61 @@ CLAIM_EXAMPLE: dict[str, Any] = {
     "filed_at": "2026-11-01T06:00:00Z",
     "escalated_at": "2026-11-02T06:00:00Z",
     "decided_at": None,
+    "appealed_at": None,
+    "appeal_note": "",
+    "appeal_outcome": None,
+    "closed_at": None,
+    "reversed": None,
+}
+DECIDED_EXAMPLE: dict[str, Any] = {
+    **CLAIM_EXAMPLE,
+    "status": "DECIDED",
+    "outcome": "UPHELD",
+    "funding": [
+        {
+            "source": "DEPOSIT",
+            "amount_minor": 30000,
+            "transaction": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+        }
+    ],
+    "deadlines": {
+        **CLAIM_EXAMPLE["deadlines"],
+        "respond_by": "2026-11-21T06:00:00Z",
+        "kind": "appeal",
+        "at_local": "2026-11-21 14:00 (Asia/Shanghai)",
+        "party": "MERCHANT",
+        "consequence": "The merchant may appeal once until then; afterwards the decision is final.",
+        "consequence_en": "The merchant may appeal once until then; afterwards "
+        "the decision is final.",
+        "consequence_zh": "商家可在此前申诉一次,逾期裁定即为终局。",
+        "evidence_closed_at": "2026-11-05T06:01:00Z",
+        "appeal_by": "2026-11-21T06:00:00Z",
+    },
+    "decided_at": "2026-11-06T06:00:00Z",
+}
+APPEALED_EXAMPLE: dict[str, Any] = {
+    **DECIDED_EXAMPLE,
+    "status": "APPEALED",
+    "appealed_at": "2026-11-08T06:00:00Z",
+    "appeal_note": "Shipped on time: courier receipt SF1234 dated 2026-10-31.",
+}
+REVERSED_EXAMPLE: dict[str, Any] = {
+    **APPEALED_EXAMPLE,
+    "status": "CLOSED",
+    "appeal_outcome": "UPHELD",
+    "closed_at": "2026-11-10T06:00:00Z",
+    "reversed": {
+        "at": "2026-11-10T06:00:00Z",
+        "amount_minor": 30000,
+        "entries": [
+            {
+                "source": "DEPOSIT",
+                "returned_to": "DEPOSIT",
+                "amount_minor": 30000,
+                "transaction": "5b4c3d2e-1f0a-4b9c-8d7e-6f5a4b3c2d1e",
+            }
+        ],
+    },
 }
 
 
@@ -313,11 +371,14 @@ class ClaimDecisionView(PartnerAPIView):
         operation_id="claims_decide",
         summary="Decide a claim",
         description=(
-            "200 with the claim DECIDED. UPHELD awards the rule amount (`amount_minor` optional; "
+            "200 with the claim DECIDED, `deadlines.appeal_by` 15 days later. UPHELD awards "
+            "the rule amount (`amount_minor` optional; "
             "required where the rule leaves the amount to ops); PARTLY_UPHELD awards "
-            "`amount_minor`, less than the rule amount; REJECTED awards nothing. The hold is "
-            "captured up to the award and the rest released; more than was held is deducted "
-            "with debt allowed (`funding`); a rejection releases the hold. "
+            "`amount_minor`, less than the rule amount; REJECTED awards nothing. An insured "
+            "shop's insurer advances first, up to its policy's remaining limit "
+            "(`INSURER_ADVANCE`, with a recovery from the merchant); the hold is captured up to "
+            "what is left and the rest released; more than was held is deducted with debt "
+            "allowed (`DEPOSIT`, `DEBT` in `funding`); a rejection releases the hold. "
             "`409 claim_already_decided` for a second decision, `invalid_claim_status` before "
             "escalation or once withdrawn."
         ),
@@ -342,33 +403,7 @@ class ClaimDecisionView(PartnerAPIView):
             ),
             OpenApiExample(
                 "decided",
-                value={
-                    **CLAIM_EXAMPLE,
-                    "status": "DECIDED",
-                    "outcome": "UPHELD",
-                    "funding": [
-                        {
-                            "source": "DEPOSIT",
-                            "amount_minor": 30000,
-                            "transaction": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                        }
-                    ],
-                    "deadlines": {
-                        **CLAIM_EXAMPLE["deadlines"],
-                        "respond_by": "2026-11-21T06:00:00Z",
-                        "kind": "appeal",
-                        "at_local": "2026-11-21 14:00 (Asia/Shanghai)",
-                        "party": "MERCHANT",
-                        "consequence": "The merchant may appeal once until then; afterwards the "
-                        "decision is final.",
-                        "consequence_en": "The merchant may appeal once until then; afterwards "
-                        "the decision is final.",
-                        "consequence_zh": "商家可在此前申诉一次,逾期裁定即为终局。",
-                        "evidence_closed_at": "2026-11-05T06:01:00Z",
-                        "appeal_by": "2026-11-21T06:00:00Z",
-                    },
-                    "decided_at": "2026-11-06T06:00:00Z",
-                },
+                value=DECIDED_EXAMPLE,
                 response_only=True,
             ),
         ],
@@ -387,5 +422,99 @@ class ClaimDecisionView(PartnerAPIView):
                 now=timezone.now(),
             )
             return 200, services.claim_data(decided)
+
+        return self.idempotent(perform)
+
+
+class ClaimAppealView(PartnerAPIView):
+    scopes = {"POST": APPEAL}
+
+    @extend_schema(
+        operation_id="claims_appeal",
+        summary="Appeal a decision (the merchant's grounds)",
+        description=(
+            "200 with the claim APPEALED. Once, before `deadlines.appeal_by` (15 days after the "
+            "decision), against an award (UPHELD or PARTLY_UPHELD). `409 appeal_not_allowed` "
+            "for a second appeal, one past the window, a closed claim or a rejection; "
+            "`invalid_claim_status` before a decision. Scope `claims:appeal`."
+        ),
+        request=AppealInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: ClaimOutput,
+            **error_responses(
+                *POST_ERRORS, conflicts=("appeal_not_allowed", "invalid_claim_status")
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "grounds",
+                value={"note": "Shipped on time: courier receipt SF1234 dated 2026-10-31."},
+                request_only=True,
+            ),
+            OpenApiExample("appealed", value=APPEALED_EXAMPLE, response_only=True),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
+        data = self.validated(AppealInput)
+        claim = _claim_for_partner(self.partner_id, claim_id)
+
+        def perform() -> tuple[int, Any]:
+            appealed = services.claim_appeal(
+                claim=claim,
+                note=data["note"],
+                now=timezone.now(),
+                actor=Actor.PARTNER,
+            )
+            return 200, services.claim_data(appealed)
+
+        return self.idempotent(perform)
+
+
+class ClaimAppealDecisionView(PartnerAPIView):
+    scopes = {"POST": DECIDE}
+
+    @extend_schema(
+        operation_id="claims_appeal_decide",
+        summary="Decide an appeal",
+        description=(
+            "200 with the claim CLOSED and `appeal_outcome`. UPHELD reverses the payout by new "
+            "ledger entries (`reversed`): what the deposit paid is credited back, the debt the "
+            "award created is cancelled, the insurer's advance goes back to the insurer with its "
+            "recovery cancelled, and what the merchant had already repaid of it is credited to "
+            "the deposit. REJECTED closes the claim. `409 invalid_claim_status` unless APPEALED, "
+            "`claim_already_decided` once the appeal was decided. Scope `claims:decide`."
+        ),
+        request=AppealDecisionInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: ClaimOutput,
+            **error_responses(
+                *POST_ERRORS, conflicts=("invalid_claim_status", "claim_already_decided")
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "uphold the appeal",
+                value={"outcome": "UPHELD", "note": "The courier receipt proves shipment."},
+                request_only=True,
+            ),
+            OpenApiExample("reversed", value=REVERSED_EXAMPLE, response_only=True),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
+        data = self.validated(AppealDecisionInput)
+        claim = _claim_for_partner(self.partner_id, claim_id)
+
+        def perform() -> tuple[int, Any]:
+            closed = services.claim_appeal_decide(
+                claim=claim,
+                outcome=data["outcome"],
+                note=data["note"],
+                now=timezone.now(),
+            )
+            return 200, services.claim_data(closed)
 
         return self.idempotent(perform)

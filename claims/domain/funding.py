@@ -35,9 +35,9 @@ def funding_order(
     debt (the deduction itself tells DEPOSIT from DEBT).
 
     An insured shop: the insurer advances first, up to the policy's remaining limit
-    (`insurer_limit_minor`), then the hold, then the deposit, then debt. The advance itself is the
-    next slice's, through `insurance.services.policy_advance(...)`; until it exists the claims
-    services pass no limit, so every shop is paid as a cash shop.
+    (`insurer_limit_minor`), then the hold, then the deposit, then debt. The decision passes what
+    `insurance.services.policy_advance(...)` actually advanced under the policy's lock (0 for a
+    cash shop), so the rest is exactly what the hold, cash and debt must pay.
     """
     steps: list[FundingStep] = []
     left = award_minor

@@ -3,6 +3,7 @@ this package imports the module that defines a name, never this package."""
 
 from claims.models.approvals import ClaimDecisionRequest, DecisionRequestStatus
 from claims.models.claims import (
+    APPEAL_OUTCOME_CHOICES,
     Actor,
     Claim,
     ClaimEvent,
@@ -15,13 +16,16 @@ from claims.models.claims import (
     RuleKind,
 )
 from claims.models.queue import QueuedClaim
+from claims.models.reversals import ClaimReversal, ReturnedTo
 
 __all__ = [
+    "APPEAL_OUTCOME_CHOICES",
     "Actor",
     "Claim",
     "ClaimEvent",
     "ClaimDecisionRequest",
     "ClaimFunding",
+    "ClaimReversal",
     "ClaimStatus",
     "CompensationRule",
     "DecisionRequestStatus",
@@ -29,5 +33,6 @@ __all__ = [
     "Outcome",
     "QueuedClaim",
     "Reason",
+    "ReturnedTo",
     "RuleKind",
 ]

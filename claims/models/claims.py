@@ -10,13 +10,18 @@ Invariants (the database enforces the ones marked *):
   (*), minimum ≤ maximum (*). A claim points at the exact version it was filed and decided by.
 - `external_ref` is unique per partner (*): filing it again returns the same claim.
 - Status: NEGOTIATING → SETTLED | WITHDRAWN | IN_REVIEW; IN_REVIEW → WITHDRAWN | DECIDED;
-  DECIDED → APPEALED (once, before `appeal_by`) → CLOSED, or DECIDED → CLOSED when the appeal
-  window ends. `appealed_at` only on APPEALED or CLOSED claims (*); `appeal_outcome` only on
-  CLOSED claims that were appealed (*). An outcome exactly when DECIDED, APPEALED or
-  CLOSED, with `decided_at` (*); IN_REVIEW and later have `escalated_at` (*).
+  DECIDED → APPEALED (once, before `appeal_by`, only an award: a rejection has nothing to
+  appeal) → CLOSED, or DECIDED → CLOSED when the appeal window ends. `appealed_at` only on
+  APPEALED or CLOSED claims (*); `appeal_outcome` only on CLOSED claims that were appealed (*).
+  An outcome exactly when DECIDED, APPEALED or CLOSED, with `decided_at` (*); IN_REVIEW and
+  later have `escalated_at` (*).
 - A REJECTED claim awards 0; an upheld one awards > 0 (*).
-- The hold (deposits' public id) is placed at escalation and resolved exactly once by the
-  decision or the withdrawal; a claim's funding rows sum to its award (services).
+- The hold (deposits' public id) is placed at escalation for the estimate less what the shop's
+  insurer would advance, and resolved exactly once by the decision or the withdrawal; a claim's
+  funding rows (INSURER_ADVANCE, DEPOSIT, DEBT) sum to its award (services).
+- An upheld appeal (`appeal_outcome` UPHELD) gives the award back by new ledger postings,
+  recorded as ClaimReversal rows (claims.models.reversals) summing to the award; the funding
+  rows and `compensation_minor` stay as the record of what was paid.
 - The timeline (ClaimEvent) and the funding rows are append-only records: who did what, when,
   and which ledger transaction moved the money.
 """
@@ -82,6 +87,12 @@ class FundingSource(models.TextChoices):
     DEBT = "DEBT", _("Merchant's debt")
 
 
+# An appeal is upheld (the payout reversed) or rejected; no partial appeal.
+APPEAL_OUTCOME_CHOICES = [
+    (Outcome.UPHELD.value, Outcome.UPHELD.label),
+    (Outcome.REJECTED.value, Outcome.REJECTED.label),
+]
+
 DECIDED_STATUSES = [ClaimStatus.DECIDED, ClaimStatus.APPEALED, ClaimStatus.CLOSED]
 REVIEWED_STATUSES = [ClaimStatus.IN_REVIEW, *DECIDED_STATUSES]
 
@@ -93,7 +104,7 @@ class CompensationRule(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=RuleKind.choices)
     rate_bps = models.PositiveIntegerField(
-        _("rate (bps)"), null=True, blank=True, help_text=_("3000 = 30% of the paid amount.")
+        _("rate (bps)"), null=True, blank=True, help_text=_("3000 = 30 percent of the paid amount.")
     )
     multiplier = models.PositiveIntegerField(
         _("multiplier"), null=True, blank=True, help_text=_("5 = refund + 4× the paid amount.")
@@ -201,10 +212,7 @@ class Claim(models.Model):
     appeal_outcome = models.CharField(
         _("appeal outcome"),
         max_length=14,
-        choices=[
-            (Outcome.UPHELD, Outcome.UPHELD.label),
-            (Outcome.REJECTED, Outcome.REJECTED.label),
-        ],
+        choices=APPEAL_OUTCOME_CHOICES,
         null=True,
         blank=True,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -21,6 +22,7 @@ from common.errors import InvalidClaimStatus, InvalidInput
 from common.money import format_minor
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
+from insurance import services as insurance_services
 
 
 def _bad(field: str, message: str) -> InvalidInput:
@@ -91,12 +93,19 @@ def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int
     )
 
 
-def insurer_limit_minor(claim: Claim) -> int:
-    """How much of an award the shop's insurer advances: the policy's remaining limit for an
-    insured shop. The advance itself arrives with the next slice, through
-    `insurance.services.policy_advance(...)`; until then no shop's award is advanced, and every
-    shop is paid as a cash shop (hold, then deposit, then debt)."""
-    return 0
+def _advance(claim: Claim, *, award_minor: int, now: datetime) -> insurance_services.AdvanceResult:
+    """Ask the shop's insurer to advance the whole award: it advances up to its remaining limit
+    under the policy's lock and answers with the rest (nothing is written for a shop without an
+    ACTIVE policy). insurance.locks' order follows claims': the claim is already locked, then the
+    deposit account, the policy and the new recovery (claims.locks)."""
+    return insurance_services.policy_advance(
+        claim_ref=str(claim.public_id),
+        amount_minor=award_minor,
+        currency=claim.currency,
+        idempotency_key=claim_key(claim, "advance"),
+        now=now,
+        shop_id=claim.shop_id,
+    )
 
 
 def _fund(claim: Claim, *, award_minor: int, now: datetime) -> list[ClaimFunding]:
@@ -104,15 +113,18 @@ def _fund(claim: Claim, *, award_minor: int, now: datetime) -> list[ClaimFunding
         deposit_selectors.hold_by_public_id(claim.hold_public_id) if claim.hold_public_id else None
     )
     held = hold.amount_minor if hold is not None and hold.status == hold.Status.ACTIVE else 0
+    advance = _advance(claim, award_minor=award_minor, now=now) if award_minor > 0 else None
+    advanced = advance.advanced_minor if advance is not None else 0
+    # The advance has happened (funding_order puts it first); the hold, then cash, then debt
+    # pay what the insurer's limit did not cover.
     steps: list[FundingStep] = funding_order(
-        award_minor=award_minor, held_minor=held, insurer_limit_minor=insurer_limit_minor(claim)
+        award_minor=award_minor, held_minor=held, insurer_limit_minor=advanced
     )
     rows: list[ClaimFunding] = []
 
-    def row(source: str, amount: int, key: str) -> None:
+    def row(source: str, amount: int, tx_id: Any) -> None:
         if amount <= 0:
             return
-        tx_id = deposit_selectors.transaction_public_id_for_key(key)
         assert tx_id is not None
         rows.append(
             ClaimFunding.objects.create(
@@ -126,15 +138,25 @@ def _fund(claim: Claim, *, award_minor: int, now: datetime) -> list[ClaimFunding
         )
 
     for step in steps:
-        if step.step == ADVANCE:  # pragma: no cover - no limit until the insurance slice
-            raise NotImplementedError("insurer advances arrive with the insurance slice")
-        if step.step == CAPTURE:
+        if step.step == ADVANCE:
+            assert advance is not None and advance.advance is not None
+            assert advance.advance.ledger_transaction is not None
+            row(
+                FundingSource.INSURER_ADVANCE,
+                step.amount_minor,
+                advance.advance.ledger_transaction.public_id,
+            )
+        elif step.step == CAPTURE:
             assert hold is not None
             key = claim_key(claim, "capture")
             deposit_services.hold_capture(
                 hold_id=hold.pk, idempotency_key=key, now=now, amount_minor=step.amount_minor
             )
-            row(FundingSource.DEPOSIT, step.amount_minor, key)
+            row(
+                FundingSource.DEPOSIT,
+                step.amount_minor,
+                deposit_selectors.transaction_public_id_for_key(key),
+            )
         elif step.step == DEDUCT:
             key = claim_key(claim, "deduct")
             result = deposit_services.deposit_deduct(
@@ -152,8 +174,9 @@ def _fund(claim: Claim, *, award_minor: int, now: datetime) -> list[ClaimFunding
                 for e in result.transaction.entries.all()
                 if e.account_id == result.account.pk and e.bucket == "DEBT"
             )
-            row(FundingSource.DEPOSIT, step.amount_minor - debt, key)
-            row(FundingSource.DEBT, debt, key)
+            tx_id = result.transaction.public_id
+            row(FundingSource.DEPOSIT, step.amount_minor - debt, tx_id)
+            row(FundingSource.DEBT, debt, tx_id)
     if not any(s.step == CAPTURE for s in steps):
         release_hold(claim=claim, now=now, step="release")
     return rows
@@ -169,8 +192,9 @@ def claim_decide(
     actor: str = Actor.PARTNER,
     actor_label: str = "",
 ) -> Claim:
-    """Decide an IN_REVIEW claim and pay the award: the hold captured up to the award (the rest
-    released), more than was held deducted with debt allowed, a rejection releasing the hold.
+    """Decide an IN_REVIEW claim and pay the award: an insured shop's insurer advances first, up
+    to its policy's remaining limit; then the hold is captured up to what is left (the rest
+    released), more than was held deducted with debt allowed; a rejection releases the hold.
 
     `claim_already_decided` for a second decision, `invalid_claim_status` before escalation or
     after it ended; `validation_error` naming `amount_minor` (required for PARTLY_UPHELD and for

@@ -22,6 +22,7 @@ from common.errors import (
 )
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
+from insurance import selectors as insurance_selectors
 from shops.models import Shop, ShopStatus
 
 # A hold outlives the review (3-day evidence window, ~4 working days to decide) with room for
@@ -190,15 +191,27 @@ def claim_settle(*, claim: Claim, now: datetime, actor_label: str = "", note: st
     return selectors.claim_with_details(claim.pk)
 
 
+def insurer_limit_minor(claim: Claim) -> int:
+    """How much of an award the shop's insurer would advance now: the ACTIVE policy's remaining
+    limit (coverage − outstanding recoveries), 0 for a cash shop. A read without locks, to size
+    the escalation's hold; the decision's advance recomputes it under the policy's lock."""
+    return insurance_selectors.limit_remaining_for_shop(claim.shop_id)
+
+
 def _place_hold(*, claim: Claim, now: datetime) -> str | None:
-    """Hold as much of the estimate as the deposit has available; None when nothing is."""
+    """Hold as much of the estimate as the deposit has available, less what the shop's insurer
+    would advance (domain.md §5: no cash is frozen for the covered part; §6.1: insured shops pay
+    through the advance); None when nothing is to be held."""
     account = deposit_selectors.account_for_shop(claim.shop)
     if account is None or claim.compensation_minor <= 0:
+        return None
+    uncovered = max(0, claim.compensation_minor - insurer_limit_minor(claim))
+    if uncovered <= 0:
         return None
     for attempt in range(1, HOLD_ATTEMPTS + 1):
         snapshot = deposit_selectors.account_snapshot(account.pk)
         available = snapshot.available_minor if snapshot is not None else 0
-        amount = min(claim.compensation_minor, max(available, 0))
+        amount = min(uncovered, max(available, 0))
         if amount <= 0:
             return None
         try:
@@ -248,7 +261,13 @@ def claim_escalate(
         locked.save(
             update_fields=["status", "escalated_at", "respond_by", *windows, "hold_public_id"]
         )
-        held = f"Hold {hold_id} placed." if hold_id else "Nothing available on the deposit to hold."
+        limit = insurer_limit_minor(locked)
+        if hold_id:
+            held = f"Hold {hold_id} placed."
+        elif limit >= locked.compensation_minor > 0:
+            held = "No hold: the shop's insurer would advance the estimate (remaining limit)."
+        else:
+            held = "Nothing available on the deposit to hold."
         records.timeline_add(
             claim=locked,
             actor=actor,

@@ -25,6 +25,8 @@ EVENT_FILED = "claim.filed"
 EVENT_ESCALATED = "claim.escalated"
 EVENT_DECIDED = "claim.decided"
 EVENT_CLOSED = "claim.closed"
+EVENT_APPEALED = "claim.appealed"
+EVENT_REVERSED = "claim.reversed"
 
 CONSUMER = "CONSUMER"
 MERCHANT = "MERCHANT"
@@ -148,6 +150,32 @@ def claim_data(claim: Claim, *, chinese: bool | None = None) -> dict[str, Any]:
         "filed_at": utc_iso(claim.filed_at),
         "escalated_at": utc_iso(claim.escalated_at),
         "decided_at": utc_iso(claim.decided_at),
+        "appealed_at": utc_iso(claim.appealed_at),
+        "appeal_note": claim.appeal_note,
+        "appeal_outcome": claim.appeal_outcome,
+        "closed_at": utc_iso(claim.closed_at),
+        "reversed": _reversed(claim),
+    }
+
+
+def _reversed(claim: Claim) -> dict[str, Any] | None:
+    """An upheld appeal's reversal: where each funded part went back, by which new transaction;
+    None unless the payout was reversed."""
+    rows = list(claim.reversals.all())
+    if not rows:
+        return None
+    return {
+        "at": utc_iso(rows[0].created_at),
+        "amount_minor": sum(r.amount_minor for r in rows),
+        "entries": [
+            {
+                "source": r.source,
+                "returned_to": r.returned_to,
+                "amount_minor": r.amount_minor,
+                "transaction": str(r.transaction_public_id),
+            }
+            for r in rows
+        ],
     }
 
 

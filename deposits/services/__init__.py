@@ -22,6 +22,11 @@ evaluated (`shortfall_after_posting`).
 - `deposit_deduct(account_id, amount_minor, currency, reason, reference, idempotency_key, now,
   allow_debt=False)`: pays a consumer out of the deposit. Locks the account.
   `insufficient_funds` unless `allow_debt` (then the rest becomes the merchant's debt).
+- `deposit_award_reverse(account_id, amount_minor, currency, reason, reference, idempotency_key,
+  now, debt_cancel_minor=0)`: gives back what a consumer's award took (an upheld appeal), as a
+  new REVERSAL posting from compensation payable: up to `debt_cancel_minor` cancels the debt
+  the award created (as far as it is still owed), the rest is credited to posted. Posts on a
+  closed shop too. Locks the account.
 - `deposit_withdraw(account_id, amount_minor, currency, idempotency_key, now)`: pays surplus
   back. Locks the account. `shop_frozen`, `insufficient_funds`, `would_cause_shortfall`.
 - `deposit_adjust(account_id, amount_minor, reason, actor, idempotency_key, now)`: signed ops
@@ -53,7 +58,8 @@ evaluated (`shortfall_after_posting`).
 - `system_transfer(source, destination, amount_minor, currency, kind, reason, reference,
   idempotency_key, now, payment_ref=None) -> (LedgerTransaction, replayed)`: money between
   system accounts that never touches a deposit (insurance premiums, premium refunds, insurer
-  advances and their repayment). Idempotent on the key (`idempotency_key_reused` with other
+  advances and their repayment, and an advance given back to the insurer when an appeal
+  reverses the award, kind REVERSAL). Idempotent on the key (`idempotency_key_reused` with other
   terms); a `payment_ref` credits once (`duplicate_reference`). No row lock (system accounts
   cache no balance); joins the caller's transaction. `system_account_balance(code, currency,
   reference=None)` reads the sum of one account's entries (one policy's, with `reference`).
@@ -80,6 +86,7 @@ from deposits.services.operations import (
     adjustment_approve,
     adjustment_reject,
     deposit_adjust,
+    deposit_award_reverse,
     deposit_deduct,
     deposit_forfeit,
     deposit_refund_on_exit,
@@ -123,6 +130,7 @@ __all__ = [
     "adjustment_approve",
     "adjustment_reject",
     "deposit_adjust",
+    "deposit_award_reverse",
     "deposit_deduct",
     "deposit_forfeit",
     "deposit_refund_on_exit",

@@ -555,3 +555,62 @@ def transaction_reverse(
         plan,
         optimistic=True,
     )
+
+
+@evaluates_shortfall
+def deposit_award_reverse(
+    *,
+    account_id: int,
+    amount_minor: int,
+    currency: str,
+    reason: str,
+    reference: str,
+    idempotency_key: str,
+    now: datetime,
+    debt_cancel_minor: int = 0,
+    actor: AbstractBaseUser | None = None,
+) -> PostingResult:
+    """Give back what a consumer's award took from this merchant (撤销, an upheld appeal): a new
+    posting from compensation payable; nothing earlier is edited. Up to `debt_cancel_minor` of
+    it cancels the debt the award created, as far as the merchant still owes it (a top-up since
+    may have paid part of it); the rest is credited to the posted balance. Kind REVERSAL without
+    `reverses` (one award may have moved money in several transactions, a capture and a
+    deduction: the reference names the claim instead). Posts on a closed shop too (like every
+    reversal: the exit refund then pays it out). Locks the account."""
+    validate_amount(amount_minor)
+    reason = _require_text(reason, "reason", "Say why the award is given back.")
+    if debt_cancel_minor < 0 or debt_cancel_minor > amount_minor:
+        raise InvalidInput(fields={"debt_cancel_minor": ["Between 0 and the amount given back."]})
+
+    def plan(account: Account) -> Plan:
+        cancel = min(account.debt_minor, debt_cancel_minor)
+        return Plan(
+            legs=[
+                Leg(-amount_minor, system=SystemAccount.COMPENSATION_PAYABLE),
+                Leg(cancel, bucket=DEBT),
+                Leg(amount_minor - cancel, bucket=POSTED),
+            ],
+            depends_on=frozenset({"debt_minor"}),  # how much of the debt is still owed
+        )
+
+    return run_operation(
+        PostingRequest(
+            account_id=account_id,
+            kind=TransactionKind.REVERSAL,
+            idempotency_key=idempotency_key,
+            params={
+                "amount_minor": amount_minor,
+                "debt_cancel_minor": debt_cancel_minor,
+                "reason": reason,
+                "reference": reference,
+            },
+            amount_minor=amount_minor,
+            currency=currency,
+            reason=f"撤销: {reason}",
+            reference=reference,
+            now=now,
+            actor=actor,
+        ),
+        plan,
+        optimistic=True,
+    )

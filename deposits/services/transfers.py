@@ -32,6 +32,8 @@ TRANSFER_KINDS = frozenset(
         TransactionKind.PREMIUM_REFUND,
         TransactionKind.INSURER_ADVANCE,
         TransactionKind.RECOVERY_REPAYMENT,
+        # An insurer's advance given back from compensation payable (claims: an upheld appeal).
+        TransactionKind.REVERSAL,
     }
 )
 

@@ -3,7 +3,9 @@ A module inside this package imports the module that defines a name, never this 
 
 from insurance.services.advances import (
     AdvanceResult,
+    AdvanceReversal,
     advance_data,
+    advance_reverse,
     policy_advance,
     recoveries_due_scan,
     recovery_data,
@@ -43,6 +45,8 @@ __all__ = [
     "ISSUE_POLICY_DOCUMENT_TASK",
     "AdvanceResult",
     "policy_advance",
+    "AdvanceReversal",
+    "advance_reverse",
     "recovery_repay",
     "recoveries_due_scan",
     "recovery_process",

@@ -14,6 +14,15 @@ when a recovery runs late.
   partial or full repayment; `invalid_state` once REPAID or CANCELLED, `validation_error`
   naming `currency` or `amount_minor` (more than is outstanding), `duplicate_reference` naming
   `payment_ref`. Building block (the API's idempotent wrapper holds the transaction).
+- `advance_reverse(advance_id, reason, now) -> AdvanceReversal`: the claim this advance paid
+  was reversed on appeal (claims, under the claim's lock, once per advance): what is still
+  outstanding goes back to the insurer from compensation payable (COMPENSATION_PAYABLE →
+  INSURER_ADVANCES, kind REVERSAL) and the recovery is CANCELLED (the limit and guarantee
+  restored, an overdue recovery's supervision lifted, `insurance.recovery_cancelled`); what
+  the merchant had already repaid comes back as `refund_minor`, which the caller credits to the
+  merchant's deposit (claims posts it with the rest of the award's reversal). A REPAID
+  recovery stays REPAID (its whole amount is the refund). `invalid_state` for an advance of 0
+  or a recovery already CANCELLED.
 - `recoveries_due_scan(now, limit) -> list[int]` and `recovery_process(recovery_id, now) -> str`:
   the periodic scan (set-based) and the per-recovery step (under lock, exactly once): the 3-day
   and 1-day reminders, and OPEN → OVERDUE with the shop SUPERVISED.
@@ -60,7 +69,7 @@ from common.errors import (
 from common.times import utc_iso
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
-from deposits.models import SystemAccount, TransactionKind
+from deposits.models import LedgerTransaction, SystemAccount, TransactionKind
 from insurance import locks, selectors
 from insurance.models import (
     OUTSTANDING_STATUSES,
@@ -83,6 +92,7 @@ EVENT_ADVANCE_MADE = "insurance.advance_made"
 EVENT_RECOVERY_REPAID = "insurance.recovery_repaid"
 EVENT_REPAYMENT_RECEIVED = "insurance.recovery_repayment_received"
 EVENT_RECOVERY_OVERDUE = "insurance.recovery_overdue"
+EVENT_RECOVERY_CANCELLED = "insurance.recovery_cancelled"
 # A guarantee cannot be 0 (module docstring: why a floor rather than withdraw/re-register).
 GUARANTEE_FLOOR_MINOR = 1
 REMINDER_DAYS = (3, 1)
@@ -287,6 +297,88 @@ def _guarantee_follow_limit(policy: Policy, limit: int, *, now: datetime, why: s
         amount_minor=max(limit, GUARANTEE_FLOOR_MINOR),
         reason=f"Insurance limit remaining after {why}",
         now=now,
+    )
+
+
+# --- Reversal (an upheld appeal) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdvanceReversal:
+    advance: Advance
+    recovery: Recovery
+    returned_minor: int  # given back to the insurer from compensation payable
+    refund_minor: int  # what the merchant had repaid: the caller refunds it
+    transaction: LedgerTransaction | None  # the insurer's side (None when nothing was owed)
+
+
+def advance_reverse(*, advance_id: int, reason: str, now: datetime) -> AdvanceReversal:
+    """The claim this advance paid was reversed: the insurer gets back what the merchant still
+    owed, the recovery is cancelled, and what the merchant repaid is returned to the caller to
+    refund. Building block (plain atomic) inside the claims appeal decision."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": ["Say why the advance is reversed."]})
+    policy_id = Advance.objects.filter(pk=advance_id).values_list("policy_id", flat=True).first()
+    if policy_id is None:
+        raise NotFound("No such advance.")
+    with transaction.atomic():
+        _lock_deposit_account_of(policy_id)
+        policy = locks.lock_policy(policy_id)
+        advance = Advance.objects.get(pk=advance_id)
+        recovery_id = Recovery.objects.filter(advance=advance).values_list("pk", flat=True).first()
+        if not advance.amount_minor or recovery_id is None:
+            raise InvalidTransition("Nothing was advanced: there is nothing to reverse.")
+        recovery = locks.lock_recovery(recovery_id)
+        if recovery.status == RecoveryStatus.CANCELLED:
+            raise InvalidTransition("The recovery was already cancelled.")
+        outstanding = recovery.status in OUTSTANDING_STATUSES
+        returned = recovery.outstanding_minor if outstanding else 0
+        refund = recovery.amount_minor - returned
+        ledger_tx = None
+        if returned:
+            # The consumer's payable gives back the part the merchant still owed: with the
+            # advance and the repayments, this policy's INSURER_ADVANCES balance nets to 0 for
+            # the recovery, which no longer counts as outstanding.
+            ledger_tx, _ = deposit_services.system_transfer(
+                source=SystemAccount.COMPENSATION_PAYABLE,
+                destination=SystemAccount.INSURER_ADVANCES,
+                amount_minor=returned,
+                currency=recovery.currency,
+                kind=TransactionKind.REVERSAL,
+                reason=f"撤销: advance for claim {advance.claim_ref} reversed ({reason})"[:300],
+                reference=policy_ref(policy),
+                idempotency_key=f"insurance_advance_reversal:{advance.public_id}",
+                now=now,
+            )
+        if outstanding:
+            was_overdue = recovery.status == RecoveryStatus.OVERDUE
+            Recovery.objects.filter(pk=recovery.pk).update(
+                status=RecoveryStatus.CANCELLED, cancelled_at=now, outstanding_minor=0
+            )
+            recovery.refresh_from_db()
+            if was_overdue:
+                shop_services.restrictions_lift(
+                    shop=policy.shop,
+                    source=RestrictionSource.INSURANCE,
+                    source_ref=recovery_ref(recovery),
+                    now=now,
+                    reason=f"The claim behind the insurer's advance was reversed ({reason}).",
+                )
+            _guarantee_follow_limit(
+                policy,
+                _limit_remaining(policy),
+                now=now,
+                why=f"reversal of the advance for claim {advance.claim_ref}",
+            )
+            data = recovery_data(recovery) | {"returned_minor": returned, "refund_minor": refund}
+            _publish(policy, EVENT_RECOVERY_CANCELLED, data, now=now)
+    return AdvanceReversal(
+        advance=advance,
+        recovery=recovery,
+        returned_minor=returned,
+        refund_minor=refund,
+        transaction=ledger_tx,
     )
 
 
