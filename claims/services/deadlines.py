@@ -15,9 +15,8 @@ a side for more material.
 - `claim_request_material(claim, party, note, now, actor_label) -> Claim`: ops restart one
   side's evidence window (3 days from now) and the review target moves with it.
 
-The appeal window's end (DECIDED → CLOSED) is not scanned yet: `close_unappealed` below is the
-one place to wire the money slice's `claim_close_unappealed`; then add DECIDED to
-SCANNED_STATUSES. (`next_deadline_at` already holds `appeal_by` for DECIDED claims.)
+- The appeal window's end: a DECIDED claim past `appeal_by` is closed, the decision final
+  (claims.services.appeals.claim_close_unappealed), "closed".
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from claims import locks, selectors
 from claims.domain import deadlines as rules
 from claims.models import Actor, Claim, ClaimStatus, Outcome
 from claims.services import records
+from claims.services.appeals import claim_close_unappealed
 from claims.services.decisions import claim_decide
 from claims.services.lifecycle import claim_escalate, refuse_when_decided
 from common.errors import InvalidClaimStatus, InvalidInput
@@ -43,11 +43,12 @@ SYSTEM_LABEL = "deadline task"
 # Timeline notes are records in English like every other claims service's; screens translate by
 # the row's `action` (escalated, decided:UPHELD, evidence_closed, material_requested:<party>).
 SCAN_PAGE = 1000
-SCANNED_STATUSES = [ClaimStatus.NEGOTIATING, ClaimStatus.IN_REVIEW]
+SCANNED_STATUSES = [ClaimStatus.NEGOTIATING, ClaimStatus.IN_REVIEW, ClaimStatus.DECIDED]
 
 ESCALATED = "escalated"
 AUTO_DECIDED = "auto_decided"
 EVIDENCE_CLOSED = "evidence_closed"
+CLOSED = "closed"
 NOTHING = "nothing"
 
 
@@ -143,10 +144,9 @@ def _close_evidence(claim: Claim, *, now: datetime) -> None:
 
 
 def close_unappealed(*, claim: Claim, now: datetime) -> str:
-    """DECIDED → CLOSED once `appeal_by` passed: the money slice's `claim_close_unappealed`.
-    Not wired in this slice (DECIDED is not in SCANNED_STATUSES, so the scan never gets here);
-    the integrator calls it here and adds DECIDED to SCANNED_STATUSES."""
-    return NOTHING
+    """DECIDED → CLOSED once `appeal_by` passed, under the pair's locks already held."""
+    claim_close_unappealed(claim=claim, now=now)
+    return CLOSED
 
 
 def claim_deadline_process(*, claim_id: int, now: datetime) -> str:

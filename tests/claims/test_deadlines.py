@@ -250,6 +250,42 @@ class TestEvidenceAndReview:
         assert "note" in no_note.value.fields
 
 
+class TestAppealWindowDeadline:
+    def test_a_decision_becomes_final_when_the_appeal_window_ends_and_not_a_second_before(
+        self, partner, shop
+    ):
+        claim = file(partner, shop, reason="FALSE_SHIPMENT")
+        services.claim_escalate(claim=claim, now=FILED + timedelta(hours=1))
+        decided = services.claim_decide(
+            claim=claim, outcome="UPHELD", now=FILED + timedelta(days=4), note="Proven."
+        )
+
+        assert process(decided, decided.appeal_by - SECOND) == "nothing"
+        assert process(decided, decided.appeal_by) == "closed"
+        assert process(decided, decided.appeal_by + SECOND) == "nothing"
+
+        closed = Claim.objects.get(pk=claim.pk)
+        assert closed.status == ClaimStatus.CLOSED
+        assert closed.closed_at == decided.appeal_by
+        assert closed.next_deadline_at is None
+        assert actions(closed).count("closed") == 1
+        assert Event.objects.filter(type="claim.closed", data__id=str(claim.public_id)).count() == 1
+        assert ledger_ok()
+
+    def test_an_appealed_claim_is_left_to_ops(self, partner, shop):
+        claim = file(partner, shop, reason="FALSE_SHIPMENT")
+        services.claim_escalate(claim=claim, now=FILED + timedelta(hours=1))
+        decided = services.claim_decide(
+            claim=claim, outcome="UPHELD", now=FILED + timedelta(days=4), note="Proven."
+        )
+        services.claim_appeal(
+            claim=decided, now=FILED + timedelta(days=5), note="Shipped on time: SF1234."
+        )
+
+        assert process(decided, decided.appeal_by + SECOND) == "nothing"
+        assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.APPEALED
+
+
 class TestScanAndCommand:
     def test_the_scan_selects_exactly_the_claims_whose_deadline_passed(self, partner, shop):
         due_escalation = file(partner, shop, reason="FALSE_SHIPMENT")
