@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from claims.models import (
     Claim,
     ClaimEvent,
+    ClaimEvidence,
     ClaimFunding,
     CompensationRule,
+    ConsumerFlag,
     Outcome,
 )
 
@@ -28,6 +32,7 @@ def _with_details(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
     return queryset.select_related("shop", "rule").prefetch_related(
         Prefetch("events", queryset=ClaimEvent.objects.order_by("at", "id")),
         Prefetch("funding", queryset=ClaimFunding.objects.order_by("id")),
+        Prefetch("evidence", queryset=ClaimEvidence.objects.order_by("submitted_at", "id")),
     )
 
 
@@ -82,3 +87,52 @@ def earlier_awards_minor(claim: Claim, *, window_hours: int) -> int:
         .aggregate(total=Sum("compensation_minor"))["total"]
     )
     return int(total or 0)
+
+
+# --- Evidence and the blacklist (domain.md §6.1) ------------------------------------------------
+
+
+def evidence_dir() -> Path:
+    """The private directory evidence files live in (never under a URL the site serves)."""
+    return Path(settings.CLAIMS_EVIDENCE_DIR)
+
+
+def evidence_path(evidence: ClaimEvidence) -> Path:
+    return evidence_dir() / evidence.stored_name
+
+
+def evidence_for_claim(claim: Claim) -> QuerySet[ClaimEvidence]:
+    return ClaimEvidence.objects.filter(claim=claim).order_by("submitted_at", "id")
+
+
+def evidence_of_claim(claim: Claim, public_id: uuid.UUID) -> ClaimEvidence | None:
+    return ClaimEvidence.objects.filter(claim=claim, public_id=public_id).first()
+
+
+def evidence_count(claim: Claim, *, party: str) -> int:
+    return ClaimEvidence.objects.filter(claim=claim, party=party).count()
+
+
+def active_flags_q(now: datetime) -> Q:
+    return Q(lifted_at__isnull=True, expires_at__gt=now)
+
+
+def active_consumer_flag(
+    *, partner_id: int, consumer_ref: str, now: datetime
+) -> ConsumerFlag | None:
+    """The consumer's standing flag for malicious complaints, if any (not lifted, not expired)."""
+    return (
+        ConsumerFlag.objects.filter(partner_id=partner_id, consumer_ref=consumer_ref)
+        .filter(active_flags_q(now))
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+def claim_for_merchant(merchant_id: int, public_id: uuid.UUID) -> Claim | None:
+    """A claim against one of the merchant's shops; another merchant's looks missing."""
+    return (
+        Claim.objects.select_related("shop")
+        .filter(shop__merchant_id=merchant_id, public_id=public_id)
+        .first()
+    )

@@ -20,4 +20,14 @@ urlpatterns = [
         views.ClaimDecisionView.as_view(),
         name="claim-decision",
     ),
+    path(
+        "claims/<uuid:claim_id>/evidence/",
+        views.ClaimEvidenceView.as_view(),
+        name="claim-evidence",
+    ),
+    path(
+        "claims/<uuid:claim_id>/evidence/<uuid:evidence_id>/",
+        views.ClaimEvidenceDownloadView.as_view(),
+        name="claim-evidence-download",
+    ),
 ]

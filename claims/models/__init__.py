@@ -13,16 +13,20 @@ from claims.models.claims import (
     Reason,
     RuleKind,
 )
+from claims.models.evidence import ClaimEvidence, ConsumerFlag, Party
 
 __all__ = [
     "Actor",
     "Claim",
     "ClaimEvent",
+    "ClaimEvidence",
     "ClaimFunding",
     "ClaimStatus",
     "CompensationRule",
+    "ConsumerFlag",
     "FundingSource",
     "Outcome",
+    "Party",
     "Reason",
     "RuleKind",
 ]

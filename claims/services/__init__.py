@@ -25,18 +25,37 @@ subclasses with stable codes:
   captured up to the award (the rest released), beyond it deducted with debt allowed; a
   rejection releases it. `claim_already_decided`, `invalid_claim_status`. `claim.decided`.
 - `claim_data(claim)`: the claim as the API and the events show it.
+- `evidence_add(claim, party, upload, note, now, actor_label="") -> ClaimEvidence`: one file
+  (JPEG/PNG/GIF/PDF by content, ≤ 5 MiB, ≤ 10 per party) stored privately; `validation_error`
+  naming `file`, `invalid_claim_status` once decided or over. New consumer evidence while
+  IN_REVIEW gives the merchant 24 h more.
+- `claim_mark_malicious(claim, reason, expires_at, now, actor_label) -> Claim`: rejected if
+  open, the consumer flagged, their other open claims marked for review.
+  `consumer_flag_lift(flag, reason, now, actor_label)`; `claim_review_done(claim, now,
+  actor_label, note="")`.
 """
 
 from claims.services.decisions import claim_decide, insurer_limit_minor
+from claims.services.evidence import evidence_add
 from claims.services.lifecycle import claim_escalate, claim_file, claim_settle, claim_withdraw
-from claims.services.records import claim_data
+from claims.services.malicious import (
+    claim_mark_malicious,
+    claim_review_done,
+    consumer_flag_lift,
+)
+from claims.services.records import claim_data, evidence_data
 
 __all__ = [
     "claim_data",
     "claim_decide",
     "claim_escalate",
+    "claim_mark_malicious",
+    "claim_review_done",
     "claim_file",
     "claim_settle",
     "claim_withdraw",
+    "consumer_flag_lift",
+    "evidence_add",
+    "evidence_data",
     "insurer_limit_minor",
 ]

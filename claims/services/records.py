@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import translation
 
 from claims import selectors
-from claims.models import Claim, ClaimEvent, ClaimStatus
+from claims.models import Claim, ClaimEvent, ClaimEvidence, ClaimStatus
 from common.times import utc_iso
 from partners import services as partner_services
 
@@ -113,6 +113,21 @@ def claim_data(claim: Claim, *, chinese: bool | None = None) -> dict[str, Any]:
         "filed_at": utc_iso(claim.filed_at),
         "escalated_at": utc_iso(claim.escalated_at),
         "decided_at": utc_iso(claim.decided_at),
+        # Beyond the contract's fixed fields: every side's files (downloads: the evidence URL).
+        "evidence": [evidence_data(e) for e in claim.evidence.all()],
+    }
+
+
+def evidence_data(evidence: ClaimEvidence) -> dict[str, Any]:
+    """One evidence file as api-v1.md shapes it (exactly these fields)."""
+    return {
+        "id": str(evidence.public_id),
+        "party": evidence.party,
+        "filename": evidence.filename,
+        "size": evidence.size,
+        "sha256": evidence.sha256,
+        "note": evidence.note,
+        "submitted_at": utc_iso(evidence.submitted_at),
     }
 
 
