@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("shops.auth_urls")),
     path("", include("shops.urls")),
     path("", include(("insurance.urls", "insurance"), namespace="insurance")),
+    path("", include("claims.urls", namespace="claims")),
 ]
 
 if settings.DEBUG:
