@@ -318,7 +318,7 @@ class FlagStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("active", _("Active")), ("expired", _("Expired")), ("lifted", _("Lifted"))]
+        return [("active", _("In force")), ("expired", _("Expired")), ("lifted", _("Lifted early"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[ConsumerFlag]) -> Any:
         now = timezone.now()
@@ -357,8 +357,8 @@ class ConsumerFlagAdmin(ReadOnlyAdmin):
     @admin.display(description=_("state"))
     def state(self, obj: ConsumerFlag) -> str:
         if obj.lifted_at is not None:
-            return str(_("Lifted"))
-        return str(_("Active") if obj.expires_at > timezone.now() else _("Expired"))
+            return str(_("Lifted early"))
+        return str(_("In force") if obj.expires_at > timezone.now() else _("Expired"))
 
     @admin.display(description=_("the consumer's claims"))
     def claims_of_consumer(self, obj: ConsumerFlag) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from claims import locks, selectors
 from claims.models import Actor, Claim, ClaimStatus, ConsumerFlag, Outcome
@@ -44,9 +45,9 @@ def claim_mark_malicious(
     decision takes the pair's locks it already holds."""
     reason = reason.strip()
     if not reason:
-        raise _bad("reason", "Say why the complaint is malicious.")
+        raise _bad("reason", gettext("Say why the complaint is malicious."))
     if expires_at <= now:
-        raise _bad("expires_at", "Must be in the future.")
+        raise _bad("expires_at", gettext("Must be in the future."))
     with transaction.atomic():
         consumer_claims = locks.lock_consumer_claims(
             partner_id=claim.partner_id, consumer_ref=claim.consumer_ref
@@ -119,7 +120,7 @@ def consumer_flag_lift(
     marked: ops finish looking at them. The claim the flag came from records the lifting."""
     reason = reason.strip()
     if not reason:
-        raise _bad("reason", "Say why the flag is lifted.")
+        raise _bad("reason", gettext("Say why the flag is lifted."))
     with transaction.atomic():
         locked = ConsumerFlag.objects.select_for_update().get(pk=flag.pk)
         if locked.lifted_at is not None:

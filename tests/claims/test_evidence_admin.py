@@ -98,6 +98,7 @@ def test_ops_upload_evidence_with_a_note(ops, claim):
 
 
 def test_a_refused_ops_upload_names_the_file_and_stores_nothing(ops, claim, evidence_dir):
+    ops.cookies["django_language"] = "en"
     response = ops.post(
         reverse("admin:claims_claim_add_ops_evidence", args=[claim.pk]),
         {"file": upload(EXE, "a.pdf")},
@@ -132,6 +133,7 @@ def test_ops_mark_a_claim_malicious_with_a_reason_and_an_expiry(ops, claim):
 
 
 def test_a_past_expiry_is_refused_naming_the_field(ops, claim):
+    ops.cookies["django_language"] = "en"
     past = timezone.localtime() - timedelta(days=1)
 
     response = ops.post(

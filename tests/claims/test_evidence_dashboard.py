@@ -3,6 +3,8 @@ download, and a refused file shown again with the field named in the page's lang
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -93,7 +95,7 @@ def test_staff_need_the_deposit_permission_to_upload(client, claim, evidence_dir
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "File: Only JPEG, PNG, GIF or PDF"), ("zh-hans", "文件:仅接受")],
+    [("en", "File: Only JPEG, PNG, GIF or PDF"), ("zh-hans", "文件：仅接受")],
 )
 def test_a_refused_file_is_shown_again_naming_the_field_in_the_users_language(
     client, claim, evidence_dir, language, expected
@@ -153,3 +155,38 @@ def test_the_evidence_directory_is_not_under_any_served_url(settings, client, co
     assert not str(settings.CLAIMS_EVIDENCE_DIR).startswith(str(settings.STATIC_ROOT))
     response = client.get(f"/static/{consumer_file.stored_name}")
     assert response.status_code == 404
+
+
+class TestBothLanguages:
+    """The evidence page: no English interface text in Chinese, no Chinese in English."""
+
+    def _text(self, response) -> str:
+        html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.content.decode(), flags=re.S)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    def test_chinese(self, client, claim, consumer_file):
+        client.force_login(make_member(claim.shop, role="OWNER"))
+        client.cookies["django_language"] = "zh-hans"
+
+        text = self._text(client.get(reverse("claims:evidence", args=[claim.public_id])))
+        text = re.sub(r"Shop \d+|C-\d+|O-\d+|receipt\.pdf|[0-9a-f]{12}…|MiB|SHA-256", " ", text)
+
+        assert "举证材料" in text
+        words = set(re.findall(r"\b[A-Za-z]{3,}\b", text)) - {
+            "English",
+            "UTC",
+            "JPEG",
+            "PNG",
+            "GIF",
+            "PDF",
+        }
+        assert not words
+
+    def test_english(self, client, claim, consumer_file):
+        client.force_login(make_member(claim.shop, role="OWNER"))
+        client.cookies["django_language"] = "en"
+
+        text = self._text(client.get(reverse("claims:evidence", args=[claim.public_id])))
+
+        assert "Add your evidence" in text
+        assert set(re.findall(r"[\u4e00-\u9fff]+", text)) <= {"中文", "简体中文", "保证金", "保"}
