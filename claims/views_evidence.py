@@ -64,9 +64,14 @@ def _claim_for(request: HttpRequest, claim_id: uuid.UUID) -> tuple[MerchantUser,
 
 
 def evidence_panel(
-    request: HttpRequest, claim: Claim, *, form: EvidenceForm | None = None
+    request: HttpRequest,
+    claim: Claim,
+    *,
+    form: EvidenceForm | None = None,
+    next_url: str | None = None,
 ) -> dict[str, Any]:
-    """The context `claims/_evidence.html` needs, for the claim page to merge into its own."""
+    """The context `claims/_evidence.html` needs, for the claim page to merge into its own.
+    After an upload the merchant comes back to `next_url` (default: the page showing it)."""
     membership = membership_for_user(request.user)
     return {
         "claim": claim,
@@ -74,7 +79,7 @@ def evidence_panel(
         "evidence_form": form or EvidenceForm(),
         "may_upload_evidence": bool(membership and membership.may_manage_deposit)
         and claim.status in ("NEGOTIATING", "IN_REVIEW"),
-        "evidence_next": request.get_full_path(),
+        "evidence_next": next_url or request.get_full_path(),
     }
 
 
@@ -121,15 +126,23 @@ def evidence_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
                 form.add_error(None, refusal() if refusal else exc.detail)
         else:
             messages.success(request, gettext("The file was added to the claim's evidence."))
-            target = request.POST.get("next", "")
-            if not url_has_allowed_host_and_scheme(
-                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                target = reverse("claims:evidence", args=[claim.public_id])
-            return redirect(target)
+            return redirect(_next(request, claim))
     return render(
-        request, "claims/evidence.html", evidence_panel(request, claim, form=form), status=400
+        request,
+        "claims/evidence.html",
+        evidence_panel(request, claim, form=form, next_url=_next(request, claim)),
+        status=400,
     )
+
+
+def _next(request: HttpRequest, claim: Claim) -> str:
+    """Where the form came from (the claim page or this app's evidence page), never elsewhere."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("claims:evidence", args=[claim.public_id])
 
 
 @login_required
