@@ -105,11 +105,15 @@ class ClaimEvidenceInline(ReadOnlyInline):
         "filename",
         "note",
         "size",
-        "sha256",
+        "digest",
         "submitted_at",
         "submitted_by",
     ]
     verbose_name_plural = _("evidence")
+
+    @admin.display(description=_("SHA-256"))
+    def digest(self, obj: ClaimEvidence) -> str:
+        return format_html('<code title="{}">{}…</code>', obj.sha256, obj.sha256[:16])
 
     @admin.display(description=_("file"))
     def preview(self, obj: ClaimEvidence) -> str:

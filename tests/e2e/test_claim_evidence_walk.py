@@ -115,3 +115,41 @@ def test_the_merchant_adds_evidence_and_a_bad_file_is_refused(
     assert "waybill-scan.pdf" in page.inner_text(".evidence-panel")
     assert ClaimEvidence.objects.filter(party=Party.MERCHANT).count() == 1
     screenshot(page, f"claim-evidence-{lang}")
+
+
+def test_ops_preview_evidence_and_mark_the_complaint_malicious(
+    live_server, new_page, screenshot, claim
+):
+    get_user_model().objects.create_superuser("ops-li", "li@ops.example", "ops-Passw0rd-2026")
+    claim_services.evidence_add(
+        claim=claim,
+        party=Party.MERCHANT,
+        upload=upload(PDF, "waybill.pdf"),
+        note="Picked up a day after payment.",
+        now=timezone.now(),
+        actor_label="lanting",
+    )
+    page = new_page(locale="en-US")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "ops-li")
+    page.fill("#id_password", "ops-Passw0rd-2026")
+    page.press("#id_password", "Enter")
+    page.wait_for_load_state()
+
+    page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
+    assert page.locator("img[src*='preview=1']").count() == 1
+    assert page.evaluate("document.querySelector(\"img[src*='preview=1']\").naturalWidth") == 48
+    screenshot(page, "admin-claim-evidence")
+
+    page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/mark-malicious/")
+    page.fill("#id_reason", "The same chat screenshot in 12 claims against 5 shops.")
+    screenshot(page, "admin-claim-mark-malicious")
+    page.click("#claim-ops-form button[type=submit]")
+    page.wait_for_load_state()
+
+    claim.refresh_from_db()
+    assert claim.outcome == "REJECTED"
+    page.goto(f"{live_server.url}/admin/claims/consumerflag/?state=active")
+    assert "buyer-8812" in page.content()
+    screenshot(page, "admin-blacklist")
