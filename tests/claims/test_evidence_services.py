@@ -4,9 +4,11 @@ merchant's extra day after new consumer evidence."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from claims import services
 from claims.domain.evidence import MAX_FILE_BYTES
@@ -166,3 +168,35 @@ class TestMerchantWindow:
         claim.refresh_from_db()
         assert claim.merchant_evidence_by == now + timedelta(days=3)
         assert claim.status == ClaimStatus.IN_REVIEW
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres(reason="two uploads racing for the tenth place on the claim's row lock")
+def test_two_uploads_racing_for_the_last_place_store_exactly_one(now, evidence_dir):
+    partner = partner_get_or_create(name="Tmall")
+    shop, account = make_shop(now=now, partner_id=partner.pk)
+    claim = file_claim(partner, shop, now)
+    for i in range(9):
+        add(claim, now, PNG, name=f"{i}.png")
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def upload_one(name: str) -> None:
+        try:
+            barrier.wait()
+            add(claim, now, JPEG, name=name)
+            results.append("stored")
+        except InvalidInput as exc:
+            results.append(next(iter(exc.fields or {})))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload_one, args=(n,)) for n in ("a.jpg", "b.jpg")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(results) == ["file", "stored"]
+    assert ClaimEvidence.objects.filter(claim=claim).count() == 10
+    assert len(stored_files(evidence_dir)) == 10
