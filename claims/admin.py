@@ -5,38 +5,68 @@ Compensation rules are versioned like the requirement rules: a version in force 
 timeline and their funding are records of what happened: read-only here, money shown through
 common.admin.money_column. Ops decide from the claim's page: its panel and POST views are
 claims.admin_ops, the queue and the four-eyes list claims.admin_queue (issue 13, item 9).
+
+Evidence (domain.md §6.1): an inline on the claim with image previews and PDF links, served only
+through this admin's own view (staff with the claim's view permission; claims.evidence_files),
+and an ops upload (party OPS). Malicious complaints: "mark malicious" on the claim (reason and
+expiry), the blacklist (ConsumerFlag) with its active/expired/lifted filter and a lift action
+with a reason, a review mark ops clear. Every write goes through claims.services.
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
+from unfold.decorators import action
+from unfold.widgets import (
+    UnfoldAdminSplitDateTimeWidget,
+    UnfoldAdminTextareaWidget,
+)
 
 from claims import (
     admin_queue,  # noqa: F401  (registers the queue and the four-eyes list)
+    selectors,
     services,
 )
 from claims.admin_ops import ops_urls
+from claims.evidence_files import evidence_response
 from claims.models import (
     Claim,
     ClaimEvent,
+    ClaimEvidence,
     ClaimFunding,
     ClaimReversal,
     ClaimStatus,
     CompensationRule,
+    ConsumerFlag,
+    Party,
 )
-from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column
+from common.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ReasonActionForm,
+    money_column,
+    service_action,
+)
 from common.errors import DomainError
+
+# How long a flag stands unless ops choose otherwise.
+DEFAULT_FLAG_DAYS = 180
 
 
 @admin.register(CompensationRule)
@@ -119,6 +149,76 @@ class ClaimReversalInline(ReadOnlyInline):
     ]
 
 
+class ClaimEvidenceInline(ReadOnlyInline):
+    model = ClaimEvidence
+    fields = [
+        "preview",
+        "party",
+        "filename",
+        "note",
+        "size",
+        "digest",
+        "submitted_at",
+        "submitted_by",
+    ]
+    verbose_name_plural = _("evidence")
+
+    @admin.display(description=_("SHA-256"))
+    def digest(self, obj: ClaimEvidence) -> str:
+        return format_html('<code title="{}">{}…</code>', obj.sha256, obj.sha256[:16])
+
+    @admin.display(description=_("file"))
+    def preview(self, obj: ClaimEvidence) -> str:
+        url = reverse("admin:claims_claim_evidence_file", args=[obj.claim_id, obj.public_id])
+        if obj.is_image:
+            return format_html(
+                '<a href="{}"><img src="{}?preview=1" alt="{}" '
+                'style="max-height:96px;max-width:160px;border-radius:4px"></a>',
+                url,
+                url,
+                obj.filename,
+            )
+        return format_html('<a href="{}">{} (PDF)</a>', url, obj.filename)
+
+
+class EvidenceUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        allow_empty_file=True,
+        help_text=_("JPEG, PNG, GIF or PDF, at most 5 MiB; at most 10 files per side."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=UnfoldAdminTextareaWidget
+    )
+
+
+class MarkMaliciousForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=UnfoldAdminTextareaWidget,
+        help_text=_("Kept on the claim's timeline and on the blacklist."),
+    )
+    expires_at = forms.SplitDateTimeField(
+        label=_("Flag expires at"),
+        widget=UnfoldAdminSplitDateTimeWidget,
+        help_text=_("Until then the consumer's new claims are marked for ops review."),
+    )
+
+
+def _actor(request: HttpRequest) -> str:
+    return f"ops:{request.user.get_username()}"
+
+
+def _refusal(form: forms.Form, exc: DomainError) -> None:
+    if exc.fields:
+        for field, errors in exc.fields.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc.detail)
+
+
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin):
     list_display = [
@@ -132,10 +232,13 @@ class ClaimAdmin(ReadOnlyAdmin):
         "filed_at",
         "respond_by",
     ]
-    list_filter = ["status", "reason", "outcome"]
+    list_filter = ["status", "reason", "outcome", "needs_review"]
     search_fields = ["external_ref", "order_ref", "consumer_ref", "shop__name"]
     list_select_related = ["shop"]
-    inlines = [ClaimEventInline, ClaimFundingInline, ClaimReversalInline]
+    inlines = [ClaimEventInline, ClaimFundingInline, ClaimEvidenceInline, ClaimReversalInline]
+    actions = ["review_done"]
+    action_form = ReasonActionForm
+    actions_detail = ["add_ops_evidence", "mark_malicious"]
     paid = money_column("order_paid_minor", _("paid"))
     compensation = money_column("compensation_minor", _("compensation"))
     # Ops: the panel above the record (order, story, calculator, decide, four-eyes) and its forms'
@@ -165,7 +268,12 @@ class ClaimAdmin(ReadOnlyAdmin):
             self.admin_site.admin_view(self.request_material_view),
             name="claims_claim_request_material",
         )
-        return [request_material, *ops_urls(self), *super().get_urls()]
+        file_view = path(
+            "<int:claim_id>/evidence/<uuid:evidence_id>/",
+            self.admin_site.admin_view(self.evidence_file_view),
+            name="claims_claim_evidence_file",
+        )
+        return [request_material, file_view, *ops_urls(self), *super().get_urls()]
 
     def request_material_view(self, request: HttpRequest, claim_id: int) -> HttpResponse:
         """Ops ask one side for more material: that side's evidence window restarts."""
@@ -202,6 +310,107 @@ class ClaimAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/claims/request_material.html", context)
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return [*super().get_list_display(request), "needs_review"]
+
+    def evidence_file_view(
+        self, request: HttpRequest, claim_id: int, evidence_id: uuid.UUID
+    ) -> HttpResponse:
+        claim = Claim.objects.filter(pk=claim_id).first()
+        if claim is None or not self.has_view_permission(request, claim):
+            raise Http404
+        evidence = selectors.evidence_of_claim(claim, evidence_id)
+        if evidence is None:
+            raise Http404
+        return evidence_response(evidence, inline=request.GET.get("preview") == "1")
+
+    def _claim_or_404(self, request: HttpRequest, object_id: str) -> Claim:
+        if not request.user.has_perm("claims.change_claim"):
+            raise PermissionDenied
+        claim = Claim.objects.select_related("shop").filter(pk=object_id).first()
+        if claim is None:
+            raise Http404
+        return claim
+
+    def _back(self, claim: Claim) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
+
+    def _form_page(
+        self, request: HttpRequest, claim: Claim, form: forms.Form, title: str, status: int = 200
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "claim": claim,
+            "form": form,
+            "opts": self.model._meta,
+            "evidence": list(selectors.evidence_for_claim(claim)),
+        }
+        return render(request, "admin/claims/claim_form.html", context, status=status)
+
+    @action(description=_("Add ops evidence"), url_path="add-ops-evidence")
+    def add_ops_evidence(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        claim = self._claim_or_404(request, object_id)
+        title = gettext("Add ops evidence to claim {ref}").format(ref=claim.external_ref)
+        if request.method != "POST":
+            return self._form_page(request, claim, EvidenceUploadForm(), title)
+        form = EvidenceUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.evidence_add(
+                    claim=claim,
+                    party=Party.OPS,
+                    upload=form.cleaned_data["file"],
+                    note=form.cleaned_data["note"],
+                    now=timezone.now(),
+                    actor_label=_actor(request),
+                )
+            except DomainError as exc:
+                _refusal(form, exc)
+            else:
+                messages.success(request, gettext("The file was added to the claim's evidence."))
+                return self._back(claim)
+        return self._form_page(request, claim, form, title, status=400)
+
+    @action(description=_("Mark malicious"), url_path="mark-malicious")
+    def mark_malicious(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        claim = self._claim_or_404(request, object_id)
+        title = gettext("Mark claim {ref} malicious").format(ref=claim.external_ref)
+        if request.method != "POST":
+            initial = {"expires_at": timezone.now() + timedelta(days=DEFAULT_FLAG_DAYS)}
+            return self._form_page(request, claim, MarkMaliciousForm(initial=initial), title)
+        form = MarkMaliciousForm(request.POST)
+        if form.is_valid():
+            expires_at: datetime = form.cleaned_data["expires_at"]
+            try:
+                services.claim_mark_malicious(
+                    claim=claim,
+                    reason=form.cleaned_data["reason"],
+                    expires_at=expires_at,
+                    now=timezone.now(),
+                    actor_label=_actor(request),
+                )
+            except DomainError as exc:
+                _refusal(form, exc)
+            else:
+                messages.success(
+                    request,
+                    gettext(
+                        "Marked malicious: the claim is rejected if it was open, the consumer "
+                        "is flagged and their other open claims are marked for review."
+                    ),
+                )
+                return self._back(claim)
+        return self._form_page(request, claim, form, title, status=400)
+
+    review_done = service_action(
+        _("Reviewed: clear the review mark — note required"),
+        done=_("review mark cleared"),
+        call=lambda c, act: services.claim_review_done(
+            claim=c, now=act.now, actor_label=f"ops:{act.actor.get_username()}", note=act.reason
+        ),
+    )
+
 
 @admin.register(ClaimEvent)
 class ClaimEventAdmin(ReadOnlyAdmin):
@@ -234,3 +443,71 @@ class ClaimReversalAdmin(ReadOnlyAdmin):
     search_fields = ["claim__external_ref"]
     list_select_related = ["claim"]
     amount = money_column("amount_minor", _("amount"))
+
+
+class FlagStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("active", _("In force")), ("expired", _("Expired")), ("lifted", _("Lifted early"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ConsumerFlag]) -> Any:
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(selectors.active_flags_q(now))
+        if self.value() == "expired":
+            return queryset.filter(lifted_at__isnull=True, expires_at__lte=now)
+        if self.value() == "lifted":
+            return queryset.filter(lifted_at__isnull=False)
+        return queryset
+
+
+@admin.register(ConsumerFlag)
+class ConsumerFlagAdmin(ReadOnlyAdmin):
+    """The blacklist: consumers flagged for malicious complaints (created by "mark malicious"
+    on a claim, lifted here with a reason)."""
+
+    list_display = [
+        "consumer_ref",
+        "partner",
+        "state",
+        "reason",
+        "flagged_by",
+        "flagged_at",
+        "expires_at",
+        "lifted_at",
+        "lifted_by",
+    ]
+    list_filter = [FlagStateFilter, "partner"]
+    search_fields = ["consumer_ref", "reason", "claim__external_ref"]
+    list_select_related = ["partner", "claim"]
+    readonly_fields = ["claims_of_consumer"]
+    actions = ["lift"]
+    action_form = ReasonActionForm
+
+    @admin.display(description=_("state"))
+    def state(self, obj: ConsumerFlag) -> str:
+        if obj.lifted_at is not None:
+            return str(_("Lifted early"))
+        return str(_("In force") if obj.expires_at > timezone.now() else _("Expired"))
+
+    @admin.display(description=_("the consumer's claims"))
+    def claims_of_consumer(self, obj: ConsumerFlag) -> str:
+        claims = Claim.objects.filter(partner=obj.partner, consumer_ref=obj.consumer_ref)[:50]
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({})',
+            (
+                (reverse("admin:claims_claim_change", args=[c.pk]), c.external_ref, c.status)
+                for c in claims
+            ),
+        )
+
+    lift = service_action(
+        _("Lift the flag — reason required"),
+        done=_("flag lifted"),
+        call=lambda f, act: services.consumer_flag_lift(
+            flag=f, reason=act.reason, now=act.now, actor_label=f"ops:{act.actor.get_username()}"
+        ),
+    )

@@ -49,6 +49,17 @@ def lock_claim_with_pair(claim_id: int) -> Claim:
     return next(c for c in locked if c.pk == claim_id)
 
 
+def lock_consumer_claims(*, partner_id: int, consumer_ref: str) -> list[Claim]:
+    """Lock every claim of one partner's consumer, across shops, in pk order (marking a consumer
+    malicious). A superset of each of the consumer's pairs taken in the same pk order, so it
+    cannot deadlock with a decision holding one pair; take it before lock_claim_with_pair."""
+    return list(
+        Claim.objects.filter(partner_id=partner_id, consumer_ref=consumer_ref)
+        .select_for_update(no_key=True, of=("self",))
+        .order_by("pk")
+    )
+
+
 def lock_claim(claim_id: int) -> Claim:
     return Claim.objects.select_for_update(no_key=True, of=("self",)).get(pk=claim_id)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
@@ -24,10 +26,12 @@ from django.db.models import (
 from claims.models import (
     Claim,
     ClaimEvent,
+    ClaimEvidence,
     ClaimFunding,
     ClaimReversal,
     ClaimStatus,
     CompensationRule,
+    ConsumerFlag,
     Outcome,
 )
 from shops.models import Shop
@@ -46,6 +50,7 @@ def _with_details(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
         Prefetch("events", queryset=ClaimEvent.objects.order_by("at", "id")),
         Prefetch("funding", queryset=ClaimFunding.objects.order_by("id")),
         Prefetch("reversals", queryset=ClaimReversal.objects.order_by("id")),
+        Prefetch("evidence", queryset=ClaimEvidence.objects.order_by("submitted_at", "id")),
     )
 
 
@@ -150,6 +155,46 @@ def claims_for_merchant(
             ),
         )
         .order_by("waiting_rank", F("waiting_due").asc(nulls_last=True), "-filed_at", "-id")
+    )
+
+
+# --- Evidence and the blacklist (domain.md §6.1) ------------------------------------------------
+
+
+def evidence_dir() -> Path:
+    """The private directory evidence files live in (never under a URL the site serves)."""
+    return Path(settings.CLAIMS_EVIDENCE_DIR)
+
+
+def evidence_path(evidence: ClaimEvidence) -> Path:
+    return evidence_dir() / evidence.stored_name
+
+
+def evidence_for_claim(claim: Claim) -> QuerySet[ClaimEvidence]:
+    return ClaimEvidence.objects.filter(claim=claim).order_by("submitted_at", "id")
+
+
+def evidence_of_claim(claim: Claim, public_id: uuid.UUID) -> ClaimEvidence | None:
+    return ClaimEvidence.objects.filter(claim=claim, public_id=public_id).first()
+
+
+def evidence_count(claim: Claim, *, party: str) -> int:
+    return ClaimEvidence.objects.filter(claim=claim, party=party).count()
+
+
+def active_flags_q(now: datetime) -> Q:
+    return Q(lifted_at__isnull=True, expires_at__gt=now)
+
+
+def active_consumer_flag(
+    *, partner_id: int, consumer_ref: str, now: datetime
+) -> ConsumerFlag | None:
+    """The consumer's standing flag for malicious complaints, if any (not lifted, not expired)."""
+    return (
+        ConsumerFlag.objects.filter(partner_id=partner_id, consumer_ref=consumer_ref)
+        .filter(active_flags_q(now))
+        .order_by("-expires_at")
+        .first()
     )
 
 

@@ -294,6 +294,10 @@ DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = env_int(
 # (claims.services.approvals).
 CLAIMS_FOUR_EYES_ABOVE_MINOR = env_int("CLAIMS_FOUR_EYES_ABOVE_MINOR", 1_000_000)
 
+# Claim evidence files: private, outside STATIC_ROOT and every URL the site serves; they go out
+# only through the authorised views (claims.views_evidence, the API, the admin) as attachments.
+CLAIMS_EVIDENCE_DIR = Path(env_str("CLAIMS_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
+
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_choice(
     "DJANGO_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

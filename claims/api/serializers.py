@@ -159,6 +159,25 @@ class TimelineOutput(serializers.Serializer):
     note = serializers.CharField()
 
 
+class EvidenceInput(InputSerializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # the service refuses it with the contract's message
+        max_length=1000,
+        help_text="JPEG, PNG, GIF or PDF (judged by content), at most 5 MiB.",
+    )
+    note = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class EvidenceOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    party = serializers.ChoiceField(choices=["CONSUMER", "MERCHANT", "OPS"])
+    filename = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    sha256 = serializers.CharField(help_text="SHA-256 of the stored bytes, hex.")
+    note = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+
+
 class ClaimOutput(serializers.Serializer):
     id = serializers.UUIDField()
     external_ref = serializers.CharField()
@@ -192,4 +211,7 @@ class ClaimOutput(serializers.Serializer):
     )
     reversed = ReversalOutput(
         allow_null=True, help_text="Set when an upheld appeal reversed the payout."
+    )
+    evidence = EvidenceOutput(
+        many=True, help_text="Every side's files, oldest first (beyond the fixed fields)."
     )

@@ -26,4 +26,14 @@ urlpatterns = [
         views.ClaimAppealDecisionView.as_view(),
         name="claim-appeal-decision",
     ),
+    path(
+        "claims/<uuid:claim_id>/evidence/",
+        views.ClaimEvidenceView.as_view(),
+        name="claim-evidence",
+    ),
+    path(
+        "claims/<uuid:claim_id>/evidence/<uuid:evidence_id>/",
+        views.ClaimEvidenceDownloadView.as_view(),
+        name="claim-evidence-download",
+    ),
 ]

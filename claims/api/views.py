@@ -13,8 +13,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,9 +28,14 @@ from claims.api.serializers import (
     ClaimFileInput,
     ClaimListQuery,
     ClaimOutput,
+    EvidenceInput,
+    EvidenceOutput,
     NoteInput,
 )
-from claims.models import Actor, Claim
+from claims.domain.evidence import MAX_FILE_BYTES
+from claims.evidence_files import digest_of_upload, evidence_response
+from claims.models import Actor, Claim, Party
+from common.errors import InvalidInput
 from deposits.api.lookups import parse_uuid, shop_for_partner
 from partners.api.base import PartnerAPIView
 from partners.api.schema import (
@@ -105,6 +112,7 @@ CLAIM_EXAMPLE: dict[str, Any] = {
     "filed_at": "2026-11-01T06:00:00Z",
     "escalated_at": "2026-11-02T06:00:00Z",
     "decided_at": None,
+    "evidence": [],
     "appealed_at": None,
     "appeal_note": "",
     "appeal_outcome": None,
@@ -161,6 +169,17 @@ REVERSED_EXAMPLE: dict[str, Any] = {
         ],
     },
 }
+EVIDENCE_EXAMPLE: dict[str, Any] = {
+    "id": "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+    "party": "CONSUMER",
+    "filename": "chat-screenshot.png",
+    "size": 48213,
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "note": "The seller promised shipment within 24 hours.",
+    "submitted_at": "2026-11-02T08:00:00Z",
+}
+# Room for the multipart envelope and the note around a file of the largest allowed size.
+EVIDENCE_MAX_BODY = MAX_FILE_BYTES + 64 * 1024
 
 
 def _claim_for_partner(partner_id: int, claim_id: Any) -> Claim:
@@ -518,3 +537,105 @@ class ClaimAppealDecisionView(PartnerAPIView):
             return 200, services.claim_data(closed)
 
         return self.idempotent(perform)
+
+
+class ClaimEvidenceView(PartnerAPIView):
+    """The consumer's evidence, relayed by the partner that filed the claim."""
+
+    scopes = {"POST": WRITE}
+    parser_classes = [MultiPartParser]
+
+    def max_body_bytes(self) -> int:
+        return EVIDENCE_MAX_BODY
+
+    def body_too_large(self) -> Exception:
+        # The contract: anything but an acceptable file is a 400 naming `file`, a large one too.
+        return InvalidInput(
+            "file: The file is larger than 5 MiB.",
+            fields={"file": ["The file is larger than 5 MiB."]},
+        )
+
+    @extend_schema(
+        operation_id="claims_evidence_create",
+        summary="Add the consumer's evidence to a claim",
+        description=(
+            "multipart/form-data with `file` (JPEG, PNG, GIF or PDF judged by its content, not "
+            "its name; 1 byte to 5 MiB; at most 10 files from the consumer's side per claim) "
+            "and an optional `note`. 201 with the evidence. Anything else about the file is "
+            "`400 validation_error` naming `file`, and nothing is stored. On a claim IN_REVIEW "
+            "the merchant gets 24 hours more for their evidence. `409 invalid_claim_status` "
+            "once the claim is decided, settled or withdrawn. The Idempotency-Key covers the "
+            "file's content: the same key with another file is `422 idempotency_key_reused`."
+        ),
+        request={"multipart/form-data": EvidenceInput},
+        parameters=POST_PARAMETERS,
+        responses={
+            201: EvidenceOutput,
+            **error_responses(*POST_ERRORS, conflicts=("invalid_claim_status",)),
+        },
+        examples=[
+            OpenApiExample(
+                "a screenshot",
+                value={"file": "(binary: chat-screenshot.png)", "note": "Chat with the seller."},
+                request_only=True,
+                media_type="multipart/form-data",
+            ),
+            OpenApiExample(
+                "stored", value=EVIDENCE_EXAMPLE, response_only=True, status_codes=["201"]
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
+        data = self.validated(EvidenceInput)
+        claim = _claim_for_partner(self.partner_id, claim_id)
+        upload = data["file"]
+
+        def perform() -> tuple[int, Any]:
+            evidence = services.evidence_add(
+                claim=claim,
+                party=Party.CONSUMER,
+                upload=upload,
+                note=data["note"],
+                now=timezone.now(),
+                actor_label=str(request.user.name),
+            )
+            return 201, services.evidence_data(evidence)
+
+        return self.idempotent(
+            perform,
+            fingerprint_data={
+                "file": digest_of_upload(upload),
+                "filename": upload.name,
+                "note": data["note"],
+            },
+        )
+
+
+class ClaimEvidenceDownloadView(PartnerAPIView):
+    scopes = {"GET": READ}
+
+    @extend_schema(
+        operation_id="claims_evidence_download",
+        summary="Download one evidence file of a claim",
+        description=(
+            "The file's bytes as an attachment, with the content type judged at upload "
+            "(`Content-Disposition: attachment`, `X-Content-Type-Options: nosniff`). Any side's "
+            "file on your own claim; another partner's claim is 404."
+        ),
+        parameters=[RETRY_AFTER_HEADER],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="image/jpeg, image/png, image/gif or application/pdf.",
+            ),
+            **error_responses(*READ_ERRORS),
+        },
+        tags=TAGS,
+    )
+    def get(self, request: Request, claim_id: uuid.UUID, evidence_id: uuid.UUID) -> HttpResponse:
+        claim = _claim_for_partner(self.partner_id, claim_id)
+        evidence = selectors.evidence_of_claim(claim, evidence_id)
+        if evidence is None:
+            raise NotFound("No such evidence.")
+        return evidence_response(evidence)

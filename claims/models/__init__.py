@@ -15,6 +15,7 @@ from claims.models.claims import (
     Reason,
     RuleKind,
 )
+from claims.models.evidence import ClaimEvidence, ConsumerFlag, Party
 from claims.models.queue import QueuedClaim
 from claims.models.reversals import ClaimReversal, ReturnedTo
 
@@ -24,13 +25,16 @@ __all__ = [
     "Claim",
     "ClaimEvent",
     "ClaimDecisionRequest",
+    "ClaimEvidence",
     "ClaimFunding",
     "ClaimReversal",
     "ClaimStatus",
     "CompensationRule",
+    "ConsumerFlag",
     "DecisionRequestStatus",
     "FundingSource",
     "Outcome",
+    "Party",
     "QueuedClaim",
     "Reason",
     "ReturnedTo",

@@ -230,6 +230,10 @@ class Claim(models.Model):
     next_deadline_at = models.DateTimeField(
         _("next deadline"), null=True, blank=True, editable=False
     )
+    # Ops look at it before acting on it: the consumer was flagged for malicious complaints
+    # (domain.md §6.1), when the claim was open or filed while the flag stood.
+    needs_review = models.BooleanField(_("needs ops review"), default=False)
+    review_reason = models.CharField(_("why it needs review"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-filed_at", "-id"]

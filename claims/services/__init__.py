@@ -50,6 +50,14 @@ subclasses with stable codes:
   DeadlinePass`, `claim_request_material(claim, party, note, now, actor_label) -> Claim` (ops).
 - Ops decisions with four-eyes (`claim_decision_make`, `claim_decision_approve`,
   `claim_decision_reject`, `claim_decision_requests_expire`): see claims/services/approvals.py.
+- `evidence_add(claim, party, upload, note, now, actor_label="") -> ClaimEvidence`: one file
+  (JPEG/PNG/GIF/PDF by content, ≤ 5 MiB, ≤ 10 per party) stored privately; `validation_error`
+  naming `file`, `invalid_claim_status` once decided or over. New consumer evidence while
+  IN_REVIEW gives the merchant 24 h more.
+- `claim_mark_malicious(claim, reason, expires_at, now, actor_label) -> Claim`: rejected if
+  open, the consumer flagged, their other open claims marked for review.
+  `consumer_flag_lift(flag, reason, now, actor_label)`; `claim_review_done(claim, now,
+  actor_label, note="")`.
 """
 
 from claims.services.appeals import claim_appeal, claim_appeal_decide, claim_close_unappealed
@@ -67,6 +75,7 @@ from claims.services.deadlines import (
     deadlines_run_pass,
 )
 from claims.services.decisions import claim_decide
+from claims.services.evidence import evidence_add
 from claims.services.lifecycle import (
     claim_escalate,
     claim_file,
@@ -74,7 +83,12 @@ from claims.services.lifecycle import (
     claim_withdraw,
     insurer_limit_minor,
 )
-from claims.services.records import claim_data, current_deadline, local_time
+from claims.services.malicious import (
+    claim_mark_malicious,
+    claim_review_done,
+    consumer_flag_lift,
+)
+from claims.services.records import claim_data, current_deadline, evidence_data, local_time
 
 __all__ = [
     "DeadlinePass",
@@ -94,8 +108,13 @@ __all__ = [
     "claim_decision_reject",
     "claim_decision_requests_expire",
     "claim_escalate",
+    "claim_mark_malicious",
+    "claim_review_done",
     "claim_file",
     "claim_settle",
     "claim_withdraw",
+    "consumer_flag_lift",
+    "evidence_add",
+    "evidence_data",
     "insurer_limit_minor",
 ]

@@ -115,9 +115,18 @@ def claim_file(
         requested_minor=requested_minor,
         earlier_awards_minor=earlier,
     )
+    # A consumer flagged for malicious complaints: the new claim waits for ops to look at it.
+    flag = selectors.active_consumer_flag(partner_id=partner_id, consumer_ref=consumer_ref, now=now)
+    review_reason = (
+        f"Consumer flagged for malicious complaints until {flag.expires_at:%Y-%m-%d %H:%M} UTC."
+        if flag is not None
+        else ""
+    )
     try:
         with transaction.atomic():
             claim = Claim.objects.create(
+                needs_review=flag is not None,
+                review_reason=review_reason,
                 partner_id=partner_id,
                 external_ref=external_ref,
                 shop=shop,
@@ -145,6 +154,14 @@ def claim_file(
                 now=now,
                 note=f"Estimate: {award.computation_en}",
             )
+            if flag is not None:
+                records.timeline_add(
+                    claim=claim,
+                    actor=Actor.SYSTEM,
+                    action="marked for review",
+                    now=now,
+                    note=review_reason,
+                )
             records.publish(claim=claim, type=records.EVENT_FILED, now=now)
     except IntegrityError:
         # A concurrent filing of the same external_ref committed first: answer with its claim.
@@ -240,15 +257,18 @@ def claim_escalate(
     note: str = "",
     actor: str = Actor.PARTNER,
     actor_label: str = "",
+    place_hold: bool = True,
 ) -> Claim:
     """The platform intervenes: IN_REVIEW, both sides get the evidence window, and a hold for the
     estimate (as much of it as is available) waits for the decision. Only from NEGOTIATING
-    (`invalid_claim_status`). Locks the claim, then deposits locks the account (claims.locks)."""
+    (`invalid_claim_status`). Locks the claim, then deposits locks the account (claims.locks).
+    `place_hold=False` when ops intervene only to reject (a malicious complaint): holding money
+    to release it in the same transaction would only add two ledger entries."""
     with transaction.atomic():
         locked = locks.lock_claim(claim.pk)
         _require_status(locked, ClaimStatus.NEGOTIATING, action="escalated")
         locked.shop = claim.shop
-        hold_id = _place_hold(claim=locked, now=now)
+        hold_id = _place_hold(claim=locked, now=now) if place_hold else None
         locked.status = ClaimStatus.IN_REVIEW
         locked.escalated_at = now
         locked.respond_by = now + records.EVIDENCE_WINDOW
@@ -264,6 +284,8 @@ def claim_escalate(
         limit = insurer_limit_minor(locked)
         if hold_id:
             held = f"Hold {hold_id} placed."
+        elif not place_hold:
+            held = "No hold: ops intervene to reject the claim."
         elif limit >= locked.compensation_minor > 0:
             held = "No hold: the shop's insurer would advance the estimate (remaining limit)."
         else:

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from claims import selectors
 from claims.domain import deadlines as deadline_rules
-from claims.models import Claim, ClaimEvent
+from claims.models import Claim, ClaimEvent, ClaimEvidence
 from common.times import utc_iso
 from partners import services as partner_services
 
@@ -155,6 +155,8 @@ def claim_data(claim: Claim, *, chinese: bool | None = None) -> dict[str, Any]:
         "appeal_outcome": claim.appeal_outcome,
         "closed_at": utc_iso(claim.closed_at),
         "reversed": _reversed(claim),
+        # Beyond the contract's fixed fields: every side's files (downloads: the evidence URL).
+        "evidence": [evidence_data(e) for e in claim.evidence.all()],
     }
 
 
@@ -176,6 +178,19 @@ def _reversed(claim: Claim) -> dict[str, Any] | None:
             }
             for r in rows
         ],
+    }
+
+
+def evidence_data(evidence: ClaimEvidence) -> dict[str, Any]:
+    """One evidence file as api-v1.md shapes it (exactly these fields)."""
+    return {
+        "id": str(evidence.public_id),
+        "party": evidence.party,
+        "filename": evidence.filename,
+        "size": evidence.size,
+        "sha256": evidence.sha256,
+        "note": evidence.note,
+        "submitted_at": utc_iso(evidence.submitted_at),
     }
 
 

@@ -92,8 +92,8 @@ class PartnerAPIView(APIView):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > body_limit():
-            raise RequestTooLarge()
+        if length > self.max_body_bytes():
+            raise self.body_too_large()
         unknown = sorted(set(request.query_params) - self.allowed_query_params())
         if unknown:
             raise ValidationError({name: ["Unknown query parameter."] for name in unknown})
@@ -108,6 +108,13 @@ class PartnerAPIView(APIView):
                     fields={IDEMPOTENCY_HEADER: ["Must be 1 to 255 characters."]},
                 )
             self.idempotency_key = key
+
+    def max_body_bytes(self) -> int:
+        """The largest body this view reads (an upload endpoint allows its file's limit)."""
+        return body_limit()
+
+    def body_too_large(self) -> Exception:
+        return RequestTooLarge()
 
     def allowed_query_params(self) -> set[str]:
         """Query parameters this view reads; any other is a 400 naming it (a typo such as
@@ -130,12 +137,17 @@ class PartnerAPIView(APIView):
         collide (a key of 255 characters plus the prefix stays within the ledger's 300)."""
         return f"api:{self.partner_id}:{self.idempotency_key}"
 
-    def idempotent(self, perform: Callable[[], tuple[int, Any]]) -> HttpResponse:
-        """Run `perform` (returning status and body data) exactly once per Idempotency-Key."""
+    def idempotent(
+        self, perform: Callable[[], tuple[int, Any]], *, fingerprint_data: Any = None
+    ) -> HttpResponse:
+        """Run `perform` (returning status and body data) exactly once per Idempotency-Key.
+        `fingerprint_data` stands for the body when it is not JSON (an upload: its digest)."""
         request = self.request
         assert self.idempotency_key is not None
         fingerprint = services.request_fingerprint(
-            method=request.method or "POST", path=request.path, data=request.data
+            method=request.method or "POST",
+            path=request.path,
+            data=request.data if fingerprint_data is None else fingerprint_data,
         )
         record_args = {
             "partner_id": self.partner_id,
