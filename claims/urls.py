@@ -9,6 +9,7 @@ urlpatterns = [
     path("claims/<uuid:claim_id>/", views.claim_detail, name="detail"),
     path("claims/<uuid:claim_id>/settle/", views.claim_settle, name="settle"),
     path("claims/<uuid:claim_id>/contest/", views.claim_contest, name="contest"),
+    path("claims/<uuid:claim_id>/appeal/", views.claim_appeal, name="appeal"),
     path(
         "claims/<uuid:claim_id>/evidence/",
         views_evidence.claim_evidence,

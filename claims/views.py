@@ -12,11 +12,9 @@ Amounts (the order's paid amount, the request, the estimate or award, the comput
 names them, the funding) are for the shop owner and staff with the deposit permission; other
 staff see the claim without them and cannot act on it. Another merchant's claim is a 404.
 
-Slots for the parallel slices, wired by the integrator after merging (docs/architecture.md):
-- APPEAL_WIRED: the appeal form (claims.services.claim_appeal, wt-clmoney) in the
-  `appeal` block of claims/detail.html, offered while DECIDED and before `appeal_by`.
-- EVIDENCE_WIRED: the evidence partial claims/_evidence.html (wt-clevid) in the `evidence`
-  block.
+The page also carries the evidence panel (claims.views_evidence: the files of every side, the
+merchant's upload) and, while an award is DECIDED and before `appeal_by`, the appeal form
+(claims.services.claim_appeal as the merchant).
 """
 
 from __future__ import annotations
@@ -32,23 +30,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
-from claims.models import Actor, Claim, ClaimEvent, ClaimStatus, Reason
+from claims.models import Actor, Claim, ClaimEvent, ClaimStatus, Outcome, Reason
+from claims.views_evidence import evidence_panel
 from common.errors import DomainError, InvalidClaimStatus
 from shops.models import MerchantUser
 from shops.selectors import membership_for_user
 
 CLAIMS_PER_PAGE = 20
-
-# Flipped by the integrator once the parallel slices are on the same branch (see the docstring).
-APPEAL_WIRED = False
-EVIDENCE_WIRED = False
-
 
 # --- Deadlines and words -----------------------------------------------------------------------
 
@@ -103,7 +98,21 @@ def action_words(action: str) -> str:
         "decided:PARTLY_UPHELD": lambda: gettext("Decided: partly upheld"),
         "decided:REJECTED": lambda: gettext("Decided: rejected"),
         "appealed": lambda: gettext("Appealed by the merchant"),
+        "appeal_decided:UPHELD": lambda: gettext("Appeal upheld: the payout was reversed"),
+        "appeal_decided:REJECTED": lambda: gettext("Appeal rejected: the decision stands"),
         "closed": lambda: pgettext("claim status", "Closed"),
+        "evidence added:CONSUMER": lambda: gettext("Evidence added by the consumer"),
+        "evidence added:MERCHANT": lambda: gettext("Evidence added by the merchant"),
+        "evidence added:OPS": lambda: gettext("Evidence added by the platform"),
+        "evidence_closed": lambda: gettext("Evidence windows closed"),
+        "material_requested:CONSUMER": lambda: gettext("The platform asked the consumer for more"),
+        "material_requested:MERCHANT": lambda: gettext("The platform asked you for more material"),
+        "auto_decision_skipped": lambda: gettext("Left to the platform to decide"),
+        "marked malicious": lambda: gettext("Rejected as a malicious complaint"),
+        "marked for review": lambda: gettext("Marked for the platform's review"),
+        "reviewed": lambda: gettext("Reviewed by the platform"),
+        "decision_requested": lambda: gettext("Decision proposed, awaiting a second reviewer"),
+        "decision_approved": lambda: gettext("Decision approved by a second reviewer"),
     }
     label = words.get(action)
     return label() if label else action.replace("_", " ").replace(":", ": ")
@@ -210,6 +219,15 @@ class ContestForm(forms.Form):
     )
 
 
+class AppealForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Grounds for the appeal"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": gettext_lazy("Give your grounds for the appeal.")},
+    )
+
+
 class SettleForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Note (optional)"), max_length=2000, required=False, strip=True
@@ -242,13 +260,15 @@ def _detail_context(
         "may_act": may_act,
         "can_settle": may_act and negotiating,
         "can_contest": may_act and negotiating,
-        # Slots (see the module's docstring): the integrator turns them on after merging.
-        "appeal_slot": APPEAL_WIRED
-        and may_act
+        "appeal_slot": may_act
         and claim.status == ClaimStatus.DECIDED
+        and claim.outcome != Outcome.REJECTED
         and claim.appeal_by is not None
         and now < claim.appeal_by,
-        "evidence_slot": EVIDENCE_WIRED,
+        "appeal_url": reverse("claims:appeal", args=[claim.public_id]),
+        "appeal_form": AppealForm(),
+        "evidence_slot": True,
+        **evidence_panel(request, claim, next_url=reverse("claims:detail", args=[claim.public_id])),
         "form_key": uuid.uuid4().hex,
         "settle_form": SettleForm(),
         "contest_form": ContestForm(),
@@ -271,6 +291,11 @@ def _refusal(exc: DomainError, claim: Claim) -> str:
             "This is no longer possible: the claim is now “%(status)s”. The page shows where "
             "it stands."
         ) % {"status": status_words(claim)}
+    if exc.code == "appeal_not_allowed":
+        return gettext(
+            "The decision can no longer be appealed: a claim is appealed once, before the "
+            "appeal window ends."
+        )
     if exc.code == "claim_already_decided":
         return gettext("The claim has already been decided.")
     if exc.code == "insufficient_funds":
@@ -366,4 +391,34 @@ def claim_contest(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
         gettext(
             "Contested: the platform reviews the claim. Add your evidence before the window closes."
         ),
+    )
+
+
+@login_required
+@require_POST
+def claim_appeal(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
+    """The merchant's one appeal against an award (claims.services.claim_appeal)."""
+    membership, claim = _own_claim(request, claim_id)
+    if not membership.may_manage_deposit:
+        return _forbidden(request, claim)
+    form = AppealForm(request.POST)
+    if not form.is_valid():
+        if claim.status != ClaimStatus.DECIDED:
+            messages.error(request, _refusal(InvalidClaimStatus(), claim))
+            return redirect("claims:detail", claim.public_id)
+        context = _detail_context(request, membership, claim, timezone.now())
+        context["appeal_form"] = form
+        return render(request, "claims/detail.html", context, status=400)
+    return _act(
+        request,
+        claim,
+        lambda: services.claim_appeal(
+            claim=claim,
+            now=timezone.now(),
+            note=form.cleaned_data["note"],
+            actor=Actor.MERCHANT,
+            actor_label=_actor_label(request),
+        ),
+        ClaimStatus.APPEALED,
+        gettext("Appealed: the platform reviews the decision and tells you its answer here."),
     )
