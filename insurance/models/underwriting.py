@@ -178,6 +178,15 @@ class InsuranceQuote(models.Model):
     computation_en = models.TextField(_("computation (English)"))
     computation_zh = models.TextField(_("computation (Chinese)"))
     created_at = models.DateTimeField(_("created at"))
+    # A renewal quote: the next term of this policy, starting the day after it ends.
+    renews = models.ForeignKey(
+        "insurance.Policy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewal_quotes",
+        verbose_name=_("renews policy"),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -306,6 +315,16 @@ class Policy(models.Model):
     reminded_7d_at = models.DateTimeField(_("7-day renewal reminder sent"), null=True, blank=True)
     reminded_1d_at = models.DateTimeField(_("1-day renewal reminder sent"), null=True, blank=True)
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    # The policy whose next term this one is (its application's quote renewed it). Paid before
+    # that term ends, this one starts the day after it (insurance.services.policies._activate).
+    renews = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("renews policy"),
+    )
 
     class Meta:
         ordering = ["-id"]

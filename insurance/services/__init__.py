@@ -24,8 +24,10 @@ from insurance.services.underwriting import (
     application_submit,
     applications_expire_due,
     policy_event_data,
+    policy_renew,
     product_insurer_assign,
     quote_create,
+    renewal_check,
 )
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "application_event_data",
     "policy_event_data",
     "product_insurer_assign",
+    "policy_renew",
+    "renewal_check",
     "premium_pay",
     "policy_document_issue",
     "policy_surrender",

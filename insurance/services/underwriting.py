@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from common.errors import (
     ApplicationOpen,
@@ -71,18 +72,58 @@ EVENT_EXPIRED = "insurance.application_expired"
 # --- Quotes -----------------------------------------------------------------------------------
 
 
+def renewal_check(*, shop: Shop, policy: Policy, now: datetime) -> None:
+    """May `policy` be renewed now? Refuses with `validation_error` naming `renews` (another
+    shop's policy) or `invalid_state` (not in force, not within RENEWAL_OPENS_DAYS of its end,
+    or a renewal already under way)."""
+    if policy.shop_id != shop.pk:
+        raise InvalidInput(
+            "The policy to renew is another shop's.",
+            fields={"renews": ["Not a policy of this shop."]},
+        )
+    today = selectors.market_date(now)
+    if not selectors.policy_in_force(policy, today):
+        raise InvalidTransition(
+            f"Only a policy in force can be renewed; this one is {policy.status}"
+            + (f" and starts on {policy.starts_on}." if policy.status == "ACTIVE" else ".")
+        )
+    assert policy.ends_on is not None
+    opens_on = policy.ends_on - timedelta(days=selectors.RENEWAL_OPENS_DAYS)
+    if today < opens_on:
+        raise InvalidTransition(
+            f"Renewal opens {selectors.RENEWAL_OPENS_DAYS} days before the term ends, on "
+            f"{opens_on.isoformat()}."
+        )
+    if selectors.open_renewal_exists(policy):
+        raise ApplicationOpen("A renewal of this policy is already under way.")
+
+
 def quote_create(
-    *, shop: Shop, now: datetime, product_code: str = DEFAULT_PRODUCT
+    *,
+    shop: Shop,
+    now: datetime,
+    product_code: str | None = None,
+    renews: Policy | None = None,
 ) -> InsuranceQuote:
     """Price the product for the shop and keep the quote (valid QUOTE_VALID_FOR): the figures
-    and every eligibility reason are `selectors.quote_preview`'s, computed once, here stored."""
+    and every eligibility reason are `selectors.quote_preview`'s, computed once, here stored.
+    A renewal quote (`renews`, a policy of the shop in force and within RENEWAL_OPENS_DAYS of
+    its end) prices the next term, starting the day after it ends, with the renewed policy's
+    product unless another is named."""
+    if renews is not None:
+        renewal_check(shop=shop, policy=renews, now=now)
+    product_code = product_code or (renews.product.code if renews is not None else DEFAULT_PRODUCT)
     product = selectors.product_in_force(product_code, now)
     if product is None:
         raise InvalidInput(
             f"There is no insurance product {product_code!r} in force.",
             fields={"product": [f"Unknown product {product_code!r}."]},
         )
-    preview = selectors.quote_preview(shop=shop, product=product, now=now)
+    starts_on = None
+    if renews is not None:
+        assert renews.ends_on is not None
+        starts_on = renews.ends_on + timedelta(days=1)
+    preview = selectors.quote_preview(shop=shop, product=product, now=now, starts_on=starts_on)
     with transaction.atomic():
         return InsuranceQuote.objects.create(
             shop=shop,
@@ -101,6 +142,7 @@ def quote_create(
             computation_en=preview.computation_en,
             computation_zh=preview.computation_zh,
             created_at=now,
+            renews=renews,
         )
 
 
@@ -121,7 +163,13 @@ def application_submit(*, shop: Shop, quote: InsuranceQuote, now: datetime) -> I
         )
     if InsuranceApplication.objects.filter(quote=quote).exists():
         raise QuoteUsed()
-    if selectors.open_application_or_policy_exists(shop):
+    if quote.renews is not None:
+        # A renewal is exempt from "nothing in force": the policy it renews is. Anything else
+        # open (another renewal, a policy awaiting its premium) still refuses it.
+        renewal_check(shop=shop, policy=quote.renews, now=now)
+        if selectors.other_open_application_or_policy_exists(shop, renewing=quote.renews):
+            raise ApplicationOpen()
+    elif selectors.open_application_or_policy_exists(shop):
         raise ApplicationOpen()
     try:
         # A savepoint: a concurrent submit for the same shop or quote loses on the unique
@@ -181,6 +229,7 @@ def application_accept(
             currency=quote.currency,
             accepted_at=now,
             premium_due_at=now + PREMIUM_DUE_AFTER,
+            renews_id=quote.renews_id,
         )
         _publish(locked, type=EVENT_DECIDED, now=now)
     return locked
@@ -241,6 +290,17 @@ def applications_expire_due(*, now: datetime, limit: int = 500) -> int:
     return len(policies)
 
 
+def policy_renew(
+    *, policy: Policy, now: datetime, product_code: str | None = None
+) -> InsuranceApplication:
+    """Renewal (续保) in one step, as the dashboard's "renew" button: a renewal quote for the
+    next term of `policy` and the application with it, sent to the insurer. The rest is the
+    first term's path: accept, premium, activation (insurance.services.policies)."""
+    with transaction.atomic():
+        quote = quote_create(shop=policy.shop, now=now, product_code=product_code, renews=policy)
+        return application_submit(shop=policy.shop, quote=quote, now=now)
+
+
 # --- Events -----------------------------------------------------------------------------------
 
 
@@ -260,10 +320,14 @@ def application_event_data(application: InsuranceApplication) -> dict[str, Any]:
         "decline_reason_code": application.decline_reason_code or None,
         "decline_detail": application.decline_detail or None,
         "policy": policy_event_data(policy) if policy is not None else None,
+        # The policy this application renews (its next term); null for a first policy.
+        "renews": str(application.quote.renews.public_id) if application.quote.renews else None,
     }
 
 
-def policy_event_data(policy: Policy) -> dict[str, Any]:
+def policy_event_data(policy: Policy, *, now: datetime | None = None) -> dict[str, Any]:
+    """The policy as partners read it (api-v1.md); `in_force` as of `now` (default: the clock)."""
+    today = selectors.market_date(now or timezone.now())
     return {
         "id": str(policy.public_id),
         "shop": str(policy.shop.public_id),
@@ -280,7 +344,24 @@ def policy_event_data(policy: Policy) -> dict[str, Any]:
         "premium_due_at": utc_iso(policy.premium_due_at),
         # The premium refunded on surrender; null unless SURRENDERED (insurance.services.policies).
         "refund_minor": _surrender_refund_minor(policy),
+        # Renewal: the policy whose next term this is, and the paid renewal of this one.
+        "renews": str(policy.renews.public_id) if policy.renews_id else None,
+        "renewed_by": _renewed_by(policy),
+        # ACTIVE and today within the term: a renewal paid ahead is ACTIVE, not yet in force.
+        "in_force": selectors.policy_in_force(policy, today),
     }
+
+
+def _renewed_by(policy: Policy) -> str | None:
+    if policy.status not in (PolicyStatus.ACTIVE, PolicyStatus.EXPIRED):
+        return None
+    renewal = (
+        Policy.objects.filter(renews=policy, status__in=[PolicyStatus.ACTIVE, PolicyStatus.EXPIRED])
+        .order_by("-id")
+        .values_list("public_id", flat=True)
+        .first()
+    )
+    return str(renewal) if renewal is not None else None
 
 
 def _surrender_refund_minor(policy: Policy) -> int | None:
