@@ -239,10 +239,12 @@ def quote_preview(
     currency = deposit.currency if deposit is not None else shop.currency
     today = local_date(now)
     windows = benefit_windows_open_on(today)
+    categories = list(shop.categories.all())
     facts = ShopFacts(
         today=today,
         registered_on=local_date(shop.created_at),
-        category_codes=frozenset(c.code for c in shop.categories.all()),
+        category_codes=frozenset(c.code for c in categories),
+        category_names={c.code: (c.name_en, c.name_zh) for c in categories},
         requirement_minor=requirement,
         closed=shop.closed_at is not None,
         live_since=local_date(shop.went_live_at) if shop.went_live_at else None,

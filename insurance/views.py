@@ -25,6 +25,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
+from common.templatetags.money import money
+from deposits.forms import AmountForm
 from deposits.selectors import (
     ShopBlock,
     account_for_shop,
@@ -106,7 +108,7 @@ def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
         _offer(shop, product, deposit, position, now, english)
         for product in selectors.products_in_force(now).order_by("code")
     ]
-    rows = advance_rows(shop)
+    rows = advance_rows(shop, now)
     policies = list(selectors.policies_for_shop(shop).order_by("-id")[:10])
     return render(
         request,
@@ -425,10 +427,32 @@ def recovery_repay_sandbox(request: HttpRequest, shop_id: str, recovery_id: str)
         # A double submit, or a repayment or cancellation that came meanwhile.
         messages.info(request, gettext("Nothing is owed on this advance any more."))
         return redirect("insurance:shop_insurance", shop.public_id)
+    # The amount typed (the outstanding amount is filled in; less is a partial repayment). A
+    # form without the field repays everything outstanding.
+    amount_minor = recovery.outstanding_minor
+    if "amount" in request.POST:
+        form = AmountForm(request.POST, currency=recovery.currency)
+        if not form.is_valid():
+            messages.error(
+                request,
+                gettext("Amount: %(message)s") % {"message": " ".join(form.errors["amount"])},
+            )
+            return redirect("insurance:shop_insurance", shop.public_id)
+        amount_minor = form.cleaned_data["amount"].amount_minor
+        if amount_minor > recovery.outstanding_minor:
+            messages.error(
+                request,
+                gettext("Amount: %(message)s")
+                % {
+                    "message": gettext("At most %(most)s, what is still owed on this advance.")
+                    % {"most": money(recovery.outstanding_minor, recovery.currency)}
+                },
+            )
+            return redirect("insurance:shop_insurance", shop.public_id)
     try:
         repaid = services.recovery_repay(
             recovery_id=recovery.pk,
-            amount_minor=recovery.outstanding_minor,
+            amount_minor=amount_minor,
             currency=recovery.currency,
             payment_ref=payment_ref,
             now=timezone.now(),
@@ -448,6 +472,17 @@ def recovery_repay_sandbox(request: HttpRequest, shop_id: str, recovery_id: str)
                 gettext("The advance could not be repaid: %(detail)s") % {"detail": exc.detail},
             )
     else:
+        if repaid.status != "REPAID":
+            messages.success(
+                request,
+                gettext(
+                    "Repaid %(amount)s: %(left)s is still owed on this advance, by its due time."
+                )
+                % {
+                    "amount": money(amount_minor, repaid.currency),
+                    "left": money(repaid.outstanding_minor, repaid.currency),
+                },
+            )
         if repaid.status == "REPAID":
             messages.success(
                 request,

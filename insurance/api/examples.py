@@ -57,15 +57,15 @@ QUOTE_INELIGIBLE = {
         {
             "code": "category_not_eligible",
             "detail": (
-                "Categories not covered by this product: health_supplements. Every category of "
+                "Categories not covered by this product: Health supplements. Every category of "
                 "the shop must be one of the product's."
             ),
             "detail_en": (
-                "Categories not covered by this product: health_supplements. Every category of "
+                "Categories not covered by this product: Health supplements. Every category of "
                 "the shop must be one of the product's."
             ),
             "detail_zh": (
-                "以下类目不在本险种承保范围内：health_supplements。店铺的所有类目都须在承保范围内。"
+                "以下类目不在本险种承保范围内：保健食品。店铺的所有类目都须在承保范围内。"
             ),
         }
     ],
