@@ -19,13 +19,16 @@ from insurance.services.policies import (
 from insurance.services.renewals import policy_term_process, policy_terms_due_scan
 from insurance.services.underwriting import (
     application_accept,
+    application_close,
     application_decline,
     application_event_data,
     application_submit,
     applications_expire_due,
     policy_event_data,
     policy_renew,
+    product_change_record,
     product_insurer_assign,
+    product_snapshot,
     quote_create,
     renewal_check,
 )
@@ -35,6 +38,9 @@ __all__ = [
     "application_submit",
     "application_accept",
     "application_decline",
+    "application_close",
+    "product_change_record",
+    "product_snapshot",
     "applications_expire_due",
     "application_event_data",
     "policy_event_data",

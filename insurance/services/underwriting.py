@@ -31,6 +31,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -45,6 +46,8 @@ from common.errors import (
     QuoteUsed,
 )
 from common.times import utc_iso
+from deposits import selectors as deposit_selectors
+from deposits import services as deposit_services
 from insurance import locks, selectors
 from insurance.models import (
     ApplicationStatus,
@@ -53,6 +56,7 @@ from insurance.models import (
     InsuranceQuote,
     Policy,
     PolicyStatus,
+    ProductChange,
 )
 from partners import services as partner_services
 from shops.models import Shop
@@ -301,6 +305,64 @@ def policy_renew(
         return application_submit(shop=policy.shop, quote=quote, now=now)
 
 
+def application_close(
+    *,
+    application: InsuranceApplication,
+    reason: str,
+    now: datetime,
+    actor: AbstractBaseUser | None = None,
+) -> InsuranceApplication:
+    """Ops close a stuck application by hand, with a reason: one still SUBMITTED (the insurer
+    never decided) or ACCEPTED with its policy still awaiting the premium (the merchant will not
+    pay; it would lapse by itself at `premium_due_at`). The application becomes EXPIRED (with
+    `closed_reason` and `closed_by`), its policy, if any, CANCELLED, and
+    `insurance.application_expired` is published, as when it lapses by itself. `invalid_state`
+    for anything else (a paid policy is surrendered instead); `validation_error` naming `reason`.
+
+    Locks: the shop's deposit account, then the application, then its policy (insurance.locks'
+    order), so a premium payment completing at the same moment either lands first (and this is
+    refused) or finds the policy CANCELLED."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": ["Say why the application is closed."]})
+    with transaction.atomic():
+        account_id = deposit_selectors.account_id_for_shop_id(application.shop_id)
+        if account_id is not None:
+            deposit_services.guarantee_account_lock(account_id=account_id)
+        locked = locks.lock_application(application.pk)
+        policy = None
+        if locked.status == ApplicationStatus.ACCEPTED:
+            policy_id = Policy.objects.filter(application=locked).values_list("pk", flat=True)
+            policy = locks.lock_policy(policy_id.get())
+            if policy.status != PolicyStatus.AWAITING_PREMIUM:
+                raise InvalidTransition(
+                    f"Its policy is {policy.status}; only an unpaid one is cancelled here."
+                )
+        elif locked.status != ApplicationStatus.SUBMITTED:
+            raise InvalidTransition(f"The application is already {locked.status}.")
+        if policy is not None:
+            Policy.objects.filter(pk=policy.pk).update(
+                status=PolicyStatus.CANCELLED, cancelled_at=now
+            )
+        locked.status = ApplicationStatus.EXPIRED
+        locked.expired_at = now
+        locked.decided_at = locked.decided_at or now
+        locked.closed_reason = reason[:300]
+        locked.closed_by = actor  # type: ignore[assignment]
+        locked.save(
+            update_fields=["status", "expired_at", "decided_at", "closed_reason", "closed_by"]
+        )
+        fresh = _applications_with_policy().get(pk=locked.pk)
+        _publish(fresh, type=EVENT_EXPIRED, now=now)
+    return fresh
+
+
+def _applications_with_policy() -> Any:
+    return InsuranceApplication.objects.select_related(
+        "shop", "product", "quote", "decided_by", "policy__product", "policy__shop"
+    )
+
+
 # --- Events -----------------------------------------------------------------------------------
 
 
@@ -385,6 +447,58 @@ def _publish(application: InsuranceApplication, *, type: str, now: datetime) -> 
 
 
 # --- Products ---------------------------------------------------------------------------------
+
+# The product's fields an audit row keeps (its categories as their codes).
+_AUDITED = (
+    "code",
+    "name_zh",
+    "name_en",
+    "insurer_id",
+    "premium_rate_bps",
+    "coverage_share_bps",
+    "term_days",
+    "recovery_days",
+    "new_merchant_days",
+    "stable_min_days",
+    "counterfeit_lookback_days",
+    "effective_from",
+    "is_active",
+)
+
+
+def product_snapshot(product: InsuranceProduct) -> dict[str, Any]:
+    """The product's terms as a JSON-able dict (the audit's before/after)."""
+    data: dict[str, Any] = {}
+    for name in _AUDITED:
+        value = getattr(product, name)
+        data[name] = utc_iso(value) if isinstance(value, datetime) else value
+    data["categories"] = sorted(c.code for c in product.categories.all())
+    return data
+
+
+def product_change_record(
+    *,
+    product: InsuranceProduct,
+    before: dict[str, Any],
+    now: datetime,
+    actor: AbstractBaseUser | None = None,
+) -> ProductChange | None:
+    """Audit one save of a product (the admin calls it once the product and its categories are
+    saved): who, when, the fields before (`{}` for a new version) and after. A save that changed
+    nothing writes nothing."""
+    after = product_snapshot(product)
+    changed = sorted(k for k in after if before.get(k) != after[k]) if before else []
+    if before and not changed:
+        return None
+    with transaction.atomic():
+        return ProductChange.objects.create(
+            product=product,
+            actor=actor,
+            changed_at=now,
+            before=before,
+            after=after,
+            changed_fields=changed,
+        )
 
 
 def product_insurer_assign(*, code: str, insurer_id: int, now: datetime) -> int:
