@@ -149,7 +149,13 @@ def quote_for_shop(shop: Shop, quote_public_id: uuid.UUID) -> InsuranceQuote | N
 
 def _applications() -> QuerySet[InsuranceApplication]:
     return InsuranceApplication.objects.select_related(
-        "shop", "product", "quote", "decided_by", "policy__product", "policy__shop"
+        "shop",
+        "product",
+        "quote__renews",
+        "decided_by",
+        "policy__product",
+        "policy__shop",
+        "policy__renews",
     )
 
 
@@ -177,7 +183,7 @@ def application_for_partner(
 
 
 def _policies() -> QuerySet[Policy]:
-    return Policy.objects.select_related("shop", "product", "insurer", "surrender")
+    return Policy.objects.select_related("shop", "product", "insurer", "surrender", "renews")
 
 
 def policy_for_partner(partner_id: int, policy_public_id: uuid.UUID) -> Policy | None:
