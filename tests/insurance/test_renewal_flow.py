@@ -252,6 +252,26 @@ class TestSeamlessHandover:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_renewal_paid_ahead_surrendered_before_it_starts_refunds_it_all(api, insurer_api):
+    policy = insured_shop(api, insurer_api)
+    renewal = pay_in_full(renew(policy, insurer_api, now=at(LAST_DAY, 9)), now=at(LAST_DAY, 10))
+
+    preview = selectors.surrender_preview(renewal, at(LAST_DAY, 11))
+    surrendered = services.policy_surrender(
+        policy=renewal, now=at(LAST_DAY, 11), idempotency_key="surrender-renewal"
+    )
+
+    assert preview.allowed and preview.used_days == 0
+    assert surrendered.status == "SURRENDERED"
+    assert surrendered.surrender.refund_minor == 150_000  # not a day of it was used
+    assert guarantee_of(renewal).status == "WITHDRAWN"
+    # The current policy is untouched and expires alone at its end.
+    assert guaranteed(policy.shop) == 5_000_000
+    assert run_term_scan(MIDNIGHT) == {policy.pk: "expired"}
+    assert ledger_check_run(record=False).ok
+
+
+@pytest.mark.django_db(transaction=True)
 class TestRenewalPaidLateOrNever:
     def test_paid_after_the_old_term_ended_it_starts_on_the_payment_day(self, api, insurer_api):
         policy = insured_shop(api, insurer_api)
