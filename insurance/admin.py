@@ -4,7 +4,9 @@ Products are versioned like the requirement rules: a version in force is read-on
 newer one (a new row with the same code and a later effective_from). Benefit windows and trend
 tracks are ops data, each with its note or reason. Quotes, applications and policies are records
 of what partners and insurers did: read-only, money shown through common.admin.money_column.
-Decisions belong to the insurer (the API); there is no ops action on them in this slice.
+Decisions belong to the insurer (the API); ops may only close an application stuck in
+between, with a reason. Every save of a product is audited (ProductChange: who, when, before
+and after).
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from common.admin import ReadOnlyAdmin, ReadOnlyInline, money_column, money_text, service_action
+from common.admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ReasonActionForm,
+    money_column,
+    money_text,
+    service_action,
+)
 from deposits import selectors as deposit_selectors
 from insurance import selectors, services
 from insurance.models import (
@@ -32,6 +41,7 @@ from insurance.models import (
     PolicyDocument,
     PolicySurrender,
     PremiumPayment,
+    ProductChange,
     Recovery,
     RecoveryRepayment,
     TrendTrack,
@@ -67,10 +77,45 @@ class InsuranceProductAdmin(ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is not None and obj.effective_from > timezone.now()
 
+    inlines: list[Any] = []  # ProductChangeInline, set below
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The terms as stored before this save (categories included), for the audit row that
+        # save_related writes once the categories are saved too.
+        before = (
+            services.product_snapshot(InsuranceProduct.objects.get(pk=obj.pk)) if change else {}
+        )
+        request._insurance_product_before = before  # type: ignore[attr-defined]
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        services.product_change_record(
+            product=form.instance,
+            before=getattr(request, "_insurance_product_before", {}),
+            actor=request.user,
+            now=timezone.now(),
+        )
+
+
+class ProductChangeInline(ReadOnlyInline):
+    model = ProductChange
+    fields = ["changed_at", "actor", "changed_fields", "before", "after"]
+    readonly_fields = fields
+    extra = 0
+
+
+InsuranceProductAdmin.inlines = [ProductChangeInline]
+
+
+@admin.register(ProductChange)
+class ProductChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "product", "actor", "changed_fields"]
+    list_select_related = ["product", "actor"]
+    list_filter = ["product__code"]
+    search_fields = ["product__code"]
 
 
 @admin.register(BenefitWindow)
@@ -120,6 +165,11 @@ class InsuranceQuoteAdmin(ReadOnlyAdmin):
 
 @admin.register(InsuranceApplication)
 class InsuranceApplicationAdmin(ReadOnlyAdmin):
+    """Decisions are the insurer's (the API); ops only close an application stuck in between,
+    through the service, with a reason."""
+
+    action_form = ReasonActionForm
+    actions = ["close"]
     list_display = [
         "public_id",
         "shop",
@@ -130,11 +180,20 @@ class InsuranceApplicationAdmin(ReadOnlyAdmin):
         "decided_at",
         "decided_by",
         "decline_reason_code",
+        "closed_reason",
     ]
     list_select_related = ["shop", "product", "decided_by", "quote"]
     list_filter = ["status", "product__code"]
     search_fields = ["public_id", "shop__name", "decline_reason_code"]
     premium = money_column("quote.premium_minor", _("premium"), currency="quote.currency")
+
+    close = service_action(
+        _("Close a stuck application (undecided, or accepted and unpaid) — reason required"),
+        done=_("closed"),
+        call=lambda a, act: services.application_close(
+            application=a, reason=act.reason, actor=act.actor, now=act.now
+        ),
+    )
 
 
 class PremiumPaymentInline(ReadOnlyInline):
@@ -146,6 +205,7 @@ class PremiumPaymentInline(ReadOnlyInline):
 
 @admin.register(Policy)
 class PolicyAdmin(ReadOnlyAdmin):
+    action_form = ReasonActionForm  # the reason field the surrender action reads
     inlines = [PremiumPaymentInline]
     actions = ["surrender"]
     readonly_fields = ["e_policy", "guarantee", "surrender_detail"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import pgettext
 
+from common.money import Money
 from insurance import selectors
 from insurance.models import OUTSTANDING_STATUSES, Advance, Recovery, RecoveryStatus
 from shops.models import Shop
@@ -44,8 +45,22 @@ class AdvanceRow:
     outstanding: bool
     overdue: bool
 
+    @property
+    def outstanding_text(self) -> str:
+        """The outstanding amount as typed into the repay field (1200.00, no separators)."""
+        if self.recovery is None:
+            return ""
+        amount = Money(self.recovery.outstanding_minor, self.recovery.currency)
+        return amount.major_str().replace(",", "")
 
-def advance_rows(shop: Shop) -> dict[int, list[AdvanceRow]]:
+
+def past_due(recovery: Recovery, now: datetime) -> bool:
+    """Still OPEN but its due time has passed: the scan has not marked it OVERDUE yet (it runs
+    every few minutes). Shown as overdue, never as "0 minutes left"."""
+    return recovery.status == RecoveryStatus.OPEN and recovery.due_at <= now
+
+
+def advance_rows(shop: Shop, now: datetime) -> dict[int, list[AdvanceRow]]:
     """The shop's advances with their recoveries, by policy id."""
     rows: dict[int, list[AdvanceRow]] = {}
     for advance in selectors.advances_for_shop(shop):
@@ -57,7 +72,8 @@ def advance_rows(shop: Shop) -> dict[int, list[AdvanceRow]]:
                 status_label=status_label(recovery.status) if recovery else "—",
                 due_by=due_by(recovery) if recovery else None,
                 outstanding=recovery is not None and recovery.status in OUTSTANDING_STATUSES,
-                overdue=recovery is not None and recovery.status == RecoveryStatus.OVERDUE,
+                overdue=recovery is not None
+                and (recovery.status == RecoveryStatus.OVERDUE or past_due(recovery, now)),
             )
         )
     return rows
@@ -65,7 +81,7 @@ def advance_rows(shop: Shop) -> dict[int, list[AdvanceRow]]:
 
 @dataclass(frozen=True)
 class RecoveryBanner:
-    kind: str  # "overdue" or "due_soon"
+    kind: str  # "overdue", "past_due" (due time passed, not yet marked) or "due_soon"
     recovery: Recovery
     due_by: datetime
 
@@ -77,9 +93,12 @@ def recovery_banners(shop: Shop, now: datetime) -> list[RecoveryBanner]:
     for recovery in selectors.outstanding_recoveries_for_shop(shop):
         if recovery.status == RecoveryStatus.OVERDUE:
             banners.append(RecoveryBanner("overdue", recovery, due_by(recovery)))
+        elif past_due(recovery, now):
+            banners.append(RecoveryBanner("past_due", recovery, due_by(recovery)))
         elif recovery.due_at - now <= DUE_SOON:
             banners.append(RecoveryBanner("due_soon", recovery, due_by(recovery)))
-    return sorted(banners, key=lambda b: b.kind != "overdue")
+    order = {"overdue": 0, "past_due": 1, "due_soon": 2}
+    return sorted(banners, key=lambda b: order[b.kind])
 
 
 def banner_context(shop: Shop, now: datetime, *, may_see_money: bool) -> dict[str, Any]:

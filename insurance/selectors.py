@@ -80,6 +80,55 @@ def counterfeit_awards_since(shop: Shop, since: datetime) -> int:
     return 0
 
 
+# A renewal can be asked for from this many days before the current term's last day (the first
+# renewal reminder goes out then too).
+RENEWAL_OPENS_DAYS = 30
+
+
+def policy_in_force(policy: Policy, today: date) -> bool:
+    """ACTIVE and `today` within its term (a renewal paid ahead is ACTIVE but not yet in force)."""
+    return (
+        policy.status == PolicyStatus.ACTIVE
+        and policy.starts_on is not None
+        and policy.ends_on is not None
+        and policy.starts_on <= today <= policy.ends_on
+    )
+
+
+def renewal_of(policy: Policy) -> Policy | None:
+    """The policy that renews `policy`, paid (ACTIVE) or awaiting its premium, if any."""
+    return (
+        Policy.objects.filter(
+            renews=policy, status__in=[PolicyStatus.AWAITING_PREMIUM, PolicyStatus.ACTIVE]
+        )
+        .select_related("shop", "product", "insurer")
+        .order_by("-id")
+        .first()
+    )
+
+
+def renewal_application_of(policy: Policy) -> InsuranceApplication | None:
+    """A renewal application of `policy` still with the insurer (SUBMITTED)."""
+    return _applications().filter(quote__renews=policy, status="SUBMITTED").order_by("-id").first()
+
+
+def open_renewal_exists(policy: Policy) -> bool:
+    return renewal_application_of(policy) is not None or renewal_of(policy) is not None
+
+
+def other_open_application_or_policy_exists(shop: Shop, *, renewing: Policy) -> bool:
+    """For a renewal of `renewing`: a SUBMITTED application, a policy awaiting its premium, or a
+    policy in force or paid other than `renewing` itself."""
+    return (
+        InsuranceApplication.objects.filter(shop=shop, status="SUBMITTED").exists()
+        or Policy.objects.filter(
+            shop=shop, status__in=[PolicyStatus.AWAITING_PREMIUM, PolicyStatus.ACTIVE]
+        )
+        .exclude(pk=renewing.pk)
+        .exists()
+    )
+
+
 def open_application_or_policy_exists(shop: Shop) -> bool:
     """A SUBMITTED application, or a policy awaiting its premium or in force."""
     return (
@@ -100,7 +149,13 @@ def quote_for_shop(shop: Shop, quote_public_id: uuid.UUID) -> InsuranceQuote | N
 
 def _applications() -> QuerySet[InsuranceApplication]:
     return InsuranceApplication.objects.select_related(
-        "shop", "product", "quote", "decided_by", "policy__product", "policy__shop"
+        "shop",
+        "product",
+        "quote__renews",
+        "decided_by",
+        "policy__product",
+        "policy__shop",
+        "policy__renews",
     )
 
 
@@ -128,7 +183,7 @@ def application_for_partner(
 
 
 def _policies() -> QuerySet[Policy]:
-    return Policy.objects.select_related("shop", "product", "insurer", "surrender")
+    return Policy.objects.select_related("shop", "product", "insurer", "surrender", "renews")
 
 
 def policy_for_partner(partner_id: int, policy_public_id: uuid.UUID) -> Policy | None:
@@ -179,18 +234,23 @@ def _rules(product: InsuranceProduct) -> Rules:
     )
 
 
-def quote_preview(*, shop: Shop, product: InsuranceProduct, now: datetime) -> QuotePreview:
-    """Eligibility (every failed reason) and the figures of `product` for `shop` at `now`."""
+def quote_preview(
+    *, shop: Shop, product: InsuranceProduct, now: datetime, starts_on: date | None = None
+) -> QuotePreview:
+    """Eligibility (every failed reason) and the figures of `product` for `shop` at `now`, for a
+    term starting today, or on `starts_on` (a renewal: the day after the current term ends)."""
     account = deposit_selectors.account_for_shop(shop)
     deposit = deposit_selectors.deposit_summary(account) if account is not None else None
     requirement = deposit.required_minor if deposit is not None else 0
     currency = deposit.currency if deposit is not None else shop.currency
     today = local_date(now)
     windows = benefit_windows_open_on(today)
+    categories = list(shop.categories.all())
     facts = ShopFacts(
         today=today,
         registered_on=local_date(shop.created_at),
-        category_codes=frozenset(c.code for c in shop.categories.all()),
+        category_codes=frozenset(c.code for c in categories),
+        category_names={c.code: (c.name_en, c.name_zh) for c in categories},
         requirement_minor=requirement,
         closed=shop.closed_at is not None,
         live_since=local_date(shop.went_live_at) if shop.went_live_at else None,
@@ -198,8 +258,7 @@ def quote_preview(*, shop: Shop, product: InsuranceProduct, now: datetime) -> Qu
         benefit_windows=[Window(w.submit_from, w.submit_to, w.activate_by) for w in windows],
         debt_minor=deposit.debt_minor if deposit is not None else 0,
         open_shortfall_case=deposit_selectors.shortfall_case_open(shop),
-        # No recovery can be overdue before the advances slice exists.
-        overdue_recoveries=0,
+        overdue_recoveries=overdue_recoveries_count(shop),
         counterfeit_awards_recent=counterfeit_awards_since(
             shop, now - timedelta(days=product.counterfeit_lookback_days)
         ),
@@ -222,6 +281,7 @@ def quote_preview(*, shop: Shop, product: InsuranceProduct, now: datetime) -> Qu
         ),
         None,
     )
+    first_day = starts_on if starts_on is not None else today
     return QuotePreview(
         product=product,
         eligible=verdict.eligible,
@@ -232,8 +292,8 @@ def quote_preview(*, shop: Shop, product: InsuranceProduct, now: datetime) -> Qu
         premium_minor=premium.amount_minor,
         cash_required_minor=max(0, requirement - coverage.amount_minor),
         currency=currency,
-        starts_on=today,
-        ends_on=today + timedelta(days=product.term_days - 1),
+        starts_on=first_day,
+        ends_on=first_day + timedelta(days=product.term_days - 1),
         computation_en=f"{coverage.en} {premium.en}",
         computation_zh=f"{coverage.zh}{premium.zh}",
     )
@@ -383,14 +443,15 @@ def overdue_recoveries_count(shop: Shop) -> int:
     return Recovery.objects.filter(shop=shop, status=RecoveryStatus.OVERDUE).count()
 
 
-def active_policy_id_for_shop(shop_id: int) -> int | None:
-    """The shop's ACTIVE policy (at most one: a shop applies again only without one)."""
-    return (
-        Policy.objects.filter(shop_id=shop_id, status=PolicyStatus.ACTIVE)
-        .order_by("-id")
-        .values_list("pk", flat=True)
-        .first()
-    )
+def active_policy_id_for_shop(shop_id: int, *, today: date | None = None) -> int | None:
+    """The shop's ACTIVE policy in force on `today` (Shanghai): a renewal paid ahead is ACTIVE
+    too but starts only the day after the current term ends, and advances before that day go
+    against the current policy. At the boundary, before the term scan has expired the old one,
+    the newest in force (the renewal) wins."""
+    policies = Policy.objects.filter(shop_id=shop_id, status=PolicyStatus.ACTIVE)
+    if today is not None:
+        policies = policies.filter(starts_on__lte=today, ends_on__gte=today)
+    return policies.order_by("-id").values_list("pk", flat=True).first()
 
 
 def limit_remaining_for_shop(shop_id: int) -> int:

@@ -20,6 +20,11 @@ urlpatterns = [
         name="policy_surrender",
     ),
     path(
+        "shops/<uuid:shop_id>/insurance/policies/<uuid:policy_id>/renew/",
+        views.policy_renew,
+        name="policy_renew",
+    ),
+    path(
         "shops/<uuid:shop_id>/insurance/policies/<uuid:policy_id>/e-policy.pdf",
         views.policy_document,
         name="policy_document",

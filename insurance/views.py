@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError
+from common.templatetags.money import money
+from deposits.forms import AmountForm
 from deposits.selectors import (
     ShopBlock,
     account_for_shop,
@@ -105,7 +108,7 @@ def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
         _offer(shop, product, deposit, position, now, english)
         for product in selectors.products_in_force(now).order_by("code")
     ]
-    rows = advance_rows(shop)
+    rows = advance_rows(shop, now)
     policies = list(selectors.policies_for_shop(shop).order_by("-id")[:10])
     return render(
         request,
@@ -122,7 +125,7 @@ def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
                 if policy.pk in rows
             ],
             "now": now,
-            "current": [_current(policy, now) for policy in _open_policies(shop)],
+            "current": [_current(policy, now, shop, english) for policy in _open_policies(shop)],
             "sandbox_payments": _sandbox_payments_enabled(),
             "form_key": uuid.uuid4().hex,
             "applications": list(selectors.applications_for_shop(shop)[:10]),
@@ -182,17 +185,63 @@ def _sandbox_payments_enabled() -> bool:
 
 
 def _open_policies(shop: Shop) -> list[Policy]:
-    return [
+    """Policies awaiting their premium or ACTIVE, except a renewal while the policy it renews is
+    still ACTIVE: that one is shown in the renewal panel of the policy it renews."""
+    open_policies = [
         policy
-        for policy in selectors.policies_for_shop(shop).order_by("-id")[:5]
+        for policy in selectors.policies_for_shop(shop).select_related("renews").order_by("-id")[:5]
         if policy.status in (PolicyStatus.AWAITING_PREMIUM, PolicyStatus.ACTIVE)
+    ]
+    return [
+        p
+        for p in open_policies
+        if p.renews_id is None or p.renews is None or p.renews.status != PolicyStatus.ACTIVE
     ]
 
 
-def _current(policy: Policy, now: Any) -> dict[str, Any]:
+def _renewal(shop: Shop, policy: Policy, now: Any, english: bool) -> dict[str, Any] | None:
+    """The renewal panel of a policy in force: shown from RENEWAL_OPENS_DAYS before its end, or
+    as soon as a renewal is under way. The next term's quote (nothing written), then the
+    application with the insurer, the premium to pay, and "renewed until" once paid."""
+    today = selectors.market_date(now)
+    if not selectors.policy_in_force(policy, today) or policy.ends_on is None:
+        return None
+    application = selectors.renewal_application_of(policy)
+    renewal = selectors.renewal_of(policy)
+    opens_on = policy.ends_on - timedelta(days=selectors.RENEWAL_OPENS_DAYS)
+    if application is None and renewal is None and today < opens_on:
+        return None
+    panel: dict[str, Any] = {
+        "policy": policy,
+        "application": application,
+        "renewal": renewal,
+        "days_left": (policy.ends_on - today).days,
+        "next_starts_on": policy.ends_on + timedelta(days=1),
+        "cash": selectors.cash_without_policy(policy),
+    }
+    if renewal is not None:
+        panel["outstanding_premium_minor"] = renewal.premium_minor - renewal.premium_paid_minor
+        panel["document"] = selectors.policy_document_meta(renewal)
+    elif application is None:
+        product = selectors.product_in_force(policy.product.code, now)
+        if product is not None:
+            preview = selectors.quote_preview(
+                shop=shop, product=product, now=now, starts_on=policy.ends_on + timedelta(days=1)
+            )
+            panel["preview"] = preview
+            panel["reasons"] = [
+                r["detail_en"] if english else r["detail_zh"] for r in preview.reasons
+            ]
+            panel["computation"] = preview.computation_en if english else preview.computation_zh
+    return panel
+
+
+def _current(policy: Policy, now: Any, shop: Shop, english: bool) -> dict[str, Any]:
     preview = selectors.surrender_preview(policy, now) if policy.status == "ACTIVE" else None
     return {
         "policy": policy,
+        "renewal": _renewal(shop, policy, now, english),
+        "in_force": selectors.policy_in_force(policy, selectors.market_date(now)),
         "outstanding_premium_minor": policy.premium_minor - policy.premium_paid_minor,
         "document": selectors.policy_document_meta(policy),
         "surrender": preview,
@@ -250,7 +299,17 @@ def policy_pay_sandbox(request: HttpRequest, shop_id: str, policy_id: str) -> Ht
             request, gettext("The premium could not be paid: %(detail)s") % {"detail": exc.detail}
         )
     else:
-        if paid.status == PolicyStatus.ACTIVE:
+        today = selectors.market_date(timezone.now())
+        if paid.status == PolicyStatus.ACTIVE and paid.starts_on and paid.starts_on > today:
+            messages.success(
+                request,
+                gettext(
+                    "Premium paid: the policy is renewed until %(until)s. The next term starts "
+                    "on %(start)s, the day after the current one ends, without a gap."
+                )
+                % {"until": paid.ends_on, "start": paid.starts_on},
+            )
+        elif paid.status == PolicyStatus.ACTIVE:
             messages.success(
                 request,
                 gettext(
@@ -284,6 +343,45 @@ def policy_surrender(request: HttpRequest, shop_id: str, policy_id: str) -> Http
         messages.success(
             request,
             gettext("The policy is surrendered; the unused premium is refunded by the day."),
+        )
+    return redirect("insurance:shop_insurance", shop.public_id)
+
+
+# Why a renewal is refused, by its stable code, in the page's language.
+_RENEWAL_REFUSALS = {
+    "not_eligible": lambda: gettext(
+        "This shop is not eligible for the next term now: the reasons are listed with the quote."
+    ),
+    "application_open": lambda: gettext("A renewal of this policy is already under way."),
+    "invalid_state": lambda: gettext(
+        "This policy cannot be renewed now: renewal opens 30 days before the term ends, for a "
+        "policy in force."
+    ),
+}
+
+
+@login_required
+@require_POST
+def policy_renew(request: HttpRequest, shop_id: str, policy_id: str) -> HttpResponse:
+    """Renew: a quote for the next term and the application with it, sent to the insurer."""
+    shop, policy = _own_policy(request, shop_id, policy_id)
+    try:
+        services.policy_renew(policy=policy, now=timezone.now())
+    except DomainError as exc:
+        refusal = _RENEWAL_REFUSALS.get(exc.code)
+        messages.error(
+            request,
+            refusal()
+            if refusal
+            else gettext("The renewal could not be asked for: %(detail)s") % {"detail": exc.detail},
+        )
+    else:
+        messages.success(
+            request,
+            gettext(
+                "Renewal sent to the insurer. Once it accepts, pay the premium here: the next "
+                "term starts the day after this one ends."
+            ),
         )
     return redirect("insurance:shop_insurance", shop.public_id)
 
@@ -329,10 +427,32 @@ def recovery_repay_sandbox(request: HttpRequest, shop_id: str, recovery_id: str)
         # A double submit, or a repayment or cancellation that came meanwhile.
         messages.info(request, gettext("Nothing is owed on this advance any more."))
         return redirect("insurance:shop_insurance", shop.public_id)
+    # The amount typed (the outstanding amount is filled in; less is a partial repayment). A
+    # form without the field repays everything outstanding.
+    amount_minor = recovery.outstanding_minor
+    if "amount" in request.POST:
+        form = AmountForm(request.POST, currency=recovery.currency)
+        if not form.is_valid():
+            messages.error(
+                request,
+                gettext("Amount: %(message)s") % {"message": " ".join(form.errors["amount"])},
+            )
+            return redirect("insurance:shop_insurance", shop.public_id)
+        amount_minor = form.cleaned_data["amount"].amount_minor
+        if amount_minor > recovery.outstanding_minor:
+            messages.error(
+                request,
+                gettext("Amount: %(message)s")
+                % {
+                    "message": gettext("At most %(most)s, what is still owed on this advance.")
+                    % {"most": money(recovery.outstanding_minor, recovery.currency)}
+                },
+            )
+            return redirect("insurance:shop_insurance", shop.public_id)
     try:
         repaid = services.recovery_repay(
             recovery_id=recovery.pk,
-            amount_minor=recovery.outstanding_minor,
+            amount_minor=amount_minor,
             currency=recovery.currency,
             payment_ref=payment_ref,
             now=timezone.now(),
@@ -352,6 +472,17 @@ def recovery_repay_sandbox(request: HttpRequest, shop_id: str, recovery_id: str)
                 gettext("The advance could not be repaid: %(detail)s") % {"detail": exc.detail},
             )
     else:
+        if repaid.status != "REPAID":
+            messages.success(
+                request,
+                gettext(
+                    "Repaid %(amount)s: %(left)s is still owed on this advance, by its due time."
+                )
+                % {
+                    "amount": money(amount_minor, repaid.currency),
+                    "left": money(repaid.outstanding_minor, repaid.currency),
+                },
+            )
         if repaid.status == "REPAID":
             messages.success(
                 request,

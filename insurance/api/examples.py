@@ -48,6 +48,7 @@ QUOTE = {
         "year × 365 days / 365 (ACT/365: charged by insured day), rounded half up to the fen."
     ),
     "created_at": "2026-11-02T06:00:00Z",
+    "renews": None,
 }
 QUOTE_INELIGIBLE = {
     **QUOTE,
@@ -56,15 +57,15 @@ QUOTE_INELIGIBLE = {
         {
             "code": "category_not_eligible",
             "detail": (
-                "Categories not covered by this product: health_supplements. Every category of "
+                "Categories not covered by this product: Health supplements. Every category of "
                 "the shop must be one of the product's."
             ),
             "detail_en": (
-                "Categories not covered by this product: health_supplements. Every category of "
+                "Categories not covered by this product: Health supplements. Every category of "
                 "the shop must be one of the product's."
             ),
             "detail_zh": (
-                "以下类目不在本险种承保范围内：health_supplements。店铺的所有类目都须在承保范围内。"
+                "以下类目不在本险种承保范围内：保健食品。店铺的所有类目都须在承保范围内。"
             ),
         }
     ],
@@ -83,6 +84,7 @@ APPLICATION = {
     "decline_reason_code": None,
     "decline_detail": None,
     "policy": None,
+    "renews": None,
 }
 POLICY = {
     "id": POLICY_ID,
@@ -99,6 +101,9 @@ POLICY = {
     "ends_on": None,
     "premium_due_at": "2026-11-09T08:00:00Z",
     "refund_minor": None,
+    "renews": None,
+    "renewed_by": None,
+    "in_force": False,
 }
 PREMIUM_PAYMENT = {"amount_minor": 150000, "currency": "CNY", "payment_ref": "alipay-2026110300017"}
 POLICY_ACTIVE = {
@@ -107,8 +112,33 @@ POLICY_ACTIVE = {
     "premium_paid_minor": 150000,
     "starts_on": "2026-11-03",
     "ends_on": "2027-11-02",
+    "in_force": True,
 }
-POLICY_SURRENDERED = {**POLICY_ACTIVE, "status": "SURRENDERED", "refund_minor": 74795}
+RENEWAL_POLICY_ID = "c0ffee00-1234-4abc-9def-00112233aacc"
+QUOTE_RENEWAL = {
+    **QUOTE,
+    "starts_on": "2027-11-03",
+    "ends_on": "2028-11-01",
+    "valid_until": "2027-10-27T06:00:00Z",
+    "created_at": "2027-10-20T06:00:00Z",
+    "renews": POLICY_ID,
+}
+POLICY_RENEWAL_PAID = {
+    **POLICY_ACTIVE,
+    "id": RENEWAL_POLICY_ID,
+    "policy_number": "PICC-2027-000456",
+    "starts_on": "2027-11-03",
+    "ends_on": "2028-11-01",
+    "premium_due_at": "2027-10-27T08:00:00Z",
+    "renews": POLICY_ID,
+    "in_force": False,
+}
+POLICY_SURRENDERED = {
+    **POLICY_ACTIVE,
+    "status": "SURRENDERED",
+    "refund_minor": 74795,
+    "in_force": False,
+}
 SURRENDER_QUOTE = {
     "allowed": True,
     "reasons": [],

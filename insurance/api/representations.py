@@ -58,6 +58,7 @@ def quote_data(quote: InsuranceQuote, *, shop_public_id: Any) -> dict[str, Any]:
         "cash_required_minor": quote.cash_required_minor,
         "computation": quote.computation_zh if zh else quote.computation_en,
         "created_at": utc_iso(quote.created_at),
+        "renews": str(quote.renews.public_id) if quote.renews_id else None,
     }
 
 

@@ -19,8 +19,17 @@ class QuoteCreateInput(InputSerializer):
     product = StrictCharField(
         max_length=40,
         required=False,
-        default="perf-bond",
-        help_text="The product's code (GET /api/v1/insurance/products/). Default perf-bond.",
+        help_text=(
+            "The product's code (GET /api/v1/insurance/products/). Default perf-bond, or for a "
+            "renewal the renewed policy's product."
+        ),
+    )
+    renews = serializers.UUIDField(
+        required=False,
+        help_text=(
+            "Renewal: the id of the shop's policy in force whose next term this quote prices "
+            "(from 30 days before its end). The term then starts the day after it ends."
+        ),
     )
 
 
@@ -115,6 +124,9 @@ class QuoteOutput(serializers.Serializer):
     )
     computation = serializers.CharField(help_text="The arithmetic in words.")
     created_at = serializers.DateTimeField()
+    renews = serializers.UUIDField(
+        allow_null=True, help_text="The policy this quote renews; null for a first policy."
+    )
 
 
 class PolicyOutput(serializers.Serializer):
@@ -135,6 +147,18 @@ class PolicyOutput(serializers.Serializer):
     )
     refund_minor = serializers.IntegerField(
         allow_null=True, help_text="The premium refunded on surrender; null unless SURRENDERED."
+    )
+    renews = serializers.UUIDField(
+        allow_null=True, help_text="The policy whose next term this one is; null for a first."
+    )
+    renewed_by = serializers.UUIDField(
+        allow_null=True, help_text="The paid renewal of this policy (its next term), if any."
+    )
+    in_force = serializers.BooleanField(
+        help_text=(
+            "ACTIVE and today (Asia/Shanghai) within the term. A renewal paid ahead is ACTIVE "
+            "but not in force until its starts_on, the day after the renewed policy ends."
+        )
     )
 
 
@@ -176,6 +200,9 @@ class ApplicationOutput(serializers.Serializer):
     decline_reason_code = serializers.CharField(allow_null=True)
     decline_detail = serializers.CharField(allow_null=True)
     policy = PolicyOutput(allow_null=True)
+    renews = serializers.UUIDField(
+        allow_null=True, help_text="The policy this application renews; null for a first policy."
+    )
 
 
 class RecoverySummaryOutput(serializers.Serializer):

@@ -110,7 +110,11 @@ class QuotesView(PartnerAPIView):
             "Prices the product for the shop's current deposit requirement: coverage = "
             "requirement × coverage share, premium = coverage × rate × term days / 365, each "
             "rounded half up to the fen, with the arithmetic in words. An ineligible shop still "
-            "gets a quote, with `eligible: false` and every reason. Valid 7 days."
+            "gets a quote, with `eligible: false` and every reason. Valid 7 days. With `renews` "
+            "(a policy of the shop in force, from 30 days before its end) it prices that "
+            "policy's next term, starting the day after it ends; applying with it is the "
+            "renewal (`409 invalid_state` outside that window, `application_open` while "
+            "another renewal of it is under way, `400` naming `renews` for another shop's)."
         ),
         request=QuoteCreateInput,
         parameters=POST_PARAMETERS,
@@ -118,6 +122,13 @@ class QuotesView(PartnerAPIView):
         examples=[
             OpenApiExample("default product", value={}, request_only=True),
             OpenApiExample("half cover", value={"product": "perf-bond-half"}, request_only=True),
+            OpenApiExample("renewal", value={"renews": ex.POLICY_ID}, request_only=True),
+            OpenApiExample(
+                "renewal (next term)",
+                value=ex.QUOTE_RENEWAL,
+                response_only=True,
+                status_codes=["201"],
+            ),
             OpenApiExample("eligible", value=ex.QUOTE, response_only=True, status_codes=["201"]),
             OpenApiExample(
                 "ineligible",
@@ -131,10 +142,18 @@ class QuotesView(PartnerAPIView):
     def post(self, request: Request, shop_id: str) -> HttpResponse:
         data = self.validated(QuoteCreateInput)
         shop = shop_for_partner(self.partner_id, shop_id)
+        renews = None
+        if data.get("renews") is not None:
+            renews = selectors.policies_for_shop(shop).filter(public_id=data["renews"]).first()
+            if renews is None:
+                raise InvalidInput(
+                    "No such policy of this shop to renew.",
+                    fields={"renews": ["No such policy of this shop."]},
+                )
 
         def perform() -> tuple[int, Any]:
             quote = services.quote_create(
-                shop=shop, product_code=data["product"], now=timezone.now()
+                shop=shop, product_code=data.get("product"), renews=renews, now=timezone.now()
             )
             return 201, quote_data(quote, shop_public_id=shop.public_id)
 
@@ -377,7 +396,10 @@ class PremiumPaymentsView(PartnerAPIView):
             "partial payments add up. The payment that completes the premium activates the "
             "policy: ACTIVE from today (Asia/Shanghai) for the product's term, its coverage "
             "counted in the shop's `guaranteed_minor` (an onboarding shop it covers goes live; "
-            "surplus cash becomes withdrawable), the e-policy issued shortly after. 400 naming "
+            "surplus cash becomes withdrawable), the e-policy issued shortly after. A renewal "
+            "paid while the policy it renews is in force is ACTIVE at once but `in_force: false` "
+            "until the day after that policy's end, when its coverage takes over without a gap. "
+            "400 naming "
             "`amount_minor` above the premium outstanding, or `currency` other than the "
             "policy's; `409 invalid_state` unless AWAITING_PREMIUM or past `premium_due_at`; "
             "`409 duplicate_reference` for a `payment_ref` already credited. 403 for the "
@@ -393,6 +415,12 @@ class PremiumPaymentsView(PartnerAPIView):
             OpenApiExample("pay", value=ex.PREMIUM_PAYMENT, request_only=True),
             OpenApiExample(
                 "paid in full", value=ex.POLICY_ACTIVE, response_only=True, status_codes=["201"]
+            ),
+            OpenApiExample(
+                "renewal paid ahead (in force from the day after the renewed policy ends)",
+                value=ex.POLICY_RENEWAL_PAID,
+                response_only=True,
+                status_codes=["201"],
             ),
         ],
         tags=TAGS,

@@ -19,7 +19,7 @@ threshold is the product's data; the defaults are domain.md's (90, 180, 365 days
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -79,6 +79,10 @@ class ShopFacts:
     overdue_recoveries: int = 0
     # Counterfeit awards in the lookback period (claims will supply it; domain.md §6).
     counterfeit_awards_recent: int = 0
+    # The reader's names of the shop's categories, code → (English, Chinese): a reason names
+    # categories as merchants know them, not by the codes partners send. A code missing here
+    # is shown as itself.
+    category_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,14 @@ def eligibility_check(*, facts: ShopFacts, rules: Rules) -> Verdict:
             )
         )
     elif outside:
-        listed = ", ".join(outside)
+        listed_en = ", ".join(facts.category_names.get(c, (c, c))[0] for c in outside)
+        listed_zh = "、".join(facts.category_names.get(c, (c, c))[1] for c in outside)
         reasons.append(
             Reason(
                 ReasonCode.CATEGORY_NOT_ELIGIBLE,
-                f"Categories not covered by this product: {listed}. Every category of the shop "
-                "must be one of the product's.",
-                f"以下类目不在本险种承保范围内：{listed}。店铺的所有类目都须在承保范围内。",
+                f"Categories not covered by this product: {listed_en}. Every category of the "
+                "shop must be one of the product's.",
+                f"以下类目不在本险种承保范围内：{listed_zh}。店铺的所有类目都须在承保范围内。",
             )
         )
     window = next((w for w in facts.benefit_windows if w.open_on(facts.today)), None)

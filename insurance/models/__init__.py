@@ -20,11 +20,13 @@ from insurance.models.underwriting import (
     InsuranceQuote,
     Policy,
     PolicyStatus,
+    ProductChange,
     TrendTrack,
 )
 
 __all__ = [
     "InsuranceProduct",
+    "ProductChange",
     "BenefitWindow",
     "TrendTrack",
     "InsuranceQuote",

@@ -178,6 +178,15 @@ class InsuranceQuote(models.Model):
     computation_en = models.TextField(_("computation (English)"))
     computation_zh = models.TextField(_("computation (Chinese)"))
     created_at = models.DateTimeField(_("created at"))
+    # A renewal quote: the next term of this policy, starting the day after it ends.
+    renews = models.ForeignKey(
+        "insurance.Policy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewal_quotes",
+        verbose_name=_("renews policy"),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -235,6 +244,17 @@ class InsuranceApplication(models.Model):
     decline_reason_code = models.CharField(_("decline reason code"), max_length=60, blank=True)
     decline_detail = models.TextField(_("decline detail"), blank=True)
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    # Ops closed it by hand (services.application_close): why and who. Empty when it expired
+    # by itself (premium unpaid in time) or was decided by the insurer.
+    closed_reason = models.CharField(_("closed by ops because"), max_length=300, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -306,6 +326,16 @@ class Policy(models.Model):
     reminded_7d_at = models.DateTimeField(_("7-day renewal reminder sent"), null=True, blank=True)
     reminded_1d_at = models.DateTimeField(_("1-day renewal reminder sent"), null=True, blank=True)
     expired_at = models.DateTimeField(_("expired at"), null=True, blank=True)
+    # The policy whose next term this one is (its application's quote renewed it). Paid before
+    # that term ends, this one starts the day after it (insurance.services.policies._activate).
+    renews = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("renews policy"),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -355,3 +385,37 @@ class Policy(models.Model):
             total=models.Sum("outstanding_minor")
         )["total"]
         return max(0, self.coverage_minor - (outstanding or 0))
+
+
+class ProductChange(models.Model):
+    """Audit of every save of an insurance product in the admin (as deposits' RuleChange for
+    requirement rules): who, when, and the product's fields before and after. Never changed."""
+
+    product = models.ForeignKey(
+        InsuranceProduct,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("product"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    changed_at = models.DateTimeField(_("when"))
+    # {} for a new version; otherwise the fields as they were, and as they are after the save.
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict)
+    changed_fields = models.JSONField(_("changed fields"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("product change")
+        verbose_name_plural = _("product changes")
+
+    def __str__(self) -> str:
+        what = ", ".join(self.changed_fields) or "created"
+        return f"{self.product.code} {self.changed_at:%Y-%m-%d %H:%M}: {what}"

@@ -21,13 +21,18 @@ from insurance.services.policies import (
 from insurance.services.renewals import policy_term_process, policy_terms_due_scan
 from insurance.services.underwriting import (
     application_accept,
+    application_close,
     application_decline,
     application_event_data,
     application_submit,
     applications_expire_due,
     policy_event_data,
+    policy_renew,
+    product_change_record,
     product_insurer_assign,
+    product_snapshot,
     quote_create,
+    renewal_check,
 )
 
 __all__ = [
@@ -35,10 +40,15 @@ __all__ = [
     "application_submit",
     "application_accept",
     "application_decline",
+    "application_close",
+    "product_change_record",
+    "product_snapshot",
     "applications_expire_due",
     "application_event_data",
     "policy_event_data",
     "product_insurer_assign",
+    "policy_renew",
+    "renewal_check",
     "premium_pay",
     "policy_document_issue",
     "policy_surrender",

@@ -165,7 +165,9 @@ def policy_advance(
     with transaction.atomic():
         if policy_id is None:
             assert shop_id is not None
-            policy_id = selectors.active_policy_id_for_shop(shop_id)
+            policy_id = selectors.active_policy_id_for_shop(
+                shop_id, today=selectors.market_date(now)
+            )
             if policy_id is None:
                 previous = Advance.objects.filter(idempotency_key=idempotency_key).first()
                 if previous is not None:

@@ -179,8 +179,20 @@ def premium_pay(
 
 def _activate(policy: Policy, *, now: datetime) -> list[str]:
     """The premium is paid in full: the term starts today (Shanghai) and the coverage stands in
-    for cash on the deposit. Caller holds the account's and the policy's locks."""
+    for cash on the deposit. Caller holds the account's and the policy's locks.
+
+    A renewal paid while the policy it renews is still ACTIVE starts the day after that one's
+    term ends, not today: ACTIVE now (the premium is paid), in force from that day. Its
+    guarantee is registered now with `valid_from` at that midnight, which is the old one's
+    `valid_to`; whichever of deposits' sweeper and the term scan comes first ends the old one
+    and counts the new one in one recount under the account's lock, so the deposit's coverage
+    never drops at the boundary. (The account lock we hold also keeps the old policy's expiry
+    from running between this read and the registration.) Paid after the old one ended, it is
+    an ordinary activation from today."""
     starts_on = market_date(now)
+    renews = policy.renews
+    if renews is not None and renews.status == PolicyStatus.ACTIVE and renews.ends_on is not None:
+        starts_on = max(starts_on, renews.ends_on + timedelta(days=1))
     ends_on = starts_on + timedelta(days=policy.product.term_days - 1)
     policy.status = PolicyStatus.ACTIVE
     policy.starts_on, policy.ends_on = starts_on, ends_on
@@ -316,7 +328,7 @@ def policy_surrender(
 
 
 def _publish(policy: Policy, *, type: str, now: datetime) -> None:
-    data = policy_event_data(policy)
+    data = policy_event_data(policy, now=now)
     for partner_id in dict.fromkeys(p for p in (policy.shop.partner_id, policy.insurer_id) if p):
         partner_services.event_publish(
             partner_id=partner_id,

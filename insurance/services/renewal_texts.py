@@ -39,6 +39,7 @@ def renewal_reminder(*, language: str, policy: Policy, cash: CashWithoutPolicy, 
                 f"店铺「{f['shop']}」的保证金履约险（{f['insurer']}，保单号 {f['policy']}，"
                 f"保额 {f['coverage']}）将于 {f['ends_on']} 到期。"
                 f"如不续保，自 {f['from']} 起保证金须以现金缴足 {f['cash_needed']}。{gap}"
+                "可在商家后台的保险页面续保：续保保单自到期次日起生效，保障不中断。"
             ),
         )
     gap = (
@@ -52,7 +53,8 @@ def renewal_reminder(*, language: str, policy: Policy, cash: CashWithoutPolicy, 
         body=(
             f"The performance insurance of {f['shop']} ({f['insurer']}, policy {f['policy']}, "
             f"coverage {f['coverage']}) ends on {f['ends_on']}. If it is not renewed, the deposit "
-            f"must be {f['cash_needed']} in cash from {f['from']}. {gap}"
+            f"must be {f['cash_needed']} in cash from {f['from']}. {gap} Renew on the dashboard's "
+            "insurance page: the renewal starts the day after this term ends, without a gap."
         ),
     )
 
@@ -84,5 +86,36 @@ def expired(*, language: str, policy: Policy, cash: CashWithoutPolicy) -> Text:
             f"The performance insurance of {f['shop']} ({f['insurer']}, policy {f['policy']}) "
             f"ended on {f['ends_on']}; its coverage of {f['coverage']} no longer counts towards "
             f"the deposit. From {f['from']} the deposit must be {f['cash_needed']} in cash. {gap}"
+        ),
+    )
+
+
+def renewed_handover(*, language: str, policy: Policy, renewal: Policy) -> Text:
+    """The old term ended and the paid renewal took over at the same moment: nothing to do."""
+    assert policy.ends_on is not None and renewal.starts_on is not None
+    f = {
+        "policy": policy.policy_number,
+        "renewal": renewal.policy_number,
+        "shop": policy.shop.name,
+        "ends_on": policy.ends_on.isoformat(),
+        "starts_on": renewal.starts_on.isoformat(),
+        "until": renewal.ends_on.isoformat() if renewal.ends_on else "",
+        "coverage": money(renewal.coverage_minor, renewal.currency),
+    }
+    if _zh(language):
+        return Text(
+            title=f"已续保：保单 {f['renewal']} 自 {f['starts_on']} 起生效",
+            body=(
+                f"店铺「{f['shop']}」的保单 {f['policy']} 已于 {f['ends_on']} 到期，"
+                f"续保保单 {f['renewal']}（保额 {f['coverage']}）自 {f['starts_on']} 起无缝接续，"
+                f"保障至 {f['until']}。保证金无需补缴现金。"
+            ),
+        )
+    return Text(
+        title=f"Renewed: policy {f['renewal']} in force from {f['starts_on']}",
+        body=(
+            f"Policy {f['policy']} of {f['shop']} ended on {f['ends_on']}; its renewal "
+            f"{f['renewal']} (coverage {f['coverage']}) took over from {f['starts_on']} without a "
+            f"gap and covers the deposit until {f['until']}. No cash top-up is needed."
         ),
     )

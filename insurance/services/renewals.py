@@ -48,8 +48,10 @@ def policy_terms_due_scan(*, now: datetime, limit: int = SCAN_LIMIT) -> list[int
     return selectors.policies_term_due(today=selectors.market_date(now), limit=limit)
 
 
-def _expiring_data(policy: Policy, cash: selectors.CashWithoutPolicy, days: int) -> dict[str, Any]:
-    return policy_event_data(policy) | {
+def _expiring_data(
+    policy: Policy, cash: selectors.CashWithoutPolicy, days: int, now: datetime
+) -> dict[str, Any]:
+    return policy_event_data(policy, now=now) | {
         "reminder_days": days,
         "cash_required_minor": cash.cash_needed_minor,
         "cash_required_from": utc_iso(cash.from_at),
@@ -73,6 +75,13 @@ def policy_term_process(*, policy_id: int, now: datetime) -> str:
         if today > policy.ends_on:
             return _expire(policy, now=now, language=language, ref=ref)
         days_left = (policy.ends_on - today).days
+        if _paid_renewal(policy) is not None:
+            # Renewed and paid: no cash will be needed, so no reminder. Mark them all so the
+            # scan stops picking this policy until its expiry (the handover) is due.
+            marks = {f: now for _d, f in _REMINDERS if getattr(policy, f) is None}
+            if marks:
+                Policy.objects.filter(pk=policy.pk).update(**marks)
+            return "renewed"
         sent_nearer = False
         for days, field in _REMINDERS:
             if getattr(policy, field) is not None:
@@ -89,9 +98,15 @@ def policy_term_process(*, policy_id: int, now: datetime) -> str:
                     language=language, policy=policy, cash=cash, days=days_left
                 )
                 _notify(policy, f"{ref}:renewal_{days}d", "insurance_renewal_reminder", text, now)
-                _publish(policy, EVENT_EXPIRING, _expiring_data(policy, cash, days), now=now)
+                _publish(policy, EVENT_EXPIRING, _expiring_data(policy, cash, days, now), now=now)
                 return f"reminder_{days}d"
         return "nothing"
+
+
+def _paid_renewal(policy: Policy) -> Policy | None:
+    """The renewal of `policy` whose premium is paid (ACTIVE, starting after it), if any."""
+    renewal = selectors.renewal_of(policy)
+    return renewal if renewal is not None and renewal.status == PolicyStatus.ACTIVE else None
 
 
 def _expire(policy: Policy, *, now: datetime, language: str, ref: str) -> str:
@@ -101,14 +116,28 @@ def _expire(policy: Policy, *, now: datetime, language: str, ref: str) -> str:
     if not moved:  # pragma: no cover - the lock makes this unreachable
         return "nothing"
     policy.status, policy.expired_at = PolicyStatus.EXPIRED, now
+    renewal = _paid_renewal(policy)
     try:
+        # With a paid renewal this one recount (under the account's lock, which we hold) ends
+        # the old guarantee and counts the renewal's in: its valid_from is this guarantee's
+        # valid_to, so the deposit's coverage goes from one to the other without a gap, and
+        # the shortfall evaluation after commit finds nothing to open.
         deposit_services.guarantee_withdraw(
-            source_ref=ref, reason=f"policy {policy.policy_number} expired", now=now
+            source_ref=ref,
+            reason=(
+                f"policy {policy.policy_number} expired"
+                + (f", renewed by {renewal.policy_number}" if renewal is not None else "")
+            ),
+            now=now,
         )
     except NotFound:  # a policy activated before guarantees were registered: nothing to end
         pass
+    _publish(policy, EVENT_EXPIRED, policy_event_data(policy, now=now), now=now)
+    if renewal is not None:
+        text = texts.renewed_handover(language=language, policy=policy, renewal=renewal)
+        _notify(policy, f"{ref}:expired", "insurance_policy_renewed", text, now)
+        return "renewed"
     cash = selectors.cash_without_policy(policy)
-    _publish(policy, EVENT_EXPIRED, policy_event_data(policy), now=now)
     text = texts.expired(language=language, policy=policy, cash=cash)
     _notify(policy, f"{ref}:expired", "insurance_policy_expired", text, now)
     return "expired"

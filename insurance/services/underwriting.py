@@ -31,7 +31,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from common.errors import (
     ApplicationOpen,
@@ -44,6 +46,8 @@ from common.errors import (
     QuoteUsed,
 )
 from common.times import utc_iso
+from deposits import selectors as deposit_selectors
+from deposits import services as deposit_services
 from insurance import locks, selectors
 from insurance.models import (
     ApplicationStatus,
@@ -52,6 +56,7 @@ from insurance.models import (
     InsuranceQuote,
     Policy,
     PolicyStatus,
+    ProductChange,
 )
 from partners import services as partner_services
 from shops.models import Shop
@@ -71,18 +76,58 @@ EVENT_EXPIRED = "insurance.application_expired"
 # --- Quotes -----------------------------------------------------------------------------------
 
 
+def renewal_check(*, shop: Shop, policy: Policy, now: datetime) -> None:
+    """May `policy` be renewed now? Refuses with `validation_error` naming `renews` (another
+    shop's policy) or `invalid_state` (not in force, not within RENEWAL_OPENS_DAYS of its end,
+    or a renewal already under way)."""
+    if policy.shop_id != shop.pk:
+        raise InvalidInput(
+            "The policy to renew is another shop's.",
+            fields={"renews": ["Not a policy of this shop."]},
+        )
+    today = selectors.market_date(now)
+    if not selectors.policy_in_force(policy, today):
+        raise InvalidTransition(
+            f"Only a policy in force can be renewed; this one is {policy.status}"
+            + (f" and starts on {policy.starts_on}." if policy.status == "ACTIVE" else ".")
+        )
+    assert policy.ends_on is not None
+    opens_on = policy.ends_on - timedelta(days=selectors.RENEWAL_OPENS_DAYS)
+    if today < opens_on:
+        raise InvalidTransition(
+            f"Renewal opens {selectors.RENEWAL_OPENS_DAYS} days before the term ends, on "
+            f"{opens_on.isoformat()}."
+        )
+    if selectors.open_renewal_exists(policy):
+        raise ApplicationOpen("A renewal of this policy is already under way.")
+
+
 def quote_create(
-    *, shop: Shop, now: datetime, product_code: str = DEFAULT_PRODUCT
+    *,
+    shop: Shop,
+    now: datetime,
+    product_code: str | None = None,
+    renews: Policy | None = None,
 ) -> InsuranceQuote:
     """Price the product for the shop and keep the quote (valid QUOTE_VALID_FOR): the figures
-    and every eligibility reason are `selectors.quote_preview`'s, computed once, here stored."""
+    and every eligibility reason are `selectors.quote_preview`'s, computed once, here stored.
+    A renewal quote (`renews`, a policy of the shop in force and within RENEWAL_OPENS_DAYS of
+    its end) prices the next term, starting the day after it ends, with the renewed policy's
+    product unless another is named."""
+    if renews is not None:
+        renewal_check(shop=shop, policy=renews, now=now)
+    product_code = product_code or (renews.product.code if renews is not None else DEFAULT_PRODUCT)
     product = selectors.product_in_force(product_code, now)
     if product is None:
         raise InvalidInput(
             f"There is no insurance product {product_code!r} in force.",
             fields={"product": [f"Unknown product {product_code!r}."]},
         )
-    preview = selectors.quote_preview(shop=shop, product=product, now=now)
+    starts_on = None
+    if renews is not None:
+        assert renews.ends_on is not None
+        starts_on = renews.ends_on + timedelta(days=1)
+    preview = selectors.quote_preview(shop=shop, product=product, now=now, starts_on=starts_on)
     with transaction.atomic():
         return InsuranceQuote.objects.create(
             shop=shop,
@@ -101,6 +146,7 @@ def quote_create(
             computation_en=preview.computation_en,
             computation_zh=preview.computation_zh,
             created_at=now,
+            renews=renews,
         )
 
 
@@ -121,7 +167,13 @@ def application_submit(*, shop: Shop, quote: InsuranceQuote, now: datetime) -> I
         )
     if InsuranceApplication.objects.filter(quote=quote).exists():
         raise QuoteUsed()
-    if selectors.open_application_or_policy_exists(shop):
+    if quote.renews is not None:
+        # A renewal is exempt from "nothing in force": the policy it renews is. Anything else
+        # open (another renewal, a policy awaiting its premium) still refuses it.
+        renewal_check(shop=shop, policy=quote.renews, now=now)
+        if selectors.other_open_application_or_policy_exists(shop, renewing=quote.renews):
+            raise ApplicationOpen()
+    elif selectors.open_application_or_policy_exists(shop):
         raise ApplicationOpen()
     try:
         # A savepoint: a concurrent submit for the same shop or quote loses on the unique
@@ -181,6 +233,7 @@ def application_accept(
             currency=quote.currency,
             accepted_at=now,
             premium_due_at=now + PREMIUM_DUE_AFTER,
+            renews_id=quote.renews_id,
         )
         _publish(locked, type=EVENT_DECIDED, now=now)
     return locked
@@ -241,6 +294,75 @@ def applications_expire_due(*, now: datetime, limit: int = 500) -> int:
     return len(policies)
 
 
+def policy_renew(
+    *, policy: Policy, now: datetime, product_code: str | None = None
+) -> InsuranceApplication:
+    """Renewal (续保) in one step, as the dashboard's "renew" button: a renewal quote for the
+    next term of `policy` and the application with it, sent to the insurer. The rest is the
+    first term's path: accept, premium, activation (insurance.services.policies)."""
+    with transaction.atomic():
+        quote = quote_create(shop=policy.shop, now=now, product_code=product_code, renews=policy)
+        return application_submit(shop=policy.shop, quote=quote, now=now)
+
+
+def application_close(
+    *,
+    application: InsuranceApplication,
+    reason: str,
+    now: datetime,
+    actor: AbstractBaseUser | None = None,
+) -> InsuranceApplication:
+    """Ops close a stuck application by hand, with a reason: one still SUBMITTED (the insurer
+    never decided) or ACCEPTED with its policy still awaiting the premium (the merchant will not
+    pay; it would lapse by itself at `premium_due_at`). The application becomes EXPIRED (with
+    `closed_reason` and `closed_by`), its policy, if any, CANCELLED, and
+    `insurance.application_expired` is published, as when it lapses by itself. `invalid_state`
+    for anything else (a paid policy is surrendered instead); `validation_error` naming `reason`.
+
+    Locks: the shop's deposit account, then the application, then its policy (insurance.locks'
+    order), so a premium payment completing at the same moment either lands first (and this is
+    refused) or finds the policy CANCELLED."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": ["Say why the application is closed."]})
+    with transaction.atomic():
+        account_id = deposit_selectors.account_id_for_shop_id(application.shop_id)
+        if account_id is not None:
+            deposit_services.guarantee_account_lock(account_id=account_id)
+        locked = locks.lock_application(application.pk)
+        policy = None
+        if locked.status == ApplicationStatus.ACCEPTED:
+            policy_id = Policy.objects.filter(application=locked).values_list("pk", flat=True)
+            policy = locks.lock_policy(policy_id.get())
+            if policy.status != PolicyStatus.AWAITING_PREMIUM:
+                raise InvalidTransition(
+                    f"Its policy is {policy.status}; only an unpaid one is cancelled here."
+                )
+        elif locked.status != ApplicationStatus.SUBMITTED:
+            raise InvalidTransition(f"The application is already {locked.status}.")
+        if policy is not None:
+            Policy.objects.filter(pk=policy.pk).update(
+                status=PolicyStatus.CANCELLED, cancelled_at=now
+            )
+        locked.status = ApplicationStatus.EXPIRED
+        locked.expired_at = now
+        locked.decided_at = locked.decided_at or now
+        locked.closed_reason = reason[:300]
+        locked.closed_by = actor  # type: ignore[assignment]
+        locked.save(
+            update_fields=["status", "expired_at", "decided_at", "closed_reason", "closed_by"]
+        )
+        fresh = _applications_with_policy().get(pk=locked.pk)
+        _publish(fresh, type=EVENT_EXPIRED, now=now)
+    return fresh
+
+
+def _applications_with_policy() -> Any:
+    return InsuranceApplication.objects.select_related(
+        "shop", "product", "quote", "decided_by", "policy__product", "policy__shop"
+    )
+
+
 # --- Events -----------------------------------------------------------------------------------
 
 
@@ -260,10 +382,14 @@ def application_event_data(application: InsuranceApplication) -> dict[str, Any]:
         "decline_reason_code": application.decline_reason_code or None,
         "decline_detail": application.decline_detail or None,
         "policy": policy_event_data(policy) if policy is not None else None,
+        # The policy this application renews (its next term); null for a first policy.
+        "renews": str(application.quote.renews.public_id) if application.quote.renews else None,
     }
 
 
-def policy_event_data(policy: Policy) -> dict[str, Any]:
+def policy_event_data(policy: Policy, *, now: datetime | None = None) -> dict[str, Any]:
+    """The policy as partners read it (api-v1.md); `in_force` as of `now` (default: the clock)."""
+    today = selectors.market_date(now or timezone.now())
     return {
         "id": str(policy.public_id),
         "shop": str(policy.shop.public_id),
@@ -280,7 +406,24 @@ def policy_event_data(policy: Policy) -> dict[str, Any]:
         "premium_due_at": utc_iso(policy.premium_due_at),
         # The premium refunded on surrender; null unless SURRENDERED (insurance.services.policies).
         "refund_minor": _surrender_refund_minor(policy),
+        # Renewal: the policy whose next term this is, and the paid renewal of this one.
+        "renews": str(policy.renews.public_id) if policy.renews_id else None,
+        "renewed_by": _renewed_by(policy),
+        # ACTIVE and today within the term: a renewal paid ahead is ACTIVE, not yet in force.
+        "in_force": selectors.policy_in_force(policy, today),
     }
+
+
+def _renewed_by(policy: Policy) -> str | None:
+    if policy.status not in (PolicyStatus.ACTIVE, PolicyStatus.EXPIRED):
+        return None
+    renewal = (
+        Policy.objects.filter(renews=policy, status__in=[PolicyStatus.ACTIVE, PolicyStatus.EXPIRED])
+        .order_by("-id")
+        .values_list("public_id", flat=True)
+        .first()
+    )
+    return str(renewal) if renewal is not None else None
 
 
 def _surrender_refund_minor(policy: Policy) -> int | None:
@@ -304,6 +447,58 @@ def _publish(application: InsuranceApplication, *, type: str, now: datetime) -> 
 
 
 # --- Products ---------------------------------------------------------------------------------
+
+# The product's fields an audit row keeps (its categories as their codes).
+_AUDITED = (
+    "code",
+    "name_zh",
+    "name_en",
+    "insurer_id",
+    "premium_rate_bps",
+    "coverage_share_bps",
+    "term_days",
+    "recovery_days",
+    "new_merchant_days",
+    "stable_min_days",
+    "counterfeit_lookback_days",
+    "effective_from",
+    "is_active",
+)
+
+
+def product_snapshot(product: InsuranceProduct) -> dict[str, Any]:
+    """The product's terms as a JSON-able dict (the audit's before/after)."""
+    data: dict[str, Any] = {}
+    for name in _AUDITED:
+        value = getattr(product, name)
+        data[name] = utc_iso(value) if isinstance(value, datetime) else value
+    data["categories"] = sorted(c.code for c in product.categories.all())
+    return data
+
+
+def product_change_record(
+    *,
+    product: InsuranceProduct,
+    before: dict[str, Any],
+    now: datetime,
+    actor: AbstractBaseUser | None = None,
+) -> ProductChange | None:
+    """Audit one save of a product (the admin calls it once the product and its categories are
+    saved): who, when, the fields before (`{}` for a new version) and after. A save that changed
+    nothing writes nothing."""
+    after = product_snapshot(product)
+    changed = sorted(k for k in after if before.get(k) != after[k]) if before else []
+    if before and not changed:
+        return None
+    with transaction.atomic():
+        return ProductChange.objects.create(
+            product=product,
+            actor=actor,
+            changed_at=now,
+            before=before,
+            after=after,
+            changed_fields=changed,
+        )
 
 
 def product_insurer_assign(*, code: str, insurer_id: int, now: datetime) -> int:

@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 
 from insurance.recovery_display import banner_context
-from shops.models import Shop
+from shops.models import Shop, ShopRestriction
 
 register = template.Library()
 
@@ -17,3 +17,15 @@ register = template.Library()
 @register.inclusion_tag("insurance/_recovery_banner.html")
 def recovery_banners(shop: Shop, may_see_money: bool) -> dict[str, Any]:
     return banner_context(shop, timezone.now(), may_see_money=bool(may_see_money))
+
+
+@register.simple_tag
+def recovery_explains_status(shop: Shop) -> bool:
+    """Whether the recovery banner already says why the shop is frozen or restricted and what
+    lifts it: every active restriction is an insurance supervision. The shop page then leaves
+    out its generic "frozen" banner (one banner, the one that says what lifts it); any other
+    restriction keeps it."""
+    active = getattr(shop, "active_restrictions", None)  # prefetched by the shop page
+    if active is None:
+        active = list(ShopRestriction.objects.filter(shop=shop, lifted_at__isnull=True))
+    return bool(active) and all(r.source == "INSURANCE" for r in active)

@@ -75,7 +75,8 @@ class TestQuote:
         body = response.json()
         assert body["eligible"] is False
         assert [r["code"] for r in body["reasons"]] == ["category_not_eligible"]
-        assert "health_supplements" in body["reasons"][0]["detail"]
+        assert "Health supplements" in body["reasons"][0]["detail"]
+        assert "保健食品" in body["reasons"][0]["detail_zh"]
         assert body["reasons"][0]["detail_zh"]
 
     def test_reasons_in_chinese_when_asked(self, api):

@@ -56,7 +56,7 @@ class TestInsurancePage:
 
         text = response.content.decode()
         assert "暂不可投保" in text
-        assert "health_supplements" in text
+        assert "保健食品" in text and "health_supplements" not in text
         assert "申请投保" not in text
 
     def test_applying_makes_one_quote_and_one_application_then_redirects(self, owner_of):
@@ -196,7 +196,8 @@ class TestAdvancesAndRecoveriesOnThePage:
         assert f"{recovery.due_on:%Y-%m-%d} 23:59" in text  # the due day's last minute, local
         assert "2\xa0weeks" in text and " left<" in text  # timeuntil
         assert ">Open<" in text
-        assert "Repay ¥ 1,200.00 (sandbox)" in text
+        assert "Repay (sandbox)" in text and 'name="amount"' in text
+        assert 'value="1200.00"' in text  # the outstanding amount, filled in
         assert "Repaying restores the policy's limit" in text
         assert "recovery-banner" not in text  # 15 days ahead: no banner yet
 
@@ -210,7 +211,7 @@ class TestAdvancesAndRecoveriesOnThePage:
 
         assert "已逾期" in text and "待还款" in text
         assert "剩余 2\xa0周" in text  # Django's timeuntil, in Chinese
-        assert "还款 ¥ 100.00（沙箱）" in text
+        assert "还款（沙箱）" in text and 'value="100.00"' in text
         for english in ("Overdue", "Open<", "left", "Repay", "Advanced", "supervised"):
             assert english not in text
 

@@ -11,6 +11,7 @@ worker and beat connect to this test's database through DATABASE_URL).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import subprocess
@@ -85,25 +86,24 @@ def _wait_for(check: Callable[[], bool], what: str, logs: Callable[[], str]) -> 
     pytest.fail(f"{what} did not happen within {TIMEOUT}s.\n{logs()}")
 
 
-@pytest.fixture
-def celery_processes(tmp_path, settings) -> Iterator[Callable[[], str]]:
+@contextlib.contextmanager
+def worker_and_beat(
+    tmp_path: Path, tasks: list[str], *, name: str = "shortfall-it"
+) -> Iterator[Callable[[], str]]:
+    """A real Celery worker and beat on the test's database, with only `tasks` scheduled, every
+    second (seconds, not minutes), on a queue of their own. Yields a function returning logs."""
     broker = _broker_url()
     for module in REFERENCE_DATA:  # an earlier transactional test may have flushed them
         importlib.import_module(module).install(django_apps, None)
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-    # Only the shortfall scan and the e-mail sweeper, every second: seconds, not 5 minutes.
     every_second, _ = IntervalSchedule.objects.get_or_create(every=1, period="seconds")
-    ours = ["deposits.tasks.scan_shortfalls", "shops.tasks.deliver_notification_emails"]
-    PeriodicTask.objects.exclude(task__in=ours).update(enabled=False)
-    PeriodicTask.objects.filter(task__in=ours).update(
+    PeriodicTask.objects.exclude(task__in=tasks).update(enabled=False)
+    PeriodicTask.objects.filter(task__in=tasks).update(
         interval=every_second, enabled=True, last_run_at=None
     )
-    # This process plays the merchant and the payment provider only: the worker enforces.
-    settings.SHORTFALL_EVALUATE_ON_COMMIT = False
-    settings.NOTIFICATION_EMAIL_ON_COMMIT = False
 
-    queue = f"shortfall-it-{uuid.uuid4().hex[:8]}"
+    queue = f"{name}-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.integration.celery_settings",
@@ -156,10 +156,10 @@ def celery_processes(tmp_path, settings) -> Iterator[Callable[[], str]]:
 
     def logs() -> str:
         parts = []
-        for name, handle in (("worker", worker_log), ("beat", beat_log)):
+        for label, handle in (("worker", worker_log), ("beat", beat_log)):
             handle.flush()
             handle.seek(0)
-            parts.append(f"--- {name} log (last 4000 chars) ---\n{handle.read()[-4000:]}")
+            parts.append(f"--- {label} log (last 4000 chars) ---\n{handle.read()[-4000:]}")
         return "\n".join(parts)
 
     try:
@@ -179,6 +179,17 @@ def celery_processes(tmp_path, settings) -> Iterator[Callable[[], str]]:
         import redis
 
         redis.Redis.from_url(broker).delete(queue)
+
+
+@pytest.fixture
+def celery_processes(tmp_path, settings) -> Iterator[Callable[[], str]]:
+    # This process plays the merchant and the payment provider only: the worker enforces.
+    settings.SHORTFALL_EVALUATE_ON_COMMIT = False
+    settings.NOTIFICATION_EMAIL_ON_COMMIT = False
+    # Only the shortfall scan and the e-mail sweeper.
+    ours = ["deposits.tasks.scan_shortfalls", "shops.tasks.deliver_notification_emails"]
+    with worker_and_beat(tmp_path, ours) as logs:
+        yield logs
 
 
 def test_a_real_worker_and_beat_freeze_a_short_shop_and_unfreeze_it_after_a_top_up(
