@@ -511,3 +511,15 @@ class ConsumerFlagAdmin(ReadOnlyAdmin):
             flag=f, reason=act.reason, now=act.now, actor_label=f"ops:{act.actor.get_username()}"
         ),
     )
+
+
+@admin.register(ClaimEvidence)
+class ClaimEvidenceAdmin(ReadOnlyAdmin):
+    """Every evidence file across claims (the claim page shows its own with previews); the file
+    itself is served only through the claim admin's authorised view."""
+
+    list_display = ["claim", "party", "filename", "size", "content_type", "submitted_at"]
+    list_filter = ["party", "content_type"]
+    search_fields = ["claim__external_ref", "filename", "sha256"]
+    list_select_related = ["claim"]
+    exclude = ["stored_name"]

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from claims import services
 from claims.domain.evidence import MAX_FILE_BYTES
@@ -21,6 +22,13 @@ from tests.factories import fund, make_shop
 
 __all__ = ["evidence_dir"]
 pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The refusals are asserted in English; the site's default language is Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
