@@ -163,12 +163,8 @@ def reject_view(request: HttpRequest, object_id: int, request_id: int) -> HttpRe
 
 @require_POST
 def appeal_decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
-    """The appeal decision (claim_appeal_decide comes with the money slice, wt-clmoney).
-
-    INTEGRATOR: once `claims.services.claim_appeal_decide(*, claim, outcome, now, note="",
-    actor=..., actor_label="") -> Claim` is merged, replace the lookup below by a direct call
-    (and drop `appeal_service_ready` from the panel). Until then the form answers that appeal
-    decisions are not available yet; nothing is written."""
+    """Ops decide the merchant's appeal (claims.services.claim_appeal_decide): UPHELD reverses
+    the payout by new postings, REJECTED closes the claim."""
     if not request.user.has_perm(DECIDE_PERMISSION):
         raise PermissionDenied
     claim = get_object_or_404(Claim, pk=object_id)
@@ -176,14 +172,8 @@ def appeal_decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return _back(claim.pk)
-    appeal_decide = getattr(claim_services, "claim_appeal_decide", None)
-    if appeal_decide is None:
-        messages.warning(
-            request, gettext("Appeal decisions are not available yet; nothing changed.")
-        )
-        return _back(claim.pk)
     try:
-        decided = appeal_decide(
+        decided = claim_services.claim_appeal_decide(
             claim=claim,
             outcome=form.cleaned_data["outcome"],
             now=admin_panel.clock(),

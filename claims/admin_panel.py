@@ -17,7 +17,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from claims import ops_selectors, selectors
-from claims import services as claim_services
 from claims.models import Claim, ClaimStatus, DecisionRequestStatus, Outcome, RuleKind
 from common.money import format_minor
 from deposits import selectors as deposit_selectors
@@ -235,7 +234,6 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
         "decision_form": _decision_form(request, claim),
         "check_form": CheckForm(),
         "appeal_form": AppealDecisionForm(),
-        "appeal_service_ready": hasattr(claim_services, "claim_appeal_decide"),
         "urls": {
             "decide": reverse("admin:claims_claim_ops_decide", args=[claim.pk]),
             "appeal": reverse("admin:claims_claim_ops_appeal", args=[claim.pk]),

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import Permission
 
 from claims import services
-from claims.models import Claim, ClaimStatus
+from claims.models import Claim
 from deposits import services as deposit_services
 from deposits.models import Account
 from tests.factories import fund, make_shop, make_user
@@ -57,12 +57,10 @@ def in_review(partner, shop, *, at: datetime, **kw) -> Claim:  # type: ignore[no
 
 
 def appealed(partner, shop, *, decided_at: datetime, appealed_at: datetime) -> Claim:  # type: ignore[no-untyped-def]
-    """A decided claim the merchant appealed. The appeal service is another slice's (wt-cldead /
-    wt-clmoney); until it is merged the test sets the two fields its transition sets."""
+    """A decided claim the merchant appealed, through the services."""
     claim = in_review(partner, shop, at=decided_at - timedelta(days=1))
-    services.claim_decide(claim=claim, outcome="UPHELD", now=decided_at)
-    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.APPEALED, appealed_at=appealed_at)
-    return Claim.objects.get(pk=claim.pk)
+    decided = services.claim_decide(claim=claim, outcome="UPHELD", now=decided_at)
+    return services.claim_appeal(claim=decided, now=appealed_at, note="Shipped on time: SF1234.")
 
 
 def balances(shop) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]

@@ -291,7 +291,7 @@ class TestFourEyesThroughTheAdmin:
 
 
 class TestAppealSlot:
-    def test_an_appealed_claim_offers_the_appeal_form_which_changes_nothing_until_wired(
+    def test_ops_uphold_an_appeal_from_the_claim_page_and_the_payout_comes_back(
         self, client, partner, shop, now, clock
     ):
         claim = appealed(
@@ -308,10 +308,14 @@ class TestAppealSlot:
         )
 
         assert 'id="claim-appeal"' in html and 'id="decide-claim"' not in html
-        if not hasattr(services, "claim_appeal_decide"):
-            assert "Appeal decisions are not available yet" in response.content.decode()
-            assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.APPEALED
-            assert balances(shop) == before
+        closed = Claim.objects.get(pk=claim.pk)
+        assert closed.status == ClaimStatus.CLOSED and closed.appeal_outcome == "UPHELD"
+        assert "Appeal decided" in response.content.decode()
+        # The award (captured from the hold) is back on the deposit by a new posting.
+        posted, held, debt = balances(shop)
+        assert posted == before[0] + claim.compensation_minor and held == before[1]
+        assert debt == before[2] == 0
+        assert ledger_ok()
 
     def test_without_the_permission_the_appeal_url_is_403(self, client, partner, shop, now):
         claim = appealed(
