@@ -369,7 +369,7 @@ class TestContest:
         response = client.post(reverse("claims:contest", args=[claim.public_id]), {"note": "  "})
 
         assert response.status_code == 400
-        assert "请说明您为何申诉" in response.content.decode()
+        assert "请说明您提出异议的理由" in response.content.decode()
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.NEGOTIATING
 
     def test_contesting_escalates_once_as_the_merchant_with_a_hold_even_when_submitted_twice(
@@ -391,7 +391,7 @@ class TestContest:
         assert hold.amount_minor == claim.compensation_minor == 30_000
         assert str(hold.public_id) == str(claim.hold_public_id)
         text = second.content.decode()
-        assert "msg error" not in text and "已提出申诉" in text
+        assert "msg error" not in text and "已提出异议" in text
         # The page now asks for evidence by the merchant's window.
         assert "您的举证截止" in text
         assert note in text  # the merchant's own words on the timeline

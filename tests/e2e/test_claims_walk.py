@@ -142,7 +142,7 @@ class TestClaimsInChinese:
         page.fill(".answer.contest textarea", "吊牌为 2026 新版，附品牌授权书。")
         page.click(".answer.contest button[type=submit]")
         page.wait_for_load_state()
-        assert "已提出申诉" in page.locator(".messages").inner_text()
+        assert "已提出异议" in page.locator(".messages").inner_text()
         assert "您的举证截止" in page.locator(".claim-deadline").inner_text()
         assert "吊牌为 2026 新版" in page.locator(".claim-timeline").inner_text()
         screenshot(page, "claims-03-contested-zh-desktop")
