@@ -46,7 +46,7 @@ from shops import services as shop_services
 from shops.models import MerchantUser, Shop
 from shops.selectors import (
     membership_for_user,
-    notifications_for_merchant,
+    notice_rows,
     restrictions_lifted_for_shop,
 )
 
@@ -186,23 +186,24 @@ def _own_shop(request: HttpRequest, shop_id: str) -> tuple[MerchantUser, Shop]:
 
 @login_required
 def notices(request: HttpRequest) -> HttpResponse:
-    """The merchant's in-app notices; POST marks them read (then redirects: PRG)."""
+    """This user's view of the merchant's notices; POST marks them read for this user only
+    (then redirects: PRG)."""
     membership = membership_for_user(request.user)
     if membership is None:
         return render(request, "dashboard/no_merchant.html", status=403)
     if request.method == "POST":
         shop_services.notifications_mark_read(
-            merchant_id=membership.merchant_id, now=timezone.now()
+            user_id=request.user.pk, merchant_id=membership.merchant_id, now=timezone.now()
         )
         return redirect("dashboard:notices")
-    items = notifications_for_merchant(membership.merchant)
+    items = notice_rows(membership, language=request.LANGUAGE_CODE)
     return render(
         request,
         "dashboard/notices.html",
         {
             "merchant": membership.merchant,
             "items": items,
-            "unread_notices": sum(1 for n in items if n.read_at is None),
+            "unread_notices": sum(1 for n in items if not n.is_read),
         },
     )
 

@@ -147,9 +147,9 @@ class NotificationAdmin(ReadOnlyAdmin):
         "title",
         "language",
         "email_status",
-        "read_at",
     ]
-    list_filter = ["kind", "email_status", "language", ("read_at", admin.EmptyFieldListFilter)]
+    # Read state is per user (NotificationRead): a merchant-wide "read" column no longer exists.
+    list_filter = ["kind", "email_status", "language"]
     search_fields = ["title", "dedupe_key", "merchant__name", "shop__name"]
     list_select_related = ["merchant", "shop"]
     date_hierarchy = "created_at"
