@@ -213,6 +213,57 @@ def shortfall_case_open(shop: Shop) -> bool:
     return ShortfallCase.objects.filter(shop=shop, status=ShortfallCase.Status.OPEN).exists()
 
 
+@dataclass(frozen=True)
+class DebtOrigin:
+    """Where a shop's debt comes from: the latest deduction that went beyond the deposit.
+
+    `owed_minor` is what the shop owes now (it may add up several such deductions, or be less
+    after a part was paid); `into_debt_minor` is what that one deduction recorded as debt."""
+
+    currency: str
+    owed_minor: int
+    deduction_minor: int
+    from_deposit_minor: int
+    into_debt_minor: int
+    occurred_at: Any
+    reason: str
+    reference: str
+    refill_minor: int  # what the deposit still needs once the debt is paid (shortfall − debt)
+
+
+def debt_origin(account: Account) -> DebtOrigin | None:
+    """What the shop owes to the platform and why, or None when it owes nothing. The platform
+    paid the consumer the part of a deduction the deposit could not cover (domain.md §3); that
+    part is the merchant's debt, paid back first by the next top-up."""
+    if account.debt_minor <= 0:
+        return None
+    debt_entry = (
+        Entry.objects.filter(account=account, bucket=Entry.Bucket.DEBT, amount_minor__lt=0)
+        .select_related("transaction")
+        .order_by("-id")
+        .first()
+    )
+    if debt_entry is None:  # pragma: no cover - a debt is only ever written by such an entry
+        return None
+    tx = debt_entry.transaction
+    from_deposit = -sum(
+        e.amount_minor
+        for e in tx.entries.filter(account=account, bucket=Entry.Bucket.POSTED)
+        if e.amount_minor < 0
+    )
+    return DebtOrigin(
+        currency=account.currency,
+        owed_minor=account.debt_minor,
+        deduction_minor=from_deposit - debt_entry.amount_minor,
+        from_deposit_minor=from_deposit,
+        into_debt_minor=-debt_entry.amount_minor,
+        occurred_at=tx.occurred_at,
+        reason=tx.reason,
+        reference=tx.reference,
+        refill_minor=max(0, account.shortfall_minor - account.debt_minor),
+    )
+
+
 def entries_for_account(account: Account) -> QuerySet[Entry]:
     return (
         Entry.objects.filter(account=account).select_related("transaction", "actor").order_by("-id")

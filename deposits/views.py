@@ -27,6 +27,7 @@ from deposits.forms import AmountForm
 from deposits.models import Account
 from deposits.selectors import (
     account_for_shop,
+    debt_origin,
     deposit_summary,
     entries_for_account,
     holds_for_account,
@@ -154,6 +155,7 @@ def _shortfall_home_context(membership: MerchantUser, shops: list[Shop]) -> dict
                 "shop": shop,
                 "case": case,
                 "amount_minor": account.shortfall_minor,
+                "debt_minor": account.debt_minor,
                 "currency": account.currency,
                 "next_when": datetime.fromisoformat(upcoming[0]["due_at"]) if upcoming else None,
                 "next_what": step_description(upcoming[0]) if upcoming else "",
@@ -170,6 +172,8 @@ def _shortfall_shop_context(
 ) -> dict[str, Any]:
     return {
         "shortfall": shortfall_banner(shop=shop, account=account),
+        # What is owed, to whom and why: only for those who may see the deposit's amounts.
+        "debt": debt_origin(account) if account and membership.may_manage_deposit else None,
         "sandbox_payments": _sandbox_payments_enabled(),
     }
 

@@ -63,9 +63,11 @@ def withdraw_blocker(shop: Shop, position: WithdrawalPosition) -> str:
     if limit == WithdrawLimit.SURPLUS:
         return ""
     if limit == WithdrawLimit.DEBT:
-        return gettext("Nothing can be withdrawn while the shop owes %(debt)s to the platform.") % {
-            "debt": amount(deposit.debt_minor)
-        }
+        return gettext(
+            "Nothing can be withdrawn while the shop owes %(debt)s to the platform (a deduction "
+            "was larger than the deposit and the platform paid the difference). The next top-up "
+            "pays the debt first."
+        ) % {"debt": amount(deposit.debt_minor)}
     if limit == WithdrawLimit.SHORTFALL:
         if shop.status == ShopStatus.ONBOARDING:
             return gettext("Nothing can be withdrawn before the deposit is paid in full.")
