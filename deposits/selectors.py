@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 
 from common.money import format_minor
 from deposits.domain.coverage import Coverage, WithdrawLimit, coverage_of
-from deposits.models import Account, Entry, Guarantee, Hold, LedgerTransaction, ShortfallCase
+from deposits.models import (
+    Account,
+    Entry,
+    Guarantee,
+    Hold,
+    LedgerTransaction,
+    PayoutAccount,
+    ShortfallCase,
+    Withdrawal,
+)
 from shops.models import (
     Merchant,
     RestrictionKind,
@@ -265,9 +274,26 @@ def debt_origin(account: Account) -> DebtOrigin | None:
 
 
 def entries_for_account(account: Account) -> QuerySet[Entry]:
+    """The dashboard's ledger: each entry with its transaction and, for a withdrawal, its payout
+    (reference and status) joined."""
     return (
-        Entry.objects.filter(account=account).select_related("transaction", "actor").order_by("-id")
+        Entry.objects.filter(account=account)
+        .select_related("transaction", "transaction__withdrawal", "actor")
+        .order_by("-id")
     )
+
+
+def withdrawals_for_account(account: Account, *, limit: int = 20) -> list[Withdrawal]:
+    """The shop's latest withdrawals with their payout status, newest first."""
+    return list(Withdrawal.objects.filter(account=account).order_by("-requested_at", "-id")[:limit])
+
+
+def withdrawal_for_transaction(tx: LedgerTransaction) -> Withdrawal | None:
+    return Withdrawal.objects.filter(transaction=tx).first()
+
+
+def payout_account_for_shop(shop: Shop) -> PayoutAccount | None:
+    return PayoutAccount.objects.filter(shop=shop).first()
 
 
 def entries_with_transactions_for_account_id(account_id: int) -> QuerySet[Entry]:

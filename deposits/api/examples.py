@@ -99,6 +99,12 @@ WITHDRAWAL_RESULT = {
         "reference": "",
     },
     "deposit": DEPOSIT_PAID,
+    "withdrawal": {
+        "reference": "WD-2026-000123",
+        "status": "REQUESTED",
+        "bank_account_tail": "6789",
+        "failure_reason": "",
+    },
 }
 HOLD_PLACE = {
     "amount_minor": 50000,

@@ -198,6 +198,31 @@ class EntryOutput(serializers.Serializer):
         ref_name = "Entry"
 
 
+class WithdrawalPayoutOutput(serializers.Serializer):
+    reference = serializers.CharField(
+        help_text='The withdrawal\'s reference, e.g. "WD-2026-000123".'
+    )
+    status = serializers.ChoiceField(
+        choices=["REQUESTED", "SENT", "PAID", "FAILED"], help_text="Where the payout stands."
+    )
+    bank_account_tail = serializers.CharField(
+        help_text="Last four digits of the account it is paid to; empty when none is bound."
+    )
+    failure_reason = serializers.CharField(help_text="Why the payout failed; empty otherwise.")
+
+    class Meta:
+        ref_name = "WithdrawalPayout"
+
+
+class WithdrawalPostingOutput(serializers.Serializer):
+    entry = EntryOutput(allow_null=True, help_text="The deposit's WITHDRAWAL entry.")
+    deposit = DepositOutput()
+    withdrawal = WithdrawalPayoutOutput(help_text="The payout of this withdrawal.")
+
+    class Meta:
+        ref_name = "WithdrawalPosting"
+
+
 class PostingOutput(serializers.Serializer):
     entry = EntryOutput(
         allow_null=True,

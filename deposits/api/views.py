@@ -41,6 +41,7 @@ from deposits.api.serializers import (
     ShopOutput,
     TopUpInput,
     WithdrawalInput,
+    WithdrawalPostingOutput,
 )
 from deposits.models import Entry, Hold
 from deposits.selectors import (
@@ -320,12 +321,15 @@ class WithdrawalView(LedgerPostView):
         summary="Withdraw surplus",
         description=(
             "Pays surplus back to the merchant. `409 insufficient_funds` above available, "
-            "`409 would_cause_shortfall` when coverage would drop below the requirement."
+            "`409 would_cause_shortfall` when coverage would drop below the requirement. "
+            "`withdrawal` is the payout: its reference (what the merchant quotes), status "
+            "(REQUESTED, SENT, PAID, FAILED with `failure_reason`) and the bound account's last "
+            "four digits."
         ),
         request=WithdrawalInput,
         parameters=POST_PARAMETERS,
         responses={
-            201: PostingOutput,
+            201: WithdrawalPostingOutput,
             **error_responses(
                 *POST_ERRORS, conflicts=("insufficient_funds", "would_cause_shortfall")
             ),
@@ -353,7 +357,16 @@ class WithdrawalView(LedgerPostView):
                 idempotency_key=self.ledger_key(),
                 now=timezone.now(),
             )
-            return 201, _posting_payload(result)
+            payout = result.transaction.withdrawal
+            return 201, {
+                **_posting_payload(result),
+                "withdrawal": {
+                    "reference": payout.reference,
+                    "status": payout.status,
+                    "bank_account_tail": payout.bank_account_tail,
+                    "failure_reason": payout.failure_reason,
+                },
+            }
 
         return self.idempotent(perform)
 
