@@ -163,3 +163,13 @@ class ClaimAlreadyDecided(DomainError):
 class InvalidClaimStatus(DomainError):
     code = "invalid_claim_status"
     default_detail = "The claim's status does not allow this."
+
+
+def error_text(exc: DomainError) -> str:
+    """A refusal as one plain sentence for a terminal or a log line: the detail, then each
+    field's messages ("name: Already used."), never a Python dict."""
+    parts = [str(exc.detail).strip()]
+    for field, field_messages in (exc.fields or {}).items():
+        text = " ".join(str(m) for m in field_messages)
+        parts.append(f"{field.replace('_', ' ')}: {text}")
+    return " ".join(p for p in parts if p)

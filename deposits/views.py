@@ -23,7 +23,7 @@ from common.errors import DomainError
 from common.money import Money
 from common.templatetags.money import money
 from deposits import services
-from deposits.forms import AmountForm
+from deposits.forms import AmountForm, top_up_refusal
 from deposits.models import Account
 from deposits.selectors import (
     account_for_shop,
@@ -300,7 +300,7 @@ def sandbox_top_up_confirm(request: HttpRequest, shop_id: str, payment_id: str) 
                 actor=request.user,
             )
         except DomainError as exc:
-            messages.error(request, exc.detail)
+            messages.error(request, top_up_refusal(exc.code))
             return redirect("dashboard:sandbox_top_up", shop.public_id)
         amount = money(pending["amount_minor"], account.currency)
         if result.replayed:

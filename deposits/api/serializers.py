@@ -58,6 +58,11 @@ class ShopCreateInput(InputSerializer):
         child=StrictCharField(max_length=40),
         min_length=1,
         max_length=50,
+        # DRF's own words are "Ensure this field has at least 1 elements."
+        error_messages={
+            "min_length": "Give at least one category code.",
+            "max_length": "Give at most {max_length} category codes.",
+        },
         help_text=(
             "Category codes: apparel, jewelry, shoes_bags, home_furnishing, digital_3c, "
             "home_appliances, food, books_media, services, education, medical_services, "
