@@ -2,9 +2,10 @@
 the page itself never scrolls sideways. A wide table scrolls inside its own card, with its first
 column kept in view (sticky).
 
-Data: the merchant of test_merchant_walk (an active shop with a ledger and a hold, a restricted
-short shop, an onboarding shop) plus a shop that owes a debt, an owner and a clerk without the
-deposit permission. Screenshots: var/screenshots/w360-*.png and w1440-*.png.
+Data: the merchant of test_merchant_walk (an active shop with a ledger, a hold and two
+withdrawals, one of them failed, a restricted short shop, an onboarding shop) plus a shop that
+owes a debt, an owner and a clerk without the deposit permission.
+Screenshots: var/screenshots/w360-*.png and w1440-*.png.
 """
 
 from __future__ import annotations
@@ -57,6 +58,25 @@ def with_debt_and_clerk(yunjin):  # type: ignore[no-untyped-def]  # noqa: F811
         now=now - timedelta(hours=2),
     )
     services.shortfall_evaluate(shop_id=shop.pk, now=now - timedelta(hours=2))
+    # A withdrawal from the flagship whose payout failed, and one still requested.
+    flagship = yunjin["flagship"]
+    services.payout_account_bind(
+        shop_id=flagship.pk, account_tail="6789", bank_name="招商银行", now=now
+    )
+    for n, amount in enumerate((300 * YUAN, 200 * YUAN)):
+        result = services.deposit_withdraw(
+            account_id=flagship.deposit_account.pk,
+            amount_minor=amount,
+            currency="CNY",
+            idempotency_key=f"e2e-withdraw-{n}",
+            now=now - timedelta(hours=3 - n),
+        )
+        if n == 0:
+            services.withdrawal_payout_failed(
+                reference=result.transaction.withdrawal.reference,
+                reason="收款账户已冻结",
+                now=now - timedelta(hours=1),
+            )
     clerk = get_user_model().objects.create_user(CLERK[0], "clerk@yunjin.example", CLERK[1])
     MerchantUser.objects.create(user=clerk, merchant=shop.merchant, role="STAFF")
     return {**yunjin, "bags": shop}
