@@ -292,6 +292,15 @@ def withdrawal_for_transaction(tx: LedgerTransaction) -> Withdrawal | None:
     return Withdrawal.objects.filter(transaction=tx).first()
 
 
+def withdrawal_for_partner(*, partner_id: int, reference: str) -> Withdrawal | None:
+    """A withdrawal of one of the partner's shops, with the shop joined (one query)."""
+    return (
+        Withdrawal.objects.select_related("account__shop")
+        .filter(reference=reference.strip().upper(), account__shop__partner_id=partner_id)
+        .first()
+    )
+
+
 def payout_account_for_shop(shop: Shop) -> PayoutAccount | None:
     return PayoutAccount.objects.filter(shop=shop).first()
 
