@@ -133,3 +133,18 @@ HOLD_CAPTURED = {
     "resolved_at": "2026-11-05T10:00:00Z",
 }
 HOLD_RELEASED = {**HOLD, "status": "RELEASED", "resolved_at": "2026-11-05T10:00:00Z"}
+
+WITHDRAWAL_PAYOUT = {
+    "reference": "WD-2026-000123",
+    "shop": "6f1c2e1a-8a53-4c8e-9a2b-3d4e5f607182",
+    "amount_minor": 100000,
+    "currency": "CNY",
+    "status": "SENT",
+    "bank_account_tail": "6789",
+    "provider_ref": "PO-77",
+    "failure_reason": "",
+    "requested_at": "2026-11-18T01:00:00+00:00",
+    "sent_at": "2026-11-18T03:00:00+00:00",
+    "paid_at": None,
+    "failed_at": None,
+}

@@ -398,6 +398,7 @@ class WithdrawalDetailView(PartnerAPIView):
         summary="Get a withdrawal's payout",
         parameters=[RETRY_AFTER_HEADER],
         responses={200: WithdrawalOutput, **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("payout", value=ex.WITHDRAWAL_PAYOUT, response_only=True)],
         tags=["deposits"],
     )
     def get(self, request: Request, reference: str) -> Response:
@@ -426,6 +427,19 @@ class WithdrawalPayoutView(PartnerAPIView):
             200: WithdrawalOutput,
             **error_responses(*POST_ERRORS, conflicts=("invalid_state",)),
         },
+        examples=[
+            OpenApiExample(
+                "sent",
+                value={"status": "SENT", "provider_ref": "PO-77", "bank_account_tail": "6789"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "failed",
+                value={"status": "FAILED", "reason": "The receiving account is closed."},
+                request_only=True,
+            ),
+            OpenApiExample("payout", value=ex.WITHDRAWAL_PAYOUT, response_only=True),
+        ],
         tags=["deposits"],
     )
     def post(self, request: Request, reference: str) -> HttpResponse:
