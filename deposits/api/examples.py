@@ -136,7 +136,7 @@ HOLD_RELEASED = {**HOLD, "status": "RELEASED", "resolved_at": "2026-11-05T10:00:
 
 WITHDRAWAL_PAYOUT = {
     "reference": "WD-2026-000123",
-    "shop": "6f1c2e1a-8a53-4c8e-9a2b-3d4e5f607182",
+    "shop": SHOP_ID,
     "amount_minor": 100000,
     "currency": "CNY",
     "status": "SENT",
