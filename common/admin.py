@@ -54,6 +54,20 @@ def action_reason(request: HttpRequest) -> str | None:
     return reason
 
 
+def field_label(obj: Any, name: str) -> str:
+    """The name a person sees for a service's field: the model field's verbose name (for
+    "amount_minor", the "amount" field's, or the column's own), else the words of the name."""
+    meta = getattr(obj, "_meta", None)
+    for candidate in (name, name.removesuffix("_minor")):
+        if meta is None:
+            break
+        try:
+            return str(meta.get_field(candidate).verbose_name)
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist, or a name that is no field
+            continue
+    return name.removesuffix("_minor").replace("_", " ").replace(".", " ")
+
+
 def apply_to_each(
     request: HttpRequest,
     objects: Iterable[Any],
@@ -67,7 +81,9 @@ def apply_to_each(
         except DomainError as exc:
             detail = exc.detail
             if exc.fields:
-                detail += " " + "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+                detail += " " + "; ".join(
+                    f"{field_label(obj, k)}: {' '.join(v)}" for k, v in exc.fields.items()
+                )
             messages.error(request, f"{obj}: {detail}")
         else:
             done += 1

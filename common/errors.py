@@ -180,3 +180,13 @@ class DecisionRequestExpired(DomainError):
 class AppealNotAllowed(DomainError):
     code = "appeal_not_allowed"
     default_detail = "The claim cannot be appealed: once only, within the appeal window."
+
+
+def error_text(exc: DomainError) -> str:
+    """A refusal as one plain sentence for a terminal or a log line: the detail, then each
+    field's messages ("name: Already used."), never a Python dict."""
+    parts = [str(exc.detail).strip()]
+    for field, field_messages in (exc.fields or {}).items():
+        text = " ".join(str(m) for m in field_messages)
+        parts.append(f"{field.replace('_', ' ')}: {text}")
+    return " ".join(p for p in parts if p)

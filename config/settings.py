@@ -256,9 +256,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    # Several models have a `status`; a recovery's gets a name of its own in the schema.
+    # Several models have a `status`; each set of values gets a name of its own in the schema.
     "ENUM_NAME_OVERRIDES": {
         "RecoveryStatusEnum": "insurance.models.advances.RecoveryStatus",
+        "WithdrawalStatusEnum": ["REQUESTED", "SENT", "PAID", "FAILED"],
+        "PayoutReportStatusEnum": ["SENT", "PAID", "FAILED"],
         "ClaimOutcomeEnum": ["UPHELD", "PARTLY_UPHELD", "REJECTED"],
         "AppealOutcomeEnum": "claims.models.claims.APPEAL_OUTCOME_CHOICES",
     },

@@ -31,6 +31,20 @@ def amount_message(code: str, currency: str) -> str:
     return gettext("Enter a number such as 1000.00.")
 
 
+def top_up_refusal(code: str) -> str:
+    """Why a sandbox payment was not credited, by the domain error's code, in the page's
+    language (never the API's English `detail`, which names fields such as amount_minor)."""
+    if code == "duplicate_reference":
+        return gettext("This payment has already been credited to another deposit.")
+    if code == "shop_closed":
+        return gettext("This shop has exited, so it cannot be topped up.")
+    if code in ("amount_not_a_number", "amount_too_precise", "amount_too_large"):
+        return gettext("Amount: enter a number such as 1000.00.")
+    if code == "validation_error":
+        return gettext("Amount: the payment could not be taken in this amount. Enter it again.")
+    return gettext("The payment could not be credited. Start again, or contact support.")
+
+
 class AmountForm(forms.Form):
     """One amount in the deposit's currency, above zero; `cleaned_data["amount"]` is a Money."""
 

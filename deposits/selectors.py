@@ -13,7 +13,16 @@ from django.utils.translation import gettext as _
 
 from common.money import format_minor
 from deposits.domain.coverage import Coverage, WithdrawLimit, coverage_of
-from deposits.models import Account, Entry, Guarantee, Hold, LedgerTransaction, ShortfallCase
+from deposits.models import (
+    Account,
+    Entry,
+    Guarantee,
+    Hold,
+    LedgerTransaction,
+    PayoutAccount,
+    ShortfallCase,
+    Withdrawal,
+)
 from shops.models import (
     Merchant,
     RestrictionKind,
@@ -213,10 +222,87 @@ def shortfall_case_open(shop: Shop) -> bool:
     return ShortfallCase.objects.filter(shop=shop, status=ShortfallCase.Status.OPEN).exists()
 
 
-def entries_for_account(account: Account) -> QuerySet[Entry]:
-    return (
-        Entry.objects.filter(account=account).select_related("transaction", "actor").order_by("-id")
+@dataclass(frozen=True)
+class DebtOrigin:
+    """Where a shop's debt comes from: the latest deduction that went beyond the deposit.
+
+    `owed_minor` is what the shop owes now (it may add up several such deductions, or be less
+    after a part was paid); `into_debt_minor` is what that one deduction recorded as debt."""
+
+    currency: str
+    owed_minor: int
+    deduction_minor: int
+    from_deposit_minor: int
+    into_debt_minor: int
+    occurred_at: Any
+    reason: str
+    reference: str
+    refill_minor: int  # what the deposit still needs once the debt is paid (shortfall − debt)
+
+
+def debt_origin(account: Account) -> DebtOrigin | None:
+    """What the shop owes to the platform and why, or None when it owes nothing. The platform
+    paid the consumer the part of a deduction the deposit could not cover (domain.md §3); that
+    part is the merchant's debt, paid back first by the next top-up."""
+    if account.debt_minor <= 0:
+        return None
+    debt_entry = (
+        Entry.objects.filter(account=account, bucket=Entry.Bucket.DEBT, amount_minor__lt=0)
+        .select_related("transaction")
+        .order_by("-id")
+        .first()
     )
+    if debt_entry is None:  # pragma: no cover - a debt is only ever written by such an entry
+        return None
+    tx = debt_entry.transaction
+    from_deposit = -sum(
+        e.amount_minor
+        for e in tx.entries.filter(account=account, bucket=Entry.Bucket.POSTED)
+        if e.amount_minor < 0
+    )
+    return DebtOrigin(
+        currency=account.currency,
+        owed_minor=account.debt_minor,
+        deduction_minor=from_deposit - debt_entry.amount_minor,
+        from_deposit_minor=from_deposit,
+        into_debt_minor=-debt_entry.amount_minor,
+        occurred_at=tx.occurred_at,
+        reason=tx.reason,
+        reference=tx.reference,
+        refill_minor=max(0, account.shortfall_minor - account.debt_minor),
+    )
+
+
+def entries_for_account(account: Account) -> QuerySet[Entry]:
+    """The dashboard's ledger: each entry with its transaction and, for a withdrawal, its payout
+    (reference and status) joined."""
+    return (
+        Entry.objects.filter(account=account)
+        .select_related("transaction", "transaction__withdrawal", "actor")
+        .order_by("-id")
+    )
+
+
+def withdrawals_for_account(account: Account, *, limit: int = 20) -> list[Withdrawal]:
+    """The shop's latest withdrawals with their payout status, newest first."""
+    return list(Withdrawal.objects.filter(account=account).order_by("-requested_at", "-id")[:limit])
+
+
+def withdrawal_for_transaction(tx: LedgerTransaction) -> Withdrawal | None:
+    return Withdrawal.objects.filter(transaction=tx).first()
+
+
+def withdrawal_for_partner(*, partner_id: int, reference: str) -> Withdrawal | None:
+    """A withdrawal of one of the partner's shops, with the shop joined (one query)."""
+    return (
+        Withdrawal.objects.select_related("account__shop")
+        .filter(reference=reference.strip().upper(), account__shop__partner_id=partner_id)
+        .first()
+    )
+
+
+def payout_account_for_shop(shop: Shop) -> PayoutAccount | None:
+    return PayoutAccount.objects.filter(shop=shop).first()
 
 
 def entries_with_transactions_for_account_id(account_id: int) -> QuerySet[Entry]:

@@ -23,10 +23,11 @@ from common.errors import DomainError
 from common.money import Money
 from common.templatetags.money import money
 from deposits import services
-from deposits.forms import AmountForm
+from deposits.forms import AmountForm, top_up_refusal
 from deposits.models import Account
 from deposits.selectors import (
     account_for_shop,
+    debt_origin,
     deposit_summary,
     entries_for_account,
     holds_for_account,
@@ -46,7 +47,7 @@ from shops import services as shop_services
 from shops.models import MerchantUser, Shop
 from shops.selectors import (
     membership_for_user,
-    notifications_for_merchant,
+    notice_rows,
     restrictions_lifted_for_shop,
 )
 
@@ -154,6 +155,7 @@ def _shortfall_home_context(membership: MerchantUser, shops: list[Shop]) -> dict
                 "shop": shop,
                 "case": case,
                 "amount_minor": account.shortfall_minor,
+                "debt_minor": account.debt_minor,
                 "currency": account.currency,
                 "next_when": datetime.fromisoformat(upcoming[0]["due_at"]) if upcoming else None,
                 "next_what": step_description(upcoming[0]) if upcoming else "",
@@ -170,6 +172,8 @@ def _shortfall_shop_context(
 ) -> dict[str, Any]:
     return {
         "shortfall": shortfall_banner(shop=shop, account=account),
+        # What is owed, to whom and why: only for those who may see the deposit's amounts.
+        "debt": debt_origin(account) if account and membership.may_manage_deposit else None,
         "sandbox_payments": _sandbox_payments_enabled(),
     }
 
@@ -186,23 +190,24 @@ def _own_shop(request: HttpRequest, shop_id: str) -> tuple[MerchantUser, Shop]:
 
 @login_required
 def notices(request: HttpRequest) -> HttpResponse:
-    """The merchant's in-app notices; POST marks them read (then redirects: PRG)."""
+    """This user's view of the merchant's notices; POST marks them read for this user only
+    (then redirects: PRG)."""
     membership = membership_for_user(request.user)
     if membership is None:
         return render(request, "dashboard/no_merchant.html", status=403)
     if request.method == "POST":
         shop_services.notifications_mark_read(
-            merchant_id=membership.merchant_id, now=timezone.now()
+            user_id=request.user.pk, merchant_id=membership.merchant_id, now=timezone.now()
         )
         return redirect("dashboard:notices")
-    items = notifications_for_merchant(membership.merchant)
+    items = notice_rows(membership, language=request.LANGUAGE_CODE)
     return render(
         request,
         "dashboard/notices.html",
         {
             "merchant": membership.merchant,
             "items": items,
-            "unread_notices": sum(1 for n in items if n.read_at is None),
+            "unread_notices": sum(1 for n in items if not n.is_read),
         },
     )
 
@@ -295,7 +300,7 @@ def sandbox_top_up_confirm(request: HttpRequest, shop_id: str, payment_id: str) 
                 actor=request.user,
             )
         except DomainError as exc:
-            messages.error(request, exc.detail)
+            messages.error(request, top_up_refusal(exc.code))
             return redirect("dashboard:sandbox_top_up", shop.public_id)
         amount = money(pending["amount_minor"], account.currency)
         if result.replayed:

@@ -32,8 +32,11 @@ from deposits.models import Account
 from deposits.selectors import (
     ShopBlock,
     WithdrawalPosition,
+    payout_account_for_shop,
     shops_with_accounts_for_merchant,
+    withdrawal_for_transaction,
     withdrawal_position,
+    withdrawals_for_account,
 )
 from shops.models import MerchantUser, Shop, ShopStatus
 from shops.selectors import membership_for_user
@@ -63,9 +66,11 @@ def withdraw_blocker(shop: Shop, position: WithdrawalPosition) -> str:
     if limit == WithdrawLimit.SURPLUS:
         return ""
     if limit == WithdrawLimit.DEBT:
-        return gettext("Nothing can be withdrawn while the shop owes %(debt)s to the platform.") % {
-            "debt": amount(deposit.debt_minor)
-        }
+        return gettext(
+            "Nothing can be withdrawn while the shop owes %(debt)s to the platform (a deduction "
+            "was larger than the deposit and the platform paid the difference). The next top-up "
+            "pays the debt first."
+        ) % {"debt": amount(deposit.debt_minor)}
     if limit == WithdrawLimit.SHORTFALL:
         if shop.status == ShopStatus.ONBOARDING:
             return gettext("Nothing can be withdrawn before the deposit is paid in full.")
@@ -92,13 +97,21 @@ def withdraw_shop_context(
     position = withdrawal_position(shop, account)
     if not membership.may_manage_deposit:
         return {"may_withdraw": False, "withdraw_blocker": "", "withdrawal": position}
+    # The withdrawals made and where each payout stands (only for those who see the deposit).
+    payouts = withdrawals_for_account(account)
     if position.limit == ShopBlock.CLOSED and not position.deposit.posted_minor:
         # The closed-shop banner already says the deposit has been refunded.
-        return {"may_withdraw": False, "withdraw_blocker": "", "withdrawal": position}
+        return {
+            "may_withdraw": False,
+            "withdraw_blocker": "",
+            "withdrawal": position,
+            "payouts": payouts,
+        }
     return {
         "may_withdraw": position.can_withdraw,
         "withdraw_blocker": withdraw_blocker(shop, position),
         "withdrawal": position,
+        "payouts": payouts,
     }
 
 
@@ -226,24 +239,41 @@ def withdraw(request: HttpRequest, shop_id: str) -> HttpResponse:
             "errors": form.errors,
             "closed": closed,
             "blocker": withdraw_blocker(shop, position),
+            "payout_account": payout_account_for_shop(shop),
         },
         status=status,
     )
 
 
 def _say_done(request: HttpRequest, result: services.PostingResult, currency: str) -> None:
+    """The confirmation names the withdrawal's reference (what the merchant quotes to support)
+    and the account it is paid to."""
     shown = money(result.transaction.amount_minor, currency)
+    withdrawal = withdrawal_for_transaction(result.transaction)
+    reference = withdrawal.reference if withdrawal else ""
     if result.replayed:
         messages.info(
             request,
-            gettext("This withdrawal of %(amount)s was already requested.") % {"amount": shown},
+            gettext("This withdrawal of %(amount)s was already requested (reference %(ref)s).")
+            % {"amount": shown, "ref": reference},
+        )
+    elif withdrawal and withdrawal.bank_account_tail:
+        messages.success(
+            request,
+            gettext(
+                "Withdrawal of %(amount)s requested, reference %(ref)s: the payment provider "
+                "pays it to your bound account ending in %(tail)s. Its progress is listed under "
+                "Withdrawals on the shop page."
+            )
+            % {"amount": shown, "ref": reference, "tail": withdrawal.bank_account_tail},
         )
     else:
         messages.success(
             request,
             gettext(
-                "Withdrawal of %(amount)s requested: the payment provider pays it to "
-                "your bound payment account."
+                "Withdrawal of %(amount)s requested, reference %(ref)s: the payment provider "
+                "pays it to your bound payment account. Its progress is listed under "
+                "Withdrawals on the shop page."
             )
-            % {"amount": shown},
+            % {"amount": shown, "ref": reference},
         )

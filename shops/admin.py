@@ -17,7 +17,15 @@ from common.admin import (
     service_action,
 )
 from shops import services
-from shops.models import Category, Merchant, MerchantUser, Notification, Shop, ShopRestriction
+from shops.models import (
+    Category,
+    Merchant,
+    MerchantUser,
+    Notification,
+    NotificationRead,
+    Shop,
+    ShopRestriction,
+)
 
 
 def has_deposit_account(shop: Shop) -> bool:
@@ -147,12 +155,22 @@ class NotificationAdmin(ReadOnlyAdmin):
         "title",
         "language",
         "email_status",
-        "read_at",
     ]
-    list_filter = ["kind", "email_status", "language", ("read_at", admin.EmptyFieldListFilter)]
+    # Read state is per user (NotificationRead): a merchant-wide "read" column no longer exists.
+    list_filter = ["kind", "email_status", "language"]
     search_fields = ["title", "dedupe_key", "merchant__name", "shop__name"]
     list_select_related = ["merchant", "shop"]
     date_hierarchy = "created_at"
+
+
+@admin.register(NotificationRead)
+class NotificationReadAdmin(ReadOnlyAdmin):
+    """Who read which notice, when (read state is per user)."""
+
+    list_display = ["notification", "user", "read_at"]
+    search_fields = ["notification__title", "user__username"]
+    list_select_related = ["notification", "user"]
+    date_hierarchy = "read_at"
 
 
 # Re-register the auth screens with Unfold's look, searchable (autocomplete needs search_fields).

@@ -7,19 +7,17 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from shops.models import Notification
+from shops.selectors import unread_notices_count
 
 
 def unread_notices(request: HttpRequest) -> dict[str, Any]:
-    """The merchant's unread notices, for the badge beside "Notices". Counted only when a page
+    """The notices this user has not read, for the badge beside "Notices". Counted only when a page
     shows it (lazily), and never for visitors or ops without a merchant."""
 
     def count() -> int:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return 0
-        return Notification.objects.filter(
-            merchant__members__user_id=user.pk, read_at__isnull=True
-        ).count()
+        return unread_notices_count(user.pk)
 
     return {"unread_notices": SimpleLazyObject(count)}

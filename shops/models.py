@@ -101,9 +101,12 @@ class Category(models.Model):
 
 
 class ShopType(models.TextChoices):
+    # The codes are the API's (api-v1.md) and stay; the English names say what each store is
+    # (domain.md §2): a 专卖店 sells one brand under the brand owner's authorisation, a 专营店
+    # sells several brands of one category. The codes' own English words are the other way round.
     FLAGSHIP = "FLAGSHIP", _("Flagship store (旗舰店)")
-    SPECIALTY = "SPECIALTY", _("Specialty store (专卖店)")
-    FRANCHISE = "FRANCHISE", _("Franchise store (专营店)")
+    SPECIALTY = "SPECIALTY", _("Brand-authorised store (专卖店)")
+    FRANCHISE = "FRANCHISE", _("Multi-brand specialty store (专营店)")
 
 
 class TrademarkStatus(models.TextChoices):
@@ -251,7 +254,13 @@ class Notification(models.Model):
     - `dedupe_key` is unique: whoever creates a notice names it by its cause (e.g.
       "shortfall:12:step:1"), so the same notice exists at most once however often, or however
       concurrently, its cause is processed.
-    - Title and body are rendered once, in the merchant's language at the time (`language`).
+    - `title` and `body` are the notice in the merchant's language at the time (`language`): the
+      e-mail's words. `texts` holds the same notice in every language it was written in
+      ({"en": [title, body], "zh-hans": [...]}), so the dashboard shows it in the *reader's*
+      language; a notice written in one language only (older ones, or a caller that gave one)
+      falls back to that one (`Notification.text_for`).
+    - Read state is per user (`NotificationRead`): one person marking notices read leaves their
+      colleagues' unread ones alone.
     - The e-mail is sent after commit by a task, never inside the transaction that created the
       notice: PENDING → SENDING (claimed by a compare-and-set, with `email_claimed_at`) → SENT;
       a failed send goes back to PENDING; a claim older than a few minutes (a worker died
@@ -274,8 +283,8 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("body"))
     link = models.CharField(_("link"), max_length=300, blank=True)
+    texts = models.JSONField(_("texts by language"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"))
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     email_status = models.CharField(
         _("e-mail"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
@@ -289,11 +298,7 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
-            models.Index(
-                fields=["merchant"],
-                condition=Q(read_at__isnull=True),
-                name="notification_unread_idx",
-            ),
+            models.Index(fields=["merchant", "-created_at"], name="notification_merchant_idx"),
             models.Index(
                 fields=["created_at"],
                 condition=Q(email_status__in=["PENDING", "SENDING"]),
@@ -310,3 +315,34 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def text_for(self, language: str) -> tuple[str, str]:
+        """(title, body) in `language` when the notice was written in it, else as written."""
+        for code in (language, (language or "").split("-")[0]):
+            pair = (self.texts or {}).get(code)
+            if pair:
+                return pair[0], pair[1]
+        return self.title, self.body
+
+
+class NotificationRead(models.Model):
+    """That one user has read one notice (and when). Absent row = unread for that user."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_reads"
+    )
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("notice read")
+        verbose_name_plural = _("notices read")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "user"], name="notification_read_once_per_user"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "notification"], name="notification_read_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} read by {self.user_id}"

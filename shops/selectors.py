@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
 
-from shops.models import Merchant, MerchantUser, Notification, Shop, ShopRestriction
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from common.templatetags.money import mask_money
+from shops.models import (
+    Merchant,
+    MerchantUser,
+    Notification,
+    NotificationRead,
+    Shop,
+    ShopRestriction,
+)
+
+# What a reader without the deposit permission reads where a notice names an amount.
+AMOUNT_HIDDEN = _("[amount hidden]")
 
 
 def merchant_for_user(user: AbstractBaseUser | AnonymousUser) -> Merchant | None:
@@ -48,3 +62,48 @@ def notifications_for_merchant(merchant: Merchant, *, limit: int = 100) -> list[
         .select_related("shop")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def unread_notices_count(user_id: int) -> int:
+    """How many of their merchant's notices this user has not read (the navigation's badge)."""
+    return (
+        Notification.objects.filter(merchant__members__user_id=user_id)
+        .exclude(reads__user_id=user_id)
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """One notice as one reader sees it: in their language, amounts only if they may see them."""
+
+    notice: Notification
+    title: str
+    body: str
+    is_read: bool
+
+
+def notice_rows(membership: MerchantUser, *, language: str, limit: int = 100) -> list[NoticeRow]:
+    """The merchant's latest notices for this member, newest first, in `language` (the
+    reader's, not the one of the day the notice was made). A member without the deposit
+    permission reads every amount as "amount hidden", as on the rest of the dashboard."""
+    notices = (
+        Notification.objects.filter(merchant_id=membership.merchant_id)
+        .select_related("shop")
+        .annotate(
+            is_read=Exists(
+                NotificationRead.objects.filter(
+                    notification=OuterRef("pk"), user_id=membership.user_id
+                )
+            )
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+    hidden = None if membership.may_manage_deposit else AMOUNT_HIDDEN
+    rows = []
+    for notice in notices:
+        title, body = notice.text_for(language)
+        if hidden is not None:
+            title, body = mask_money(title, str(hidden)), mask_money(body, str(hidden))
+        rows.append(NoticeRow(notice=notice, title=title, body=body, is_read=notice.is_read))  # type: ignore[attr-defined]
+    return rows

@@ -5,7 +5,7 @@ Building blocks use plain `transaction.atomic` and compose inside a caller's tra
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from shops.models import (
     Category,
     Merchant,
     Notification,
+    NotificationRead,
     RestrictionKind,
     RestrictionSource,
     Shop,
@@ -332,28 +333,34 @@ def shop_unfreeze(*, shop: Shop, reason: str, actor: AbstractBaseUser, now: date
 
 def _notify_manual(shop: Shop, key: str, *, frozen: bool, reason: str, now: datetime) -> None:
     merchant = shop.merchant
-    with translation.override(merchant.language):
-        if frozen:
-            title = translation.gettext("Your shop %(shop)s has been frozen") % {"shop": shop.name}
-            body = translation.gettext(
-                "The platform's operations team froze the shop: it cannot sell until they lift "
-                "the freeze. Reason: %(reason)s"
-            ) % {"reason": reason.strip()}
-        else:
-            title = translation.gettext("The freeze on %(shop)s has been lifted") % {
-                "shop": shop.name
-            }
-            body = translation.gettext(
-                "The platform's operations team lifted the freeze. Reason: %(reason)s"
-            ) % {"reason": reason.strip()}
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        # Written in every language, so each reader sees it in their own (the reason is ops'
+        # words and stays as typed).
+        with translation.override(language):
+            if frozen:
+                title = translation.gettext("Your shop %(shop)s has been frozen") % {
+                    "shop": shop.name
+                }
+                body = translation.gettext(
+                    "The platform's operations team froze the shop: it cannot sell until they "
+                    "lift the freeze. Reason: %(reason)s"
+                ) % {"reason": reason.strip()}
+            else:
+                title = translation.gettext("The freeze on %(shop)s has been lifted") % {
+                    "shop": shop.name
+                }
+                body = translation.gettext(
+                    "The platform's operations team lifted the freeze. Reason: %(reason)s"
+                ) % {"reason": reason.strip()}
+        texts[language] = (title, body)
     notice, created = notification_create(
         merchant_id=merchant.pk,
         shop_id=shop.pk,
         dedupe_key=key,
         kind="MANUAL_FREEZE" if frozen else "MANUAL_UNFREEZE",
         language=merchant.language,
-        title=title,
-        body=body,
+        texts=texts,
         now=now,
         link=f"/shops/{shop.public_id}/",
     )
@@ -378,18 +385,31 @@ def notification_create(
     dedupe_key: str,
     kind: str,
     language: str,
-    title: str,
-    body: str,
     now: datetime,
+    title: str = "",
+    body: str = "",
+    texts: Mapping[str, tuple[str, str]] | None = None,
     shop_id: int | None = None,
     link: str = "",
     email: bool = True,
 ) -> tuple[Notification, bool]:
     """Create the notice named `dedupe_key` unless it exists; returns (notice, created).
 
+    Give `texts` ({language: (title, body)} for every language in settings.LANGUAGES) so the
+    dashboard shows the notice in each reader's language; the e-mail is the merchant's
+    `language`. A caller that gives only `title` and `body` (in `language`) gets a notice
+    shown in that language to everyone.
+
     Building block (plain atomic, a savepoint): a concurrent creator of the same key waits on the
     unique index and then gets the existing row, so the notice exists exactly once.
     """
+    if texts:
+        stored = {code: [str(pair[0])[:300], str(pair[1])] for code, pair in texts.items()}
+        if language not in stored:
+            raise ValueError(f"texts has no {language!r} version for the e-mail")
+        title, body = stored[language]
+    else:
+        stored = {language: [title[:300], body]}
     existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
@@ -403,6 +423,7 @@ def notification_create(
                 language=language,
                 title=title[:300],
                 body=body,
+                texts=stored,
                 link=link,
                 created_at=now,
                 email_status=(
@@ -426,13 +447,24 @@ def notification_email_enqueue_on_commit(notification_id: int) -> None:
 
 
 def notifications_mark_read(
-    *, merchant_id: int, now: datetime, notification_ids: Iterable[int] | None = None
+    *,
+    user_id: int,
+    merchant_id: int,
+    now: datetime,
+    notification_ids: Iterable[int] | None = None,
 ) -> int:
-    """Mark a merchant's notices read (all unread ones when no ids are given)."""
-    qs = Notification.objects.filter(merchant_id=merchant_id, read_at__isnull=True)
+    """Mark the merchant's notices read for this user only (all they have not read when no ids
+    are given); their colleagues' read state is theirs. Returns how many were newly marked."""
+    qs = Notification.objects.filter(merchant_id=merchant_id).exclude(reads__user_id=user_id)
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
-    return qs.update(read_at=now)
+    rows = [
+        NotificationRead(notification_id=pk, user_id=user_id, read_at=now)
+        for pk in qs.values_list("pk", flat=True)
+    ]
+    # A second tab marking the same notices at the same moment: the unique pair keeps one row.
+    created = NotificationRead.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(created)
 
 
 def notifications_email_due(*, now: datetime, limit: int = 500) -> list[int]:

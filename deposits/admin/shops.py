@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import service_action
+from common.admin import field_label, service_action
 from common.errors import DomainError
 from deposits.services.onboarding import shop_exit_confirm, shop_profile_change
 from shops.admin import ShopAdmin, has_deposit_account
@@ -96,7 +96,10 @@ class ShopWithDepositAdmin(ShopAdmin):
                 category_codes=[c.code for c in form.cleaned_data["categories"]],
             )
         except DomainError as exc:
-            detail = " ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+            detail = " ".join(
+                f"{field_label(form.instance, k)}: {' '.join(v)}"
+                for k, v in (exc.fields or {}).items()
+            )
             messages.error(request, f"{form.instance}: {detail or exc.detail}")
         else:
             messages.info(request, _("The deposit requirement was recomputed."))

@@ -99,6 +99,12 @@ WITHDRAWAL_RESULT = {
         "reference": "",
     },
     "deposit": DEPOSIT_PAID,
+    "withdrawal": {
+        "reference": "WD-2026-000123",
+        "status": "REQUESTED",
+        "bank_account_tail": "6789",
+        "failure_reason": "",
+    },
 }
 HOLD_PLACE = {
     "amount_minor": 50000,
@@ -127,3 +133,18 @@ HOLD_CAPTURED = {
     "resolved_at": "2026-11-05T10:00:00Z",
 }
 HOLD_RELEASED = {**HOLD, "status": "RELEASED", "resolved_at": "2026-11-05T10:00:00Z"}
+
+WITHDRAWAL_PAYOUT = {
+    "reference": "WD-2026-000123",
+    "shop": SHOP_ID,
+    "amount_minor": 100000,
+    "currency": "CNY",
+    "status": "SENT",
+    "bank_account_tail": "6789",
+    "provider_ref": "PO-77",
+    "failure_reason": "",
+    "requested_at": "2026-11-18T01:00:00+00:00",
+    "sent_at": "2026-11-18T03:00:00+00:00",
+    "paid_at": None,
+    "failed_at": None,
+}

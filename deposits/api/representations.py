@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from common.times import utc_iso
-from deposits.models import Account, Entry, Hold
+from deposits.models import Account, Entry, Hold, Withdrawal
 from deposits.selectors import deposit_summary
 from shops.models import Shop
 
@@ -45,6 +45,24 @@ def hold_data(hold: Hold, *, shop_public_id: Any) -> dict[str, Any]:
         "expires_at": utc_iso(hold.expires_at),
         "created_at": utc_iso(hold.created_at),
         "resolved_at": utc_iso(hold.resolved_at),
+    }
+
+
+def withdrawal_data(withdrawal: Withdrawal, *, shop_public_id: Any) -> dict[str, Any]:
+    """A withdrawal's payout: its reference, where it stands and where it goes."""
+    return {
+        "reference": withdrawal.reference,
+        "shop": str(shop_public_id),
+        "amount_minor": withdrawal.amount_minor,
+        "currency": withdrawal.currency,
+        "status": withdrawal.status,
+        "bank_account_tail": withdrawal.bank_account_tail,
+        "provider_ref": withdrawal.provider_ref,
+        "failure_reason": withdrawal.failure_reason,
+        "requested_at": utc_iso(withdrawal.requested_at),
+        "sent_at": utc_iso(withdrawal.sent_at),
+        "paid_at": utc_iso(withdrawal.paid_at),
+        "failed_at": utc_iso(withdrawal.failed_at),
     }
 
 

@@ -58,6 +58,11 @@ class ShopCreateInput(InputSerializer):
         child=StrictCharField(max_length=40),
         min_length=1,
         max_length=50,
+        # DRF's own words are "Ensure this field has at least 1 elements."
+        error_messages={
+            "min_length": "Give at least one category code.",
+            "max_length": "Give at most {max_length} category codes.",
+        },
         help_text=(
             "Category codes: apparel, jewelry, shoes_bags, home_furnishing, digital_3c, "
             "home_appliances, food, books_media, services, education, medical_services, "
@@ -196,6 +201,83 @@ class EntryOutput(serializers.Serializer):
 
     class Meta:
         ref_name = "Entry"
+
+
+class WithdrawalPayoutOutput(serializers.Serializer):
+    reference = serializers.CharField(
+        help_text='The withdrawal\'s reference, e.g. "WD-2026-000123".'
+    )
+    status = serializers.ChoiceField(
+        choices=["REQUESTED", "SENT", "PAID", "FAILED"], help_text="Where the payout stands."
+    )
+    bank_account_tail = serializers.CharField(
+        help_text="Last four digits of the account it is paid to; empty when none is bound."
+    )
+    failure_reason = serializers.CharField(help_text="Why the payout failed; empty otherwise.")
+
+    class Meta:
+        ref_name = "WithdrawalPayout"
+
+
+class WithdrawalPayoutInput(InputSerializer):
+    status = serializers.ChoiceField(
+        choices=["SENT", "PAID", "FAILED"],
+        help_text="SENT: sent to the bank; PAID: credited; FAILED: it will not arrive (the "
+        "amount goes back into the deposit).",
+    )
+    reason = StrictCharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why it failed, as the merchant should read it; required with FAILED.",
+    )
+    provider_ref = StrictCharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your own payout id.",
+    )
+    bank_account_tail = StrictCharField(
+        max_length=4,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Last four digits of the account paid to (with SENT).",
+    )
+
+    def validate(self, attrs: dict) -> dict:  # type: ignore[type-arg]
+        if attrs["status"] == "FAILED" and not attrs.get("reason", "").strip():
+            raise serializers.ValidationError({"reason": ["Say why the payout failed."]})
+        return attrs
+
+
+class WithdrawalOutput(serializers.Serializer):
+    reference = serializers.CharField()
+    shop = serializers.UUIDField()
+    amount_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    status = serializers.ChoiceField(choices=["REQUESTED", "SENT", "PAID", "FAILED"])
+    bank_account_tail = serializers.CharField()
+    provider_ref = serializers.CharField()
+    failure_reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+    failed_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "Withdrawal"
+
+
+class WithdrawalPostingOutput(serializers.Serializer):
+    entry = EntryOutput(allow_null=True, help_text="The deposit's WITHDRAWAL entry.")
+    deposit = DepositOutput()
+    withdrawal = WithdrawalPayoutOutput(help_text="The payout of this withdrawal.")
+
+    class Meta:
+        ref_name = "WithdrawalPosting"
 
 
 class PostingOutput(serializers.Serializer):

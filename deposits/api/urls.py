@@ -11,6 +11,16 @@ urlpatterns = [
     path(
         "shops/<uuid:shop_id>/withdrawals/", views.WithdrawalView.as_view(), name="shop-withdrawals"
     ),
+    path(
+        "withdrawals/<str:reference>/",
+        views.WithdrawalDetailView.as_view(),
+        name="withdrawal-detail",
+    ),
+    path(
+        "withdrawals/<str:reference>/payout/",
+        views.WithdrawalPayoutView.as_view(),
+        name="withdrawal-payout",
+    ),
     path("shops/<uuid:shop_id>/holds/", views.ShopHoldsView.as_view(), name="shop-holds"),
     path("holds/<uuid:hold_id>/", views.HoldDetailView.as_view(), name="hold-detail"),
     path("holds/<uuid:hold_id>/capture/", views.HoldCaptureView.as_view(), name="hold-capture"),

@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.errors import InvalidInput
+from common.errors import InvalidInput, NotFound
 from deposits import services
 from deposits.api import examples as ex
 from deposits.api.lookups import (
@@ -26,7 +26,13 @@ from deposits.api.lookups import (
     hold_for_partner,
     shop_for_partner,
 )
-from deposits.api.representations import deposit_data, entry_data, hold_data, shop_data
+from deposits.api.representations import (
+    deposit_data,
+    entry_data,
+    hold_data,
+    shop_data,
+    withdrawal_data,
+)
 from deposits.api.serializers import (
     DeductionInput,
     EntryOutput,
@@ -41,12 +47,16 @@ from deposits.api.serializers import (
     ShopOutput,
     TopUpInput,
     WithdrawalInput,
+    WithdrawalOutput,
+    WithdrawalPayoutInput,
+    WithdrawalPostingOutput,
 )
-from deposits.models import Entry, Hold
+from deposits.models import Entry, Hold, Withdrawal
 from deposits.selectors import (
     entries_with_transactions_for_account_id,
     holds_for_account_id,
     shops_with_accounts_for_partner,
+    withdrawal_for_partner,
 )
 from deposits.services import PostingResult
 from partners.api.base import PartnerAPIView
@@ -320,12 +330,15 @@ class WithdrawalView(LedgerPostView):
         summary="Withdraw surplus",
         description=(
             "Pays surplus back to the merchant. `409 insufficient_funds` above available, "
-            "`409 would_cause_shortfall` when coverage would drop below the requirement."
+            "`409 would_cause_shortfall` when coverage would drop below the requirement. "
+            "`withdrawal` is the payout: its reference (what the merchant quotes), status "
+            "(REQUESTED, SENT, PAID, FAILED with `failure_reason`) and the bound account's last "
+            "four digits."
         ),
         request=WithdrawalInput,
         parameters=POST_PARAMETERS,
         responses={
-            201: PostingOutput,
+            201: WithdrawalPostingOutput,
             **error_responses(
                 *POST_ERRORS, conflicts=("insufficient_funds", "would_cause_shortfall")
             ),
@@ -353,7 +366,102 @@ class WithdrawalView(LedgerPostView):
                 idempotency_key=self.ledger_key(),
                 now=timezone.now(),
             )
-            return 201, _posting_payload(result)
+            payout = result.transaction.withdrawal
+            return 201, {
+                **_posting_payload(result),
+                "withdrawal": {
+                    "reference": payout.reference,
+                    "status": payout.status,
+                    "bank_account_tail": payout.bank_account_tail,
+                    "failure_reason": payout.failure_reason,
+                },
+            }
+
+        return self.idempotent(perform)
+
+
+# --- Withdrawals' payouts (the payment partner) ------------------------------------------------
+
+
+def _withdrawal_of_partner(partner_id: int, reference: str) -> Withdrawal:
+    withdrawal = withdrawal_for_partner(partner_id=partner_id, reference=reference)
+    if withdrawal is None:
+        raise NotFound("No such withdrawal.")
+    return withdrawal
+
+
+class WithdrawalDetailView(PartnerAPIView):
+    scopes = {"GET": READ}
+
+    @extend_schema(
+        operation_id="withdrawals_retrieve",
+        summary="Get a withdrawal's payout",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: WithdrawalOutput, **error_responses(*READ_ERRORS)},
+        examples=[OpenApiExample("payout", value=ex.WITHDRAWAL_PAYOUT, response_only=True)],
+        tags=["deposits"],
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        withdrawal = _withdrawal_of_partner(self.partner_id, reference)
+        return Response(
+            withdrawal_data(withdrawal, shop_public_id=withdrawal.account.shop.public_id)
+        )
+
+
+class WithdrawalPayoutView(PartnerAPIView):
+    scopes = {"POST": MONEY}
+
+    @extend_schema(
+        operation_id="withdrawals_payout_report",
+        summary="Report a withdrawal's payout",
+        description=(
+            "The payment provider reports where the payout stands: SENT (to the bank, with the "
+            "account's last four digits), PAID, or FAILED with a `reason` the merchant reads; "
+            "a failed payout's amount goes back into the deposit. Reporting the state it is in "
+            "again changes nothing; a report that does not follow (PAID after FAILED) is "
+            "`409 invalid_state`."
+        ),
+        request=WithdrawalPayoutInput,
+        parameters=POST_PARAMETERS,
+        responses={
+            200: WithdrawalOutput,
+            **error_responses(*POST_ERRORS, conflicts=("invalid_state",)),
+        },
+        examples=[
+            OpenApiExample(
+                "sent",
+                value={"status": "SENT", "provider_ref": "PO-77", "bank_account_tail": "6789"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "failed",
+                value={"status": "FAILED", "reason": "The receiving account is closed."},
+                request_only=True,
+            ),
+            OpenApiExample("payout", value=ex.WITHDRAWAL_PAYOUT, response_only=True),
+        ],
+        tags=["deposits"],
+    )
+    def post(self, request: Request, reference: str) -> HttpResponse:
+        data = self.validated(WithdrawalPayoutInput)
+        withdrawal = _withdrawal_of_partner(self.partner_id, reference)
+
+        def perform() -> tuple[int, Any]:
+            now = timezone.now()
+            if data["status"] == "SENT":
+                done = services.withdrawal_payout_sent(
+                    reference=withdrawal.reference,
+                    now=now,
+                    provider_ref=data["provider_ref"],
+                    bank_account_tail=data["bank_account_tail"],
+                )
+            elif data["status"] == "PAID":
+                done = services.withdrawal_payout_paid(reference=withdrawal.reference, now=now)
+            else:
+                done = services.withdrawal_payout_failed(
+                    reference=withdrawal.reference, reason=data["reason"], now=now
+                )
+            return 200, withdrawal_data(done, shop_public_id=withdrawal.account.shop.public_id)
 
         return self.idempotent(perform)
 

@@ -1,5 +1,5 @@
 """Deposit models: requirement rules (rules.py), the ledger (ledger.py), guarantees
-(guarantees.py) and shortfall enforcement (shortfall.py)."""
+(guarantees.py), shortfall enforcement (shortfall.py) and withdrawals' payouts (payouts.py)."""
 
 from deposits.models.guarantees import Guarantee
 from deposits.models.ledger import (
@@ -12,6 +12,7 @@ from deposits.models.ledger import (
     SystemAccount,
     TransactionKind,
 )
+from deposits.models.payouts import PayoutAccount, Withdrawal
 from deposits.models.rules import (
     BaseRequirementRule,
     CategoryRequirementRule,
@@ -38,6 +39,8 @@ __all__ = [
     "Hold",
     "LadderAction",
     "LedgerCheckRun",
+    "PayoutAccount",
+    "Withdrawal",
     "LedgerTransaction",
     "RuleChange",
     "ShopRequirementOverride",

@@ -29,6 +29,13 @@ evaluated (`shortfall_after_posting`).
   closed shop too. Locks the account.
 - `deposit_withdraw(account_id, amount_minor, currency, idempotency_key, now)`: pays surplus
   back. Locks the account. `shop_frozen`, `insufficient_funds`, `would_cause_shortfall`.
+  Records the payout (`Withdrawal`, reference "WD-<year>-<number>", status REQUESTED, the bound
+  account's last four digits) in the same transaction; `result.transaction.withdrawal`.
+- `withdrawal_payout_sent(reference, now, provider_ref="", bank_account_tail="")`,
+  `withdrawal_payout_paid(reference, now)`, `withdrawal_payout_failed(reference, reason, now)`:
+  the payout's progress (REQUESTED → SENT → PAID, or → FAILED with the reason, which reverses the
+  withdrawal so the money is back in the deposit). A repeated report is a no-op; one that does
+  not fit is `invalid_state`. `payout_account_bind(shop_id, account_tail, now, bank_name="")`.
 - `deposit_adjust(account_id, amount_minor, reason, actor, idempotency_key, now)`: signed ops
   correction; above the approval threshold returns a pending `AdjustmentRequest` instead, which
   `adjustment_approve(request_id, actor, now)` posts (locks the request, then the account;
@@ -95,6 +102,12 @@ from deposits.services.operations import (
     refund_available_at,
     transaction_reverse,
 )
+from deposits.services.payouts import (
+    payout_account_bind,
+    withdrawal_payout_failed,
+    withdrawal_payout_paid,
+    withdrawal_payout_sent,
+)
 from deposits.services.posting import PostingResult
 from deposits.services.requirements import (
     account_open,
@@ -120,6 +133,10 @@ from deposits.services.shortfall import (
 from deposits.services.transfers import system_account_balance, system_transfer
 
 __all__ = [
+    "payout_account_bind",
+    "withdrawal_payout_failed",
+    "withdrawal_payout_paid",
+    "withdrawal_payout_sent",
     "Evaluation",
     "LedgerCheckResult",
     "PassResult",

@@ -6,6 +6,7 @@ locking and idempotency rules); all are keyword-only, take `now`, and are safe t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from common.errors import (
     ApprovalRequired,
+    DomainError,
     InsufficientFunds,
     InvalidInput,
     InvalidTransition,
@@ -31,13 +33,16 @@ from deposits.models import (
     Entry,
     Hold,
     LedgerTransaction,
+    PayoutAccount,
     SystemAccount,
     TransactionKind,
+    Withdrawal,
 )
 from deposits.services.guards import refuse_when_closed
 from deposits.services.posting import (
     Leg,
     Plan,
+    Planner,
     PostingRequest,
     PostingResult,
     run_operation,
@@ -47,6 +52,7 @@ from deposits.services.shortfall import evaluates_shortfall
 from shops import services as shop_services
 from shops.models import RestrictionKind, ShopRestriction
 
+MARKET_TZ = ZoneInfo("Asia/Shanghai")
 POSTED = Entry.Bucket.POSTED
 DEBT = Entry.Bucket.DEBT
 
@@ -239,6 +245,64 @@ def deposit_withdraw(
             ]
         )
 
+    # The posting and its payout record (the reference the merchant quotes) commit together.
+    # A refusal is stored by run_operation and raised after its block; it is caught here so that
+    # the FAILED row commits with this block too, and raised once the block is left.
+    refusal: DomainError | None = None
+    with transaction.atomic():
+        try:
+            result = _withdraw_posting(
+                account_id, amount_minor, currency, idempotency_key, now, reason, actor, plan
+            )
+        except DomainError as exc:
+            refusal = exc
+        else:
+            _withdrawal_record(result)
+    if refusal is not None:
+        raise refusal
+    return result
+
+
+def _withdrawal_reference(tx: LedgerTransaction) -> str:
+    """ "WD-2026-000123": the year of the request in China time and the transaction's number, so
+    it is unique without a counter of its own and a person can read it out on the phone."""
+    year = timezone.localtime(tx.occurred_at, MARKET_TZ).year
+    return f"WD-{year}-{tx.pk:06d}"
+
+
+def _withdrawal_record(result: PostingResult) -> Withdrawal:
+    """The payout record of a posted withdrawal: created once (a replay finds it), with the
+    tail of the account the shop has bound for payouts, if any."""
+    tx = result.transaction
+    existing = Withdrawal.objects.filter(transaction=tx).first()
+    if existing is not None:
+        return existing
+    tail = (
+        PayoutAccount.objects.filter(shop_id=result.account.shop_id)
+        .values_list("account_tail", flat=True)
+        .first()
+    )
+    return Withdrawal.objects.create(
+        reference=_withdrawal_reference(tx),
+        transaction=tx,
+        account_id=tx.account_id,
+        amount_minor=tx.amount_minor,
+        currency=tx.currency,
+        bank_account_tail=tail or "",
+        requested_at=tx.occurred_at,
+    )
+
+
+def _withdraw_posting(  # noqa: PLR0913
+    account_id: int,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+    now: datetime,
+    reason: str,
+    actor: AbstractBaseUser | None,
+    plan: Planner,
+) -> PostingResult:
     return run_operation(
         PostingRequest(
             account_id=account_id,

@@ -19,6 +19,11 @@ class WebhookEndpointCreateInput(InputSerializer):
         child=StrictCharField(max_length=60),
         min_length=1,
         max_length=50,
+        # DRF's own words are "Ensure this field has at least 1 elements."
+        error_messages={
+            "min_length": 'Give at least one event type, or ["*"] for all.',
+            "max_length": "Give at most {max_length} event types.",
+        },
         help_text=EVENT_TYPE_HELP,
     )
     description = StrictCharField(max_length=200, required=False, allow_blank=True, default="")

@@ -246,8 +246,8 @@ class TestShopDetail:
         content = client.get(_detail_url(shop)).content.decode()
 
         assert (
-            "The standard amount for a Specialty store (专卖店) with a trademark only applied "
-            "for (TM); none of your categories has a higher amount of its own."
+            "The standard amount for a Brand-authorised store (专卖店) with a trademark only "
+            "applied for (TM); none of your categories has a higher amount of its own."
         ) in content
 
     def test_an_onboarding_shop_says_what_is_left_to_pay_before_going_live(self, client, now):

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-from common.errors import DomainError
+from common.errors import DomainError, error_text
 from insurance import services as insurance_services
 from partners import services as partner_services
 from partners.management.commands.create_partner_key import Command as PartnerKeyCommand
@@ -46,6 +46,6 @@ class Command(PartnerKeyCommand):
                     code=code, insurer_id=partner.pk, now=timezone.now()
                 )
             except DomainError as exc:
-                raise CommandError(f"{exc.detail} {exc.fields or ''}".strip()) from exc
+                raise CommandError(error_text(exc)) from exc
             self.stdout.write(f"Insurer of {code}: {partner.name} ({changed} version(s))")
         super().handle(*args, **options)

@@ -11,7 +11,11 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         result = ledger_check_run()
         for problem in result.problems:
-            self.stdout.write(f"FAILED {problem['check']}: {problem['examples']}")
+            # One line per offending row, its values separated, not a Python list.
+            examples = problem["examples"]
+            self.stdout.write(f"FAILED {problem['check']}: {len(examples)} example(s)")
+            for row in examples:
+                self.stdout.write("  " + " | ".join(str(value) for value in row))
         self.stdout.write(result.summary)
         if not result.ok:
             sys.exit(1)

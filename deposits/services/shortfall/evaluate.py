@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import structlog
@@ -299,7 +301,7 @@ def _apply_step(
             ShortfallReview.objects.get_or_create(
                 case=case, defaults={"shop": shop, "opened_at": now}
             )
-        title, body = texts.step_notice(item)
+    notice_texts = _in_every_language(lambda: texts.step_notice(item))
     ShortfallStep.objects.create(
         case=case,
         position=item["position"],
@@ -315,8 +317,7 @@ def _apply_step(
         shop=shop,
         key=f"shortfall:{case.pk}:step:{item['position']}",
         kind=f"shortfall.{item['action'].lower()}",
-        title=title,
-        body=body,
+        texts=notice_texts,
         now=now,
         result=result,
     )
@@ -342,17 +343,14 @@ def _send_due_reminders(
             continue
         case.reminded, case.next_reminder_at = reminded, next_reminder
         item = case.plan[position]
-        with translation.override(shop.merchant.language):
-            title, body = ShortfallTexts(shop=shop, account=account, case=case).reminder_notice(
-                item
-            )
+        reminder = ShortfallTexts(shop=shop, account=account, case=case)
+        notice_texts = _in_every_language(partial(reminder.reminder_notice, item))
         result.reminders += 1
         _notify(
             shop=shop,
             key=f"shortfall:{case.pk}:reminder:{position}",
             kind="shortfall.reminder",
-            title=title,
-            body=body,
+            texts=notice_texts,
             now=now,
             result=result,
         )
@@ -404,7 +402,10 @@ def case_resolve(
             # nothing to take back, nothing to announce.
             return resolution
         texts = ShortfallTexts(shop=shop, account=account, case=case)
-        title, body = texts.resolved_notice(label, remaining=_other_restrictions(shop))
+        remaining = _other_restrictions(shop)
+    notice_texts = _in_every_language(
+        lambda: texts.resolved_notice(str(Resolution(resolution).label), remaining=remaining)
+    )
     partner_services.event_publish(
         partner_id=shop.partner_id,
         type="deposit.shortfall_resolved",
@@ -418,8 +419,7 @@ def case_resolve(
         shop=shop,
         key=f"shortfall:{case.pk}:resolved",
         kind="shortfall.resolved",
-        title=title,
-        body=body,
+        texts=notice_texts,
         now=now,
         result=result,
     )
@@ -430,8 +430,25 @@ def _other_restrictions(shop: Shop) -> list[ShopRestriction]:
     return list(ShopRestriction.objects.filter(shop=shop, lifted_at__isnull=True))
 
 
+def _in_every_language(render: Callable[[], tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """A notice's (title, body) in each language of the site, so that each reader reads it in
+    their own (the e-mail uses the merchant's)."""
+    texts = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            title, body = render()
+            texts[language] = (str(title), str(body))
+    return texts
+
+
 def _notify(
-    *, shop: Shop, key: str, kind: str, title: str, body: str, now: datetime, result: Evaluation
+    *,
+    shop: Shop,
+    key: str,
+    kind: str,
+    texts: dict[str, tuple[str, str]],
+    now: datetime,
+    result: Evaluation,
 ) -> None:
     notice, created = shop_services.notification_create(
         merchant_id=shop.merchant_id,
@@ -439,8 +456,7 @@ def _notify(
         dedupe_key=key,
         kind=kind,
         language=shop.merchant.language,
-        title=title,
-        body=body,
+        texts=texts,
         link=_shop_link(shop),
         now=now,
     )

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from common.errors import DomainError
+from common.errors import DomainError, error_text
 from partners import services
 from partners.models import Partner, Scope
 
@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 expires_at=now + timedelta(days=days) if days else None,
             )
         except DomainError as exc:
-            raise CommandError(f"{exc.detail} {exc.fields or ''}".strip()) from exc
+            raise CommandError(error_text(exc)) from exc
         key = issued.api_key
         self.stdout.write(f"Partner: {partner.name} ({partner.public_id})")
         self.stdout.write(f"Key prefix: {key.prefix} (shown in the admin; the key is not stored)")

@@ -3,10 +3,12 @@ and the ledger they leave, GET /api/v1/shops/{id}/ledger/."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from common.money import MAX_AMOUNT_MINOR
-from deposits.models import LedgerTransaction
+from deposits.models import LedgerTransaction, Withdrawal
 from tests.partners.api_client import funded_shop, register_shop, top_up
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +203,22 @@ class TestWithdrawal:
         assert response.json()["deposit"]["posted_minor"] == 5_000_000
         # the same memo as a withdrawal from the dashboard, like 充值 for every top-up
         assert response.json()["entry"]["reason"] == "保证金提现"
+
+    def test_the_answer_carries_the_payout_reference_and_status(self, api):
+        shop = funded_shop(api, 5_100_000)
+
+        response = api.post(
+            f"/api/v1/shops/{shop['id']}/withdrawals/", {"amount_minor": 100_000, "currency": "CNY"}
+        )
+
+        payout = response.json()["withdrawal"]
+        assert re.fullmatch(r"WD-20\d\d-\d{6,}", payout["reference"])
+        assert (payout["status"], payout["bank_account_tail"], payout["failure_reason"]) == (
+            "REQUESTED",
+            "",
+            "",
+        )
+        assert Withdrawal.objects.get(reference=payout["reference"]).amount_minor == 100_000
 
     def test_refuses_a_withdrawal_that_would_cause_a_shortfall(self, api):
         shop = funded_shop(api, 5_100_000)
