@@ -162,6 +162,14 @@ class AuditEventAdmin(ModelAdmin):
             obj._audit_row = cached
         return cached
 
+    @admin.display(description=_("when"), ordering="pgh_created_at")
+    def when(self, obj: Any) -> Any:
+        return obj.pgh_created_at
+
+    @admin.display(description=_("event"))
+    def event(self, obj: Any) -> str:
+        return self._row(obj).label_display
+
     @admin.display(description=_("object"))
     def object_display(self, obj: Any) -> str:
         row = self._row(obj)
@@ -181,8 +189,8 @@ class AuditEventAdmin(ModelAdmin):
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                "<li><span class='font-medium'>{}</span>: {} → {}</li>",
-                ((c.field, c.before, c.after) for c in self._row(obj).changes),
+                "<li><span class='font-medium'>{}</span>: {}</li>",
+                ((c.field, c.text) for c in self._row(obj).changes),
             ),
         )
 

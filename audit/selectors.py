@@ -14,11 +14,23 @@ from django.utils.translation import gettext as _
 from audit.models import EVENT_MODELS, AuditEvent
 
 
+def _shown(value: Any) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
 @dataclass(frozen=True)
 class Change:
     field: str
     before: Any
     after: Any
+    is_update: bool
+
+    @property
+    def text(self) -> str:
+        """ "before → after" for a change; the one value for a creation or a deletion."""
+        if self.is_update:
+            return f"{_shown(self.before)} → {_shown(self.after)}"
+        return _shown(self.after if self.after is not None else self.before)
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,12 @@ class EventRow:
     actor: str
     request_id: str
     changes: list[Change]
+
+    @property
+    def label_display(self) -> str:
+        return {"insert": _("Created"), "update": _("Changed"), "delete": _("Deleted")}.get(
+            self.label, self.label
+        )
 
 
 def event_model_for(model: type[models.Model]) -> type[models.Model] | None:
@@ -76,7 +94,11 @@ def _changes(event: Any) -> list[Change]:
         data = event.pgh_data or {}
         before_only = event.pgh_label == "delete"
         items = [(k, v, None) if before_only else (k, None, v) for k, v in data.items()]
-    return [Change(field=names.get(k, k), before=b, after=a) for k, b, a in sorted(items)]
+    is_update = bool(event.pgh_diff)
+    return [
+        Change(field=names.get(k, k), before=b, after=a, is_update=is_update)
+        for k, b, a in sorted(items)
+    ]
 
 
 def rows(events: list[Any]) -> list[EventRow]:
