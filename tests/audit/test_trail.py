@@ -154,7 +154,9 @@ def test_the_history_tab_shows_who_changed_what(now):
     restriction_tab = client.get(
         reverse("admin:shops_shoprestriction_history", args=[restriction.pk])
     )
-    shop_tab = client.get(reverse("admin:shops_shop_history", args=[shop.pk]))
+    shop_tab = client.get(
+        reverse("admin:shops_shop_history", args=[shop.pk]), headers={"Accept-Language": "en"}
+    )
 
     assert restriction_tab.status_code == 200
     html = restriction_tab.content.decode()

@@ -55,7 +55,10 @@ def test_ops_read_who_changed_a_shop(live_server, new_page, screenshot, locale):
     assert "Fraud check" in table.inner_text()
     screenshot(page, f"audit-restriction-history-{locale}")
 
-    page.goto(f"{live_server.url}/admin/shops/shop/{shop.pk}/history/")
+    # The change form's own "History" button leads to the trail.
+    page.goto(f"{live_server.url}/admin/shops/shop/{shop.pk}/change/")
+    page.click(f"a[href$='/admin/shops/shop/{shop.pk}/history/']")
+    page.wait_for_load_state()
     assert "Renamed by SQL" in page.locator("[data-testid=audit-history]").inner_text()
     screenshot(page, f"audit-shop-history-{locale}")
 
