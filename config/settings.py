@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "django_celery_results",
     "django_htmx",
     "axes",
+    "pgtrigger",
+    "pghistory",
     "common",
     # config is an app only for its management commands (seed_demo, banner), which may import
     # every app; the apps themselves import one way (import-linter).
@@ -81,6 +83,8 @@ INSTALLED_APPS = [
     "deposits",
     "insurance",
     "claims",
+    # After every app it tracks: its admin wraps their history views (audit/admin.py).
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "common.logging.RequestLogMiddleware",
+    # After the request id exists and the session user is known: the audit trail's who/where.
+    "common.history.HistoryContextMiddleware",
     # django-axes wants to be last: it turns a lockout raised by the backend into a response.
     "axes.middleware.AxesMiddleware",
 ]

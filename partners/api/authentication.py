@@ -9,6 +9,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from common.history import add_context
 from partners import selectors, services
 from partners.models import ApiKey, Partner
 from partners.services.keys import MAX_RAW_KEY_LENGTH
@@ -38,6 +39,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not api_key.partner.is_active:
             raise AuthenticationFailed("This partner is not active; contact the platform.")
         services.api_key_touch(api_key=api_key, now=now)
+        # The audit trail's actor for this request is the key (request.user is the partner).
+        add_context(partner_key=api_key.prefix, partner=api_key.partner_id)
         return api_key.partner, api_key
 
     def authenticate_header(self, request: Request) -> str:
