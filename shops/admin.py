@@ -17,7 +17,15 @@ from common.admin import (
     service_action,
 )
 from shops import services
-from shops.models import Category, Merchant, MerchantUser, Notification, Shop, ShopRestriction
+from shops.models import (
+    Category,
+    Merchant,
+    MerchantUser,
+    Notification,
+    Shop,
+    ShopRestriction,
+    StaffTwoFactorReset,
+)
 
 
 def has_deposit_account(shop: Shop) -> bool:
@@ -152,6 +160,15 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "email_status", "language", ("read_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "dedupe_key", "merchant__name", "shop__name"]
     list_select_related = ["merchant", "shop"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(StaffTwoFactorReset)
+class StaffTwoFactorResetAdmin(ReadOnlyAdmin):
+    """Written only by `reset_staff_2fa`: whose two-factor devices were deleted, by whom, why."""
+
+    list_display = ["created_at", "username", "reset_by", "devices_removed", "reason"]
+    search_fields = ["username", "reset_by", "reason"]
     date_hierarchy = "created_at"
 
 
