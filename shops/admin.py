@@ -14,6 +14,7 @@ from common.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReasonActionForm,
+    operate_permission,
     service_action,
 )
 from shops import services
@@ -99,6 +100,7 @@ class ShopAdmin(ModelAdmin):
     inlines = [RestrictionInline]
     action_form = ReasonActionForm
     actions = ["freeze", "unfreeze"]
+    has_operate_permission = operate_permission
 
     def get_readonly_fields(self, request: HttpRequest, obj: Shop | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))

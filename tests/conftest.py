@@ -82,6 +82,7 @@ def _install_reference_data() -> None:
         "deposits.migrations.0003_default_rules",
         "insurance.migrations.0002_default_products",
         "claims.migrations.0002_default_rules",
+        "shops.migrations.0005_staff_roles",
     ):
         importlib.import_module(module).install(apps, None)
 
