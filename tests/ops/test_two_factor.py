@@ -270,3 +270,25 @@ def test_the_suite_s_force_login_helper_is_off_here_and_enforcement_is_real(clie
     client.force_login(staff)
     assert DEVICE_ID_SESSION_KEY not in client.session
     assert client.get("/admin/").status_code == 302
+
+
+class TestThePagesReadInBothLanguages:
+    def test_enrolment_in_chinese_by_default_and_in_english_without_chinese(self, client):
+        import re
+
+        staff = make_user(staff=True)
+        client.force_login(staff)
+
+        chinese = client.get(ENROL).content.decode()
+        english = client.get(ENROL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+        assert "设置双重验证登录" in chinese and "手动输入的密钥" in chinese
+        assert "Set up two-factor sign-in" in english
+        assert not re.search(r"[\u4e00-\u9fff]", english.replace("简体中文", ""))
+
+    def test_the_code_page_in_chinese(self, client):
+        staff = make_user(staff=True)
+        _enrolled(staff)
+        client.force_login(staff)
+
+        assert "输入登录验证码" in client.get(VERIFY).content.decode()
