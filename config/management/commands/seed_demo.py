@@ -32,7 +32,7 @@ OTHER = ("merchant2", "merchant2-demo-2026")
 # One staff user per role (groups from shops/migrations/0005_staff_roles.py), username = role,
 # so four-eyes can be tried by hand with two browsers.
 ROLE_USERS = [
-    ("claims_agent", "claims-agent-demo-2026"),
+    ("claims_agent", "claims_agent-demo-2026"),
     ("finance", "finance-demo-2026"),
     ("risk", "risk-demo-2026"),
     ("supervisor", "supervisor-demo-2026"),
