@@ -280,6 +280,8 @@ class ClaimAdmin(ReadOnlyAdmin):
         claim = Claim.objects.select_related("shop").filter(pk=claim_id).first()
         if claim is None or not self.has_view_permission(request, claim):
             raise Http404
+        if not request.user.has_perm("claims.change_claim"):
+            raise PermissionDenied  # asking for material restarts a window: not a reader's to do
         back_url = reverse("admin:claims_claim_change", args=[claim.pk])
         form = RequestMaterialForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -324,8 +326,13 @@ class ClaimAdmin(ReadOnlyAdmin):
             raise Http404
         return evidence_response(evidence, inline=request.GET.get("preview") == "1")
 
-    def _claim_or_404(self, request: HttpRequest, object_id: str) -> Claim:
-        if not request.user.has_perm("claims.change_claim"):
+    def has_flag_consumer_permission(self, request: HttpRequest, *args: object) -> bool:
+        return bool(request.user.has_perm("claims.add_consumerflag"))
+
+    def _claim_or_404(
+        self, request: HttpRequest, object_id: str, permission: str = "claims.change_claim"
+    ) -> Claim:
+        if not request.user.has_perm(permission):
             raise PermissionDenied
         claim = Claim.objects.select_related("shop").filter(pk=object_id).first()
         if claim is None:
@@ -348,7 +355,11 @@ class ClaimAdmin(ReadOnlyAdmin):
         }
         return render(request, "admin/claims/claim_form.html", context, status=status)
 
-    @action(description=_("Add ops evidence"), url_path="add-ops-evidence")
+    @action(
+        description=_("Add ops evidence"),
+        url_path="add-ops-evidence",
+        permissions=["operate"],
+    )
     def add_ops_evidence(self, request: HttpRequest, object_id: str) -> HttpResponse:
         claim = self._claim_or_404(request, object_id)
         title = gettext("Add ops evidence to claim {ref}").format(ref=claim.external_ref)
@@ -372,9 +383,14 @@ class ClaimAdmin(ReadOnlyAdmin):
                 return self._back(claim)
         return self._form_page(request, claim, form, title, status=400)
 
-    @action(description=_("Mark malicious"), url_path="mark-malicious")
+    # Flagging a consumer (the blacklist) is risk's, not the claims agent's (roles in shops).
+    @action(
+        description=_("Mark malicious"),
+        url_path="mark-malicious",
+        permissions=["flag_consumer"],
+    )
     def mark_malicious(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        claim = self._claim_or_404(request, object_id)
+        claim = self._claim_or_404(request, object_id, "claims.add_consumerflag")
         title = gettext("Mark claim {ref} malicious").format(ref=claim.external_ref)
         if request.method != "POST":
             initial = {"expires_at": timezone.now() + timedelta(days=DEFAULT_FLAG_DAYS)}

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
@@ -139,11 +140,29 @@ def service_action(
         context = ActionCall(actor=request.user, reason=reason, now=timezone.now())
         act_on_each(request, queryset, lambda obj: call(obj, context), str(done))
 
+    # Who may run it is the model's change permission (operate_permission), so a role without
+    # it does not even see the action; ClaimDecisionRequest narrows its own further.
+    action.allowed_permissions = OPERATE  # type: ignore[attr-defined]
     return action
+
+
+OPERATE = ("operate",)
+
+
+def operate_permission(modeladmin: Any, request: HttpRequest, *args: object) -> bool:
+    """May this user run the screen's actions (`allowed_permissions=OPERATE`)? The model's Django
+    change permission, granted by role (shops/migrations: roles as groups). It is checked even
+    where the screen is read-only: acting through a service is not editing the row by hand."""
+    opts = modeladmin.opts
+    return bool(
+        request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+    )
 
 
 class ReadOnlyAdmin(ModelAdmin):
     """Screens for records nobody edits by hand (ledger rows, logs, audit): view and search only."""
+
+    has_operate_permission = operate_permission
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -1,7 +1,12 @@
 """Give the third-party screens ops use every day (Celery schedules and task results) the same
 Unfold look and search as ours. Lives in config because it touches several packages' admins."""
 
+from typing import Any
+
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django.contrib import admin
+from django.http import HttpRequest
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -22,13 +27,31 @@ for model in (
     ClockedSchedule,
     TaskResult,
     GroupResult,
+    AccessAttempt,
 ):
     admin.site.unregister(model)
 
 
+def _actions_only_with(permission: str, names: tuple[str, ...]) -> Any:
+    """These packages' actions carry no `allowed_permissions`, so anyone who may view the list
+    could run them; keep them for users with the model permission that matches what they do
+    (tests/ops/test_roles.py holds every action to a decision per role)."""
+
+    def get_actions(self: Any, request: HttpRequest) -> dict[str, Any]:
+        actions = super(type(self), self).get_actions(request)
+        if not getattr(self, f"has_{permission}_permission")(request):
+            for name in names:
+                actions.pop(name, None)
+        return actions
+
+    return get_actions
+
+
 @admin.register(PeriodicTask)
 class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin, ModelAdmin):
-    pass
+    get_actions = _actions_only_with(
+        "change", ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks")
+    )
 
 
 @admin.register(IntervalSchedule)
@@ -59,3 +82,8 @@ class TaskResultAdmin(results_admin.TaskResultAdmin, ModelAdmin):
 @admin.register(GroupResult)
 class GroupResultAdmin(results_admin.GroupResultAdmin, ModelAdmin):
     pass
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    get_actions = _actions_only_with("delete", ("cleanup_expired_attempts",))

@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "axes",
     "pgtrigger",
     "pghistory",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "common",
     # config is an app only for its management commands (seed_demo, banner), which may import
     # every app; the apps themselves import one way (import-linter).
@@ -95,6 +98,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when the session holds a confirmed device; then staff without
+    # it are kept to the two-factor pages anywhere under the admin.
+    "django_otp.middleware.OTPMiddleware",
+    "shops.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -190,6 +197,8 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Staff two-factor sign-in (shops/two_factor.py): the name authenticator apps show.
+OTP_TOTP_ISSUER = "Deposit Desk"
 
 # --- I18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

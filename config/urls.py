@@ -7,6 +7,8 @@ from common.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the admin itself: the two-factor pages live under its prefix (shops/middleware.py).
+    path("admin/2fa/", include("shops.staff_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("shops.auth_urls")),

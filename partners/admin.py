@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from common.admin import (
+    OPERATE,
     ReadOnlyAdmin,
     ReasonActionForm,
     act_on_each,
     action_reason,
     apply_to_each,
+    operate_permission,
 )
 from partners import services
 from partners.models import (
@@ -92,6 +94,7 @@ class ApiKeyAdmin(ModelAdmin):
     ]
     action_form = ReasonActionForm
     actions = ["revoke"]
+    has_operate_permission = operate_permission
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         if obj is None:
@@ -124,7 +127,7 @@ class ApiKeyAdmin(ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # revoke instead: who used which key stays auditable
 
-    @admin.action(description=_("Revoke the key — reason required"))
+    @admin.action(description=_("Revoke the key — reason required"), permissions=OPERATE)
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         reason = action_reason(request)
         if reason is None:
@@ -168,11 +171,14 @@ class WebhookEndpointAdmin(ModelAdmin):
     exclude = ["secret"]
     action_form = ReasonActionForm
     actions = ["enable", "disable"]
+    has_operate_permission = operate_permission
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # partners create endpoints through the API (the secret is shown once)
 
-    @admin.action(description=_("Re-enable and send pending deliveries in order"))
+    @admin.action(
+        description=_("Re-enable and send pending deliveries in order"), permissions=OPERATE
+    )
     def enable(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         apply_to_each(
             request,
@@ -187,7 +193,7 @@ class WebhookEndpointAdmin(ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("Disable — reason required"))
+    @admin.action(description=_("Disable — reason required"), permissions=OPERATE)
     def disable(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         reason = action_reason(request)
         if reason is None:
@@ -249,7 +255,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return obj is None  # the list (and its actions) yes, editing a row no
 
-    @admin.action(description=_("Redeliver (fresh 24-hour retry window)"))
+    @admin.action(description=_("Redeliver (fresh 24-hour retry window)"), permissions=OPERATE)
     def redeliver(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         _redeliver(request, list(queryset.values_list("pk", flat=True)))
 
@@ -277,7 +283,7 @@ class EventAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return obj is None
 
-    @admin.action(description=_("Redeliver to every endpoint it was sent to"))
+    @admin.action(description=_("Redeliver to every endpoint it was sent to"), permissions=OPERATE)
     def redeliver(self, request: HttpRequest, queryset: QuerySet[Event]) -> None:
         ids = list(Delivery.objects.filter(event__in=queryset).values_list("pk", flat=True))
         _redeliver(request, ids)

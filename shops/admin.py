@@ -14,6 +14,7 @@ from common.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReasonActionForm,
+    operate_permission,
     service_action,
 )
 from shops import services
@@ -25,6 +26,7 @@ from shops.models import (
     NotificationRead,
     Shop,
     ShopRestriction,
+    StaffTwoFactorReset,
 )
 
 
@@ -99,6 +101,7 @@ class ShopAdmin(ModelAdmin):
     inlines = [RestrictionInline]
     action_form = ReasonActionForm
     actions = ["freeze", "unfreeze"]
+    has_operate_permission = operate_permission
 
     def get_readonly_fields(self, request: HttpRequest, obj: Shop | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -171,6 +174,15 @@ class NotificationReadAdmin(ReadOnlyAdmin):
     search_fields = ["notification__title", "user__username"]
     list_select_related = ["notification", "user"]
     date_hierarchy = "read_at"
+
+
+@admin.register(StaffTwoFactorReset)
+class StaffTwoFactorResetAdmin(ReadOnlyAdmin):
+    """Written only by `reset_staff_2fa`: whose two-factor devices were deleted, by whom, why."""
+
+    list_display = ["created_at", "username", "reset_by", "devices_removed", "reason"]
+    search_fields = ["username", "reset_by", "reason"]
+    date_hierarchy = "created_at"
 
 
 # Re-register the auth screens with Unfold's look, searchable (autocomplete needs search_fields).

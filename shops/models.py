@@ -346,3 +346,32 @@ class NotificationRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} read by {self.user_id}"
+
+
+class StaffTwoFactorReset(models.Model):
+    """Audit of `reset_staff_2fa`: a staff user's two-factor devices were deleted, by whom, why.
+
+    Invariants:
+    - Written in the same transaction that deletes the devices; never edited afterwards.
+    - `username` is copied so the row still reads right if the user is later renamed or removed.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="two_factor_resets",
+    )
+    username = models.CharField(_("username"), max_length=150)
+    reset_by = models.CharField(_("reset by"), max_length=150)
+    reason = models.TextField(_("reason"))
+    devices_removed = models.PositiveSmallIntegerField(_("devices removed"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("two-factor reset")
+        verbose_name_plural = _("two-factor resets")
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -82,6 +82,7 @@ def _install_reference_data() -> None:
         "deposits.migrations.0003_default_rules",
         "insurance.migrations.0002_default_products",
         "claims.migrations.0002_default_rules",
+        "shops.migrations.0007_staff_roles",
     ):
         importlib.import_module(module).install(apps, None)
 
@@ -113,3 +114,38 @@ def sent_tasks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
 
     monkeypatch.setattr(app, "send_task", send_task)
     return sent
+
+
+def otp_verify_session(client, user) -> None:  # type: ignore[no-untyped-def]
+    """Mark `client`'s signed-in session as having passed two-factor sign-in for `user`, as the
+    verification page does after a right code: a confirmed TOTP device, its id in the session."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _staff_force_login_passes_two_factor(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Admin tests sign staff in with `client.force_login`, which skips the log-in pages, so it
+    also skips two-factor sign-in: a forced staff login here is also OTP-verified (the real
+    middleware then lets it through exactly as after a right code). Everything else about the
+    login is unchanged. Tests of the enforcement itself are marked `otp_enforced` and get the
+    plain force_login (tests/ops/test_two_factor.py)."""
+    if request.node.get_closest_marker("otp_enforced") is not None:
+        return
+    from django.test import Client
+
+    plain_force_login = Client.force_login
+
+    def force_login(self, user, backend=None):  # type: ignore[no-untyped-def]
+        plain_force_login(self, user, backend)
+        if user.is_staff:
+            otp_verify_session(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import (
+    OPERATE,
     AmountReasonActionForm,
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -132,7 +133,9 @@ class AccountAdmin(ReadOnlyAdmin):
             '<b style="color:#b91c1c">{}</b>', money_text(a.shortfall_minor, a.currency)
         )
 
-    @admin.action(description=_("Adjust balance by Amount (signed) — reason required"))
+    @admin.action(
+        description=_("Adjust balance by Amount (signed) — reason required"), permissions=OPERATE
+    )
     def adjust(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
         reason = action_reason(request)
         if reason is None:
@@ -154,7 +157,9 @@ class AccountAdmin(ReadOnlyAdmin):
 
         apply_to_each(request, queryset, one)
 
-    @admin.action(description=_("Forfeit the available deposit (罚没) — reason required"))
+    @admin.action(
+        description=_("Forfeit the available deposit (罚没) — reason required"), permissions=OPERATE
+    )
     def forfeit(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
         if request.POST.get("amount", "").strip():
             # The Amount box serves Adjust; a forfeiture that quietly took everything while ops
@@ -196,7 +201,9 @@ class AccountAdmin(ReadOnlyAdmin):
         ),
     )
 
-    @admin.action(description=_("Recompute the requirement from the rules in force"))
+    @admin.action(
+        description=_("Recompute the requirement from the rules in force"), permissions=OPERATE
+    )
     def recompute_requirement(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
         shop_ids = [a.shop_id for a in queryset if a.shop_id]
         done, changed = services.requirements_recompute(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from common.admin import ReasonActionForm, money_column, service_action
+from common.admin import ReasonActionForm, money_column, operate_permission, service_action
 from deposits import services
 from deposits.models import Guarantee
 
@@ -45,6 +45,7 @@ class GuaranteeAdmin(ModelAdmin):
     amount = money_column("amount_minor", _("amount"))
     action_form = ReasonActionForm
     actions = ["withdraw"]
+    has_operate_permission = operate_permission
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from common.admin import (
+    OPERATE,
     ActionCall,
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -164,7 +165,9 @@ class ShortfallCaseAdmin(ReadOnlyAdmin):
         ]
         return format_html("<ul>{}</ul>", format_html_join("", "{}", ((row,) for row in rows)))
 
-    @admin.action(description=_("Evaluate now (apply what is due, resolve if restored)"))
+    @admin.action(
+        description=_("Evaluate now (apply what is due, resolve if restored)"), permissions=OPERATE
+    )
     def evaluate_now(self, request: HttpRequest, queryset: QuerySet[ShortfallCase]) -> None:
         apply_to_each(
             request,

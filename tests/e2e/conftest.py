@@ -112,3 +112,21 @@ def screenshot():  # type: ignore[no-untyped-def]
         return path
 
     return take
+
+
+def pass_two_factor(page, base_url: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """After the admin password: give the user a confirmed authenticator if they have none (as
+    if enrolled before) and type its current code on the verification page, as staff do."""
+    from django.contrib.auth import get_user_model
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    page.goto(f"{base_url}/admin/2fa/verify/?next=/admin/")
+    page.fill("#id_token", f"{totp(device.bin_key, step=device.step, t0=device.t0):06d}")
+    page.click("#otp-verify-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "/admin/2fa/" not in page.url, "the code is accepted"

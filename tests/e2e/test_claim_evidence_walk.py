@@ -14,6 +14,7 @@ from deposits import services
 from partners.services import partner_get_or_create
 from shops.models import MerchantUser
 from tests.claims.evidence_files import EXE, PDF, PNG, evidence_dir, upload
+from tests.e2e.conftest import pass_two_factor
 
 __all__ = ["evidence_dir"]
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -136,6 +137,7 @@ def test_ops_preview_evidence_and_mark_the_complaint_malicious(
     page.fill("#id_password", "ops-Passw0rd-2026")
     page.press("#id_password", "Enter")
     page.wait_for_load_state()
+    pass_two_factor(page, live_server.url, "ops-li")
 
     page.goto(f"{live_server.url}/admin/claims/claim/{claim.pk}/change/")
     assert page.locator("img[src*='preview=1']").count() == 1

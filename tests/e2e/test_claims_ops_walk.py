@@ -15,6 +15,7 @@ from claims import services
 from claims.models import ClaimStatus
 from partners.services import partner_get_or_create
 from tests.claims.ops_helpers import funded_shop, in_review
+from tests.e2e.conftest import pass_two_factor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -73,6 +74,7 @@ def _open(e2e_browser, live_server, who, *, locale):  # type: ignore[no-untyped-
     page.click("form button[type=submit]")
     page.wait_for_load_state()
     assert "/admin/login/" not in page.url
+    pass_two_factor(page, live_server.url, who[0])
     return context, page
 
 

@@ -18,6 +18,7 @@ from deposits import services
 from deposits.models import Account
 from shops import services as shop_services
 from shops.models import MerchantUser, Notification
+from tests.e2e.conftest import pass_two_factor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -255,6 +256,7 @@ class TestMerchantWalk:
         page.click("form button[type=submit]")
         page.wait_for_load_state()
         assert "/admin/login/" not in page.url
+        pass_two_factor(page, base, OPS[0])
         screenshot(page, "09-admin-index")
 
         page.goto(f"{base}/admin/deposits/account/")

@@ -24,6 +24,10 @@ class Command(BaseCommand):
             "              staff / staff-demo-2026         (merchant staff, no deposit permission)",
             "              merchant2 / merchant2-demo-2026 (another merchant)",
             "              ops / ops-demo-2026             (ops admin)",
+            "              <role> / <role>-demo-2026       (one ops user per role: claims_agent,",
+            "                                              finance, risk, supervisor, auditor)",
+            "  Two-factor  staff enter a TOTP code after the password: seed_demo printed each",
+            "              staff user's secret above (add it to an authenticator app)",
             "",
         ]
         self.stdout.write("\n".join(lines))

@@ -29,6 +29,15 @@ OPS = ("ops", "ops-demo-2026")
 OWNER = ("merchant", "merchant-demo-2026")
 STAFF = ("staff", "staff-demo-2026")
 OTHER = ("merchant2", "merchant2-demo-2026")
+# One staff user per role (groups from shops/migrations/0007_staff_roles.py), username = role,
+# so four-eyes can be tried by hand with two browsers.
+ROLE_USERS = [
+    ("claims_agent", "claims_agent-demo-2026"),
+    ("finance", "finance-demo-2026"),
+    ("risk", "risk-demo-2026"),
+    ("supervisor", "supervisor-demo-2026"),
+    ("auditor", "auditor-demo-2026"),
+]
 
 SHOPS = [
     # external_ref, name, type, trademark, categories, scenario
@@ -134,10 +143,29 @@ class Command(BaseCommand):
                 "DJANGO_DEBUG off. Pass --force if this really is a demo installation."
             )
         now = timezone.now()
+        # Authenticator secrets are handed out only on a development machine (DEBUG): with
+        # --force on a production-settings installation the staff enrol at their first sign-in
+        # (QR code), and no secret ever reaches a terminal or a log.
+        demo_secrets = bool(settings.DEBUG)
         with transaction.atomic():
             self._seed(now)
+            staff_secrets = self._staff(demo_secrets=demo_secrets)
         self.stdout.write(self.style.SUCCESS("Demo data is in place. Logins:"))
         self.stdout.write(f"  ops admin        {OPS[0]} / {OPS[1]}")
+        for username, password in ROLE_USERS:
+            self.stdout.write(f"  {username:<16} {username} / {password}")
+        if demo_secrets:
+            self.stdout.write(
+                "  Staff sign in with a second factor: add these TOTP secrets (base32) to an "
+                "authenticator app (demo only):"
+            )
+            for username, secret in staff_secrets.items():
+                self.stdout.write(f"    {username:<14} {secret}")
+        else:
+            self.stdout.write(
+                "  Staff set up their authenticator app at their first sign-in (DEBUG is off: "
+                "no secrets printed)."
+            )
         self.stdout.write(f"  merchant owner   {OWNER[0]} / {OWNER[1]}   (5 shops, every status)")
         self.stdout.write(f"  merchant staff   {STAFF[0]} / {STAFF[1]}   (no deposit permission)")
         self.stdout.write(f"  other merchant   {OTHER[0]} / {OTHER[1]}")
@@ -150,6 +178,30 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = staff
         user.save()
         return user
+
+    def _staff(self, *, demo_secrets: bool) -> dict[str, str]:
+        """The role users, and (demo only) a confirmed authenticator for every staff user
+        shown by its secret. Returns {username: base32 secret}; empty without demo_secrets."""
+        from django.contrib.auth.models import Group
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from shops.two_factor import TOTP_NAME, totp_secret_base32
+
+        for username, password in ROLE_USERS:
+            user = self._user(username, password, email=f"{username}@deposit-desk.local")
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            user.groups.set([Group.objects.get(name=username)])
+        if not demo_secrets:
+            return {}
+        secrets: dict[str, str] = {}
+        for username in [OPS[0], *(name for name, _ in ROLE_USERS)]:
+            user = get_user_model().objects.get(username=username)
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=True)
+            secrets[username] = totp_secret_base32(device)
+        return secrets
 
     def _seed(self, now):  # type: ignore[no-untyped-def]
         self._user(*OPS, email="ops@deposit-desk.local", staff=True)
