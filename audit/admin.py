@@ -137,8 +137,8 @@ class AuditEventAdmin(ModelAdmin):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # An unmanaged model has no permission rows of its own: who may read the ledger reads this.
-        return bool(request.user.is_active and request.user.is_staff)
+        # The supervisor and auditor roles (shops/migrations/0008) and superusers.
+        return bool(request.user.is_active and request.user.has_perm("audit.view_auditevent"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return AuditEvent.objects.all()

@@ -83,6 +83,7 @@ def _install_reference_data() -> None:
         "insurance.migrations.0002_default_products",
         "claims.migrations.0002_default_rules",
         "shops.migrations.0007_staff_roles",
+        "shops.migrations.0008_roles_payouts_and_audit",
     ):
         importlib.import_module(module).install(apps, None)
 

@@ -124,7 +124,7 @@ def test_staff_rights_and_group_membership_are_recorded(db):
     from django.contrib.auth.models import Group
 
     user = make_user("clerk")
-    group = Group.objects.create(name="finance")
+    group = Group.objects.create(name="audit-test-team")
 
     user.is_staff = True
     user.save()
