@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from shops.models import ShopRestriction
+from tests.e2e.conftest import pass_two_factor
 from tests.factories import make_shop
 
 pytestmark = [
@@ -28,6 +29,7 @@ def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     page.click("form button[type=submit]")
     page.wait_for_load_state()
     assert "/admin/login/" not in page.url
+    pass_two_factor(page, base, OPS[0])
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])

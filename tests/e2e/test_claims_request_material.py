@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from claims import services
 from claims.models import Claim
 from partners.services import partner_get_or_create
+from tests.e2e.conftest import pass_two_factor
 from tests.factories import fund, make_shop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -48,6 +49,7 @@ def _log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     page.fill("input[name=password]", OPS[1])
     page.click("form button[type=submit]")
     page.wait_for_load_state()
+    pass_two_factor(page, base, OPS[0])
 
 
 @pytest.mark.parametrize(
