@@ -77,8 +77,11 @@ def shop(partner, now):
 
 class TestDecisionRacingWithdrawal:
     def test_either_the_award_is_paid_or_the_hold_released_never_both(self, partner, shop, now):
-        for _ in range(3):
-            claim = services.claim_escalate(claim=file(partner.pk, shop, now), now=now)
+        for round_ in range(3):
+            # A consumer per round: the same consumer's later estimates would shrink under the
+            # 24-hour cap, to nothing to hold once two awards were paid.
+            filed = file(partner.pk, shop, now, consumer_ref=f"buyer-{round_}")
+            claim = services.claim_escalate(claim=filed, now=now)
 
             results = run_together(
                 lambda c=claim: services.claim_decide(claim=c, outcome="UPHELD", now=now),
@@ -94,8 +97,7 @@ class TestDecisionRacingWithdrawal:
                 assert final.status == ClaimStatus.WITHDRAWN
                 assert codes(results) == ["invalid_claim_status", "ok"]
                 assert hold.status == Hold.Status.RELEASED
-        # What the decided claims awarded left the deposit, nothing else (the same consumer's
-        # later awards are smaller: the 24-hour cap counts the earlier ones).
+        # What the decided claims awarded left the deposit, nothing else.
         awarded = sum(
             Claim.objects.filter(status=ClaimStatus.DECIDED).values_list(
                 "compensation_minor", flat=True
