@@ -144,6 +144,8 @@ class AuditEventAdmin(ModelAdmin):
         return AuditEvent.objects.all()
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         if not history_enabled():
             context = {
                 **self.admin_site.each_context(request),
