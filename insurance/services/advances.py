@@ -49,11 +49,13 @@ Locks: insurance.locks' order, policy → recovery → (deposits: account → gu
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -240,15 +242,19 @@ def policy_advance(
         limit_after = limit - advanced
         _guarantee_follow_limit(policy, limit_after, now=now, why=f"advance for claim {claim_ref}")
         _publish(policy, EVENT_ADVANCE_MADE, advance_data(advance), now=now)
-        language = policy.shop.merchant.language
-        text = texts.advance_made(
-            language=language,
-            policy=policy,
-            advance=advance,
-            recovery=recovery,
-            limit_after=limit_after,
+        _notify(
+            policy,
+            f"insurance_advance:{advance.public_id}",
+            "insurance_advance",
+            lambda language: texts.advance_made(
+                language=language,
+                policy=policy,
+                advance=advance,
+                recovery=recovery,
+                limit_after=limit_after,
+            ),
+            now,
         )
-        _notify(policy, f"insurance_advance:{advance.public_id}", "insurance_advance", text, now)
     return AdvanceResult(
         advance=advance, advanced_minor=advanced, uncovered_minor=amount_minor - advanced
     )
@@ -476,14 +482,14 @@ def recovery_repay(
                     actor=actor,
                 )
             _publish(policy, EVENT_RECOVERY_REPAID, data, now=now)
-            text = texts.repaid(
-                language=policy.shop.merchant.language,
-                policy=policy,
-                advance=recovery.advance,
-                recovery=recovery,
-            )
             _notify(
-                policy, f"{recovery_ref(recovery)}:repaid", "insurance_recovery_repaid", text, now
+                policy,
+                f"{recovery_ref(recovery)}:repaid",
+                "insurance_recovery_repaid",
+                lambda language: texts.repaid(
+                    language=language, policy=policy, advance=recovery.advance, recovery=recovery
+                ),
+                now,
             )
         else:
             _publish(policy, EVENT_REPAYMENT_RECEIVED, data, now=now)
@@ -537,11 +543,14 @@ def recovery_process(*, recovery_id: int, now: datetime) -> str:
                 now=now,
             )
             _publish(policy, EVENT_RECOVERY_OVERDUE, recovery_data(recovery), now=now)
-            text = texts.overdue(
-                language=language, policy=policy, advance=advance, recovery=recovery
-            )
             _notify(
-                policy, f"{recovery_ref(recovery)}:overdue", "insurance_recovery_overdue", text, now
+                policy,
+                f"{recovery_ref(recovery)}:overdue",
+                "insurance_recovery_overdue",
+                lambda language: texts.overdue(
+                    language=language, policy=policy, advance=advance, recovery=recovery
+                ),
+                now,
             )
             return "overdue"
         days_left = (recovery.due_on - _local_date(now)).days
@@ -552,15 +561,20 @@ def recovery_process(*, recovery_id: int, now: datetime) -> str:
                     reminded_1d_at=recovery.reminded_1d_at or (now if days == 1 else None),
                     reminded_3d_at=recovery.reminded_3d_at or now,
                 )
-                text = texts.reminder(
-                    language=language,
-                    policy=policy,
-                    advance=recovery.advance,
-                    recovery=recovery,
-                    days=max(days_left, 0),
-                )
                 key = f"{recovery_ref(recovery)}:reminder_{days}d"
-                _notify(policy, key, "insurance_recovery_reminder", text, now)
+                _notify(
+                    policy,
+                    key,
+                    "insurance_recovery_reminder",
+                    lambda language: texts.reminder(
+                        language=language,
+                        policy=policy,
+                        advance=recovery.advance,
+                        recovery=recovery,
+                        days=max(days_left, 0),
+                    ),
+                    now,
+                )
                 return f"reminder_{days}d"
         return "nothing"
 
@@ -629,16 +643,20 @@ def _publish(policy: Policy, type: str, data: dict[str, Any], *, now: datetime) 
         )
 
 
-def _notify(policy: Policy, key: str, kind: str, text: texts.Text, now: datetime) -> None:
+def _notify(
+    policy: Policy, key: str, kind: str, text_in: Callable[[str], texts.Text], now: datetime
+) -> None:
+    """A notice written in every language (`text_in(language)`), so each reader sees it in their
+    own and the e-mail goes out in the merchant's."""
     shop = policy.shop
+    written = {code: text_in(code) for code, _name in settings.LANGUAGES}
     notice, created = shop_services.notification_create(
         merchant_id=shop.merchant_id,
         shop_id=shop.pk,
         dedupe_key=key,
         kind=kind,
         language=shop.merchant.language,
-        title=text.title,
-        body=text.body,
+        texts={code: (text.title, text.body) for code, text in written.items()},
         now=now,
     )
     if created:

@@ -70,10 +70,9 @@ def policy_term_process(*, policy_id: int, now: datetime) -> str:
         if policy.status != PolicyStatus.ACTIVE or policy.ends_on is None:
             return "nothing"
         today = selectors.market_date(now)
-        language = policy.shop.merchant.language
         ref = selectors.policy_guarantee_ref(policy)
         if today > policy.ends_on:
-            return _expire(policy, now=now, language=language, ref=ref)
+            return _expire(policy, now=now, ref=ref)
         days_left = (policy.ends_on - today).days
         if _paid_renewal(policy) is not None:
             # Renewed and paid: no cash will be needed, so no reminder. Mark them all so the
@@ -94,10 +93,15 @@ def policy_term_process(*, policy_id: int, now: datetime) -> str:
                 for f, value in marks.items():
                     setattr(policy, f, value)
                 cash = selectors.cash_without_policy(policy)
-                text = texts.renewal_reminder(
-                    language=language, policy=policy, cash=cash, days=days_left
+                _notify(
+                    policy,
+                    f"{ref}:renewal_{days}d",
+                    "insurance_renewal_reminder",
+                    lambda language, cash=cash: texts.renewal_reminder(
+                        language=language, policy=policy, cash=cash, days=days_left
+                    ),
+                    now,
                 )
-                _notify(policy, f"{ref}:renewal_{days}d", "insurance_renewal_reminder", text, now)
                 _publish(policy, EVENT_EXPIRING, _expiring_data(policy, cash, days, now), now=now)
                 return f"reminder_{days}d"
         return "nothing"
@@ -109,7 +113,7 @@ def _paid_renewal(policy: Policy) -> Policy | None:
     return renewal if renewal is not None and renewal.status == PolicyStatus.ACTIVE else None
 
 
-def _expire(policy: Policy, *, now: datetime, language: str, ref: str) -> str:
+def _expire(policy: Policy, *, now: datetime, ref: str) -> str:
     moved = Policy.objects.filter(pk=policy.pk, status=PolicyStatus.ACTIVE).update(
         status=PolicyStatus.EXPIRED, expired_at=now
     )
@@ -134,10 +138,22 @@ def _expire(policy: Policy, *, now: datetime, language: str, ref: str) -> str:
         pass
     _publish(policy, EVENT_EXPIRED, policy_event_data(policy, now=now), now=now)
     if renewal is not None:
-        text = texts.renewed_handover(language=language, policy=policy, renewal=renewal)
-        _notify(policy, f"{ref}:expired", "insurance_policy_renewed", text, now)
+        _notify(
+            policy,
+            f"{ref}:expired",
+            "insurance_policy_renewed",
+            lambda language: texts.renewed_handover(
+                language=language, policy=policy, renewal=renewal
+            ),
+            now,
+        )
         return "renewed"
     cash = selectors.cash_without_policy(policy)
-    text = texts.expired(language=language, policy=policy, cash=cash)
-    _notify(policy, f"{ref}:expired", "insurance_policy_expired", text, now)
+    _notify(
+        policy,
+        f"{ref}:expired",
+        "insurance_policy_expired",
+        lambda language: texts.expired(language=language, policy=policy, cash=cash),
+        now,
+    )
     return "expired"

@@ -91,6 +91,19 @@ class TestPolicyAdvance:
         assert "PICC" in notice.body and "¥ 300.00" in notice.body
         assert ledger_check_run(record=False).ok
 
+    def test_the_advance_notice_reads_in_each_readers_language(self, api, insurer_api, now):
+        policy = make_active_policy(api, insurer_api, now)
+
+        advance(policy, now, 30_000)
+
+        notice = Notification.objects.get(kind="insurance_advance")
+        english_title, english_body = notice.text_for("en")
+        chinese_title, chinese_body = notice.text_for("zh-hans")
+        assert english_title.startswith("The insurer advanced ¥ 300.00 for claim C-1")
+        assert "2026-11-17 23:59 (UTC+8)" in english_body
+        assert chinese_title.startswith("保险公司已为索赔 C-1 先行垫付 ¥ 300.00")
+        assert "2026-11-17 23:59 (UTC+8)" in chinese_body
+
     def test_beyond_the_limit_the_rest_is_uncovered_and_the_guarantee_keeps_one_fen(
         self, api, insurer_api, now
     ):
