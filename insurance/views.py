@@ -52,6 +52,35 @@ _REFUSALS = {
 }
 
 
+# Refusals any insurance action may meet, by stable code. The service's English `detail` is for
+# the API and the logs; the page speaks the reader's language.
+_COMMON_REFUSALS = {
+    "shop_frozen": lambda: gettext(
+        "The shop is frozen: insurance cannot be changed until it is lifted."
+    ),
+    "shop_closed": lambda: gettext("The shop is closed."),
+    "quote_used": lambda: gettext(
+        "This quote has already been used: the page shows where it stands."
+    ),
+    "currency_mismatch": lambda: gettext("The amount is in another currency than the policy's."),
+    "idempotency_key_reused": lambda: gettext(
+        "This form was already sent with other values. Reload the page and try again."
+    ),
+}
+
+
+def _refusal(code: str, known: dict[str, Any], failed: str) -> str:
+    """The refusal for `code` in the page's language; an unforeseen one says what failed and
+    the code to quote to support, never the API's English text."""
+    refusal = known.get(code) or _COMMON_REFUSALS.get(code)
+    if refusal is not None:
+        return refusal()
+    return gettext(
+        "%(failed)s Reload the page and try again; if it happens again, contact support and "
+        "quote “%(code)s”."
+    ) % {"failed": failed, "code": code}
+
+
 def _shop_for(request: HttpRequest, shop_id: str) -> tuple[MerchantUser, Shop]:
     membership = membership_for_user(request.user)
     if membership is None:
@@ -147,12 +176,9 @@ def shop_insurance_apply(request: HttpRequest, shop_id: str) -> HttpResponse:
         )
         services.application_submit(shop=shop, quote=quote, now=now)
     except DomainError as exc:
-        refusal = _REFUSALS.get(exc.code)
         messages.error(
             request,
-            refusal()
-            if refusal
-            else gettext("The application could not be made: %(detail)s") % {"detail": exc.detail},
+            _refusal(exc.code, _REFUSALS, gettext("The application could not be made.")),
         )
     else:
         messages.success(
@@ -246,7 +272,7 @@ def _current(policy: Policy, now: Any, shop: Shop, english: bool) -> dict[str, A
         "document": selectors.policy_document_meta(policy),
         "surrender": preview,
         "surrender_blocks": [
-            _SURRENDER_BLOCKS.get(r["code"], lambda r=r: r["detail"])()
+            _refusal(r["code"], _SURRENDER_BLOCKS, gettext("The policy cannot be surrendered."))
             for r in (preview.reasons if preview else [])
         ],
     }
@@ -295,9 +321,7 @@ def policy_pay_sandbox(request: HttpRequest, shop_id: str, policy_id: str) -> Ht
             now=timezone.now(),
         )
     except DomainError as exc:
-        messages.error(
-            request, gettext("The premium could not be paid: %(detail)s") % {"detail": exc.detail}
-        )
+        messages.error(request, _refusal(exc.code, {}, gettext("The premium could not be paid.")))
     else:
         today = selectors.market_date(timezone.now())
         if paid.status == PolicyStatus.ACTIVE and paid.starts_on and paid.starts_on > today:
@@ -337,8 +361,10 @@ def policy_surrender(request: HttpRequest, shop_id: str, policy_id: str) -> Http
             actor=request.user,
         )
     except DomainError as exc:
-        block = _SURRENDER_BLOCKS.get(exc.code)
-        messages.error(request, block() if block else exc.detail)
+        messages.error(
+            request,
+            _refusal(exc.code, _SURRENDER_BLOCKS, gettext("The policy could not be surrendered.")),
+        )
     else:
         messages.success(
             request,
@@ -368,12 +394,9 @@ def policy_renew(request: HttpRequest, shop_id: str, policy_id: str) -> HttpResp
     try:
         services.policy_renew(policy=policy, now=timezone.now())
     except DomainError as exc:
-        refusal = _RENEWAL_REFUSALS.get(exc.code)
         messages.error(
             request,
-            refusal()
-            if refusal
-            else gettext("The renewal could not be asked for: %(detail)s") % {"detail": exc.detail},
+            _refusal(exc.code, _RENEWAL_REFUSALS, gettext("The renewal could not be asked for.")),
         )
     else:
         messages.success(
@@ -468,8 +491,7 @@ def recovery_repay_sandbox(request: HttpRequest, shop_id: str, recovery_id: str)
             )
         else:
             messages.error(
-                request,
-                gettext("The advance could not be repaid: %(detail)s") % {"detail": exc.detail},
+                request, _refusal(exc.code, {}, gettext("The advance could not be repaid."))
             )
     else:
         if repaid.status != "REPAID":

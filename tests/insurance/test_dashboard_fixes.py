@@ -134,3 +134,28 @@ def test_eligibility_reasons_name_categories_in_the_readers_language(client):
     assert "Categories not covered by this product: Health supplements." in english
     assert "以下类目不在本险种承保范围内：保健食品。" in chinese
     assert "health_supplements" not in english.split("Why not:", 1)[1].split("</ul>", 1)[0]
+
+
+class TestRefusalsSpeakThePagesLanguage:
+    def test_an_unforeseen_refusal_says_what_failed_and_the_code_never_the_apis_english(
+        self, insured, monkeypatch
+    ):
+        from common.errors import DomainError
+
+        class Unforeseen(DomainError):
+            code = "something_new"
+            default_detail = "Internal English detail for the API."
+
+        def refuse(**kwargs):
+            raise Unforeseen()
+
+        policy, client = insured
+        recovery = advance(policy, days_ago=1)
+        monkeypatch.setattr(services, "recovery_repay", refuse)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+
+        body = repay(client, recovery, "12.00")
+
+        assert "垫付款未能偿还。请刷新页面后重试" in body
+        assert "something_new" in body
+        assert "Internal English detail" not in body
