@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from claims import selectors, services
 from claims.evidence_files import evidence_response
 from claims.models import Claim, Party
-from common.errors import DomainError
+from common.errors import DomainError, EvidenceWindowClosed
 from shops.models import MerchantUser
 from shops.selectors import membership_for_user
 
@@ -99,6 +99,16 @@ _REFUSALS = {
 }
 
 
+def _refusal(exc: DomainError) -> str:
+    if isinstance(exc, EvidenceWindowClosed):
+        return gettext(
+            "Your evidence window for this claim has closed. If the platform asks you for more "
+            "material, the window opens again and you will be told."
+        )
+    refusal = _REFUSALS.get(exc.code)
+    return refusal() if refusal else gettext("The file could not be added. Try again.")
+
+
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
@@ -122,8 +132,7 @@ def evidence_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
             else:
-                refusal = _REFUSALS.get(exc.code)
-                form.add_error(None, refusal() if refusal else exc.detail)
+                form.add_error(None, _refusal(exc))
         else:
             messages.success(request, gettext("The file was added to the claim's evidence."))
             return redirect(_next(request, claim))

@@ -165,6 +165,13 @@ class InvalidClaimStatus(DomainError):
     default_detail = "The claim's status does not allow this."
 
 
+class EvidenceWindowClosed(InvalidClaimStatus):
+    """A party's evidence window has ended (the claim is in review). The contract's error codes
+    are fixed, so this is `invalid_claim_status` to the API; the type lets a page say why."""
+
+    default_detail = "This side's evidence window has closed; the platform may ask for more."
+
+
 class DecisionAwaitingApproval(DomainError):
     """Four-eyes: a decision of this claim already waits for a second person."""
 

@@ -32,7 +32,7 @@ from claims.domain.evidence import (
 )
 from claims.models import Actor, Claim, ClaimEvidence, ClaimStatus, Party
 from claims.services import records
-from common.errors import InvalidClaimStatus, InvalidInput
+from common.errors import EvidenceWindowClosed, InvalidClaimStatus, InvalidInput
 
 # Evidence is accepted while the claim is being negotiated or reviewed, not once decided or over.
 OPEN_FOR_EVIDENCE = (ClaimStatus.NEGOTIATING, ClaimStatus.IN_REVIEW)
@@ -101,6 +101,21 @@ def _receive(upload: Any) -> _Received:
     return _Received(temp=temp, size=size, sha256=digest.hexdigest(), content_type=content_type)
 
 
+def _refuse_after_window(claim: Claim, *, party: str, now: datetime) -> None:
+    """In review, each side adds evidence until its own window ends (domain.md §6.1); after
+    that only ops add files, and ops asking a side for more material reopens its window
+    (claims.services.deadlines). Ops' own files are never refused for time."""
+    if claim.status != ClaimStatus.IN_REVIEW or party == Party.OPS:
+        return
+    window = claim.consumer_evidence_by if party == Party.CONSUMER else claim.merchant_evidence_by
+    if window is not None and now >= window:
+        whose = "consumer's" if party == Party.CONSUMER else "merchant's"
+        raise EvidenceWindowClosed(
+            f"The {whose} evidence window closed at {window:%Y-%m-%d %H:%M} UTC; the platform "
+            "may ask for more material, which opens it again."
+        )
+
+
 def evidence_add(
     *,
     claim: Claim,
@@ -113,7 +128,8 @@ def evidence_add(
     """Store one evidence file for `party` (CONSUMER, MERCHANT or OPS) with its note.
 
     `validation_error` naming `file`: empty, over 5 MiB, not a JPEG/PNG/GIF/PDF by content, or
-    the party's 11th file on this claim. `invalid_claim_status` once the claim is decided or over.
+    the party's 11th file on this claim. `invalid_claim_status` once the claim is decided or over,
+    or (in review) once this party's evidence window has ended.
     New consumer evidence on an IN_REVIEW claim gives the merchant 24 hours more to answer it
     (merchant_evidence_by never moves earlier). A timeline row records who added what."""
     if party not in Party.values:
@@ -129,6 +145,7 @@ def evidence_add(
                 raise InvalidClaimStatus(
                     f"A {locked.status} claim takes no more evidence: it is decided or over."
                 )
+            _refuse_after_window(locked, party=party, now=now)
             if selectors.evidence_count(locked, party=party) >= MAX_FILES_PER_PARTY:
                 raise _refuse(
                     gettext("At most 10 files per party on a claim; this side has 10 already.")

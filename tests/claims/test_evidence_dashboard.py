@@ -4,9 +4,11 @@ download, and a refused file shown again with the field named in the page's lang
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from claims import services
 from claims.models import ClaimEvidence, Party
@@ -26,7 +28,9 @@ def partner(db):
 
 
 @pytest.fixture
-def claim(partner, now):
+def claim(partner):
+    # The page acts at the real time: escalated now, the merchant's evidence window is open.
+    now = timezone.now()
     shop, account = make_shop(now=now, partner_id=partner.pk)
     fund(account, 5_000_000, now=now)
     claim = file_claim(partner, shop, now)
@@ -190,3 +194,20 @@ class TestBothLanguages:
 
         assert "Add your evidence" in text
         assert set(re.findall(r"[\u4e00-\u9fff]+", text)) <= {"中文", "简体中文", "保证金", "保"}
+
+
+def test_after_the_merchants_window_the_page_says_it_has_closed_and_stores_nothing(
+    client, claim, evidence_dir
+):
+    client.force_login(make_member(claim.shop, role="OWNER"))
+    claim.merchant_evidence_by = timezone.now() - timedelta(minutes=1)
+    claim.save(update_fields=["merchant_evidence_by"])
+
+    response = client.post(
+        upload_url(claim), {"file": upload(JPEG, "late.jpg")}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert "Your evidence window for this claim has closed" in response.content.decode()
+    assert ClaimEvidence.objects.filter(claim=claim, party=Party.MERCHANT).count() == 0
+    assert stored_files(evidence_dir) == []

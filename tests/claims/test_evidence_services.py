@@ -14,7 +14,7 @@ from django.utils import translation
 from claims import services
 from claims.domain.evidence import MAX_FILE_BYTES
 from claims.models import ClaimEvent, ClaimEvidence, ClaimStatus, Party
-from common.errors import InvalidClaimStatus, InvalidInput
+from common.errors import EvidenceWindowClosed, InvalidClaimStatus, InvalidInput
 from partners.services import partner_get_or_create
 from tests.claims.evidence_files import EXE, GIF, JPEG, PDF, PNG, evidence_dir, stored_files, upload
 from tests.claims.test_services import file as file_claim
@@ -176,6 +176,55 @@ class TestMerchantWindow:
         claim.refresh_from_db()
         assert claim.merchant_evidence_by == now + timedelta(days=3)
         assert claim.status == ClaimStatus.IN_REVIEW
+
+
+class TestEvidenceWindows:
+    def test_a_side_whose_window_has_ended_is_refused_and_nothing_is_stored(
+        self, claim, now, evidence_dir
+    ):
+        services.claim_escalate(claim=claim, now=now)
+        closed = now + timedelta(days=3)  # both windows end 3 days after the escalation
+
+        with pytest.raises(EvidenceWindowClosed) as refused:
+            add(claim, closed, party=Party.MERCHANT)
+        with pytest.raises(InvalidClaimStatus):
+            add(claim, closed + timedelta(hours=1), party=Party.CONSUMER)
+
+        assert refused.value.code == "invalid_claim_status"  # the contract's code stays
+        assert "merchant's evidence window closed" in refused.value.detail
+        assert ClaimEvidence.objects.filter(claim=claim).count() == 0
+        assert stored_files(evidence_dir) == []
+
+    def test_one_minute_before_its_window_ends_a_side_may_still_add(self, claim, now):
+        services.claim_escalate(claim=claim, now=now)
+
+        add(claim, now + timedelta(days=3, minutes=-1), party=Party.MERCHANT)
+
+        assert ClaimEvidence.objects.filter(claim=claim, party=Party.MERCHANT).count() == 1
+
+    def test_ops_asking_for_more_material_opens_that_sides_window_again(self, claim, now):
+        services.claim_escalate(claim=claim, now=now)
+        later = now + timedelta(days=4)
+
+        services.claim_request_material(
+            claim=claim,
+            party="MERCHANT",
+            note="The courier's receipt.",
+            now=later,
+            actor_label="ops",
+        )
+        add(claim, later + timedelta(hours=1), party=Party.MERCHANT)
+
+        assert ClaimEvidence.objects.filter(claim=claim, party=Party.MERCHANT).count() == 1
+        with pytest.raises(EvidenceWindowClosed):
+            add(claim, later + timedelta(hours=1), party=Party.CONSUMER)
+
+    def test_ops_may_add_a_file_after_both_windows(self, claim, now):
+        services.claim_escalate(claim=claim, now=now)
+
+        add(claim, now + timedelta(days=5), party=Party.OPS)
+
+        assert ClaimEvidence.objects.filter(claim=claim, party=Party.OPS).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
