@@ -195,6 +195,10 @@ class Delivery(models.Model):
         FAILED = "FAILED", _("Gave up")
         CANCELLED = "CANCELLED", _("Cancelled (endpoint deleted)")
 
+    # The partner's handle on it (GET /webhook-deliveries/{id}/). Rows inserted by the outbox's
+    # SQL function take it from the column's database default (gen_random_uuid(), migration
+    # 0006), ORM inserts from uuid4.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"

@@ -7,7 +7,7 @@ import json
 from django.db import connection
 from django.db.models import QuerySet
 
-from partners.models import ApiKey, Event, Partner, WebhookEndpoint
+from partners.models import ApiKey, Delivery, Event, Partner, WebhookEndpoint
 
 _KEY_FIELDS = ("id", "partner_id", "prefix", "scopes", "expires_at", "revoked_at", "last_used_at")
 _KEY_SQL = (
@@ -58,3 +58,11 @@ def webhook_endpoints_for_partner(partner_id: int) -> QuerySet[WebhookEndpoint]:
 
 def events_for_partner(partner_id: int) -> QuerySet[Event]:
     return Event.objects.filter(partner_id=partner_id)
+
+
+def deliveries_for_partner(partner_id: int) -> QuerySet[Delivery]:
+    """The partner's webhook deliveries (to its own endpoints, deleted ones included: their
+    log stays readable), newest first, with what a list shows joined in."""
+    return Delivery.objects.filter(endpoint__partner_id=partner_id).select_related(
+        "event", "endpoint"
+    )

@@ -80,3 +80,75 @@ class EventListQuery(serializers.Serializer):  # unknown names: PartnerAPIView.i
             "poll with it."
         ),
     )
+
+
+class DeliveryAttemptOutput(serializers.Serializer):
+    attempted_at = UtcDateTimeField()
+    status_code = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Your receiver's HTTP status; null: no answer."
+    )
+    error = serializers.CharField(read_only=True, help_text="Timeout, refused, reset, … or empty.")
+    duration_ms = serializers.IntegerField(read_only=True)
+    response_excerpt = serializers.CharField(
+        read_only=True, help_text="The start of your receiver's answer (500 characters at most)."
+    )
+
+    class Meta:
+        ref_name = "WebhookDeliveryAttempt"
+
+
+class DeliveryOutput(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    event = serializers.SerializerMethodField()
+    endpoint = serializers.SerializerMethodField()
+    status = serializers.CharField(
+        read_only=True, help_text="PENDING, SUCCEEDED, FAILED (gave up after 24 h) or CANCELLED."
+    )
+    attempts = serializers.IntegerField(read_only=True)
+    next_attempt_at = serializers.SerializerMethodField()
+    give_up_at = UtcDateTimeField()
+    last_attempt_at = UtcDateTimeField(allow_null=True)
+    last_status_code = serializers.IntegerField(read_only=True, allow_null=True)
+    last_error = serializers.CharField(read_only=True)
+    delivered_at = UtcDateTimeField(allow_null=True)
+    created_at = UtcDateTimeField()
+
+    class Meta:
+        ref_name = "WebhookDelivery"
+
+    def get_event(self, delivery: Any) -> dict[str, str]:
+        return {"id": str(delivery.event.public_id), "type": delivery.event.type}
+
+    def get_endpoint(self, delivery: Any) -> dict[str, str]:
+        return {"id": str(delivery.endpoint.public_id), "url": delivery.endpoint.url}
+
+    def get_next_attempt_at(self, delivery: Any) -> str | None:
+        if delivery.status != "PENDING":
+            return None
+        return UtcDateTimeField().to_representation(delivery.next_attempt_at)
+
+
+class DeliveryDetailOutput(DeliveryOutput):
+    attempt_log = serializers.SerializerMethodField(
+        help_text="The latest attempts, newest first (at most 20)."
+    )
+
+    class Meta:
+        ref_name = "WebhookDeliveryWithAttempts"
+
+    def get_attempt_log(self, delivery: Any) -> list[dict[str, Any]]:
+        attempts = delivery.attempt_log.order_by("-id")[:20]
+        return DeliveryAttemptOutput(attempts, many=True).data
+
+
+class DeliveryListQuery(serializers.Serializer):  # unknown names: PartnerAPIView.initial
+    status = serializers.ChoiceField(
+        choices=["PENDING", "SUCCEEDED", "FAILED", "CANCELLED"],
+        required=False,
+        help_text="Only deliveries in this status.",
+    )
+    endpoint = serializers.UUIDField(required=False, help_text="Only this endpoint's.")
+    event = serializers.UUIDField(required=False, help_text="Only this event's.")
+    event_type = serializers.CharField(
+        max_length=60, required=False, help_text="Only events of this type."
+    )

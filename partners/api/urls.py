@@ -10,4 +10,15 @@ urlpatterns = [
         name="webhook-endpoint-detail",
     ),
     path("events/", views.EventListView.as_view(), name="events"),
+    path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
+    path(
+        "webhook-deliveries/<uuid:delivery_id>/",
+        views.WebhookDeliveryDetailView.as_view(),
+        name="webhook-delivery-detail",
+    ),
+    path(
+        "webhook-deliveries/<uuid:delivery_id>/redeliver/",
+        views.WebhookDeliveryRedeliverView.as_view(),
+        name="webhook-delivery-redeliver",
+    ),
 ]

@@ -26,13 +26,16 @@ from partners.api.schema import (
     error_responses,
 )
 from partners.api.serializers import (
+    DeliveryDetailOutput,
+    DeliveryListQuery,
+    DeliveryOutput,
     EventListQuery,
     EventOutput,
     WebhookEndpointCreatedOutput,
     WebhookEndpointCreateInput,
     WebhookEndpointOutput,
 )
-from partners.models import Event, Scope, WebhookEndpoint
+from partners.models import Delivery, Event, Scope, WebhookEndpoint
 
 _ENDPOINT_EXAMPLE = {
     "id": "5d1c2a4e-8f0b-4c4e-9a57-2f7d0e1b9c11",
@@ -223,6 +226,97 @@ class EventListView(PartnerListView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+class WebhookDeliveryListView(PartnerListView):
+    """The delivery log the admin shows ops, readable by the partner it concerns."""
+
+    scopes = {"GET": Scope.WEBHOOKS_MANAGE}
+    serializer_class = DeliveryOutput
+    query_serializer_class = DeliveryListQuery
+
+    def get_queryset(self) -> QuerySet[Delivery]:
+        query = self.validated(DeliveryListQuery, self.request.query_params.dict())
+        deliveries = selectors.deliveries_for_partner(self.partner_id)
+        if "status" in query:
+            deliveries = deliveries.filter(status=query["status"])
+        if "endpoint" in query:
+            deliveries = deliveries.filter(endpoint__public_id=query["endpoint"])
+        if "event" in query:
+            deliveries = deliveries.filter(event__public_id=query["event"])
+        if "event_type" in query:
+            deliveries = deliveries.filter(event__type=query["event_type"])
+        return deliveries
+
+    @extend_schema(
+        operation_id="webhook_deliveries_list",
+        summary="List webhook deliveries",
+        description=(
+            "Every delivery of an event to one of your endpoints, **newest first**: its status, "
+            "attempts so far, the next attempt (while pending), the last HTTP status or error "
+            "your receiver gave. A delivery is retried with backoff for 24 hours, then FAILED; "
+            "ask for a redelivery with `POST /webhook-deliveries/{id}/redeliver/`."
+        ),
+        parameters=[DeliveryListQuery, RETRY_AFTER_HEADER],
+        responses={200: DeliveryOutput(many=True), **error_responses(*READ_ERRORS)},
+        tags=["webhooks"],
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+def _own_delivery(partner_id: int, delivery_id: str) -> Delivery:
+    delivery = (
+        selectors.deliveries_for_partner(partner_id)
+        .filter(public_id=_parse_uuid(delivery_id))
+        .first()
+    )
+    if delivery is None:
+        raise NotFound()  # another partner's delivery looks exactly like a missing one
+    return delivery
+
+
+class WebhookDeliveryDetailView(PartnerAPIView):
+    scopes = {"GET": Scope.WEBHOOKS_MANAGE}
+
+    @extend_schema(
+        operation_id="webhook_deliveries_retrieve",
+        summary="Get a webhook delivery with its attempts",
+        parameters=[RETRY_AFTER_HEADER],
+        responses={200: DeliveryDetailOutput, **error_responses(*READ_ERRORS)},
+        tags=["webhooks"],
+    )
+    def get(self, request: Request, delivery_id: str) -> Response:
+        return Response(DeliveryDetailOutput(_own_delivery(self.partner_id, delivery_id)).data)
+
+
+class WebhookDeliveryRedeliverView(PartnerAPIView):
+    scopes = {"POST": Scope.WEBHOOKS_MANAGE}
+
+    @extend_schema(
+        operation_id="webhook_deliveries_redeliver",
+        summary="Ask for a webhook delivery again",
+        description=(
+            "Puts the delivery back in the queue with a fresh 24-hour retry window; it is sent "
+            "at once, after any earlier pending delivery for the same shop (order per shop is "
+            "kept). Works for SUCCEEDED and FAILED deliveries; a CANCELLED one (its endpoint "
+            "was deleted) is `409 invalid_state`. The event is the same: its `id` lets your "
+            "receiver recognise a repeat."
+        ),
+        request=None,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER_HEADER],
+        responses={202: DeliveryOutput, **error_responses(*POST_ERRORS)},
+        tags=["webhooks"],
+    )
+    def post(self, request: Request, delivery_id: str) -> HttpResponse:
+        delivery = _own_delivery(self.partner_id, delivery_id)
+
+        def perform() -> tuple[int, Any]:
+            services.delivery_redeliver_for_partner(delivery=delivery, now=timezone.now())
+            delivery.refresh_from_db()
+            return 202, DeliveryOutput(delivery).data
+
+        return self.idempotent(perform)
 
 
 class RedocView(SpectacularRedocView):

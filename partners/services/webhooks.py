@@ -436,6 +436,16 @@ def deliveries_redeliver(*, delivery_ids: Iterable[int], now: datetime) -> int:
     return count
 
 
+def delivery_redeliver_for_partner(*, delivery: Delivery, now: datetime) -> None:
+    """A partner asks for one of its deliveries again (the API). A CANCELLED delivery's endpoint
+    is deleted: nothing to send it to (`invalid_state`)."""
+    if delivery.status == Delivery.Status.CANCELLED:
+        raise InvalidTransition(
+            "This delivery was cancelled because its endpoint was deleted; nothing to send it to."
+        )
+    deliveries_redeliver(delivery_ids=[delivery.pk], now=now)
+
+
 def deliveries_enqueue_due(*, now: datetime, limit: int = 1000) -> int:
     """The sweep: one indexed query for the heads of queues that are due (new, retrying, or
     left behind by a crashed worker), then one task each."""
