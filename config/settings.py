@@ -171,6 +171,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A message taken by a worker that then died (SIGKILL, OOM, the host gone) is unacked (acks
+    # late): Redis gives it to another worker after this many seconds. Longer than any task
+    # runs, or a slow task would run twice (harmless, they are idempotent, but wasted); the
+    # periodic scans also find the work again (tests/integration/test_worker_killed.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1)
+    }
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_ACKS_LATE = True
