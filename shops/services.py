@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -525,10 +525,11 @@ def notification_email_send(*, notification_id: int, now: datetime) -> bool:
         messages = [
             _notification_message(notice, recipient) for recipient in notice_recipients(notice)
         ]
-        if messages:
-            # One connection, one message per person: colleagues never see each other's address.
-            with get_connection() as connection:
-                connection.send_messages(messages)
+        for message in messages:
+            # One message per person: colleagues never see each other's address. A failure part
+            # way retries the whole notice (an earlier recipient may get it twice, as after a
+            # worker that died mid-send).
+            message.send(fail_silently=False)
     except Exception as exc:
         Notification.objects.filter(
             pk=notification_id, email_status=Notification.EmailStatus.SENDING

@@ -437,3 +437,16 @@ def api(db):  # type: ignore[no-untyped-def]
     from tests.partners.api_client import make_api
 
     return make_api("Tmall")
+
+
+@pytest.mark.postgres(reason="the audit trail is written by PostgreSQL triggers")
+def test_a_role_change_is_in_the_audit_trail_with_the_owner_as_actor(shop, owner):
+    from audit.models import MerchantUserEvent
+
+    member = MerchantUser.objects.get(user=make_member(shop, role="VIEWER"))
+
+    signed_in(owner).post(reverse("team:member_role", args=[member.pk]), {"role": "CLAIMS"})
+
+    event = MerchantUserEvent.objects.filter(pgh_obj_id=member.pk).latest("pgh_id")
+    assert event.pgh_label == "update" and event.role == "CLAIMS"
+    assert event.pgh_context.metadata["user"] == owner.pk
