@@ -72,8 +72,8 @@ class NoticeFilterForm(forms.Form):
 
     group = forms.ChoiceField(label=_("Kind"), required=False)
     unread = forms.BooleanField(label=_("Unread only"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
+    date_from = forms.DateField(label=_("From date"), required=False)
+    date_to = forms.DateField(label=_("To date"), required=False)
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

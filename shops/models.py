@@ -458,7 +458,7 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     expires_at = models.DateTimeField(_("expires at"))
-    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("invitation accepted at"), null=True, blank=True)
     accepted_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('nonce', models.CharField(max_length=32, verbose_name='link nonce')),
                 ('created_at', models.DateTimeField(verbose_name='created at')),
                 ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted at')),
+                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='invitation accepted at')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
                 ('sends', models.PositiveSmallIntegerField(default=0, verbose_name='times sent')),
                 ('email_status', models.CharField(choices=[('PENDING', 'To send'), ('SENDING', 'Sending'), ('SENT', 'Sent')], default='PENDING', max_length=10, verbose_name='e-mail')),
