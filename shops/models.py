@@ -299,13 +299,15 @@ class Notification(models.Model):
     - `dedupe_key` is unique: whoever creates a notice names it by its cause (e.g.
       "shortfall:12:step:1"), so the same notice exists at most once however often, or however
       concurrently, its cause is processed.
-    - `title` and `body` are the notice in the merchant's language at the time (`language`): the
-      e-mail's words. `texts` holds the same notice in every language it was written in
+    - `title` and `body` are the notice in the merchant's language at the time (`language`).
+      `texts` holds the same notice in every language it was written in
       ({"en": [title, body], "zh-hans": [...]}), so the dashboard shows it in the *reader's*
       language; a notice written in one language only (older ones, or a caller that gave one)
       falls back to that one (`Notification.text_for`).
     - Read state is per user (`NotificationRead`): one person marking notices read leaves their
       colleagues' unread ones alone.
+    - The e-mail goes to each member who wants this kind (`NotificationPreference`; urgent kinds
+      always) in their language, and to the contact address (shops.selectors.notice_recipients).
     - The e-mail is sent after commit by a task, never inside the transaction that created the
       notice: PENDING → SENDING (claimed by a compare-and-set, with `email_claimed_at`) → SENT;
       a failed send goes back to PENDING; a claim older than a few minutes (a worker died
