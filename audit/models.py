@@ -32,7 +32,7 @@ from deposits.models import (
 )
 from insurance.models import InsuranceProduct, Policy
 from partners.models import ApiKey
-from shops.models import Shop, ShopRestriction
+from shops.models import MerchantUser, Shop, ShopRestriction
 
 
 def _trackers() -> tuple[pghistory.RowEvent, ...]:
@@ -79,6 +79,9 @@ TrackedClaimDecisionRequest = _proxy(ClaimDecisionRequest, "TrackedClaimDecision
 TrackedCompensationRule = _proxy(CompensationRule, "TrackedCompensationRule")
 TrackedApiKey = _proxy(ApiKey, "TrackedApiKey")
 TrackedUser = _proxy(User, "TrackedUser")
+# A merchant's members and their roles (issue 15): who may move the deposit or answer claims.
+# The team page writes its own TeamChange rows; this catches every other path (the admin, SQL).
+TrackedMerchantUser = _proxy(MerchantUser, "TrackedMerchantUser")
 
 ShopEvent = _events(TrackedShop, "ShopEvent")
 ShopRestrictionEvent = _events(TrackedShopRestriction, "ShopRestrictionEvent")
@@ -112,6 +115,7 @@ CompensationRuleEvent = _events(TrackedCompensationRule, "CompensationRuleEvent"
 ApiKeyEvent = _events(TrackedApiKey, "ApiKeyEvent", exclude=["last_used_at"])
 # The password hash is never copied into the trail; last_login moves at every sign-in.
 UserEvent = _events(TrackedUser, "UserEvent", exclude=["password", "last_login"])
+MerchantUserEvent = _events(TrackedMerchantUser, "MerchantUserEvent")
 
 # Group and permission membership: the many-to-many tables of User, as their own event tables.
 TrackedUserGroup = _proxy(User.groups.through, "TrackedUserGroup")
@@ -164,4 +168,5 @@ EVENT_MODELS: dict[type[models.Model], type[models.Model]] = {
     CompensationRule: CompensationRuleEvent,
     ApiKey: ApiKeyEvent,
     User: UserEvent,
+    MerchantUser: MerchantUserEvent,
 }

@@ -9,8 +9,9 @@ by a redirect (POST-redirect-GET); the service's row lock and status check make 
 act once, and the second submit is told the claim is already where the first put it.
 
 Amounts (the order's paid amount, the request, the estimate or award, the computation that
-names them, the funding) are for the shop owner and staff with the deposit permission; other
-staff see the claim without them and cannot act on it. Another merchant's claim is a 404.
+names them, the funding) are for every role but the viewer; answering (settle, contest, appeal,
+evidence) is for the owner and the claims role (shops.models.MerchantUser). Another merchant's
+claim is a 404.
 
 The page also carries the evidence panel (claims.views_evidence: the files of every side, the
 merchant's upload) and, while an award is DECIDED and before `appeal_by`, the appeal form
@@ -201,7 +202,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "filtered": bool(shop or status or reason),
             "statuses": ClaimStatus.choices,
             "reasons": Reason.choices,
-            "may_see_money": membership.may_manage_deposit,
+            "may_see_money": membership.may_see_money,
             "now": now,
         },
     )
@@ -238,7 +239,7 @@ def _detail_context(
     request: HttpRequest, membership: MerchantUser, claim: Claim, now: datetime
 ) -> dict[str, Any]:
     english = request.LANGUAGE_CODE.startswith("en")
-    may_act = membership.may_manage_deposit
+    may_act = membership.may_answer_claims
     negotiating = claim.status == ClaimStatus.NEGOTIATING
     return {
         "claim": claim,
@@ -256,7 +257,7 @@ def _detail_context(
             }
             for event in claim.events.all()
         ],
-        "may_see_money": may_act,
+        "may_see_money": membership.may_see_money,
         "may_act": may_act,
         "can_settle": may_act and negotiating,
         "can_contest": may_act and negotiating,
@@ -334,10 +335,7 @@ def _actor_label(request: HttpRequest) -> str:
 def _forbidden(request: HttpRequest, claim: Claim) -> HttpResponse:
     messages.error(
         request,
-        gettext(
-            "Only the shop owner or staff with the “deposit management” permission can answer "
-            "a claim."
-        ),
+        gettext("Only the shop owner or a colleague with the claims role can answer a claim."),
     )
     return redirect("claims:detail", claim.public_id)
 
@@ -346,7 +344,7 @@ def _forbidden(request: HttpRequest, claim: Claim) -> HttpResponse:
 @require_POST
 def claim_settle(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     membership, claim = _own_claim(request, claim_id)
-    if not membership.may_manage_deposit:
+    if not membership.may_answer_claims:
         return _forbidden(request, claim)
     form = SettleForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -365,7 +363,7 @@ def claim_settle(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 @require_POST
 def claim_contest(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     membership, claim = _own_claim(request, claim_id)
-    if not membership.may_manage_deposit:
+    if not membership.may_answer_claims:
         return _forbidden(request, claim)
     form = ContestForm(request.POST)
     if not form.is_valid():
@@ -399,7 +397,7 @@ def claim_contest(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
 def claim_appeal(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     """The merchant's one appeal against an award (claims.services.claim_appeal)."""
     membership, claim = _own_claim(request, claim_id)
-    if not membership.may_manage_deposit:
+    if not membership.may_answer_claims:
         return _forbidden(request, claim)
     form = AppealForm(request.POST)
     if not form.is_valid():

@@ -1,7 +1,7 @@
 """Merchant dashboard: a claim's evidence (domain.md §6.1 "Evidence").
 
 Who may do what: any merchant user of the shop's merchant sees and downloads a claim's files;
-uploading the merchant's side needs the owner or staff with the deposit permission (as every
+uploading the merchant's side needs the owner or the claims role (as every
 other action on the shop's money and claims). Another merchant's claim is a 404, exactly like a
 missing one. Files go out only through `evidence_download` (claims.evidence_files: attachment,
 the sniffed type, nosniff).
@@ -77,7 +77,7 @@ def evidence_panel(
         "claim": claim,
         "evidence": list(selectors.evidence_for_claim(claim)),
         "evidence_form": form or EvidenceForm(),
-        "may_upload_evidence": bool(membership and membership.may_manage_deposit)
+        "may_upload_evidence": bool(membership and membership.may_answer_claims)
         and claim.status in ("NEGOTIATING", "IN_REVIEW"),
         "evidence_next": next_url or request.get_full_path(),
     }
@@ -113,7 +113,7 @@ def _refusal(exc: DomainError) -> str:
 @require_POST
 def evidence_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:
     membership, claim = _claim_for(request, claim_id)
-    if not membership.may_manage_deposit:
+    if not membership.may_answer_claims:
         return render(request, "claims/evidence_forbidden.html", {"claim": claim}, status=403)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():

@@ -189,6 +189,44 @@ class AppealNotAllowed(DomainError):
     default_detail = "The claim cannot be appealed: once only, within the appeal window."
 
 
+# --- Merchant team (shops.team) -----------------------------------------------------------------
+
+
+class InvitationNotUsable(DomainError):
+    """The invitation link is not one we issued, or its invitation was revoked or replaced by a
+    newer link (a resend)."""
+
+    code = "invitation_invalid"
+    http_status = 404
+    default_detail = "This invitation link is not valid."
+
+
+class InvitationExpired(InvitationNotUsable):
+    code = "invitation_expired"
+    http_status = 410
+    default_detail = "This invitation has expired."
+
+
+class InvitationUsed(InvitationNotUsable):
+    code = "invitation_used"
+    http_status = 410
+    default_detail = "This invitation has already been used."
+
+
+class InvitationEmailTaken(DomainError):
+    """The invited address already has a login elsewhere (another merchant, or ops). Said only
+    to the person holding the link, never to the owner who invited."""
+
+    code = "invitation_email_taken"
+    default_detail = "This e-mail address cannot join this team."
+
+
+class TooManyInvitations(DomainError):
+    code = "invitation_rate_limited"
+    http_status = 429
+    default_detail = "Too many invitations sent in the last hour."
+
+
 def error_text(exc: DomainError) -> str:
     """A refusal as one plain sentence for a terminal or a log line: the detail, then each
     field's messages ("name: Already used."), never a Python dict."""

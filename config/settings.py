@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "shops.context_processors.unread_notices",
+                "shops.context_processors.team_link",
                 "claims.context_processors.claims_waiting",
             ],
         },

@@ -1,11 +1,12 @@
 from django.urls import path
 
 from deposits import views, views_withdraw
+from shops import views_notices
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("shops/<uuid:shop_id>/", views.shop_detail, name="shop_detail"),
-    path("notices/", views.notices, name="notices"),
+    path("notices/", views_notices.notice_centre, name="notices"),
     path("shops/<uuid:shop_id>/withdraw/", views_withdraw.withdraw, name="withdraw"),
     path("shops/<uuid:shop_id>/top-up/", views.sandbox_top_up, name="sandbox_top_up"),
     path(

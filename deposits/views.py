@@ -43,11 +43,9 @@ from deposits.services.shortfall import (
     step_description,
 )
 from deposits.views_withdraw import withdraw_shop_context
-from shops import services as shop_services
 from shops.models import MerchantUser, Shop
 from shops.selectors import (
     membership_for_user,
-    notice_rows,
     restrictions_lifted_for_shop,
 )
 
@@ -186,30 +184,6 @@ def _own_shop(request: HttpRequest, shop_id: str) -> tuple[MerchantUser, Shop]:
     if shop is None:
         raise Http404  # another merchant's shop looks exactly like a missing one
     return membership, shop
-
-
-@login_required
-def notices(request: HttpRequest) -> HttpResponse:
-    """This user's view of the merchant's notices; POST marks them read for this user only
-    (then redirects: PRG)."""
-    membership = membership_for_user(request.user)
-    if membership is None:
-        return render(request, "dashboard/no_merchant.html", status=403)
-    if request.method == "POST":
-        shop_services.notifications_mark_read(
-            user_id=request.user.pk, merchant_id=membership.merchant_id, now=timezone.now()
-        )
-        return redirect("dashboard:notices")
-    items = notice_rows(membership, language=request.LANGUAGE_CODE)
-    return render(
-        request,
-        "dashboard/notices.html",
-        {
-            "merchant": membership.merchant,
-            "items": items,
-            "unread_notices": sum(1 for n in items if not n.is_read),
-        },
-    )
 
 
 SANDBOX_SESSION_KEY = "sandbox_payments"

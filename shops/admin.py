@@ -52,8 +52,8 @@ class MerchantAdmin(ModelAdmin):
 
 @admin.register(MerchantUser)
 class MerchantUserAdmin(ModelAdmin):
-    list_display = ["user", "merchant", "role", "can_manage_deposit"]
-    list_filter = ["role", "can_manage_deposit"]
+    list_display = ["user", "merchant", "role", "joined_at"]
+    list_filter = ["role"]
     search_fields = ["user__username", "user__email", "merchant__name"]
     autocomplete_fields = ["user", "merchant"]
 

@@ -1,5 +1,10 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from shops.models import Merchant, MerchantUser
+from shops.notice_kinds import GROUPS
+from shops.selectors import NoticeFilters
 
 
 class MerchantLoginForm(AuthenticationForm):
@@ -21,4 +26,67 @@ class MerchantLoginForm(AuthenticationForm):
             self.error_messages["invalid_login"],
             code="invalid_login",
             params={"limit": settings.AXES_FAILURE_LIMIT},
+        )
+
+
+# --- The team and the notification centre -------------------------------------------------------
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=150,
+        error_messages={
+            "required": _("Enter the e-mail address to invite."),
+            "invalid": _("Enter a valid e-mail address."),
+        },
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (MerchantUser.Role.VIEWER, _("Viewer: sees shops and statuses, no amounts")),
+            (MerchantUser.Role.FINANCE, _("Finance: tops up and withdraws")),
+            (MerchantUser.Role.CLAIMS, _("Claims: answers consumer claims")),
+        ],
+        error_messages={"required": _("Choose a role.")},
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mail"), choices=Merchant.Language.choices
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (MerchantUser.Role.VIEWER, _("Viewer")),
+            (MerchantUser.Role.FINANCE, _("Finance")),
+            (MerchantUser.Role.CLAIMS, _("Claims")),
+        ],
+    )
+
+
+class NoticeFilterForm(forms.Form):
+    """The notification centre's filters, read from the query string; a bad value is dropped
+    rather than refused (a filter link is never an error page)."""
+
+    group = forms.ChoiceField(label=_("Kind"), required=False)
+    unread = forms.BooleanField(label=_("Unread only"), required=False)
+    date_from = forms.DateField(label=_("From date"), required=False)
+    date_to = forms.DateField(label=_("To date"), required=False)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", _("All kinds"))] + [
+            (group.code, group.label) for group in GROUPS
+        ]
+
+    def filters(self) -> NoticeFilters:
+        self.is_valid()  # cleaned_data then holds the fields that are valid on their own
+        data = self.cleaned_data
+        return NoticeFilters(
+            group=data.get("group") or "",
+            unread=bool(data.get("unread")),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
         )

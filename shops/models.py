@@ -47,35 +47,80 @@ class Merchant(models.Model):
 
 
 class MerchantUser(models.Model):
-    """Links a login to a merchant. Owners can do everything; staff need the deposit permission."""
+    """Links a login to a merchant, with the member's role (what they may do there).
+
+    Invariants:
+    - One membership per login (a person works for one merchant here).
+    - The owner manages the team and does everything; the other roles are the issue's
+      (docs/dashboard.md): viewer reads statuses, finance moves the deposit (top-up, withdrawal,
+      insurance premiums and repayments), claims answers claims. A role is read on every request,
+      so a change takes effect at the member's next click.
+    - Removing a member deletes this row and deactivates the login (`shops.team.member_remove`):
+      Django then refuses the session at the next request.
+    """
 
     class Role(models.TextChoices):
         OWNER = "OWNER", _("Owner")
-        STAFF = "STAFF", _("Staff")
+        VIEWER = "VIEWER", _("Viewer")
+        FINANCE = "FINANCE", _("Finance")
+        CLAIMS = "CLAIMS", _("Claims")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="merchant_membership"
     )
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="members")
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
-    can_manage_deposit = models.BooleanField(
-        _("deposit management"),
-        default=False,
-        help_text=_(
-            "Staff may see and move the deposit only with this permission (owners always)."
-        ),
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=Merchant.Language.choices,
+        blank=True,
+        help_text=_("The member's e-mails are written in it; empty: the merchant's language."),
     )
+    joined_at = models.DateTimeField(_("joined at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("merchant user")
         verbose_name_plural = _("merchant users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["OWNER", "VIEWER", "FINANCE", "CLAIMS"]),
+                name="merchant_user_role_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.merchant}"
 
     @property
-    def may_manage_deposit(self) -> bool:
-        return self.role == self.Role.OWNER or self.can_manage_deposit
+    def is_owner(self) -> bool:
+        return self.role == self.Role.OWNER
+
+    @property
+    def may_move_money(self) -> bool:
+        """Top up, withdraw, pay premiums and repay advances: the owner and finance."""
+        return self.role in (self.Role.OWNER, self.Role.FINANCE)
+
+    # The name the deposit, insurance and withdrawal pages have always asked.
+    may_manage_deposit = may_move_money
+
+    @property
+    def may_answer_claims(self) -> bool:
+        """Settle, contest, appeal and add evidence: the owner and the claims role."""
+        return self.role in (self.Role.OWNER, self.Role.CLAIMS)
+
+    @property
+    def may_see_money(self) -> bool:
+        """Read amounts (notices, claims): everyone but a viewer."""
+        return self.role != self.Role.VIEWER
+
+    @property
+    def may_manage_team(self) -> bool:
+        return self.role == self.Role.OWNER
+
+    @property
+    def email_language(self) -> str:
+        return self.language or self.merchant.language
 
 
 class Category(models.Model):
@@ -254,13 +299,15 @@ class Notification(models.Model):
     - `dedupe_key` is unique: whoever creates a notice names it by its cause (e.g.
       "shortfall:12:step:1"), so the same notice exists at most once however often, or however
       concurrently, its cause is processed.
-    - `title` and `body` are the notice in the merchant's language at the time (`language`): the
-      e-mail's words. `texts` holds the same notice in every language it was written in
+    - `title` and `body` are the notice in the merchant's language at the time (`language`).
+      `texts` holds the same notice in every language it was written in
       ({"en": [title, body], "zh-hans": [...]}), so the dashboard shows it in the *reader's*
       language; a notice written in one language only (older ones, or a caller that gave one)
       falls back to that one (`Notification.text_for`).
     - Read state is per user (`NotificationRead`): one person marking notices read leaves their
       colleagues' unread ones alone.
+    - The e-mail goes to each member who wants this kind (`NotificationPreference`; urgent kinds
+      always) in their language, and to the contact address (shops.selectors.notice_recipients).
     - The e-mail is sent after commit by a task, never inside the transaction that created the
       notice: PENDING → SENDING (claimed by a compare-and-set, with `email_claimed_at`) → SENT;
       a failed send goes back to PENDING; a claim older than a few minutes (a worker died
@@ -375,3 +422,143 @@ class StaffTwoFactorReset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to join a merchant's team with a role, and the outbox row of its
+    e-mail.
+
+    Invariants:
+    - The link is signed (`shops.team.invitation_token`: the row's public id and `nonce`,
+      signed with the secret key), so the worker that sends the e-mail can rebuild it from the
+      row and no secret is stored or queued. A resend draws a new nonce: the older link dies.
+    - Single use: accepting sets `accepted_at` by compare-and-set on an open row (not accepted,
+      not revoked, not expired); a second use of the link is refused.
+    - `role` OWNER only for the first owner of a merchant registered through the partner API;
+      owners invite the other roles.
+    - E-mail states as Notification's: PENDING → SENDING (claimed) → SENT; a resend puts it back
+      to PENDING.
+    """
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "PENDING", _("To send")
+        SENDING = "SENDING", _("Sending")
+        SENT = "SENT", _("Sent")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=10, choices=MerchantUser.Role.choices)
+    language = models.CharField(_("language"), max_length=10, choices=Merchant.Language.choices)
+    nonce = models.CharField(_("link nonce"), max_length=32)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("invitation accepted at"), null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(_("times sent"), default=0)
+    email_status = models.CharField(
+        _("e-mail"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_claimed_at = models.DateTimeField(_("e-mail claimed at"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    email_error = models.CharField(_("last e-mail error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("team invitation")
+        verbose_name_plural = _("team invitations")
+        constraints = [
+            # One open invitation per address per merchant: a second one is a resend.
+            models.UniqueConstraint(
+                fields=["merchant", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_open_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.merchant}"
+
+
+class TeamChange(models.Model):
+    """The team's own record: who invited, re-sent, revoked, joined, changed a role or removed
+    whom, and when. Append-only; the owner reads it on the team page, ops in the admin. The
+    e-mail is copied so the row reads right after the login is gone."""
+
+    class Action(models.TextChoices):
+        INVITED = "INVITED", _("Invited")
+        RESENT = "RESENT", _("Invitation re-sent")
+        REVOKED = "REVOKED", _("Invitation revoked")
+        JOINED = "JOINED", _("Joined")
+        ROLE_CHANGED = "ROLE_CHANGED", _("Role changed")
+        REMOVED = "REMOVED", _("Removed")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="team_changes")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    email = models.EmailField(_("e-mail"))
+    old_role = models.CharField(
+        _("old role"), max_length=10, choices=MerchantUser.Role.choices, blank=True
+    )
+    new_role = models.CharField(
+        _("new role"), max_length=10, choices=MerchantUser.Role.choices, blank=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("by"), max_length=200)
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("team change")
+        verbose_name_plural = _("team changes")
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"], name="team_change_merchant_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.email}"
+
+
+class NotificationPreference(models.Model):
+    """One member's choice to get (or not) the e-mails of one group of notices. Absent row =
+    e-mailed. Urgent kinds are e-mailed whatever this says (shops.notice_kinds)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preferences"
+    )
+    group = models.CharField(_("notices"), max_length=20)
+    email = models.BooleanField(_("e-mail me"), default=True)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("notice e-mail preference")
+        verbose_name_plural = _("notice e-mail preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="notice_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.group}: {self.email}"

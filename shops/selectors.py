@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
 from common.templatetags.money import mask_money
 from shops.models import (
+    Invitation,
     Merchant,
     MerchantUser,
     Notification,
+    NotificationPreference,
     NotificationRead,
     Shop,
     ShopRestriction,
+    TeamChange,
 )
+from shops.notice_kinds import BY_CODE, GROUPS, group_of, is_urgent
 
 # What a reader without the deposit permission reads where a notice names an amount.
 AMOUNT_HIDDEN = _("[amount hidden]")
@@ -81,29 +87,159 @@ class NoticeRow:
     title: str
     body: str
     is_read: bool
+    kind_label: str = ""  # the group the notice is filtered and e-mailed under
 
 
 def notice_rows(membership: MerchantUser, *, language: str, limit: int = 100) -> list[NoticeRow]:
     """The merchant's latest notices for this member, newest first, in `language` (the
-    reader's, not the one of the day the notice was made). A member without the deposit
-    permission reads every amount as "amount hidden", as on the rest of the dashboard."""
+    reader's, not the one of the day the notice was made). A member who may not see amounts
+    reads every amount as "amount hidden", as on the rest of the dashboard."""
+    notices = notices_for_member(membership, NoticeFilters())[:limit]
+    return notice_rows_for(membership, notices, language=language)
+
+
+@dataclass(frozen=True)
+class NoticeFilters:
+    """The notification centre's filters: a group of kinds (shops.notice_kinds), unread only,
+    and a date range (inclusive, in the dashboard's time zone)."""
+
+    group: str = ""
+    unread: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.group or self.unread or self.date_from or self.date_to)
+
+
+def notices_for_member(membership: MerchantUser, filters: NoticeFilters) -> QuerySet[Notification]:
+    """The merchant's notices this member may filter and page through, newest first, each with
+    its shop and whether this member has read it (`is_read`)."""
+    reads = NotificationRead.objects.filter(notification=OuterRef("pk"), user_id=membership.user_id)
     notices = (
         Notification.objects.filter(merchant_id=membership.merchant_id)
         .select_related("shop")
-        .annotate(
-            is_read=Exists(
-                NotificationRead.objects.filter(
-                    notification=OuterRef("pk"), user_id=membership.user_id
-                )
-            )
-        )
-        .order_by("-created_at", "-id")[:limit]
+        .annotate(is_read=Exists(reads))
+        .order_by("-created_at", "-id")
     )
-    hidden = None if membership.may_manage_deposit else AMOUNT_HIDDEN
+    group = BY_CODE.get(filters.group)
+    if group is not None:
+        notices = notices.filter(group.q())
+    if filters.unread:
+        notices = notices.filter(is_read=False)
+    if filters.date_from:
+        notices = notices.filter(created_at__date__gte=filters.date_from)
+    if filters.date_to:
+        notices = notices.filter(created_at__date__lte=filters.date_to)
+    return notices
+
+
+def notice_rows_for(
+    membership: MerchantUser, notices: Iterable[Notification], *, language: str
+) -> list[NoticeRow]:
+    hidden = None if membership.may_see_money else AMOUNT_HIDDEN
     rows = []
     for notice in notices:
         title, body = notice.text_for(language)
         if hidden is not None:
             title, body = mask_money(title, str(hidden)), mask_money(body, str(hidden))
-        rows.append(NoticeRow(notice=notice, title=title, body=body, is_read=notice.is_read))  # type: ignore[attr-defined]
+        group = group_of(notice.kind)
+        rows.append(
+            NoticeRow(
+                notice=notice,
+                title=title,
+                body=body,
+                is_read=notice.is_read,  # type: ignore[attr-defined]
+                kind_label=str(group.label) if group else "",
+            )
+        )
     return rows
+
+
+def unread_count_for_member(membership: MerchantUser) -> int:
+    return notices_for_member(membership, NoticeFilters(unread=True)).count()
+
+
+# --- E-mail preferences and who gets a notice's e-mail ------------------------------------------
+
+
+def notice_email_choices(user_id: int) -> dict[str, bool]:
+    """{group code: e-mailed?} for every group; a group never chosen is e-mailed."""
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id=user_id).values_list("group", "email")
+    )
+    return {group.code: chosen.get(group.code, True) for group in GROUPS}
+
+
+@dataclass(frozen=True)
+class NoticeRecipient:
+    email: str
+    language: str
+    sees_money: bool
+
+
+def notice_recipients(notice: Notification) -> list[NoticeRecipient]:
+    """Who gets this notice's e-mail: every active member with an e-mail address who has not
+    switched its group off (an urgent kind goes to all of them whatever they chose), each in
+    their own language; and the merchant's contact address, the company's address of record,
+    which follows its owners' choice (off only when every owner switched the group off). A
+    merchant nobody has joined yet (registered through the API, owner invited) gets it at the
+    contact address."""
+    merchant = notice.merchant
+    members = list(
+        MerchantUser.objects.filter(merchant=merchant, user__is_active=True)
+        .select_related("user", "merchant")
+        .order_by("id")
+    )
+    off: set[int] = set()
+    group = group_of(notice.kind)
+    if group is not None and not is_urgent(notice.kind) and members:
+        off = set(
+            NotificationPreference.objects.filter(
+                user_id__in=[m.user_id for m in members], group=group.code, email=False
+            ).values_list("user_id", flat=True)
+        )
+    recipients: dict[str, NoticeRecipient] = {}
+    for member in members:
+        address = (member.user.email or "").strip().lower()
+        if address and member.user_id not in off and address not in recipients:
+            recipients[address] = NoticeRecipient(
+                email=address, language=member.email_language, sees_money=member.may_see_money
+            )
+    contact = merchant.contact_email.strip().lower()
+    owners = [m for m in members if m.is_owner]
+    if contact not in recipients and (not owners or any(o.user_id not in off for o in owners)):
+        if not any((m.user.email or "").strip().lower() == contact for m in members):
+            recipients[contact] = NoticeRecipient(
+                email=contact, language=merchant.language, sees_money=True
+            )
+    return list(recipients.values())
+
+
+# --- The team page -----------------------------------------------------------------------------
+
+
+def team_members(merchant: Merchant) -> list[MerchantUser]:
+    return list(
+        MerchantUser.objects.filter(merchant=merchant)
+        .select_related("user")
+        .order_by(
+            # The owner first, then colleagues by e-mail.
+            Case(When(role=MerchantUser.Role.OWNER, then=0), default=1),
+            "user__email",
+            "id",
+        )
+    )
+
+
+def team_open_invitations(merchant: Merchant) -> list[Invitation]:
+    return list(
+        Invitation.objects.filter(
+            merchant=merchant, accepted_at__isnull=True, revoked_at__isnull=True
+        ).order_by("-created_at", "-id")
+    )
+
+
+def team_changes(merchant: Merchant, *, limit: int = 20) -> list[TeamChange]:
+    return list(TeamChange.objects.filter(merchant=merchant).order_by("-created_at", "-id")[:limit])

@@ -10,13 +10,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from common.enqueue import task_enqueue
 from common.errors import InvalidInput, InvalidTransition
+from common.templatetags.money import mask_money
 from common.times import utc_iso
 from partners import services as partner_services
 from shops.locks import lock_shop
@@ -25,6 +27,7 @@ from shops.models import (
     Category,
     Merchant,
     Notification,
+    NotificationPreference,
     NotificationRead,
     RestrictionKind,
     RestrictionSource,
@@ -34,6 +37,8 @@ from shops.models import (
     ShopType,
     TrademarkStatus,
 )
+from shops.notice_kinds import BY_CODE
+from shops.selectors import AMOUNT_HIDDEN, NoticeRecipient, notice_recipients
 
 
 def merchant_get_or_create(
@@ -467,6 +472,21 @@ def notifications_mark_read(
     return len(created)
 
 
+def notice_email_choices_set(*, user_id: int, choices: Mapping[str, bool], now: datetime) -> None:
+    """Record which groups of notices this user wants e-mailed (shops.notice_kinds.GROUPS).
+    Urgent kinds are e-mailed whatever is stored here; an unknown group is refused."""
+    unknown = [code for code in choices if code not in BY_CODE]
+    if unknown:
+        raise InvalidInput(
+            fields={"groups": [f"Unknown notice group {code!r}." for code in unknown]}
+        )
+    with transaction.atomic():
+        for code, wanted in choices.items():
+            NotificationPreference.objects.update_or_create(
+                user_id=user_id, group=code, defaults={"email": bool(wanted), "updated_at": now}
+            )
+
+
 def notifications_email_due(*, now: datetime, limit: int = 500) -> list[int]:
     """Ids of notices whose e-mail is still to send (or whose claim went stale), oldest first."""
     stale = now - NOTIFICATION_CLAIM_STALE_AFTER
@@ -502,16 +522,14 @@ def notification_email_send(*, notification_id: int, now: datetime) -> bool:
         return False
     notice = Notification.objects.select_related("merchant", "shop").get(pk=notification_id)
     try:
-        with translation.override(notice.language):
-            footer = _notification_footer(notice)
-        message = EmailMessage(
-            subject=notice.title,
-            body=f"{notice.body}\n\n{footer}",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[notice.merchant.contact_email],
-            headers={"Content-Language": notice.language},
-        )
-        message.send(fail_silently=False)
+        messages = [
+            _notification_message(notice, recipient) for recipient in notice_recipients(notice)
+        ]
+        for message in messages:
+            # One message per person: colleagues never see each other's address. A failure part
+            # way retries the whole notice (an earlier recipient may get it twice, as after a
+            # worker that died mid-send).
+            message.send(fail_silently=False)
     except Exception as exc:
         Notification.objects.filter(
             pk=notification_id, email_status=Notification.EmailStatus.SENDING
@@ -521,6 +539,12 @@ def notification_email_send(*, notification_id: int, now: datetime) -> bool:
             email_error=str(exc)[:300],
         )
         raise
+    if not messages:
+        # Everyone switched this kind off: nothing was sent, and the row says so.
+        Notification.objects.filter(
+            pk=notification_id, email_status=Notification.EmailStatus.SENDING
+        ).update(email_status=Notification.EmailStatus.NONE, email_error="")
+        return False
     Notification.objects.filter(
         pk=notification_id, email_status=Notification.EmailStatus.SENDING
     ).update(
@@ -532,14 +556,47 @@ def notification_email_send(*, notification_id: int, now: datetime) -> bool:
     return True
 
 
+def _notification_message(notice: Notification, recipient: NoticeRecipient) -> EmailMessage:
+    """The notice in the recipient's language (as written in it, else as written), amounts
+    masked for a reader who may not see them (the dashboard's rule), as text and HTML."""
+    title, body = notice.text_for(recipient.language)
+    with translation.override(recipient.language):
+        if not recipient.sees_money:
+            hidden = str(AMOUNT_HIDDEN)
+            title, body = mask_money(title, hidden), mask_money(body, hidden)
+        footer = _notification_footer(notice)
+        html = render_to_string(
+            "email/notice.html",
+            {
+                "title": title,
+                "body": body,
+                "link": _absolute(notice.link),
+                "notice": notice,
+                "language": recipient.language,
+            },
+        )
+    message = EmailMultiAlternatives(
+        subject=title,
+        body=f"{body}\n\n{footer}",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={"Content-Language": recipient.language},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _absolute(link: str) -> str:
+    # A mail client has no page to resolve a relative link against.
+    return settings.DASHBOARD_BASE_URL + link if link.startswith("/") else link
+
+
 def _notification_footer(notice: Notification) -> str:
     gettext = translation.gettext  # under the notice's language (the caller overrides it)
     lines = [
         gettext("You can see this notice and your shop's deposit in your Deposit Desk dashboard.")
     ]
     if notice.link:
-        # A mail client has no page to resolve a relative link against.
-        relative = notice.link.startswith("/")
-        lines.append(settings.DASHBOARD_BASE_URL + notice.link if relative else notice.link)
+        lines.append(_absolute(notice.link))
     lines.append(gettext("This message was sent automatically; please do not reply."))
     return "\n".join(lines)

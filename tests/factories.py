@@ -65,8 +65,10 @@ def make_user(username: str | None = None, *, staff: bool = False, password: str
 
 
 def make_member(shop: Shop, *, role: str = "OWNER", can_manage_deposit: bool = False):  # type: ignore[no-untyped-def]
+    """A login in the shop's merchant with `role`. The roles before the team's (issue 15):
+    "STAFF" with the deposit permission is now FINANCE, without it VIEWER (shops/0009)."""
+    if role == "STAFF":
+        role = MerchantUser.Role.FINANCE if can_manage_deposit else MerchantUser.Role.VIEWER
     user = make_user()
-    MerchantUser.objects.create(
-        user=user, merchant=shop.merchant, role=role, can_manage_deposit=can_manage_deposit
-    )
+    MerchantUser.objects.create(user=user, merchant=shop.merchant, role=role)
     return user

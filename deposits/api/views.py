@@ -147,7 +147,10 @@ class ShopsView(PartnerListView):
         description=(
             "Registers a shop with its merchant and opens its deposit (ONBOARDING until the "
             "requirement is paid in full). The requirement follows from shop type, trademark "
-            "status and categories."
+            "status and categories. A merchant nobody can sign in for yet gets an e-mail at "
+            "`merchant.email` inviting its owner to set a password for the dashboard (a "
+            "single-use link, valid for 7 days; registering another shop after it expired "
+            "sends a new one)."
         ),
         request=ShopCreateInput,
         parameters=POST_PARAMETERS,
@@ -175,6 +178,7 @@ class ShopsView(PartnerListView):
                 partner_id=self.partner_id,
                 currency=data["currency"],
                 now=timezone.now(),
+                invite_owner=True,
             )
             codes = list(dict.fromkeys(data["categories"]))
             return 201, shop_data(shop, account=account, category_codes=codes, restrictions=[])

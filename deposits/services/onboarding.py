@@ -20,6 +20,7 @@ from deposits import locks
 from deposits.models import Account, BaseRequirementRule, LedgerTransaction
 from deposits.services.requirements import account_open, requirements_recompute
 from shops import services as shop_services
+from shops import team
 from shops.models import Shop
 
 
@@ -35,7 +36,13 @@ def shop_register(
     now: datetime,
     partner_id: int | None = None,
     currency: str = "CNY",
+    invite_owner: bool = False,
 ) -> tuple[Shop, Account]:
+    """Register a shop and open its deposit account, creating its merchant if new.
+
+    `invite_owner` (the partner API): a merchant nobody can sign in for yet gets an invitation
+    to set the owner's password, e-mailed after commit (shops.team.merchant_owner_invite), so
+    the merchant can use the dashboard at all."""
     validate_currency(currency)
     _require_rules(
         shop_type=shop_type, trademark_status=trademark_status, currency=currency, now=now
@@ -55,6 +62,8 @@ def shop_register(
             currency=currency,
         )
         account = account_open(shop=shop, now=now)
+        if invite_owner:
+            team.merchant_owner_invite(merchant=merchant, now=now)
     return shop, account
 
 

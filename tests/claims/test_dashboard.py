@@ -245,7 +245,7 @@ class TestAccess:
         self, client, partner, shop
     ):
         claim = file(partner, shop, paid=123_400, requested_minor=50_000)
-        client.force_login(make_member(shop, role=MerchantUser.Role.STAFF))
+        client.force_login(make_member(shop, role=MerchantUser.Role.VIEWER))
 
         listing = client.get(list_url()).content.decode()
         page = client.get(detail_url(claim)).content.decode()
@@ -255,7 +255,7 @@ class TestAccess:
             assert "¥" not in text and "1,234.00" not in text
         assert claim.computation_zh not in page
         assert reverse("claims:settle", args=[claim.public_id]) not in page
-        assert "保证金管理" in page  # ask the owner for the permission
+        assert "“理赔”角色" in page  # ask the owner for the role
 
         response = client.post(reverse("claims:settle", args=[claim.public_id]), follow=True)
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.NEGOTIATING
@@ -263,7 +263,7 @@ class TestAccess:
 
     def test_staff_with_the_deposit_permission_see_the_amounts(self, client, partner, shop):
         claim = file(partner, shop, paid=123_400)
-        client.force_login(make_member(shop, role=MerchantUser.Role.STAFF, can_manage_deposit=True))
+        client.force_login(make_member(shop, role=MerchantUser.Role.CLAIMS))
 
         page = client.get(detail_url(claim)).content.decode()
 
@@ -533,7 +533,7 @@ class TestAppeal:
 
     def test_staff_without_the_deposit_permission_cannot_appeal(self, client, partner, shop):
         claim = decide(escalate(file(partner, shop)))
-        client.force_login(make_member(shop, role=MerchantUser.Role.STAFF))
+        client.force_login(make_member(shop, role=MerchantUser.Role.VIEWER))
 
         client.post(appeal_url(claim), {"note": "grounds"})
 

@@ -71,7 +71,7 @@ def shop(partner):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def answerers(shop):  # type: ignore[no-untyped-def]
     owner = make_member(shop, role=MerchantUser.Role.OWNER)
-    colleague = make_member(shop, role=MerchantUser.Role.STAFF, can_manage_deposit=True)
+    colleague = make_member(shop, role=MerchantUser.Role.CLAIMS)
     return logged_in(owner), logged_in(owner), logged_in(colleague)
 
 

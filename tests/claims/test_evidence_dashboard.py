@@ -87,13 +87,13 @@ def test_a_next_pointing_elsewhere_is_ignored(client, claim):
 
 
 def test_staff_need_the_deposit_permission_to_upload(client, claim, evidence_dir):
-    client.force_login(make_member(claim.shop, role="STAFF"))
+    client.force_login(make_member(claim.shop, role="VIEWER"))
 
     response = client.post(upload_url(claim), {"file": upload(JPEG)})
 
     assert response.status_code == 403
     assert not ClaimEvidence.objects.exists()
-    client.force_login(make_member(claim.shop, role="STAFF", can_manage_deposit=True))
+    client.force_login(make_member(claim.shop, role="CLAIMS"))
     assert client.post(upload_url(claim), {"file": upload(JPEG)}).status_code == 302
 
 
@@ -116,7 +116,7 @@ def test_a_refused_file_is_shown_again_naming_the_field_in_the_users_language(
 
 
 def test_the_shops_merchant_users_download_an_attachment(client, claim, consumer_file):
-    client.force_login(make_member(claim.shop, role="STAFF"))  # seeing needs no permission
+    client.force_login(make_member(claim.shop, role="VIEWER"))  # seeing needs no permission
 
     response = client.get(download_url(consumer_file))
 

@@ -113,7 +113,7 @@ def test_in_chinese_too(indebted_shop):
 def test_staff_without_the_deposit_permission_learn_there_is_a_debt_but_no_amounts(indebted_shop):
     shop, _ = indebted_shop
 
-    html = page(make_member(shop, role="STAFF"), shop_url(shop))
+    html = page(make_member(shop, role="VIEWER"), shop_url(shop))
 
     assert (
         "This shop owes money to the platform and its deposit is short of what is required." in html

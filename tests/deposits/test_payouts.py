@@ -215,7 +215,7 @@ class TestOnTheDashboard:
         withdraw(account, 1_000 * YUAN, "w-1", now)
 
         html = (
-            client_for(make_member(shop, role="STAFF"))
+            client_for(make_member(shop, role="VIEWER"))
             .get(reverse("dashboard:shop_detail", args=[shop.public_id]))
             .content.decode()
         )

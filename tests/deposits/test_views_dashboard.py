@@ -142,7 +142,7 @@ class TestDashboardHome:
         self, client, owner_with_shops
     ):
         shops, _ = owner_with_shops
-        staff = make_member(shops["ACTIVE"], role=MerchantUser.Role.STAFF)
+        staff = make_member(shops["ACTIVE"], role=MerchantUser.Role.VIEWER)
         client.force_login(staff)
 
         response = client.get(reverse("dashboard:home"))
@@ -152,11 +152,11 @@ class TestDashboardHome:
         assert ">正常</span>" in content and ">已冻结</span>" in content
         assert "¥" not in content
         assert ">应缴</th>" not in content
-        assert "请向店铺负责人申请“保证金管理”权限" in content
+        assert "请向店铺负责人申请“财务”角色" in content
 
     def test_staff_with_deposit_permission_see_amounts(self, client, owner_with_shops):
         shops, _ = owner_with_shops
-        staff = make_member(shops["ACTIVE"], role=MerchantUser.Role.STAFF, can_manage_deposit=True)
+        staff = make_member(shops["ACTIVE"], role=MerchantUser.Role.FINANCE)
         client.force_login(staff)
 
         content = client.get(reverse("dashboard:home")).content.decode()
@@ -377,7 +377,7 @@ class TestShopDetail:
         self, client, owner_with_shops
     ):
         shops, _ = owner_with_shops
-        client.force_login(make_member(shops["RESTRICTED"], role=MerchantUser.Role.STAFF))
+        client.force_login(make_member(shops["RESTRICTED"], role=MerchantUser.Role.VIEWER))
 
         response = client.get(_detail_url(shops["RESTRICTED"]))
 

@@ -112,7 +112,7 @@ class TestWithdrawButton:
 
     def test_staff_without_the_deposit_permission_see_no_button(self, rich_shop):
         shop, _ = rich_shop
-        client = client_for(make_member(shop, role="STAFF"))
+        client = client_for(make_member(shop, role="VIEWER"))
 
         html = client.get(shop_url(shop)).content.decode()
 
@@ -120,7 +120,7 @@ class TestWithdrawButton:
 
     def test_staff_with_the_deposit_permission_see_the_button(self, rich_shop):
         shop, _ = rich_shop
-        client = client_for(make_member(shop, role="STAFF", can_manage_deposit=True))
+        client = client_for(make_member(shop, role="FINANCE"))
 
         assert withdraw_url(shop) in client.get(shop_url(shop)).content.decode()
 
@@ -250,13 +250,13 @@ class TestWithdrawPage:
 class TestWithdrawRefusals:
     def test_staff_without_the_deposit_permission_get_403_with_an_explanation(self, rich_shop):
         shop, account = rich_shop
-        client = client_for(make_member(shop, role="STAFF"))
+        client = client_for(make_member(shop, role="VIEWER"))
 
         page = client.get(withdraw_url(shop))
         post = client.post(withdraw_url(shop), {"amount": "100", "idempotency_key": "a" * 32})
 
         assert page.status_code == post.status_code == 403
-        assert "保证金管理" in page.content.decode()
+        assert "“财务”角色" in page.content.decode()
         assert balances(account) == (REQUIRED + SURPLUS, 0, 0)
 
     def test_another_merchants_shop_is_not_found(self, rich_shop, now):

@@ -78,7 +78,7 @@ def with_debt_and_clerk(yunjin):  # type: ignore[no-untyped-def]  # noqa: F811
                 now=now - timedelta(hours=1),
             )
     clerk = get_user_model().objects.create_user(CLERK[0], "clerk@yunjin.example", CLERK[1])
-    MerchantUser.objects.create(user=clerk, merchant=shop.merchant, role="STAFF")
+    MerchantUser.objects.create(user=clerk, merchant=shop.merchant, role="VIEWER")
     return {**yunjin, "bags": shop}
 
 

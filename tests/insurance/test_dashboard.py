@@ -73,7 +73,7 @@ class TestInsurancePage:
 
     def test_staff_without_the_deposit_permission_cannot_see_or_apply(self, owner_of):
         shop, _ = make_shop(now=timezone.now())
-        client = owner_of(shop, role="STAFF")
+        client = owner_of(shop, role="VIEWER")
 
         looked = client.get(page_url(shop))
         applied = client.post(
@@ -273,7 +273,7 @@ class TestAdvancesAndRecoveriesOnThePage:
         policy, _ = insured
         recovery = self.advance(policy, days_ago=0)
         staff = make_user()
-        MerchantUser.objects.create(user=staff, merchant=policy.shop.merchant, role="STAFF")
+        MerchantUser.objects.create(user=staff, merchant=policy.shop.merchant, role="VIEWER")
         client.force_login(staff)
         by_staff = client.post(self.repay_url(recovery), {"form_key": "a" * 32})
         stranger_shop, _ = make_shop(now=timezone.now())
@@ -313,7 +313,7 @@ class TestAdvancesAndRecoveriesOnThePage:
         policy, _ = insured
         self.overdue(self.advance(policy, days_ago=20))
         staff = make_user()
-        MerchantUser.objects.create(user=staff, merchant=policy.shop.merchant, role="STAFF")
+        MerchantUser.objects.create(user=staff, merchant=policy.shop.merchant, role="VIEWER")
         client.force_login(staff)
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 

@@ -56,7 +56,7 @@ def notices_page(client: Client) -> str:
 class TestReadStatePerUser:
     def test_marking_all_read_leaves_a_colleagues_notices_unread(self, short_shop):
         owner = make_member(short_shop, role="OWNER")
-        finance = make_member(short_shop, role="STAFF", can_manage_deposit=True)
+        finance = make_member(short_shop, role="FINANCE")
         total = Notification.objects.filter(merchant=short_shop.merchant).count()
 
         reader(finance, "en").post(reverse("dashboard:notices"))
@@ -95,7 +95,7 @@ class TestReadStatePerUser:
 
 class TestWhatANoticeShows:
     def test_staff_without_the_deposit_permission_read_no_amounts(self, short_shop):
-        clerk = make_member(short_shop, role="STAFF", can_manage_deposit=False)
+        clerk = make_member(short_shop, role="VIEWER")
         owner = make_member(short_shop, role="OWNER")
 
         clerk_page = notices_page(reader(clerk, "en"))

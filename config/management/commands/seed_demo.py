@@ -167,7 +167,7 @@ class Command(BaseCommand):
                 "no secrets printed)."
             )
         self.stdout.write(f"  merchant owner   {OWNER[0]} / {OWNER[1]}   (5 shops, every status)")
-        self.stdout.write(f"  merchant staff   {STAFF[0]} / {STAFF[1]}   (no deposit permission)")
+        self.stdout.write(f"  merchant staff   {STAFF[0]} / {STAFF[1]}   (viewer, no amounts)")
         self.stdout.write(f"  other merchant   {OTHER[0]} / {OTHER[1]}")
 
     def _user(self, username: str, password: str, *, email: str, staff: bool = False):  # type: ignore[no-untyped-def]
@@ -230,7 +230,7 @@ class Command(BaseCommand):
             user=owner, defaults={"merchant": merchant, "role": MerchantUser.Role.OWNER}
         )
         MerchantUser.objects.get_or_create(
-            user=staff, defaults={"merchant": merchant, "role": MerchantUser.Role.STAFF}
+            user=staff, defaults={"merchant": merchant, "role": MerchantUser.Role.VIEWER}
         )
 
         shop = self._shop(
