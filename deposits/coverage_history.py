@@ -78,6 +78,9 @@ class CoverageHistory:
     events: list[CoverageEvent] = field(default_factory=list)
     # The first day with a recorded requirement, None when there is none in the window.
     requirement_known_from: date | None = None
+    # Whether the first recorded requirement is the backfilled one (what came before it is not
+    # known), rather than the account's opening (before which there was no deposit).
+    requirement_backfilled: bool = False
 
 
 def _end_of(day: date) -> datetime:
@@ -101,22 +104,26 @@ def coverage_history(account: Account, *, days: int, now: datetime) -> CoverageH
     )
     posted_delta: dict[date, int] = defaultdict(int)
     debt_delta: dict[date, int] = defaultdict(int)
-    moves: dict[tuple[date, str], list[int]] = {}
+    moves: dict[tuple[date, str], tuple[int, int]] = {}
     for row in (
         entries.filter(occurred_at__gte=start, occurred_at__lte=now)
         .annotate(day=TruncDate("occurred_at", tzinfo=STATEMENT_TZ))
-        .values("day", "bucket", "kind")
-        .annotate(total=Sum("amount_minor"), n=Count("id"))
+        .values("day", "kind")
+        .annotate(
+            posted=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.POSTED)),
+            debt=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.DEBT)),
+            # A deduction beyond the deposit is two entries (deposit and debt): one event.
+            n=Count("transaction_id", distinct=True),
+        )
         .order_by("day")
     ):
-        if row["bucket"] == Entry.Bucket.POSTED:
-            posted_delta[row["day"]] += row["total"]
-        else:
-            debt_delta[row["day"]] += row["total"]
+        posted_delta[row["day"]] += row["posted"] or 0
+        debt_delta[row["day"]] += row["debt"] or 0
         if row["kind"] in TOP_UP_KINDS | DEDUCTION_KINDS:
-            move = moves.setdefault((row["day"], row["kind"]), [0, 0])
-            move[0] += row["n"]
-            move[1] += row["total"]
+            moves[(row["day"], row["kind"])] = (
+                row["n"],
+                (row["posted"] or 0) + (row["debt"] or 0),
+            )
 
     held_delta = _lives(
         Hold.objects.filter(account=account, created_at__lte=now)
@@ -209,6 +216,7 @@ def coverage_history(account: Account, *, days: int, now: datetime) -> CoverageH
         points=points,
         events=events,
         requirement_known_from=known_from,
+        requirement_backfilled=bool(changes) and changes[0].previous_minor is None,
     )
 
 

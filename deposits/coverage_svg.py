@@ -52,7 +52,7 @@ def event_label(event: CoverageEvent, money: Any) -> str:
             count=event.count, amount=money(event.amount_minor)
         )
     return gettext("Deductions: {count}, {amount}").format(
-        count=event.count, amount=money(event.amount_minor)
+        count=event.count, amount=money(-event.amount_minor)
     )
 
 
@@ -60,6 +60,7 @@ def event_label(event: CoverageEvent, money: Any) -> str:
 class Tick:
     pos: float
     label: str
+    anchor: str = "end"
 
 
 def _nice_ceiling(value: int) -> int:
@@ -141,7 +142,8 @@ def coverage_chart(history: CoverageHistory, *, language: str, money: Any) -> di
     wanted = 6 if count > 6 else count
     for n in range(wanted):
         index = round(n * (count - 1) / max(1, wanted - 1))
-        x_ticks.append(Tick(pos=x(index), label=f"{points[index].day:%m-%d}"))
+        anchor = "start" if n == 0 else "end" if n == wanted - 1 else "middle"
+        x_ticks.append(Tick(pos=x(index), label=f"{points[index].day:%m-%d}", anchor=anchor))
     index_of = {point.day: i for i, point in enumerate(points)}
     marks = [
         {
@@ -166,6 +168,7 @@ def coverage_chart(history: CoverageHistory, *, language: str, money: Any) -> di
         "x_ticks": x_ticks,
         "marks": marks,
         "language": language,
+        "currency": history.currency,
     }
 
 

@@ -43,8 +43,8 @@ ROWS_PER_PAGE = 50
 
 
 class StatementForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
+    date_from = forms.DateField(label=_("Start date"), required=False)
+    date_to = forms.DateField(label=_("End date"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     claim = forms.UUIDField(label=_("Claim"), required=False)
     reference = forms.CharField(label=_("Reference"), required=False, max_length=100)

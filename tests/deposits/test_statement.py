@@ -148,7 +148,7 @@ class TestFilters:
         client.cookies["django_language"] = "en"
         response = client.get(_url(shop), {"date_from": "2026-11-30", "date_to": "2026-11-01"})
         assert response.status_code == 400
-        assert "To: The end date is before the start date." in response.content.decode()
+        assert "End date: The end date is before the start date." in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -280,9 +280,7 @@ class TestWhoMayRead:
 
     def test_staff_with_the_permission_read_it(self, client, ledger):
         shop, _ = ledger
-        client.force_login(
-            make_member(shop, role=MerchantUser.Role.STAFF, can_manage_deposit=True)
-        )
+        client.force_login(make_member(shop, role=MerchantUser.Role.STAFF, can_manage_deposit=True))
         assert _page(client, shop, kind="TOP_UP").totals.credits_minor == 5_030_001
 
     def test_the_shop_page_links_the_statement_and_the_chart_only_for_those_who_may_read_them(
