@@ -8,9 +8,9 @@ shop owes 40 more). So opening + credits − debits = closing, to the fen, for a
 Rows are in ledger order, (occurred_at, id), oldest first as on a bank statement. The running
 balance after a row is the balance of the whole deposit after it, whatever the kind, claim or
 reference filters hide: a filter chooses which rows are listed, not what the balance was. It is
-computed in the database: the balance before the first row listed, read from the stored balances
-of the ledger's chain (deposits.models.ledger: `balance_after_minor`), then one window sum over
-the rows between the first and the last listed (entry_statement_idx serves both).
+computed in the database: the sum of everything before the first row listed, then one window sum
+over the rows between the first and the last listed (entry_statement_idx, which includes the
+amount, serves both without reading the table).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from deposits.models import Account, Entry, TransactionKind
 from shops.models import Shop
@@ -146,56 +146,31 @@ def statement_rows(account: Account, flt: StatementFilter) -> QuerySet[Entry]:
     )
 
 
-def _balance_expressions(
-    account: Account, *, at: datetime | None = None, entry: Entry | None = None
-) -> tuple[Subquery, Subquery]:
-    """The stored balances after the last POSTED and the last DEBT entry before the moment `at`,
-    or before `entry` in ledger order, or (neither) of all: index probes, whatever the number of
-    entries (summing 100,000 amounts took ~90 ms). Relies on the ledger order (occurred_at, id)
-    agreeing with the chain's id order, which holds because an entry's occurred_at is the moment
-    it was posted."""
-    earlier = Entry.objects.filter(account=account)
-    if entry is not None:
-        earlier = earlier.filter(
-            Q(occurred_at__lt=entry.occurred_at) | Q(occurred_at=entry.occurred_at, id__lt=entry.pk)
-        )
-    elif at is not None:
-        earlier = earlier.filter(occurred_at__lt=at)
-    last_id = earlier.order_by("-occurred_at", "-id").values("id")[:1]
-
-    def last_balance(bucket: str) -> Subquery:
-        return Subquery(
-            Entry.objects.filter(account=account, bucket=bucket, id__lte=Subquery(last_id))
-            .order_by("-id")
-            .values("balance_after_minor")[:1]
-        )
-
-    return last_balance(Entry.Bucket.POSTED), last_balance(Entry.Bucket.DEBT)
-
-
-def _balances(account: Account, **points: dict[str, Any]) -> dict[str, int]:
-    """Several balances in one query: {name: balance} for each name=dict(at=... or entry=...)."""
-    annotations = {}
-    for name, where in points.items():
-        posted, debt = _balance_expressions(account, **where)
-        annotations[f"{name}_posted"] = posted
-        annotations[f"{name}_debt"] = debt
-    row = Account.objects.filter(pk=account.pk).annotate(**annotations).values(*annotations).get()
-    # A DEBT entry's balance after is the debt with a minus sign (-40: the shop owes 40).
-    return {name: (row[f"{name}_posted"] or 0) + (row[f"{name}_debt"] or 0) for name in points}
+def _before(entry: Entry) -> Q:
+    """Entries before `entry` in ledger order (occurred_at, id)."""
+    return Q(occurred_at__lt=entry.occurred_at) | Q(occurred_at=entry.occurred_at, id__lt=entry.pk)
 
 
 def balance_before(
     account: Account, *, at: datetime | None = None, entry: Entry | None = None
 ) -> int:
-    """The deposit's balance just before `at` (or `entry`; neither: now)."""
-    return _balances(account, value={"at": at, "entry": entry})["value"]
+    """The deposit's balance just before the moment `at`, or just before `entry` in ledger
+    order: the sum of the amounts before it, read from entry_statement_idx alone (the amount is
+    in the index: no table pages). A sum, not the chain's stored `balance_after_minor`: that
+    chain is in id order, and an entry posted late with an earlier moment (a backdated posting)
+    would make a stored balance disagree with the dates the statement is cut by."""
+    entries = Entry.objects.filter(account=account)
+    if entry is not None:
+        entries = entries.filter(_before(entry))
+    elif at is not None:
+        entries = entries.filter(occurred_at__lt=at)
+    return entries.aggregate(total=Sum("amount_minor"))["total"] or 0
 
 
 def statement_totals(account: Account, flt: StatementFilter) -> StatementTotals:
-    """Opening and closing balances of the whole deposit (from stored balances, no sum over the
-    ledger) and the listed rows' credits, debits and count (one aggregate over the period's rows
-    only): two queries."""
+    """Opening and closing balances of the whole deposit (one pass over the index up to the
+    period's end) and the listed rows' credits, debits and count (one aggregate over the
+    period's rows): two queries."""
     result = (
         Entry.objects.filter(account=account)
         .filter(flt.rows_q())
@@ -205,16 +180,20 @@ def statement_totals(account: Account, flt: StatementFilter) -> StatementTotals:
             count=Count("id"),
         )
     )
-    points: dict[str, dict[str, Any]] = {"closing": {"at": flt.end}}
+    # Both balances in one pass over the index up to the period's end.
+    upto = Entry.objects.filter(account=account)
+    if flt.end is not None:
+        upto = upto.filter(occurred_at__lt=flt.end)
+    sums = {"closing": Sum("amount_minor")}
     if flt.start is not None:
-        points["opening"] = {"at": flt.start}
-    balances = _balances(account, **points)
+        sums["opening"] = Sum("amount_minor", filter=Q(occurred_at__lt=flt.start))
+    balances = upto.aggregate(**sums)
     return StatementTotals(
         currency=account.currency,
-        opening_minor=balances.get("opening", 0),
+        opening_minor=balances.get("opening") or 0,
         credits_minor=result["credits"] or 0,
         debits_minor=-(result["debits"] or 0),
-        closing_minor=balances["closing"],
+        closing_minor=balances["closing"] or 0,
         row_count=result["count"],
     )
 
@@ -280,11 +259,28 @@ def statement_page(
     )
 
 
-def statement_stream(account: Account, flt: StatementFilter) -> Iterator[tuple[Entry, int]]:
+class StatementLine(NamedTuple):
+    """One downloaded row: plain values, no model instance (building 100,000 Entry, transaction
+    and withdrawal objects was most of a download's time)."""
+
+    id: int
+    occurred_at: datetime
+    kind: str
+    kind_label: str
+    bucket: str
+    bucket_label: str
+    reason: str
+    reference: str  # the withdrawal's reference for a withdrawal, else the entry's
+    currency: str
+    amount_minor: int
+    balance_minor: int
+
+
+def statement_stream(account: Account, flt: StatementFilter) -> Iterator[StatementLine]:
     """Every listed row with its running balance, for the downloads: one pass over the deposit's
     entries of the period in ledger order, read in chunks (never the whole table in memory), the
-    balance carried from the sum of everything before the period."""
-    opening = balance_before(account, at=flt.start) if flt.start is not None else 0
+    balance carried from the balance before the period."""
+    balance = balance_before(account, at=flt.start) if flt.start is not None else 0
     # Which rows the filters keep, by the very query the page lists (so a download holds exactly
     # the rows the page shows); their ids only, not the rows.
     listed = (
@@ -296,17 +292,42 @@ def statement_stream(account: Account, flt: StatementFilter) -> Iterator[tuple[E
         if flt.narrows_rows
         else None
     )
-    balance = opening
+    # Labels translated once (get_FOO_display() hashes every lazy label on each call).
+    kinds = {value: str(label) for value, label in TransactionKind.choices}
+    buckets = {value: str(label) for value, label in Entry.Bucket.choices}
     period = (
         Entry.objects.filter(account=account)
         .filter(flt.period_q())
-        .select_related("transaction__withdrawal")
         .order_by("occurred_at", "id")
+        .values_list(
+            "id",
+            "occurred_at",
+            "kind",
+            "bucket",
+            "reason",
+            "reference",
+            "currency",
+            "amount_minor",
+            "transaction__withdrawal__reference",
+        )
     )
-    for entry in period.iterator(chunk_size=EXPORT_CHUNK):
-        balance += entry.amount_minor
-        if listed is None or entry.pk in listed:
-            yield entry, balance
+    for row in period.iterator(chunk_size=EXPORT_CHUNK):
+        entry_id, at, kind, bucket, reason, reference, currency, amount, withdrawal = row
+        balance += amount
+        if listed is None or entry_id in listed:
+            yield StatementLine(
+                id=entry_id,
+                occurred_at=at,
+                kind=kind,
+                kind_label=kinds.get(kind, kind),
+                bucket=bucket,
+                bucket_label=buckets.get(bucket, bucket),
+                reason=reason,
+                reference=withdrawal or reference,
+                currency=currency,
+                amount_minor=amount,
+                balance_minor=balance,
+            )
 
 
 def claim_of(entry: Entry) -> uuid.UUID | None:

@@ -61,11 +61,10 @@ def render_statement_pdf(
         rows = (
             [
                 {
-                    "entry": entry,
-                    "balance": balance,
-                    "at": entry.occurred_at.astimezone(STATEMENT_TZ),
+                    "line": line,
+                    "at": line.occurred_at.astimezone(STATEMENT_TZ),
                 }
-                for entry, balance in statement_stream(account, flt)
+                for line in statement_stream(account, flt)
             ]
             if totals.row_count <= MAX_PDF_ROWS
             else None

@@ -25,7 +25,7 @@ from common.tabular import csv_response, xlsx_response
 from common.templatetags.money import money
 from deposits.coverage_history import PERIODS, coverage_history
 from deposits.coverage_svg import coverage_chart, event_rows, series_labels, table_points
-from deposits.models import Account, Entry
+from deposits.models import Account
 from deposits.statement import (
     STATEMENT_TZ,
     StatementFilter,
@@ -165,23 +165,18 @@ def _export_header() -> list[str]:
 
 
 def _export_rows(account: Account, flt: StatementFilter) -> Any:
-    for entry, balance in statement_stream(account, flt):
+    for line in statement_stream(account, flt):
         yield [
-            entry.occurred_at.astimezone(STATEMENT_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-            entry.get_kind_display(),
-            entry.get_bucket_display(),
-            entry.reason,
-            _reference(entry),
-            entry.currency,
-            format_minor(entry.amount_minor, entry.currency).replace(",", ""),
-            format_minor(balance, entry.currency).replace(",", ""),
-            entry.pk,
+            line.occurred_at.astimezone(STATEMENT_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+            line.kind_label,
+            line.bucket_label,
+            line.reason,
+            line.reference,
+            line.currency,
+            format_minor(line.amount_minor, line.currency).replace(",", ""),
+            format_minor(line.balance_minor, line.currency).replace(",", ""),
+            line.id,
         ]
-
-
-def _reference(entry: Entry) -> str:
-    withdrawal = getattr(entry.transaction, "withdrawal", None)
-    return withdrawal.reference if withdrawal is not None else entry.reference
 
 
 @login_required

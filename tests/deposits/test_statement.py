@@ -168,6 +168,23 @@ class TestRunningBalance:
         assert balances == expected
         assert len(expected) == 7
 
+    def test_an_entry_posted_late_for_an_earlier_moment_keeps_every_figure_consistent(
+        self, client, ledger
+    ):
+        shop, account = ledger
+        # Posted after December's entries, for 5 November (a backdated posting).
+        _top_up(account, 777, datetime(2026, 11, 5, 2, 0, tzinfo=UTC))
+        page = _page(client, shop, date_from="2026-11-01", date_to="2026-11-30")
+        assert [e.amount_minor for e in page.rows] == [30_000, 777, -9_999]
+        totals = page.totals
+        assert totals.opening_minor == BALANCE_AFTER_OCT
+        assert totals.closing_minor == BALANCE_AFTER_OCT + 30_000 + 777 - 9_999
+        assert [e.running_minor for e in page.rows] == [
+            BALANCE_AFTER_OCT + 30_000,
+            BALANCE_AFTER_OCT + 30_777,
+            BALANCE_AFTER_OCT + 30_777 - 9_999,
+        ]
+
     def test_a_filtered_row_shows_the_whole_deposits_balance(self, client, ledger):
         shop, _ = ledger
         page = _page(client, shop, reference="ORDER-77")
