@@ -40,6 +40,9 @@ from shops.models import Shop
 from shops.selectors import membership_for_user
 
 ROWS_PER_PAGE = 50
+# The latest events are listed in words; the chart marks them all and the statement lists every
+# entry (a year of daily top-ups is hundreds of rows nobody reads on a phone).
+EVENTS_LISTED = 60
 
 
 class StatementForm(forms.Form):
@@ -256,6 +259,8 @@ def coverage(request: HttpRequest, shop_id: str) -> HttpResponse:
     def in_currency(amount_minor: int) -> str:
         return money(amount_minor, account.currency)
 
+    events = event_rows(history, in_currency)
+
     return render(
         request,
         "dashboard/coverage.html",
@@ -265,7 +270,8 @@ def coverage(request: HttpRequest, shop_id: str) -> HttpResponse:
             "history": history,
             "chart": coverage_chart(history, language=request.LANGUAGE_CODE, money=in_currency),
             "table_points": table_points(history),
-            "events": event_rows(history, in_currency),
+            "events": events[:EVENTS_LISTED],
+            "events_left_out": max(0, len(events) - EVENTS_LISTED),
             "labels": series_labels(),
             "periods": PERIODS,
             "days": days,

@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='entry',
-            index=models.Index(fields=['account', 'occurred_at', 'id'], include=('amount_minor',), name='entry_statement_idx'),
+            index=models.Index(fields=['account', 'occurred_at', 'id'], include=('amount_minor', 'bucket', 'kind', 'transaction'), name='entry_statement_idx'),
         ),
         migrations.AddField(
             model_name='requirementchange',
