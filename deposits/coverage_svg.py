@@ -16,7 +16,7 @@ from common.money import CURRENCY_EXPONENTS
 from deposits.coverage_history import CoverageEvent, CoverageHistory
 
 WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 58  # the bottom band holds the event marks and dates
+LEFT, RIGHT, TOP, BOTTOM = 64, 12, 26, 58  # the bottom band holds the event marks and dates
 PLOT_W = WIDTH - LEFT - RIGHT
 PLOT_H = HEIGHT - TOP - BOTTOM
 MARK_Y = TOP + PLOT_H + 14
