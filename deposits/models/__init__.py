@@ -1,7 +1,9 @@
-"""Deposit models: requirement rules (rules.py), the ledger (ledger.py), guarantees
-(guarantees.py), shortfall enforcement (shortfall.py) and withdrawals' payouts (payouts.py)."""
+"""Deposit models: requirement rules (rules.py) and the requirement's history (history.py), the
+ledger (ledger.py), guarantees (guarantees.py), shortfall enforcement (shortfall.py) and
+withdrawals' payouts (payouts.py)."""
 
 from deposits.models.guarantees import Guarantee
+from deposits.models.history import RequirementChange
 from deposits.models.ledger import (
     Account,
     AdjustmentRequest,
@@ -42,6 +44,7 @@ __all__ = [
     "PayoutAccount",
     "Withdrawal",
     "LedgerTransaction",
+    "RequirementChange",
     "RuleChange",
     "ShopRequirementOverride",
     "ShortfallCase",

@@ -239,7 +239,17 @@ class Entry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="entry_amount_nonzero"),
         ]
-        indexes = [models.Index(fields=["account", "bucket", "id"], name="entry_account_chain_idx")]
+        indexes = [
+            models.Index(fields=["account", "bucket", "id"], name="entry_account_chain_idx"),
+            # The statement and the coverage chart: one shop's entries by date in ledger order,
+            # the sums of amounts before a date and the per-day sums by kind and bucket, read
+            # from the index alone (the columns they need included) for 100,000 entries.
+            models.Index(
+                fields=["account", "occurred_at", "id"],
+                include=["amount_minor", "bucket", "kind", "transaction"],
+                name="entry_statement_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"

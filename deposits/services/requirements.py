@@ -27,6 +27,7 @@ from deposits.models import (
     BaseRequirementRule,
     CategoryRequirementRule,
     GmvRequirementSchedule,
+    RequirementChange,
     RuleChange,
     ShopRequirementOverride,
 )
@@ -198,6 +199,7 @@ def requirements_recompute(
         last_pk = batch[-1].pk
         overrides = _active_overrides([a.shop_id for a in batch], now)
         dirty = []
+        history = []
         for account in batch:
             amount, basis = requirement_compute(
                 book=book,
@@ -208,6 +210,17 @@ def requirements_recompute(
             )
             recomputed += 1
             if amount != account.required_minor or _basis_differs(account.requirement_basis, basis):
+                if amount != account.required_minor:
+                    history.append(
+                        RequirementChange(
+                            account_id=account.pk,
+                            changed_at=now,
+                            required_minor=amount,
+                            previous_minor=account.required_minor,
+                            deciding=str(basis.get("deciding", ""))[:20],
+                            cause=description[:300],
+                        )
+                    )
                 account.required_minor = amount
                 account.requirement_basis = basis
                 dirty.append(account)
@@ -219,6 +232,9 @@ def requirements_recompute(
                 locks.lock_accounts(a.pk for a in dirty)
                 # Only the requirement columns: balances are written by the posting path alone.
                 Account.objects.bulk_update(dirty, ["required_minor", "requirement_basis"])
+                # The amount's history (deposits.models.history), with the amount it records.
+                if history:
+                    RequirementChange.objects.bulk_create(history)
             changed += len(dirty)
     # Audit who changed what; a periodic pass that changed nothing leaves no row.
     if description and (changed or actor is not None):

@@ -92,6 +92,9 @@ def _pages(data, *, owner: bool) -> dict[str, str]:  # type: ignore[no-untyped-d
         "withdraw": f"/shops/{shops['flagship']}/withdraw/",
         "top-up": f"/shops/{shops['home']}/top-up/",
         "insurance": f"/shops/{shops['flagship']}/insurance/",
+        # A clerk without the deposit permission gets these pages' 403 (no amounts).
+        "statement": f"/shops/{shops['flagship']}/statement/?date_from=&date_to=",
+        "coverage": f"/shops/{shops['flagship']}/coverage/?days=365",
     }
     if not owner:
         pages = {f"clerk-{name}": path for name, path in pages.items()}
