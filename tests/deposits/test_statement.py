@@ -278,7 +278,7 @@ class TestWhoMayRead:
     )
     def test_staff_without_the_deposit_permission_see_no_amounts(self, client, ledger, name):
         shop, _ = ledger
-        client.force_login(make_member(shop, role=MerchantUser.Role.STAFF))
+        client.force_login(make_member(shop, role=MerchantUser.Role.VIEWER))
         response = client.get(_url(shop, name), {"month": "2026-11"})
         assert response.status_code == 403
         body = response.content.decode()
@@ -297,7 +297,7 @@ class TestWhoMayRead:
 
     def test_staff_with_the_permission_read_it(self, client, ledger):
         shop, _ = ledger
-        client.force_login(make_member(shop, role=MerchantUser.Role.STAFF, can_manage_deposit=True))
+        client.force_login(make_member(shop, role=MerchantUser.Role.FINANCE))
         assert _page(client, shop, kind="TOP_UP").totals.credits_minor == 5_030_001
 
     def test_the_shop_page_links_the_statement_and_the_chart_only_for_those_who_may_read_them(
@@ -306,6 +306,6 @@ class TestWhoMayRead:
         shop, _ = ledger
         page = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
         assert _url(shop) in page and _url(shop, "coverage") in page
-        client.force_login(make_member(shop, role=MerchantUser.Role.STAFF))
+        client.force_login(make_member(shop, role=MerchantUser.Role.VIEWER))
         page = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
         assert _url(shop) not in page and _url(shop, "coverage") not in page
