@@ -32,6 +32,7 @@ from deposits.selectors import (
     entries_for_account,
     holds_for_account,
     requirement_explanation,
+    requirement_why,
     shop_with_account_for_merchant,
     shops_with_accounts_for_merchant,
 )
@@ -121,6 +122,11 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             )
             if account
             else None,
+            "why": requirement_why(
+                account.requirement_basis, currency=account.currency, language=request.LANGUAGE_CODE
+            )
+            if account and membership.may_manage_deposit
+            else [],
             "entries_page": page,
             "holds": holds,
             "lifted_restrictions": lifted,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.templatetags.money import mask_money
 from shops.models import (
+    Category,
     Merchant,
     MerchantUser,
     Notification,
@@ -107,3 +108,10 @@ def notice_rows(membership: MerchantUser, *, language: str, limit: int = 100) ->
             title, body = mask_money(title, str(hidden)), mask_money(body, str(hidden))
         rows.append(NoticeRow(notice=notice, title=title, body=body, is_read=notice.is_read))  # type: ignore[attr-defined]
     return rows
+
+
+def category_catalogue(shop: Shop) -> list[Category]:
+    """Every category, open ones first, by code, each with `on_shop` (whether `shop` sells in
+    it): the what-if's choices and the shop's own categories in one query."""
+    on_shop = Shop.categories.through.objects.filter(shop_id=shop.pk, category_id=OuterRef("pk"))
+    return list(Category.objects.annotate(on_shop=Exists(on_shop)).order_by("-is_active", "code"))
