@@ -3,7 +3,6 @@ from django.urls import path
 from deposits import views, views_withdraw
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("shops/<uuid:shop_id>/", views.shop_detail, name="shop_detail"),
     path("notices/", views.notices, name="notices"),
     path("shops/<uuid:shop_id>/withdraw/", views_withdraw.withdraw, name="withdraw"),

@@ -720,3 +720,13 @@ def recovery_for_shop(shop: Shop, recovery_public_id: uuid.UUID) -> Recovery | N
         .select_related("advance", "policy")
         .first()
     )
+
+
+def policy_ends_on_of_shop() -> Subquery:
+    """The last day of the shop's cover (the latest term end among its ACTIVE policies, so a
+    renewal paid ahead counts), or None: an expression for `annotate` on a Shop queryset."""
+    return Subquery(
+        Policy.objects.filter(shop_id=OuterRef("pk"), status=PolicyStatus.ACTIVE)
+        .order_by("-ends_on")
+        .values("ends_on")[:1]
+    )

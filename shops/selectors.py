@@ -115,3 +115,12 @@ def category_catalogue(shop: Shop) -> list[Category]:
     it): the what-if's choices and the shop's own categories in one query."""
     on_shop = Shop.categories.through.objects.filter(shop_id=shop.pk, category_id=OuterRef("pk"))
     return list(Category.objects.annotate(on_shop=Exists(on_shop)).order_by("-is_active", "code"))
+
+
+def shops_for_user_switcher(user_id: int) -> list[Shop]:
+    """The shops of the user's merchant, names and status only, by name (the shop switcher)."""
+    return list(
+        Shop.objects.filter(merchant__members__user_id=user_id)
+        .only("public_id", "name", "status")
+        .order_by("name", "id")
+    )
