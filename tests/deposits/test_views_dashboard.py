@@ -83,9 +83,7 @@ class TestDashboardHome:
         assert response.status_code == 200
         content = response.content.decode()
         assert _shop_hrefs(content) == {_detail_url(s) for s in shops.values()}
-        assert {row.shop.pk for row in response.context["rows"]} == {
-            s.pk for s in shops.values()
-        }
+        assert {row.shop.pk for row in response.context["rows"]} == {s.pk for s in shops.values()}
         for label in ("正常", "待开店", "受限", "已冻结", "已退店"):
             assert f">{label}</span>" in content
         assert "5 家店铺" in content
