@@ -439,7 +439,10 @@ def _why_steps(basis: dict[str, Any], currency: str, english: bool) -> list[WhyS
             WhyStep(
                 "base",
                 _("{shop_type} with {trademark}: {amount} (the standard table).").format(
-                    shop_type=shop_type, trademark=trademark, amount=m(base_minor)
+                    shop_type=shop_type,
+                    # Mid-sentence in English: lower-case the first letter ("(R)" keeps its).
+                    trademark=trademark[:1].lower() + trademark[1:] if english else trademark,
+                    amount=m(base_minor),
                 ),
                 base_minor,
             )

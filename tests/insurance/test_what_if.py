@@ -108,7 +108,7 @@ class TestWhyRows:
         ]
 
         assert en[0] == (
-            "Flagship store (旗舰店) with All trademarks registered (R): ¥ 50,000.00 "
+            "Flagship store (旗舰店) with all trademarks registered (R): ¥ 50,000.00 "
             "(the standard table)."
         )
         assert "“Health supplements” has the highest amount" in en[-1]
@@ -146,7 +146,7 @@ class TestWhyRows:
         html = _log_in(client, shop).get(reverse("dashboard:shop_detail", args=[shop.public_id]))
 
         text = html.content.decode()
-        assert "Flagship store (旗舰店) with All trademarks registered (R): ¥ 50,000.00" in text
+        assert "Flagship store (旗舰店) with all trademarks registered (R): ¥ 50,000.00" in text
         assert "Category “Jewellery and accessories”" in text
         assert what_if_url(shop) in text
 
