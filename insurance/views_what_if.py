@@ -130,8 +130,8 @@ def what_if(request: HttpRequest, shop_id: str) -> HttpResponse:
             status = 400
         if result is not None and result.required_minor > 0:
             insurance = _insurance_alternative(shop, result, now, english)
-    elif form.is_bound:
-        status = 400
+    elif form.is_bound and not form.is_valid():
+        status = 400  # a choice that is not offered: the form says which field
     return render(
         request,
         "dashboard/what_if.html",
