@@ -15,13 +15,16 @@ from django.db.models import (
     DateTimeField,
     F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from claims.models import (
     Claim,
@@ -274,4 +277,28 @@ def ops_queue(*, now: datetime) -> QuerySet[Claim]:
             ),
         )
         .order_by(F("decide_by").asc(nulls_last=True), "id")
+    )
+
+
+# Claims not finished yet: still negotiated, reviewed, decided within the appeal window, or
+# appealed (SETTLED, WITHDRAWN and CLOSED are finished).
+OPEN_CLAIM_STATUSES = [
+    ClaimStatus.NEGOTIATING,
+    ClaimStatus.IN_REVIEW,
+    ClaimStatus.DECIDED,
+    ClaimStatus.APPEALED,
+]
+
+
+def open_claims_count_of_shop() -> Coalesce:
+    """How many open claims the shop of the outer query has: an expression for `annotate` on a
+    Shop queryset, so that a list of shops reads every count in its own single query."""
+    return Coalesce(
+        Subquery(
+            Claim.objects.filter(shop_id=OuterRef("pk"), status__in=OPEN_CLAIM_STATUSES)
+            .values("shop_id")
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        ),
+        0,
     )

@@ -235,3 +235,35 @@ def error_text(exc: DomainError) -> str:
         text = " ".join(str(m) for m in field_messages)
         parts.append(f"{field.replace('_', ' ')}: {text}")
     return " ".join(p for p in parts if p)
+
+
+# --- What-if refusals (the dashboard's "what if I add a category…"): each names its field -------
+
+
+class CategoryNotOpen(InvalidInput):
+    """The category is closed to shops (Category.is_active false): field `category`."""
+
+    code = "category_not_open"
+    default_detail = "This category is not open to shops."
+
+
+class CategoryAlreadyHeld(InvalidInput):
+    """The shop already sells in this category: field `category`."""
+
+    code = "category_already_held"
+    default_detail = "The shop already has this category."
+
+
+class NoRequirementRule(InvalidInput):
+    """No standard-table row for the shop type and trademark status asked for: field
+    `shop_type` (or `brand_trademark` when the brand changed the trademark status)."""
+
+    code = "no_requirement_rule"
+    default_detail = "No requirement rule covers this shop type and trademark status."
+
+
+class NothingChanged(InvalidInput):
+    """A what-if that changes nothing about the shop: no field, the form as a whole."""
+
+    code = "nothing_changed"
+    default_detail = "Choose a category, a brand or a shop type to try."

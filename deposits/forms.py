@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from common.errors import DomainError
 from common.money import CURRENCY_EXPONENTS, Money
+from shops.models import ShopType, TrademarkStatus
 
 NOT_A_NUMBER = "amount_not_a_number"
 
@@ -93,3 +94,42 @@ class WithdrawForm(AmountForm):
             # Not a field error: the merchant can do nothing about a hidden field but reload.
             self.add_error(None, gettext("The form has expired. Check and confirm again."))
             return ""
+
+
+class WhatIfForm(forms.Form):
+    """ "What if I add a category, a brand, or change the shop type": three optional fields, at
+    least one (the service says so, `nothing_changed`). Every category is offered, those closed
+    to shops too, so that the page can say why one cannot be added rather than hide it."""
+
+    category = forms.ChoiceField(required=False)
+    brand_trademark = forms.ChoiceField(required=False)
+    shop_type = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, categories: list[Any], english: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.categories = {c.code: c for c in categories}
+        self.fields["category"].label = gettext("Category to add")
+        self.fields["category"].choices = [("", "—")] + [
+            (
+                c.code,
+                (c.name_en if english else c.name_zh)
+                + ("" if c.is_active else " · " + gettext("closed to shops")),
+            )
+            for c in categories
+        ]
+        self.fields["brand_trademark"].label = gettext("Brand to add")
+        self.fields["brand_trademark"].choices = [
+            ("", "—"),
+            (TrademarkStatus.REGISTERED, gettext("A brand with a registered trademark (R)")),
+            (TrademarkStatus.APPLIED, gettext("A brand whose trademark is only applied for (TM)")),
+        ]
+        self.fields["shop_type"].label = gettext("Shop type")
+        self.fields["shop_type"].choices = [("", "—"), *ShopType.choices]
+
+    def change_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "add_category": self.categories.get(data["category"]) if data["category"] else None,
+            "brand_trademark": data["brand_trademark"] or None,
+            "shop_type": data["shop_type"] or None,
+        }

@@ -9,9 +9,11 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import F, Prefetch, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.money import format_minor
+from common.templatetags.money import money
 from deposits.domain.coverage import Coverage, WithdrawLimit, coverage_of
 from deposits.models import (
     Account,
@@ -158,6 +160,16 @@ def shops_with_accounts_for_merchant(merchant: Merchant) -> QuerySet[Shop]:
     return shops_for_merchant(merchant).select_related("deposit_account")
 
 
+def shop_with_account_only(merchant: Merchant, public_id: uuid.UUID) -> Shop | None:
+    """One of the merchant's shops with its deposit account, nothing prefetched (pages that
+    need neither categories nor restrictions), or None for another merchant's."""
+    return (
+        Shop.objects.filter(merchant=merchant, public_id=public_id)
+        .select_related("deposit_account")
+        .first()
+    )
+
+
 def shop_with_account_for_merchant(merchant: Merchant, public_id: uuid.UUID) -> Shop | None:
     """One of the merchant's shops, or None: another merchant's shop is not found either."""
     return shops_with_accounts_for_merchant(merchant).filter(public_id=public_id).first()
@@ -217,9 +229,15 @@ def guarantee_for_source(source_ref: str) -> Guarantee | None:
     return Guarantee.objects.filter(source_ref=source_ref).first()
 
 
+def open_shortfall_cases(shop: Shop) -> QuerySet[ShortfallCase]:
+    """The shop's open shortfall case (at most one), as a queryset a caller may also use in a
+    subquery (insurance's what-if reads it with the product, in one statement)."""
+    return ShortfallCase.objects.filter(shop=shop, status=ShortfallCase.Status.OPEN)
+
+
 def shortfall_case_open(shop: Shop) -> bool:
     """Whether the shop has an open shortfall case (insurance's "stably operating" test)."""
-    return ShortfallCase.objects.filter(shop=shop, status=ShortfallCase.Status.OPEN).exists()
+    return open_shortfall_cases(shop).exists()
 
 
 @dataclass(frozen=True)
@@ -376,6 +394,121 @@ def requirement_explanation(basis: dict[str, Any], *, language: str) -> dict[str
     else:
         text = ""
     return {"text": text, "rows": rows}
+
+
+@dataclass(frozen=True)
+class WhyStep:
+    """One line of "why is my requirement this much": a rule row and what it gave, in words.
+    The steps run in the order the rules are applied; the last one's amount is the requirement."""
+
+    kind: str  # base | category | highest | gmv | override | closed
+    text: str
+    amount_minor: int
+
+
+def requirement_why(basis: dict[str, Any], *, currency: str, language: str) -> list[WhyStep]:
+    """The rule rows that produced the requirement recorded in `basis` (requirement_compute's),
+    as sentences in `language`: the standard table's row for the shop type and trademark status,
+    each category's amount (its own rule or the standard one), the highest of them, then a sales
+    tier that raised it and an override that replaced it. Empty for a basis without detail."""
+    if not basis:
+        return []
+    with translation.override(language):
+        return _why_steps(basis, currency, language.startswith("en"))
+
+
+def _why_steps(basis: dict[str, Any], currency: str, english: bool) -> list[WhyStep]:
+    def m(amount: int) -> str:
+        return money(amount, currency)
+
+    if basis.get("deciding") == "closed":
+        return [WhyStep("closed", _("The shop has exited: no deposit is required any more."), 0)]
+    steps: list[WhyStep] = []
+    shop_type = str(ShopType(basis["shop_type"]).label) if basis.get("shop_type") else ""
+    trademark = (
+        str(TrademarkStatus(basis["trademark_status"]).label)
+        if basis.get("trademark_status")
+        else ""
+    )
+    lines = basis.get("categories", [])
+    base_minor = basis.get("base_minor")
+    if base_minor is None:  # a basis computed before the standard row was recorded
+        base_minor = next((x["amount_minor"] for x in lines if x["rule"] == "base"), None)
+    if base_minor is not None:
+        steps.append(
+            WhyStep(
+                "base",
+                _("{shop_type} with {trademark}: {amount} (the standard table).").format(
+                    shop_type=shop_type,
+                    # Mid-sentence in English: lower-case the first letter ("(R)" keeps its).
+                    trademark=trademark[:1].lower() + trademark[1:] if english else trademark,
+                    amount=m(base_minor),
+                ),
+                base_minor,
+            )
+        )
+    for line in lines:
+        name = line["category_en"] if english else line["category_zh"]
+        if line["rule"] == "category":
+            text = _("Category “{category}” has an amount of its own: {amount}.")
+        else:
+            text = _("Category “{category}” has no amount of its own: the standard {amount}.")
+        steps.append(
+            WhyStep(
+                "category",
+                text.format(category=name, amount=m(line["amount_minor"])),
+                line["amount_minor"],
+            )
+        )
+    deciding = next((x for x in lines if x["category"] == basis.get("deciding_category")), None)
+    if deciding is not None:
+        name = deciding["category_en"] if english else deciding["category_zh"]
+        steps.append(
+            WhyStep(
+                "highest",
+                _(
+                    "“{category}” has the highest amount among your categories, and the "
+                    "highest applies (amounts do not add up): {amount}."
+                ).format(category=name, amount=m(deciding["amount_minor"])),
+                deciding["amount_minor"],
+            )
+        )
+    elif base_minor is not None:
+        steps.append(
+            WhyStep(
+                "highest",
+                _("The shop has no category, so the standard amount applies: {amount}.").format(
+                    amount=m(base_minor)
+                ),
+                base_minor,
+            )
+        )
+    if basis.get("gmv_tier_minor") is not None:
+        steps.append(
+            WhyStep(
+                "gmv",
+                _(
+                    "Your recent sales ({gmv}) reach a sales tier of {tier}, more than "
+                    "{before}: the tier applies."
+                ).format(
+                    gmv=m(basis.get("gmv_minor", 0)),
+                    tier=m(basis["gmv_tier_minor"]),
+                    before=m(basis.get("before_gmv_minor", 0)),
+                ),
+                basis["gmv_tier_minor"],
+            )
+        )
+    if basis.get("deciding") == "override":
+        expires = basis.get("override_expires_at")
+        text = _("The platform set this shop's amount to {amount} (reason: {reason}).").format(
+            amount=m(basis.get("required_minor", 0)), reason=basis.get("override_reason", "")
+        )
+        if expires:
+            text += " " + _("It applies until {date}; then the rules above apply again.").format(
+                date=expires[:10]
+            )
+        steps.append(WhyStep("override", text, basis.get("required_minor", 0)))
+    return steps
 
 
 def hold_by_public_id(public_id: uuid.UUID) -> Hold | None:

@@ -4,7 +4,6 @@ from deposits import views, views_statement, views_withdraw
 from shops import views_notices
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("shops/<uuid:shop_id>/", views.shop_detail, name="shop_detail"),
     path("notices/", views_notices.notice_centre, name="notices"),
     path("shops/<uuid:shop_id>/statement/", views_statement.statement, name="statement"),

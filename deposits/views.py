@@ -1,4 +1,5 @@
-"""Merchant dashboard: the shops list, one shop's deposit, notices and the sandbox top-up.
+"""Merchant dashboard: one shop's deposit, notices and the sandbox top-up (the shops list is
+config.dashboard_home: its columns span apps).
 
 Reads go through selectors; the one write, the sandbox payment's confirmation, through the same
 service a payment provider's callback uses.
@@ -32,8 +33,8 @@ from deposits.selectors import (
     entries_for_account,
     holds_for_account,
     requirement_explanation,
+    requirement_why,
     shop_with_account_for_merchant,
-    shops_with_accounts_for_merchant,
 )
 from deposits.services import refund_available_at
 from deposits.services.shortfall import (
@@ -50,38 +51,6 @@ from shops.selectors import (
 )
 
 ENTRIES_PER_PAGE = 25
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    membership = membership_for_user(request.user)
-    if membership is None:
-        if request.user.is_staff:
-            # Ops who signed in at /admin/login/ land here (the admin's login form sends no
-            # `next`, so LOGIN_REDIRECT_URL applies): the admin is where they meant to go.
-            return redirect("admin:index")
-        return render(request, "dashboard/no_merchant.html", status=403)
-    shops = list(shops_with_accounts_for_merchant(membership.merchant))
-    rows = []
-    for shop in shops:
-        account = getattr(shop, "deposit_account", None)
-        rows.append({"shop": shop, "deposit": deposit_summary(account) if account else None})
-    status_filter = request.GET.get("status", "")
-    if status_filter:
-        rows = [row for row in rows if row["shop"].status == status_filter]
-    return render(
-        request,
-        "dashboard/home.html",
-        {
-            "merchant": membership.merchant,
-            "membership": membership,
-            "rows": rows,
-            "shop_count": len(shops),
-            "status_filter": status_filter,
-            "may_see_money": membership.may_manage_deposit,
-            **_shortfall_home_context(membership, shops),
-        },
-    )
 
 
 @login_required
@@ -119,6 +88,11 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             )
             if account
             else None,
+            "why": requirement_why(
+                account.requirement_basis, currency=account.currency, language=request.LANGUAGE_CODE
+            )
+            if account and membership.may_manage_deposit
+            else [],
             "entries_page": page,
             "holds": holds,
             "lifted_restrictions": lifted,
@@ -139,7 +113,7 @@ def _sandbox_payments_enabled() -> bool:
     return bool(getattr(settings, "DEPOSIT_SANDBOX_PAYMENTS", settings.DEBUG))
 
 
-def _shortfall_home_context(membership: MerchantUser, shops: list[Shop]) -> dict[str, Any]:
+def shortfall_home_context(membership: MerchantUser, shops: list[Shop]) -> dict[str, Any]:
     cases = shortfall_open_cases_by_shop([shop.pk for shop in shops])
     rows = []
     for shop in shops:

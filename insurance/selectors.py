@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from deposits import selectors as deposit_selectors
@@ -241,29 +242,73 @@ def quote_preview(
     term starting today, or on `starts_on` (a renewal: the day after the current term ends)."""
     account = deposit_selectors.account_for_shop(shop)
     deposit = deposit_selectors.deposit_summary(account) if account is not None else None
-    requirement = deposit.required_minor if deposit is not None else 0
-    currency = deposit.currency if deposit is not None else shop.currency
     today = local_date(now)
     windows = benefit_windows_open_on(today)
-    categories = list(shop.categories.all())
-    facts = ShopFacts(
+    facts = _shop_facts(
+        shop,
         today=today,
-        registered_on=local_date(shop.created_at),
-        category_codes=frozenset(c.code for c in categories),
-        category_names={c.code: (c.name_en, c.name_zh) for c in categories},
-        requirement_minor=requirement,
-        closed=shop.closed_at is not None,
-        live_since=local_date(shop.went_live_at) if shop.went_live_at else None,
+        categories=list(shop.categories.all()),
+        deposit=deposit,
+        requirement_minor=deposit.required_minor if deposit is not None else 0,
+        windows=[Window(w.submit_from, w.submit_to, w.activate_by) for w in windows],
         on_trend_track=trend_track_on(shop, today),
-        benefit_windows=[Window(w.submit_from, w.submit_to, w.activate_by) for w in windows],
-        debt_minor=deposit.debt_minor if deposit is not None else 0,
         open_shortfall_case=deposit_selectors.shortfall_case_open(shop),
         overdue_recoveries=overdue_recoveries_count(shop),
         counterfeit_awards_recent=counterfeit_awards_since(
             shop, now - timedelta(days=product.counterfeit_lookback_days)
         ),
     )
+    return _preview(
+        product=product,
+        facts=facts,
+        currency=deposit.currency if deposit is not None else shop.currency,
+        windows=windows,
+        starts_on=starts_on,
+    )
+
+
+def _shop_facts(
+    shop: Shop,
+    *,
+    today: date,
+    categories: list[Any],
+    deposit: Any,
+    requirement_minor: int,
+    windows: list[Window],
+    on_trend_track: bool,
+    open_shortfall_case: bool,
+    overdue_recoveries: int,
+    counterfeit_awards_recent: int,
+) -> ShopFacts:
+    return ShopFacts(
+        today=today,
+        registered_on=local_date(shop.created_at),
+        category_codes=frozenset(c.code for c in categories),
+        category_names={c.code: (c.name_en, c.name_zh) for c in categories},
+        requirement_minor=requirement_minor,
+        closed=shop.closed_at is not None,
+        live_since=local_date(shop.went_live_at) if shop.went_live_at else None,
+        on_trend_track=on_trend_track,
+        benefit_windows=windows,
+        debt_minor=deposit.debt_minor if deposit is not None else 0,
+        open_shortfall_case=open_shortfall_case,
+        overdue_recoveries=overdue_recoveries,
+        counterfeit_awards_recent=counterfeit_awards_recent,
+    )
+
+
+def _preview(
+    *,
+    product: InsuranceProduct,
+    facts: ShopFacts,
+    currency: str,
+    windows: list[BenefitWindow],
+    starts_on: date | None,
+) -> QuotePreview:
+    """The pure part of a quote: the eligibility rule and the premium arithmetic on gathered
+    facts (insurance.domain), the same for a real quote and a what-if."""
     verdict = eligibility_check(facts=facts, rules=_rules(product))
+    requirement = facts.requirement_minor
     coverage, premium = quote_figures(
         requirement_minor=requirement,
         coverage_share_bps=product.coverage_share_bps,
@@ -281,7 +326,7 @@ def quote_preview(
         ),
         None,
     )
-    first_day = starts_on if starts_on is not None else today
+    first_day = starts_on if starts_on is not None else facts.today
     return QuotePreview(
         product=product,
         eligible=verdict.eligible,
@@ -296,6 +341,79 @@ def quote_preview(
         ends_on=first_day + timedelta(days=product.term_days - 1),
         computation_en=f"{coverage.en} {premium.en}",
         computation_zh=f"{coverage.zh}{premium.zh}",
+    )
+
+
+def quote_preview_what_if(
+    *,
+    shop: Shop,
+    account: Any,
+    categories: tuple[Any, ...],
+    requirement_minor: int,
+    product_code: str,
+    now: datetime,
+) -> QuotePreview | None:
+    """What a quote of `product_code` would say for the shop as a what-if imagines it (other
+    categories, another requirement), or None when no such product is in force. The same
+    eligibility rule and arithmetic as `quote_preview`; the facts about the shop (trend track,
+    overdue recoveries, an open shortfall case, a benefit window open today) are read with the
+    product in one statement, so the what-if page keeps its query budget. Writes nothing."""
+    today = local_date(now)
+    open_windows = BenefitWindow.objects.filter(submit_from__lte=today, submit_to__gte=today)
+    first_window = open_windows.order_by("id")
+    product = (
+        products_in_force(now)
+        .filter(code=product_code)
+        .annotate(
+            shop_on_trend_track=Exists(
+                TrendTrack.objects.filter(
+                    Q(until__isnull=True) | Q(until__gte=today), shop=shop, since__lte=today
+                )
+            ),
+            shop_overdue_recoveries=Coalesce(
+                Subquery(
+                    Recovery.objects.filter(shop=shop, status=RecoveryStatus.OVERDUE)
+                    .values("shop")
+                    .annotate(n=Count("id"))
+                    .values("n")[:1]
+                ),
+                0,
+            ),
+            shop_shortfall_open=Exists(deposit_selectors.open_shortfall_cases(shop)),
+            window_submit_from=Subquery(first_window.values("submit_from")[:1]),
+            window_submit_to=Subquery(first_window.values("submit_to")[:1]),
+            window_activate_by=Subquery(first_window.values("activate_by")[:1]),
+        )
+        .first()
+    )
+    if product is None:
+        return None
+    windows = (
+        [Window(product.window_submit_from, product.window_submit_to, product.window_activate_by)]
+        if product.window_submit_from is not None
+        else []
+    )
+    deposit = deposit_selectors.deposit_summary(account) if account is not None else None
+    facts = _shop_facts(
+        shop,
+        today=today,
+        categories=list(categories),
+        deposit=deposit,
+        requirement_minor=requirement_minor,
+        windows=windows,
+        on_trend_track=product.shop_on_trend_track,
+        open_shortfall_case=product.shop_shortfall_open,
+        overdue_recoveries=product.shop_overdue_recoveries,
+        counterfeit_awards_recent=counterfeit_awards_since(
+            shop, now - timedelta(days=product.counterfeit_lookback_days)
+        ),
+    )
+    return _preview(
+        product=product,
+        facts=facts,
+        currency=deposit.currency if deposit is not None else shop.currency,
+        windows=[],
+        starts_on=None,
     )
 
 
@@ -601,4 +719,14 @@ def recovery_for_shop(shop: Shop, recovery_public_id: uuid.UUID) -> Recovery | N
         Recovery.objects.filter(shop=shop, public_id=recovery_public_id)
         .select_related("advance", "policy")
         .first()
+    )
+
+
+def policy_ends_on_of_shop() -> Subquery:
+    """The last day of the shop's cover (the latest term end among its ACTIVE policies, so a
+    renewal paid ahead counts), or None: an expression for `annotate` on a Shop queryset."""
+    return Subquery(
+        Policy.objects.filter(shop_id=OuterRef("pk"), status=PolicyStatus.ACTIVE)
+        .order_by("-ends_on")
+        .values("ends_on")[:1]
     )

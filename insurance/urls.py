@@ -1,6 +1,6 @@
 from django.urls import path
 
-from insurance import views
+from insurance import views, views_what_if
 
 urlpatterns = [
     path("shops/<uuid:shop_id>/insurance/", views.shop_insurance, name="shop_insurance"),
@@ -34,4 +34,8 @@ urlpatterns = [
         views.recovery_repay_sandbox,
         name="recovery_repay_sandbox",
     ),
+]
+
+urlpatterns += [
+    path("shops/<uuid:shop_id>/what-if/", views_what_if.what_if, name="what_if"),
 ]

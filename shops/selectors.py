@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.templatetags.money import mask_money
 from shops.models import (
+    Category,
     Invitation,
     Merchant,
     MerchantUser,
@@ -243,3 +244,19 @@ def team_open_invitations(merchant: Merchant) -> list[Invitation]:
 
 def team_changes(merchant: Merchant, *, limit: int = 20) -> list[TeamChange]:
     return list(TeamChange.objects.filter(merchant=merchant).order_by("-created_at", "-id")[:limit])
+
+
+def category_catalogue(shop: Shop) -> list[Category]:
+    """Every category, open ones first, by code, each with `on_shop` (whether `shop` sells in
+    it): the what-if's choices and the shop's own categories in one query."""
+    on_shop = Shop.categories.through.objects.filter(shop_id=shop.pk, category_id=OuterRef("pk"))
+    return list(Category.objects.annotate(on_shop=Exists(on_shop)).order_by("-is_active", "code"))
+
+
+def shops_for_user_switcher(user_id: int) -> list[Shop]:
+    """The shops of the user's merchant, names and status only, by name (the shop switcher)."""
+    return list(
+        Shop.objects.filter(merchant__members__user_id=user_id)
+        .only("public_id", "name", "status")
+        .order_by("name", "id")
+    )

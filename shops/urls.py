@@ -1,6 +1,6 @@
-"""Merchant dashboard pages. The home page lives in deposits (it shows each shop's deposit); the
-team and the notices' e-mail preferences are shops' (the notices list keeps its old name,
-`dashboard:notices`, served by shops.views_notices)."""
+"""The team and the notices' e-mail preferences (shops' own dashboard pages). The notices list
+keeps its old name, `dashboard:notices` (deposits/urls.py, served by shops.views_notices); the
+merchant home is config's (its columns span apps)."""
 
 from django.urls import include, path
 
@@ -31,5 +31,4 @@ notice_patterns = [
 urlpatterns = [
     path("team/", include((team_patterns, "team"), namespace="team")),
     path("notices/", include((notice_patterns, "notices"), namespace="notices")),
-    path("", include(("deposits.urls", "dashboard"), namespace="dashboard")),
 ]

@@ -110,11 +110,14 @@ from deposits.services.payouts import (
 )
 from deposits.services.posting import PostingResult
 from deposits.services.requirements import (
+    ProfileChange,
+    WhatIf,
     account_open,
     account_set_recent_gmv,
     override_set,
     requirement_rule_delete,
     requirement_rule_save,
+    requirement_what_if,
     requirements_recompute,
 )
 from deposits.services.shortfall import (
@@ -169,6 +172,9 @@ __all__ = [
     "requirement_rule_delete",
     "requirement_rule_save",
     "requirements_recompute",
+    "requirement_what_if",
+    "ProfileChange",
+    "WhatIf",
     "shop_exit_confirm",
     "shop_register",
     "shortfall_after_posting",

@@ -12,7 +12,7 @@ The result and its explanation are cached on the deposit account (`required_mino
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +20,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 
-from common.errors import InvalidInput, InvalidTransition
+from common.errors import (
+    CategoryAlreadyHeld,
+    CategoryNotOpen,
+    InvalidInput,
+    InvalidTransition,
+    NoRequirementRule,
+    NothingChanged,
+    ShopClosed,
+)
 from deposits import locks
+from deposits.domain.coverage import Coverage, coverage_of
 from deposits.models import (
     Account,
     BaseRequirementRule,
@@ -33,7 +42,7 @@ from deposits.models import (
 )
 from deposits.services.posting import system_account_ids
 from deposits.services.shortfall import shortfall_after_requirement_change
-from shops.models import Shop
+from shops.models import Category, Shop, TrademarkStatus
 
 RECOMPUTE_BATCH = 2000
 
@@ -48,24 +57,37 @@ class RuleBook:
     now: datetime
 
 
-def rulebook_load(*, now: datetime) -> RuleBook:
+def rulebook_load(
+    *,
+    now: datetime,
+    currency: str | None = None,
+    category_ids: Iterable[int] | None = None,
+    with_gmv: bool = True,
+) -> RuleBook:
+    """The rules in force at `now`. `currency` and `category_ids` narrow what is read (one shop's
+    what-if needs its own currency and categories only; "latest wins" holds within each key, so
+    the narrowed book answers those shops exactly as the full one); `with_gmv=False` skips the
+    schedule for a shop that reported no sales."""
+    base_rules = BaseRequirementRule.objects.filter(effective_from__lte=now)
+    category_rules = CategoryRequirementRule.objects.filter(effective_from__lte=now)
+    if currency is not None:
+        base_rules = base_rules.filter(currency=currency)
+        category_rules = category_rules.filter(currency=currency)
+    if category_ids is not None:
+        category_rules = category_rules.filter(category_id__in=list(category_ids))
     base: dict[tuple[str, str, str], BaseRequirementRule] = {}
-    for rule in BaseRequirementRule.objects.filter(effective_from__lte=now).order_by(
-        "effective_from", "id"
-    ):
+    for rule in base_rules.order_by("effective_from", "id"):
         base[(rule.shop_type, rule.trademark_status, rule.currency)] = rule  # latest wins
     category: dict[tuple[int, str, str, str], CategoryRequirementRule] = {}
-    for rule in (
-        CategoryRequirementRule.objects.filter(effective_from__lte=now)
-        .select_related("category")
-        .order_by("effective_from", "id")
-    ):
+    for rule in category_rules.order_by("effective_from", "id"):
         key = (rule.category_id, rule.shop_type, rule.trademark_status, rule.currency)
         category[key] = rule
     gmv = (
         GmvRequirementSchedule.objects.filter(effective_from__lte=now)
         .order_by("-effective_from", "-id")
         .first()
+        if with_gmv
+        else None
     )
     return RuleBook(base=base, category=category, gmv=gmv, now=now)
 
@@ -134,6 +156,10 @@ def requirement_compute(
         "computed_at": book.now.isoformat(),
         "shop_type": shop.shop_type,
         "trademark_status": shop.trademark_status,
+        # The standard table's row for this shop type and trademark status, so that "why this
+        # amount" can name it even when every category has an amount of its own.
+        "base_minor": base_amount,
+        "base_rule_id": base_rule.pk if base_rule else None,
         "categories": lines,
         "deciding": "category" if deciding and deciding["rule"] == "category" else "base",
         "deciding_category": deciding["category"] if deciding else None,
@@ -145,9 +171,16 @@ def requirement_compute(
             default=0,
         )
         if tier_amount > amount:
+            basis.update(
+                deciding="gmv",
+                gmv_minor=recent_gmv_minor,
+                gmv_schedule_id=gmv.pk,
+                gmv_tier_minor=tier_amount,
+                before_gmv_minor=amount,
+            )
             amount = tier_amount
-            basis.update(deciding="gmv", gmv_minor=recent_gmv_minor, gmv_schedule_id=gmv.pk)
     if override is not None:
+        basis["computed_minor"] = amount  # what the rules alone would require
         amount = override.amount_minor
         basis.update(
             deciding="override",
@@ -254,6 +287,129 @@ def _basis_differs(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return {k: v for k, v in old.items() if k not in ignore} != {
         k: v for k, v in new.items() if k not in ignore
     }
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """What the merchant asks "what if" about: any of the three, at least one."""
+
+    add_category: Category | None = None
+    # A brand to add, by its trademark's status: one only applied for (TM) makes the whole shop
+    # a TM shop (domain.md §2: "any trademark only applied for"); a registered one changes
+    # nothing unless every other trademark is registered too, which it already is then.
+    brand_trademark: str | None = None
+    shop_type: str | None = None
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The shop as it would be, and its deposit against the new requirement. Writes nothing."""
+
+    shop_type: str
+    trademark_status: str
+    categories: tuple[Category, ...]
+    required_minor: int
+    basis: dict[str, Any]
+    now: Coverage  # the deposit as it is
+    after: Coverage  # the same balances against the new requirement
+
+    @property
+    def change_minor(self) -> int:
+        return self.after.required_minor - self.now.required_minor
+
+    @property
+    def fall_minor(self) -> int:
+        return max(0, -self.change_minor)
+
+    @property
+    def cash_needed_today_minor(self) -> int:
+        """What must be paid in today: the coverage rule's shortfall against the new requirement
+        (holds, guarantees and any debt counted exactly as everywhere else)."""
+        return self.after.shortfall_minor
+
+
+@dataclass
+class _Profile:
+    """A shop's requirement-deciding fields, as `requirement_compute` reads them."""
+
+    shop_type: str
+    trademark_status: str
+    currency: str
+    closed_at: datetime | None = None
+
+
+def requirement_what_if(
+    *,
+    shop: Shop,
+    account: Account,
+    categories: Iterable[Category],
+    change: ProfileChange,
+    now: datetime,
+) -> WhatIf:
+    """The requirement the shop would have after `change`, computed by the same rules and the
+    same `requirement_compute` as the real one, and the cash it would need today by the coverage
+    rule. Reads only (rules narrowed to the shop's currency and categories); writes nothing, so
+    a merchant may try as many as they like. Refusals name the field they are about."""
+    if shop.closed_at is not None:
+        raise ShopClosed("The shop has exited: nothing about it can change any more.")
+    current = list(categories)
+    shop_type = change.shop_type or shop.shop_type
+    trademark = shop.trademark_status
+    if change.brand_trademark == TrademarkStatus.APPLIED:
+        trademark = TrademarkStatus.APPLIED
+    if change.add_category is not None:
+        if any(c.pk == change.add_category.pk for c in current):
+            raise CategoryAlreadyHeld(fields={"category": [CategoryAlreadyHeld.default_detail]})
+        if not change.add_category.is_active:
+            raise CategoryNotOpen(fields={"category": [CategoryNotOpen.default_detail]})
+        current.append(change.add_category)
+    if (
+        change.add_category is None
+        and change.brand_trademark is None
+        and (change.shop_type is None or change.shop_type == shop.shop_type)
+    ):
+        raise NothingChanged()
+    book = rulebook_load(
+        now=now,
+        currency=shop.currency,
+        category_ids=[c.pk for c in current],
+        with_gmv=account.recent_gmv_minor is not None,
+    )
+    if (shop_type, trademark, shop.currency) not in book.base:
+        field = "shop_type" if shop_type != shop.shop_type else "brand_trademark"
+        raise NoRequirementRule(fields={field: [NoRequirementRule.default_detail]})
+    # An override in force stays in force whatever the profile: the one the requirement was
+    # last computed with (its basis), so trying costs no extra read.
+    basis_now = account.requirement_basis or {}
+    override = None
+    if basis_now.get("deciding") == "override":
+        override = ShopRequirementOverride(
+            pk=basis_now.get("override_id"),
+            amount_minor=basis_now.get("required_minor", account.required_minor),
+            reason=basis_now.get("override_reason", ""),
+            expires_at=(
+                datetime.fromisoformat(basis_now["override_expires_at"])
+                if basis_now.get("override_expires_at")
+                else None
+            ),
+        )
+    required, basis = requirement_compute(
+        book=book,
+        shop=_Profile(shop_type=shop_type, trademark_status=trademark, currency=shop.currency),  # type: ignore[arg-type]
+        categories=current,
+        recent_gmv_minor=account.recent_gmv_minor,
+        override=override,
+    )
+    position = coverage_of(account)
+    return WhatIf(
+        shop_type=shop_type,
+        trademark_status=trademark,
+        categories=tuple(current),
+        required_minor=required,
+        basis=basis,
+        now=position,
+        after=replace(position, required_minor=required),
+    )
 
 
 def account_open(*, shop: Shop, now: datetime) -> Account:

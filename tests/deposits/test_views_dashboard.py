@@ -83,9 +83,7 @@ class TestDashboardHome:
         assert response.status_code == 200
         content = response.content.decode()
         assert _shop_hrefs(content) == {_detail_url(s) for s in shops.values()}
-        assert {row["shop"].pk for row in response.context["rows"]} == {
-            s.pk for s in shops.values()
-        }
+        assert {row.shop.pk for row in response.context["rows"]} == {s.pk for s in shops.values()}
         for label in ("正常", "待开店", "受限", "已冻结", "已退店"):
             assert f">{label}</span>" in content
         assert "5 家店铺" in content
@@ -105,7 +103,7 @@ class TestDashboardHome:
 
         assert "¥ 50,000.00" in content  # flagship, registered trademarks: the base amount
         assert "开店前待缴" in content  # the onboarding shop has paid nothing yet
-        assert ">应缴</th>" in content and ">缺口</th>" in content
+        assert ">应缴</a></th>" in content and ">缺口</a></th>" in content
 
     def test_the_status_filter_keeps_only_that_status(self, client, owner_with_shops):
         shops, _ = owner_with_shops
@@ -151,7 +149,7 @@ class TestDashboardHome:
         assert _shop_hrefs(content) == {_detail_url(s) for s in shops.values()}
         assert ">正常</span>" in content and ">已冻结</span>" in content
         assert "¥" not in content
-        assert ">应缴</th>" not in content
+        assert ">应缴</a></th>" not in content and ">缺口</a></th>" not in content
         assert "请向店铺负责人申请“财务”角色" in content
 
     def test_staff_with_deposit_permission_see_amounts(self, client, owner_with_shops):
