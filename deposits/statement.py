@@ -146,24 +146,13 @@ def statement_rows(account: Account, flt: StatementFilter) -> QuerySet[Entry]:
     )
 
 
-def _before(entry: Entry) -> Q:
-    """Entries before `entry` in ledger order (occurred_at, id)."""
-    return Q(occurred_at__lt=entry.occurred_at) | Q(occurred_at=entry.occurred_at, id__lt=entry.pk)
-
-
-def balance_before(
-    account: Account, *, at: datetime | None = None, entry: Entry | None = None
-) -> int:
-    """The deposit's balance just before the moment `at`, or just before `entry` in ledger
-    order: the sum of the amounts before it, read from entry_statement_idx alone (the amount is
-    in the index: no table pages). A sum, not the chain's stored `balance_after_minor`: that
-    chain is in id order, and an entry posted late with an earlier moment (a backdated posting)
-    would make a stored balance disagree with the dates the statement is cut by."""
-    entries = Entry.objects.filter(account=account)
-    if entry is not None:
-        entries = entries.filter(_before(entry))
-    elif at is not None:
-        entries = entries.filter(occurred_at__lt=at)
+def balance_before(account: Account, *, at: datetime) -> int:
+    """The deposit's balance just before the moment `at`: the sum of the amounts before it,
+    read from entry_statement_idx alone (the amount is in the index: no table pages). A sum,
+    not the chain's stored `balance_after_minor`: that chain is in id order, and an entry posted
+    late with an earlier moment (a backdated posting) would make a stored balance disagree with
+    the dates the statement is cut by."""
+    entries = Entry.objects.filter(account=account, occurred_at__lt=at)
     return entries.aggregate(total=Sum("amount_minor"))["total"] or 0
 
 
@@ -199,7 +188,11 @@ def statement_totals(account: Account, flt: StatementFilter) -> StatementTotals:
 
 
 _RUNNING_SQL = """
-SELECT id, running FROM (
+SELECT id, running + (
+    -- the balance just before the first row: entries before it in ledger order
+    SELECT COALESCE(SUM(amount_minor), 0) FROM deposits_entry
+    WHERE account_id = %s AND (occurred_at < %s OR (occurred_at = %s AND id < %s))
+) FROM (
     SELECT id, SUM(amount_minor) OVER (ORDER BY occurred_at, id) AS running
     FROM deposits_entry
     WHERE account_id = %s
@@ -211,20 +204,21 @@ WHERE id IN ({ids})
 
 
 def running_balances(account: Account, rows: list[Entry]) -> dict[int, int]:
-    """The deposit's balance after each of `rows` (in ledger order), by entry id: two queries
-    whatever the number of rows or of entries between them."""
+    """The deposit's balance after each of `rows` (in ledger order), by entry id: one query
+    whatever the number of rows or of entries between them (the balance before the first row
+    is its scalar subquery)."""
     if not rows:
         return {}
     first, last = rows[0], rows[-1]
-    before = balance_before(account, entry=first)
     adapt = connection.ops.adapt_datetimefield_value
     first_at, last_at = adapt(first.occurred_at), adapt(last.occurred_at)
     ids = [row.pk for row in rows]
     sql = _RUNNING_SQL.format(ids=", ".join(["%s"] * len(ids)))
-    params = [account.pk, first_at, first_at, first.pk, last_at, last_at, last.pk, *ids]
+    params = [account.pk, first_at, first_at, first.pk]  # the balance before
+    params += [account.pk, first_at, first_at, first.pk, last_at, last_at, last.pk, *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {entry_id: before + running for entry_id, running in cursor.fetchall()}
+        return {entry_id: int(running) for entry_id, running in cursor.fetchall()}
 
 
 def statement_page(

@@ -36,10 +36,21 @@ def merchant_for_user(user: AbstractBaseUser | AnonymousUser) -> Merchant | None
     return membership.merchant if membership else None
 
 
+# Where the membership is kept on the user object for the rest of the request: the view and
+# the navigation's context processors (team link, switcher) ask for it on every page.
+_MEMBERSHIP_ON_USER = "_deposit_desk_membership"
+
+
 def membership_for_user(user: AbstractBaseUser | AnonymousUser) -> MerchantUser | None:
+    """The user's membership of their merchant, read once per user object (one request: the
+    authentication middleware loads a fresh user for each)."""
     if not user.is_authenticated:
         return None
-    return MerchantUser.objects.select_related("merchant").filter(user_id=user.pk).first()
+    if hasattr(user, _MEMBERSHIP_ON_USER):
+        return getattr(user, _MEMBERSHIP_ON_USER)
+    membership = MerchantUser.objects.select_related("merchant").filter(user_id=user.pk).first()
+    setattr(user, _MEMBERSHIP_ON_USER, membership)
+    return membership
 
 
 def shops_for_merchant(merchant: Merchant) -> QuerySet[Shop]:

@@ -152,7 +152,7 @@ class TestMerchantHome:
         self, client, merchant_shops
     ):
         shops, _, _ = merchant_shops
-        client = _log_in(client, shops["Alpha Claims"], role=MerchantUser.Role.STAFF)
+        client = _log_in(client, shops["Alpha Claims"], role=MerchantUser.Role.VIEWER)
 
         response = client.get(reverse("dashboard:home"), {"sort": "-required"})
 
@@ -168,9 +168,7 @@ class TestMerchantHome:
 
     def test_staff_with_the_deposit_permission_see_the_amounts(self, client, merchant_shops):
         shops, _, _ = merchant_shops
-        client = _log_in(
-            client, shops["Alpha Claims"], role=MerchantUser.Role.STAFF, can_manage_deposit=True
-        )
+        client = _log_in(client, shops["Alpha Claims"], role=MerchantUser.Role.FINANCE)
 
         response = client.get(reverse("dashboard:home"), {"sort": "-required"})
 

@@ -283,7 +283,7 @@ class TestWhoMayRead:
         assert response.status_code == 403
         body = response.content.decode()
         assert "¥" not in body and "50,000" not in body
-        assert "deposit management" in body or "保证金管理" in body
+        assert "finance role" in body or "“财务”角色" in body
 
     @pytest.mark.parametrize(
         "name", ["statement", "statement_csv", "statement_xlsx", "statement_pdf", "coverage"]

@@ -28,11 +28,9 @@ pytestmark = pytest.mark.django_db
 YUAN = 100
 
 
-def _log_in(client, shop, *, role="OWNER", can_manage_deposit=False, language="en"):
+def _log_in(client, shop, *, role="OWNER", language="en"):
     user = make_user()
-    MerchantUser.objects.create(
-        user=user, merchant=shop.merchant, role=role, can_manage_deposit=can_manage_deposit
-    )
+    MerchantUser.objects.create(user=user, merchant=shop.merchant, role=role)
     client.force_login(user)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     return client
@@ -257,7 +255,7 @@ class TestWhatIf:
     def test_staff_without_the_deposit_permission_see_no_amounts(self, client, now):
         shop, _ = make_shop(now=now)
 
-        response = _log_in(client, shop, role="STAFF").get(
+        response = _log_in(client, shop, role="VIEWER").get(
             what_if_url(shop), {"category": "health_supplements"}
         )
 
