@@ -314,7 +314,9 @@ DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = env_int(
 CLAIMS_FOUR_EYES_ABOVE_MINOR = env_int("CLAIMS_FOUR_EYES_ABOVE_MINOR", 1_000_000)
 # A claims agent decides alone up to their own limit (set per user by a supervisor); this is
 # the limit of an agent nobody set one for. Above it the decision waits for a second person.
-CLAIMS_AGENT_DEFAULT_LIMIT_MINOR = env_int("CLAIMS_AGENT_DEFAULT_LIMIT_MINOR", 500_000)
+CLAIMS_AGENT_DEFAULT_LIMIT_MINOR = env_int(
+    "CLAIMS_AGENT_DEFAULT_LIMIT_MINOR", CLAIMS_FOUR_EYES_ABOVE_MINOR
+)
 
 # Four-eyes (approvals app, docs/operations.md "Four-eyes"): per action kind, the amount in minor
 # units ABOVE which the action waits for a second person. Kinds without an amount (an unfreeze, a
