@@ -22,6 +22,7 @@ def now():  # type: ignore[no-untyped-def]
     """The admin reads the real clock: requests made at a fixed past moment would be expired."""
     return timezone.now()
 
+
 LIST = "admin:approvals_foureyesrequest_changelist"
 
 
