@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from approvals.models import FourEyesRequest
+from approvals.models import FourEyesRequest, RequestWhy
 from common.admin import (
     OPERATE,
     AmountReasonActionForm,
@@ -153,6 +153,10 @@ class AccountAdmin(ReadOnlyAdmin):
                 now=timezone.now(),
             )
             if isinstance(result, AdjustmentRequest):
+                if result.why == RequestWhy.DAILY_LIMIT:
+                    return str(
+                        _("past your daily limit of adjustments: waiting for a second person")
+                    )
                 return str(_("above the approval threshold: waiting for a second person"))
             return str(_("adjusted by %(amount)s") % {"amount": amount})
 
