@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from approvals import registry, selectors, services
@@ -129,9 +129,7 @@ class FourEyesRequestAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("what will be carried out"))
     def details(self, obj: FourEyesRequest) -> str:
-        return format_html(
-            "<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", payload_lines(obj))
-        )
+        return format_html_join("", "<div><strong>{}</strong>: {}</div>", payload_lines(obj))
 
     def has_approve_request_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(APPROVE_PERMISSION)

@@ -135,5 +135,11 @@ class FourEyesRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        subject = f" {self.subject_label}" if self.subject_label else ""
-        return f"#{self.pk} {self.action}{subject} ({self.status})"
+        from approvals.registry import kind_of
+
+        try:
+            action = str(kind_of(self.action).label)
+        except LookupError:
+            action = self.action
+        subject = f" · {self.subject_label}" if self.subject_label else ""
+        return f"#{self.pk} {action}{subject} ({self.get_status_display()})"

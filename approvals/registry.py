@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
-if TYPE_CHECKING:
-    from approvals.models import FourEyesRequest
+# A request (approvals.models.FourEyesRequest) is typed loosely here: the model names its kinds'
+# labels through this module, so this module does not import the model back.
+FourEyesRequest = Any
 
 Executor = Callable[..., Any]
 
