@@ -142,4 +142,5 @@ class FourEyesRequest(models.Model):
         except LookupError:
             action = self.action
         subject = f" · {self.subject_label}" if self.subject_label else ""
-        return f"#{self.pk} {action}{subject} ({self.get_status_display()})"
+        # No status here: admin messages name the request as it was before the action.
+        return f"#{self.pk} {action}{subject}"
