@@ -21,9 +21,17 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import Claim, ClaimDecisionRequest, CompensationRule, QueuedClaim
+from approvals.models import FourEyesRequest
+from claims.models import (
+    AgentLimit,
+    Claim,
+    ClaimDecisionRequest,
+    CompensationRule,
+    QueuedClaim,
+)
 from deposits.models import (
     Account,
+    AdjustmentRequest,
     BaseRequirementRule,
     CategoryRequirementRule,
     GmvRequirementSchedule,
@@ -75,7 +83,9 @@ TrackedGuarantee = _proxy(Guarantee, "TrackedGuarantee")
 TrackedInsuranceProduct = _proxy(InsuranceProduct, "TrackedInsuranceProduct")
 TrackedPolicy = _proxy(Policy, "TrackedPolicy")
 TrackedClaim = _proxy(Claim, "TrackedClaim")
-TrackedClaimDecisionRequest = _proxy(ClaimDecisionRequest, "TrackedClaimDecisionRequest")
+# Every four-eyes request of every kind (claim decisions, adjustments, ...) is one table.
+TrackedFourEyesRequest = _proxy(FourEyesRequest, "TrackedFourEyesRequest")
+TrackedAgentLimit = _proxy(AgentLimit, "TrackedAgentLimit")
 TrackedCompensationRule = _proxy(CompensationRule, "TrackedCompensationRule")
 TrackedApiKey = _proxy(ApiKey, "TrackedApiKey")
 TrackedUser = _proxy(User, "TrackedUser")
@@ -110,7 +120,8 @@ GuaranteeEvent = _events(TrackedGuarantee, "GuaranteeEvent")
 InsuranceProductEvent = _events(TrackedInsuranceProduct, "InsuranceProductEvent")
 PolicyEvent = _events(TrackedPolicy, "PolicyEvent")
 ClaimEvent = _events(TrackedClaim, "ClaimHistoryEvent")
-ClaimDecisionRequestEvent = _events(TrackedClaimDecisionRequest, "ClaimDecisionRequestEvent")
+FourEyesRequestEvent = _events(TrackedFourEyesRequest, "FourEyesRequestEvent")
+AgentLimitEvent = _events(TrackedAgentLimit, "AgentLimitEvent")
 CompensationRuleEvent = _events(TrackedCompensationRule, "CompensationRuleEvent")
 ApiKeyEvent = _events(TrackedApiKey, "ApiKeyEvent", exclude=["last_used_at"])
 # The password hash is never copied into the trail; last_login moves at every sign-in.
@@ -164,7 +175,10 @@ EVENT_MODELS: dict[type[models.Model], type[models.Model]] = {
     Policy: PolicyEvent,
     Claim: ClaimEvent,
     QueuedClaim: ClaimEvent,
-    ClaimDecisionRequest: ClaimDecisionRequestEvent,
+    FourEyesRequest: FourEyesRequestEvent,
+    ClaimDecisionRequest: FourEyesRequestEvent,
+    AdjustmentRequest: FourEyesRequestEvent,
+    AgentLimit: AgentLimitEvent,
     CompensationRule: CompensationRuleEvent,
     ApiKey: ApiKeyEvent,
     User: UserEvent,

@@ -46,6 +46,7 @@ from claims import (
 from claims.admin_ops import ops_urls
 from claims.evidence_files import evidence_response
 from claims.models import (
+    AgentLimit,
     Claim,
     ClaimEvent,
     ClaimEvidence,
@@ -57,6 +58,7 @@ from claims.models import (
     Party,
 )
 from common.admin import (
+    DeferredSaveMixin,
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReasonActionForm,
@@ -70,7 +72,7 @@ DEFAULT_FLAG_DAYS = 180
 
 
 @admin.register(CompensationRule)
-class CompensationRuleAdmin(ModelAdmin):
+class CompensationRuleAdmin(DeferredSaveMixin, ModelAdmin):
     list_display = [
         "reason",
         "currency",
@@ -93,6 +95,45 @@ class CompensationRuleAdmin(ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is not None and obj.effective_from > timezone.now()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not services.compensation_rule_needs_four_eyes():
+            super().save_model(request, obj, form, change)
+            return
+        # Four-eyes: the rule as typed waits for a second person (claims.services.approvals).
+        try:
+            services.compensation_rule_request(
+                rule=obj,
+                actor=request.user,
+                now=timezone.now(),
+                reason=str(_("Compensation rule changed in the admin")),
+                changed_fields=list(form.changed_data),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.info(
+                request,
+                _("Nothing changed yet: this waits for a second person on the four-eyes list."),
+            )
+        obj._four_eyes_deferred = True
+
+
+@admin.register(AgentLimit)
+class AgentLimitAdmin(ModelAdmin):
+    """What each claims agent may award alone (issue 14, part 3): set by a supervisor (the
+    change permission, granted by role); an agent without a row has the default of settings."""
+
+    list_display = ["user", "limit", "note", "updated_by", "updated_at"]
+    list_select_related = ["user", "updated_by"]
+    search_fields = ["user__username", "note"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "limit_minor", "note"]
+    limit = money_column("limit_minor", _("may award alone up to"))
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class ClaimEventInline(ReadOnlyInline):

@@ -97,7 +97,7 @@ def decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
             )
             % {
                 "award": money_text(result.award_minor, claim.currency),
-                "limit": money_text(ops_selectors.four_eyes_above_minor(), claim.currency),
+                "limit": money_text(ops_selectors.agent_limit_minor(request.user), claim.currency),
             },
         )
     else:
@@ -116,7 +116,7 @@ def decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
 def approve_view(request: HttpRequest, object_id: int, request_id: int) -> HttpResponse:
     if not request.user.has_perm(APPROVE_PERMISSION):
         raise PermissionDenied
-    decision = get_object_or_404(ClaimDecisionRequest, pk=request_id, claim_id=object_id)
+    decision = get_object_or_404(ClaimDecisionRequest, pk=request_id, subject_id=object_id)
     form = CheckForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -139,7 +139,7 @@ def approve_view(request: HttpRequest, object_id: int, request_id: int) -> HttpR
 
 @require_POST
 def reject_view(request: HttpRequest, object_id: int, request_id: int) -> HttpResponse:
-    decision = get_object_or_404(ClaimDecisionRequest, pk=request_id, claim_id=object_id)
+    decision = get_object_or_404(ClaimDecisionRequest, pk=request_id, subject_id=object_id)
     own = decision.maker_id == request.user.pk
     if not (request.user.has_perm(APPROVE_PERMISSION) or own):
         raise PermissionDenied

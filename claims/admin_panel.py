@@ -135,7 +135,7 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
     hold = (
         deposit_selectors.hold_by_public_id(claim.hold_public_id) if claim.hold_public_id else None
     )
-    threshold = ops_selectors.four_eyes_above_minor()
+    threshold = ops_selectors.agent_limit_minor(user)
     computation = claim.computation_zh if zh else claim.computation_en
 
     def money(amount: int | None) -> str:

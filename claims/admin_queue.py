@@ -168,19 +168,19 @@ class ClaimDecisionRequestAdmin(ReadOnlyAdmin):
         "checker",
         "check_note",
     ]
-    list_filter = ["status", "outcome"]
-    search_fields = ["claim__external_ref", "claim__order_ref", "maker__username", "note"]
-    list_select_related = ["claim", "maker", "checker"]
+    list_filter = ["status", "why"]
+    search_fields = ["subject_label", "maker__username", "reason"]
+    list_select_related = ["maker", "checker"]
     action_form = ReasonActionForm
     actions = ["approve", "reject"]
     award = money_column("award_minor", _("award"))
 
-    @admin.display(description=_("claim"), ordering="claim__external_ref")
+    @admin.display(description=_("claim"), ordering="subject_label")
     def claim_link(self, obj: ClaimDecisionRequest) -> str:
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:claims_claim_change", args=[obj.claim_id]),
-            obj.claim.external_ref,
+            obj.subject_label,
         )
 
     @admin.display(description=_("made at"), ordering="made_at")

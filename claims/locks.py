@@ -6,9 +6,9 @@ claim" on purpose and in one direction only: a decision must see every earlier a
 pair before it computes the 24-hour cap, and nothing locks a claim while holding an account
 (deposits does not know claims; no claims code locks a claim after calling deposits). Keep it so.
 
-A claim's decision requests (four-eyes, claims.models.approvals) come before its claims: approving
-one locks the request, then claim_decide locks the pair; making one locks the claim's pending
-requests first for the same reason.
+A claim's decision requests (four-eyes rows of approvals, claims.models.approvals) come before
+its claims: approving one locks the request (approvals.locks), then claim_decide locks the pair;
+making one locks the claim's pending requests first for the same reason.
 
 With insurance (an insured shop's award, an upheld appeal's reversal), the combined order is
 
@@ -34,7 +34,8 @@ funding) take KEY SHARE on insert and must not queue behind the lock.
 
 from __future__ import annotations
 
-from claims.models import Claim, ClaimDecisionRequest, DecisionRequestStatus
+from approvals import locks as approval_locks
+from claims.models import Claim, ClaimDecisionRequest
 
 
 def lock_claim_with_pair(claim_id: int) -> Claim:
@@ -65,16 +66,13 @@ def lock_claim(claim_id: int) -> Claim:
 
 
 def lock_decision_request(request_id: int) -> ClaimDecisionRequest:
-    return (
-        ClaimDecisionRequest.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("claim", "maker")
-        .get(pk=request_id)
-    )
+    request = approval_locks.lock_request(request_id)
+    request.__class__ = ClaimDecisionRequest
+    return request  # type: ignore[return-value]
 
 
 def lock_pending_decision_requests(claim_id: int) -> list[ClaimDecisionRequest]:
-    return list(
-        ClaimDecisionRequest.objects.filter(claim_id=claim_id, status=DecisionRequestStatus.PENDING)
-        .select_for_update(no_key=True, of=("self",))
-        .order_by("pk")
-    )
+    pending = approval_locks.lock_pending_for_subject(ClaimDecisionRequest.ACTION, claim_id)
+    for request in pending:
+        request.__class__ = ClaimDecisionRequest
+    return pending  # type: ignore[return-value]

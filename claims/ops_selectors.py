@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import (
@@ -26,6 +27,7 @@ from django.db.models import (
 
 from claims.domain.compensation import Award, RuleTerms, compensation_award
 from claims.models import (
+    AgentLimit,
     Claim,
     ClaimDecisionRequest,
     ClaimStatus,
@@ -42,8 +44,18 @@ APPEAL_DECIDE_WITHIN = timedelta(days=4)
 
 
 def four_eyes_above_minor() -> int:
-    """Decisions awarding more than this wait for a second person (settings, 10,000.00 CNY)."""
-    return int(getattr(settings, "CLAIMS_FOUR_EYES_ABOVE_MINOR", 1_000_000))
+    """Decisions awarding more than this wait for a second person, whoever makes them
+    (settings.FOUR_EYES_THRESHOLDS_MINOR["claims.decision"], 10,000.00 CNY; off: no limit)."""
+    threshold = settings.FOUR_EYES_THRESHOLDS_MINOR.get("claims.decision")
+    return threshold if threshold is not None else 2**62
+
+
+def agent_limit_minor(user: Any) -> int:
+    """What this user may award alone: their own limit (set by a supervisor) or the default,
+    never above the four-eyes amount."""
+    own = AgentLimit.objects.filter(user_id=user.pk).values_list("limit_minor", flat=True).first()
+    limit = own if own is not None else settings.CLAIMS_AGENT_DEFAULT_LIMIT_MINOR
+    return min(limit, four_eyes_above_minor())
 
 
 def queue_due_expression() -> Case:
@@ -64,7 +76,7 @@ def queue_due_expression() -> Case:
 def pending_request_exists() -> Exists:
     return Exists(
         ClaimDecisionRequest.objects.filter(
-            claim_id=OuterRef("pk"), status=DecisionRequestStatus.PENDING
+            subject_id=OuterRef("pk"), status=DecisionRequestStatus.PENDING
         )
     )
 
@@ -99,7 +111,9 @@ def queue_due(claim: Claim) -> datetime | None:
 
 def pending_decision_request(claim: Claim) -> ClaimDecisionRequest | None:
     return (
-        ClaimDecisionRequest.objects.filter(claim=claim, status=DecisionRequestStatus.PENDING)
+        ClaimDecisionRequest.objects.filter(
+            subject_id=claim.pk, status=DecisionRequestStatus.PENDING
+        )
         .select_related("maker")
         .first()
     )
@@ -107,7 +121,7 @@ def pending_decision_request(claim: Claim) -> ClaimDecisionRequest | None:
 
 def decision_requests_of(claim: Claim) -> list[ClaimDecisionRequest]:
     return list(
-        ClaimDecisionRequest.objects.filter(claim=claim)
+        ClaimDecisionRequest.objects.filter(subject_id=claim.pk)
         .select_related("maker", "checker")
         .order_by("-made_at", "-pk")
     )

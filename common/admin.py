@@ -16,7 +16,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
@@ -186,6 +187,41 @@ class ReadOnlyInline(TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class DeferredSaveMixin:
+    """For an add or change form whose save_model kept a four-eyes request instead of saving
+    (it sets `obj._four_eyes_deferred`): no row was written, so no log entry, no related rows
+    and no link to it; back to the list, with the message save_model gave."""
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(obj, "_four_eyes_deferred", False):
+            return None
+        return super().log_addition(request, obj, message)  # type: ignore[misc]
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if getattr(obj, "_four_eyes_deferred", False):
+            return None
+        return super().log_change(request, obj, message)  # type: ignore[misc]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if getattr(form.instance, "_four_eyes_deferred", False):
+            return
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        if getattr(obj, "_four_eyes_deferred", False):
+            return HttpResponseRedirect(
+                reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
+            )
+        return super().response_add(request, obj, post_url_continue)  # type: ignore[misc]
+
+    def response_change(self, request: HttpRequest, obj: Any) -> Any:
+        if getattr(obj, "_four_eyes_deferred", False):
+            return HttpResponseRedirect(
+                reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_changelist")
+            )
+        return super().response_change(request, obj)  # type: ignore[misc]
 
 
 # --- Money, as ops read it ---------------------------------------------------------------------

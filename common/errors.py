@@ -95,6 +95,20 @@ class ApprovalRequired(DomainError):
     default_detail = "This adjustment needs a second person's approval."
 
 
+class FourEyesRequestExpired(DomainError):
+    """Four-eyes (approvals): the request passed its 72 hours; the maker must act again."""
+
+    code = "four_eyes_request_expired"
+    default_detail = "The request expired without a second person; make it again."
+
+
+class FourEyesAwaiting(DomainError):
+    """Four-eyes: the same action on the same subject already waits for a second person."""
+
+    code = "four_eyes_request_pending"
+    default_detail = "The same action already waits for a second person."
+
+
 class InvalidTransition(DomainError):
     code = "invalid_state"
     default_detail = "The object is not in a state that allows this."

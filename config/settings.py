@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     # config is an app only for its management commands (seed_demo, banner), which may import
     # every app; the apps themselves import one way (import-linter).
     "config",
+    # Four-eyes requests: below every business app, so each registers its actions here.
+    "approvals",
     "partners",
     "shops",
     "deposits",
@@ -340,6 +342,41 @@ DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = env_int(
 # Claim decisions awarding more than this (minor units, 10,000.00 CNY) wait for a second person
 # (claims.services.approvals).
 CLAIMS_FOUR_EYES_ABOVE_MINOR = env_int("CLAIMS_FOUR_EYES_ABOVE_MINOR", 1_000_000)
+# A claims agent decides alone up to their own limit (set per user by a supervisor); this is
+# the limit of an agent nobody set one for. Above it the decision waits for a second person.
+CLAIMS_AGENT_DEFAULT_LIMIT_MINOR = env_int(
+    "CLAIMS_AGENT_DEFAULT_LIMIT_MINOR", CLAIMS_FOUR_EYES_ABOVE_MINOR
+)
+
+# Four-eyes (approvals app, docs/operations.md "Four-eyes"): per action kind, the amount in minor
+# units ABOVE which the action waits for a second person. Kinds without an amount (an unfreeze, a
+# rule change, a partner key with money scopes) wait whenever their value is set; None turns
+# four-eyes off for that kind. `deposits.adjustment_daily` is the cumulative limit of adjustments
+# one maker carries out alone in a day (Asia/Shanghai), so many small ones cannot add up past it.
+# Each is overridden by FOUR_EYES_<KEY>_ABOVE_MINOR (key upper-cased, dots as underscores), e.g.
+# FOUR_EYES_DEPOSITS_FORFEIT_ABOVE_MINOR=500000, or "off".
+_FOUR_EYES_DEFAULTS: dict[str, int | None] = {
+    "deposits.adjustment": DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR,
+    "deposits.adjustment_daily": 5 * DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR,
+    "deposits.forfeit": 1_000_000,
+    "deposits.requirement_override": 1_000_000,  # how far an override lowers the requirement
+    "deposits.requirement_rule": 0,
+    "shops.unfreeze": 0,
+    "claims.decision": CLAIMS_FOUR_EYES_ABOVE_MINOR,
+    "claims.compensation_rule": 0,
+    "partners.money_key": 0,
+}
+
+
+def _four_eyes_threshold(key: str, default: int | None) -> int | None:
+    name = "FOUR_EYES_" + key.upper().replace(".", "_") + "_ABOVE_MINOR"
+    raw = env_str(name, "").strip().lower()
+    if raw in {"off", "none"}:
+        return None
+    return env_int(name, 0) if raw else default
+
+
+FOUR_EYES_THRESHOLDS_MINOR = {k: _four_eyes_threshold(k, v) for k, v in _FOUR_EYES_DEFAULTS.items()}
 
 # Claim evidence files: private, outside STATIC_ROOT and every URL the site serves; they go out
 # only through the authorised views (claims.views_evidence, the API, the admin) as attachments.

@@ -31,3 +31,8 @@ class DepositsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         connection_created.connect(_register_sqlite_functions, dispatch_uid="deposits.sqlite_fns")
+
+        # Deposits' actions under four-eyes (approvals.registry).
+        from deposits.services.four_eyes import register_four_eyes
+
+        register_four_eyes()

@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
+from approvals.models import FourEyesRequest
 from common.admin import (
     OPERATE,
+    DeferredSaveMixin,
     ReadOnlyAdmin,
     ReasonActionForm,
     act_on_each,
@@ -69,7 +71,7 @@ class ApiKeyAddForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(ModelAdmin):
+class ApiKeyAdmin(DeferredSaveMixin, ModelAdmin):
     list_display = [
         "prefix",
         "partner",
@@ -107,7 +109,7 @@ class ApiKeyAdmin(ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if change:
             return
-        issued = services.api_key_create(
+        issued = services.api_key_create_or_request(
             partner=form.cleaned_data["partner"],
             now=timezone.now(),
             scopes=form.cleaned_data["scopes"],
@@ -115,6 +117,17 @@ class ApiKeyAdmin(ModelAdmin):
             expires_at=form.cleaned_data.get("expires_at"),
             actor=request.user,  # type: ignore[arg-type]
         )
+        if isinstance(issued, FourEyesRequest):
+            # Money scopes: the key is issued when a second person approves (and shown to them).
+            messages.info(
+                request,
+                _(
+                    "A key with money scopes waits for a second person on the four-eyes list; "
+                    "the approver is shown the key once."
+                ),
+            )
+            obj._four_eyes_deferred = True
+            return
         for field in ApiKey._meta.concrete_fields:  # the admin's own messages name this key
             setattr(obj, field.attname, getattr(issued.api_key, field.attname))
         obj._state.adding = False

@@ -4,16 +4,22 @@ shops.services."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
+from approvals.models import FourEyesRequest
 from common.admin import (
+    OPERATE,
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReasonActionForm,
+    action_reason,
+    apply_to_each,
     operate_permission,
     service_action,
 )
@@ -125,13 +131,22 @@ class ShopAdmin(ModelAdmin):
             shop=shop, reason=act.reason, actor=act.actor, now=act.now
         ),
     )
-    unfreeze = service_action(
-        _("Lift an ops freeze — reason required"),
-        done=_("unfrozen"),
-        call=lambda shop, act: services.shop_unfreeze(
-            shop=shop, reason=act.reason, actor=act.actor, now=act.now
-        ),
-    )
+
+    @admin.action(description=_("Lift an ops freeze — reason required"), permissions=OPERATE)
+    def unfreeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+
+        def one(shop: Shop) -> str:
+            result = services.shop_unfreeze_or_request(
+                shop=shop, reason=reason, actor=request.user, now=timezone.now()
+            )
+            if isinstance(result, FourEyesRequest):
+                return str(_("waiting for a second person (four-eyes)"))
+            return str(_("unfrozen"))
+
+        apply_to_each(request, queryset, one)
 
 
 @admin.register(ShopRestriction)

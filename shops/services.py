@@ -16,6 +16,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from approvals import registry as approvals_registry
+from approvals.models import FourEyesRequest
+from approvals.services import four_eyes_route
 from common.enqueue import task_enqueue
 from common.errors import InvalidInput, InvalidTransition
 from common.templatetags.money import mask_money
@@ -600,3 +603,60 @@ def _notification_footer(notice: Notification) -> str:
         lines.append(_absolute(notice.link))
     lines.append(gettext("This message was sent automatically; please do not reply."))
     return "\n".join(lines)
+
+
+# --- Four-eyes (approvals) --------------------------------------------------------------------
+
+
+def shop_unfreeze_or_request(
+    *, shop: Shop, reason: str, actor: AbstractBaseUser, now: datetime
+) -> int | FourEyesRequest:
+    """Ops lift their own freeze: a second person approves it first while the action
+    "shops.unfreeze" has a threshold (by default always); otherwise at once, as before."""
+    if not reason.strip():
+        raise InvalidInput(fields={"reason": ["Say why the shop is unfrozen."]})
+
+    def check() -> None:
+        if not ShopRestriction.objects.filter(
+            shop=shop, source=RestrictionSource.MANUAL, lifted_at__isnull=True
+        ).exists():
+            raise InvalidTransition("The shop has no manual freeze to lift.")
+
+    return four_eyes_route(
+        action=UNFREEZE_ACTION,
+        maker=actor,
+        reason=reason,
+        now=now,
+        subject=shop,
+        subject_label=shop.name,
+        payload={"shop_id": shop.pk},
+        check=check,
+        carry_out=lambda: shop_unfreeze(shop=shop, reason=reason, actor=actor, now=now),
+    )
+
+
+UNFREEZE_ACTION = "shops.unfreeze"
+
+
+def _unfreeze_carry_out(
+    *, request: FourEyesRequest, checker: AbstractBaseUser, now: datetime, note: str = ""
+) -> int:
+    return shop_unfreeze(
+        shop=Shop.objects.get(pk=request.payload["shop_id"]),
+        reason=request.reason,
+        actor=checker,
+        now=now,
+    )
+
+
+def register_four_eyes() -> None:
+    from django.utils.translation import gettext_lazy
+
+    approvals_registry.register(
+        approvals_registry.ActionKind(
+            action=UNFREEZE_ACTION,
+            label=gettext_lazy("Manual unfreeze"),
+            execute=_unfreeze_carry_out,
+            threshold_key="shops.unfreeze",
+        )
+    )

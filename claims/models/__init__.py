@@ -1,7 +1,7 @@
 """Claims (理赔): tables. Import from here (`from claims.models import Claim`); a module inside
 this package imports the module that defines a name, never this package."""
 
-from claims.models.approvals import ClaimDecisionRequest, DecisionRequestStatus
+from claims.models.approvals import AgentLimit, ClaimDecisionRequest, DecisionRequestStatus
 from claims.models.claims import (
     APPEAL_OUTCOME_CHOICES,
     Actor,
@@ -22,6 +22,7 @@ from claims.models.reversals import ClaimReversal, ReturnedTo
 __all__ = [
     "APPEAL_OUTCOME_CHOICES",
     "Actor",
+    "AgentLimit",
     "Claim",
     "ClaimEvent",
     "ClaimDecisionRequest",

@@ -66,6 +66,8 @@ from claims.services.approvals import (
     claim_decision_make,
     claim_decision_reject,
     claim_decision_requests_expire,
+    compensation_rule_needs_four_eyes,
+    compensation_rule_request,
 )
 from claims.services.deadlines import (
     DeadlinePass,
@@ -91,6 +93,8 @@ from claims.services.malicious import (
 from claims.services.records import claim_data, current_deadline, evidence_data, local_time
 
 __all__ = [
+    "compensation_rule_needs_four_eyes",
+    "compensation_rule_request",
     "DeadlinePass",
     "claim_deadline_process",
     "claim_request_material",

@@ -1,9 +1,15 @@
 """Ops decisions with four-eyes (issue 13, item 9; claims.models.approvals).
 
+One mechanism: the requests are four-eyes requests of the approvals app (action
+"claims.decision", registered in `ClaimsConfig.ready()` through `register_four_eyes`); this
+module adds what is the claim's own (the award computed as claim_decide computes it, the
+timeline, the claim's status).
+
 - `claim_decision_make(claim, outcome, note, maker, now, amount_minor=None)
-  -> Claim | ClaimDecisionRequest`: ops decide a claim in review. An award up to
-  `settings.CLAIMS_FOUR_EYES_ABOVE_MINOR` is decided at once (claim_decide, actor OPS, the maker
-  named); above it nothing moves: a PENDING request waits 72 h for a second person. The
+  -> Claim | ClaimDecisionRequest`: ops decide a claim in review. An award up to the maker's
+  limit (`ops_selectors.agent_limit_minor`: their own, or the default, never above the
+  four-eyes amount, 10,000.00) is decided at once (claim_decide, actor OPS, the maker named);
+  above it nothing moves: a PENDING request waits 72 h for a second person. The
   decision is checked as claim_decide would check it before the request is kept, so a second
   person is never asked to approve what cannot be carried out. `decision_awaiting_approval`
   while another request waits; `validation_error` naming `note`, `outcome` or `amount_minor`;
@@ -25,22 +31,27 @@ services take the users as who acted.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from approvals import registry as approvals_registry
+from approvals import services as four_eyes
+from approvals.models import FourEyesRequest, RequestWhy
+from approvals.payloads import row_from_payload, row_payload
 from claims import locks, ops_selectors, selectors
 from claims.models import (
     Actor,
     Claim,
     ClaimDecisionRequest,
     ClaimStatus,
-    DecisionRequestStatus,
+    CompensationRule,
     Outcome,
 )
-from claims.ops_selectors import four_eyes_above_minor
+from claims.ops_selectors import agent_limit_minor, four_eyes_above_minor
 from claims.services import records
 
 # The award as claim_decide computes and checks it: one place, so a request kept for a second
@@ -49,16 +60,16 @@ from claims.services.decisions import _award as decision_award
 from claims.services.decisions import claim_decide
 from claims.services.lifecycle import refuse_when_decided
 from common.errors import (
-    ApprovalRequired,
     DecisionAwaitingApproval,
     DecisionRequestExpired,
+    FourEyesRequestExpired,
     InvalidClaimStatus,
     InvalidInput,
     InvalidTransition,
 )
 from common.money import format_minor
 
-REQUEST_EXPIRES_AFTER = timedelta(hours=72)
+REQUEST_EXPIRES_AFTER = four_eyes.REQUEST_EXPIRES_AFTER
 
 
 def _at(value: datetime) -> str:
@@ -79,10 +90,9 @@ def _required(text: str, field: str, message: str) -> str:
     return text
 
 
-def _expire(request: ClaimDecisionRequest, *, now: datetime) -> None:
-    request.status = DecisionRequestStatus.EXPIRED
-    request.checked_at = now
-    request.save(update_fields=["status", "checked_at"])
+def _on_expire(*, request: FourEyesRequest, now: datetime) -> None:
+    """The claim's timeline says the decision expired (approvals marks the request)."""
+    assert isinstance(request, ClaimDecisionRequest)
     records.timeline_add(
         claim=request.claim,
         actor=Actor.SYSTEM,
@@ -91,6 +101,19 @@ def _expire(request: ClaimDecisionRequest, *, now: datetime) -> None:
         now=now,
         note=f"The {request.outcome} decision made by {_who(request.maker)} was not approved "
         f"within {REQUEST_EXPIRES_AFTER.total_seconds() / 3600:.0f} h.",
+    )
+
+
+def _on_reject(*, request: FourEyesRequest, checker: Any, now: datetime) -> None:
+    assert isinstance(request, ClaimDecisionRequest)
+    withdrawn = request.maker_id == checker.pk
+    records.timeline_add(
+        claim=request.claim,
+        actor=Actor.OPS,
+        actor_label=_who(checker),
+        action="decision_request_withdrawn" if withdrawn else "decision_rejected",
+        now=now,
+        note=f"The {request.outcome} decision made by {_who(request.maker)}: {request.check_note}",
     )
 
 
@@ -104,7 +127,7 @@ def claim_decision_make(
     amount_minor: int | None = None,
 ) -> Claim | ClaimDecisionRequest:
     """Decide at once, or keep the decision for a second person when its award is above the
-    four-eyes amount (see the module)."""
+    maker's limit (see the module)."""
     note = _required(note, "note", "Say why: the note is on the claim's timeline.")
     if outcome not in Outcome.values:
         raise InvalidInput(
@@ -113,7 +136,7 @@ def claim_decision_make(
     with transaction.atomic():
         for stale in locks.lock_pending_decision_requests(claim.pk):
             if stale.expires_at <= now:
-                _expire(stale, now=now)
+                four_eyes.request_expire_locked(stale, now=now)
             else:
                 raise DecisionAwaitingApproval(
                     f"{_who(stale.maker)} decided {stale.outcome} on "
@@ -135,7 +158,8 @@ def claim_decision_make(
             )
         detailed = selectors.claim_with_details(locked.pk)
         award_minor, _, _ = decision_award(detailed, outcome=outcome, amount_minor=amount_minor)
-        if award_minor <= four_eyes_above_minor():
+        limit = agent_limit_minor(maker)
+        if award_minor <= limit:
             return claim_decide(
                 claim=detailed,
                 outcome=outcome,
@@ -145,17 +169,20 @@ def claim_decision_make(
                 actor=Actor.OPS,
                 actor_label=_who(maker),
             )
-        request = ClaimDecisionRequest.objects.create(
-            claim=detailed,
-            outcome=outcome,
-            amount_minor=amount_minor,
-            award_minor=award_minor,
-            currency=detailed.currency,
-            note=note,
+        above_four_eyes = award_minor > four_eyes_above_minor()
+        request = four_eyes.request_create(
+            action=ClaimDecisionRequest.ACTION,
             maker=maker,
-            made_at=now,
-            expires_at=now + REQUEST_EXPIRES_AFTER,
+            reason=note,
+            now=now,
+            payload={"claim_id": detailed.pk, "outcome": outcome, "amount_minor": amount_minor},
+            amount_minor=award_minor,
+            currency=detailed.currency,
+            subject=detailed,
+            subject_label=detailed.external_ref,
+            why=RequestWhy.THRESHOLD if above_four_eyes else RequestWhy.OWN_LIMIT,
         )
+        which = "the four-eyes amount" if above_four_eyes else f"{_who(maker)}'s own limit"
         records.timeline_add(
             claim=detailed,
             actor=Actor.OPS,
@@ -164,127 +191,192 @@ def claim_decision_make(
             now=now,
             note=(
                 f"{outcome}, award {format_minor(award_minor, detailed.currency)} "
-                f"{detailed.currency}: above the four-eyes amount "
-                f"{format_minor(four_eyes_above_minor(), detailed.currency)}, it waits for a "
+                f"{detailed.currency}: above {which} "
+                f"{format_minor(limit, detailed.currency)}, it waits for a "
                 f"second person until {_at(request.expires_at)}.\n{note}"
             ),
         )
+    assert isinstance(request, ClaimDecisionRequest)
     return request
+
+
+def _carry_out(*, request: FourEyesRequest, checker: Any, now: datetime, note: str = "") -> Claim:
+    """The executor of an approved decision (approvals calls it under the request's lock)."""
+    assert isinstance(request, ClaimDecisionRequest)
+    claim = locks.lock_claim_with_pair(request.claim_id)  # type: ignore[arg-type]
+    if claim.status != ClaimStatus.IN_REVIEW:
+        raise four_eyes.RequestVoid(
+            InvalidClaimStatus(
+                f"The claim is {claim.status}; the request was closed without effect."
+            ),
+            note=f"The claim is no longer in review ({claim.status}); nothing was carried out.",
+        )
+    maker, approver = _who(request.maker), _who(checker)
+    records.timeline_add(
+        claim=claim,
+        actor=Actor.OPS,
+        actor_label=approver,
+        action="decision_approved",
+        now=now,
+        note="\n".join(
+            t
+            for t in (
+                f"Approves the {request.outcome} decision made by {maker} on "
+                f"{_at(request.made_at)}.",
+                note.strip(),
+            )
+            if t
+        ),
+    )
+    return claim_decide(
+        claim=claim,
+        outcome=request.outcome,
+        now=now,
+        amount_minor=request.typed_amount_minor,
+        note=f"{request.note}\nFour-eyes: made by {maker}, approved by {approver}.",
+        actor=Actor.OPS,
+        actor_label=f"{maker} + {approver}",
+    )
 
 
 def claim_decision_approve(
     *, request_id: int, checker: Any, now: datetime, note: str = ""
 ) -> Claim:
     """A second person approves: the maker's decision is carried out (see the module)."""
-    refusal: Exception | None = None
-    with transaction.atomic():
-        request = locks.lock_decision_request(request_id)
-        if request.status != DecisionRequestStatus.PENDING:
-            raise InvalidTransition(
-                f"This decision request is already {request.get_status_display()}."
-            )
-        if request.maker_id == checker.pk:
-            raise ApprovalRequired(
-                "A different person must approve a decision you made (four-eyes)."
-            )
-        claim = locks.lock_claim_with_pair(request.claim_id)
-        if now >= request.expires_at:
-            _expire(request, now=now)
-            refusal = DecisionRequestExpired(
-                f"The request expired at {_at(request.expires_at)}; make the decision again."
-            )
-        elif claim.status != ClaimStatus.IN_REVIEW:
-            _close(
-                request,
-                checker=checker,
-                now=now,
-                note=f"The claim is no longer in review ({claim.status}); nothing was carried out.",
-            )
-            refusal = InvalidClaimStatus(
-                f"The claim is {claim.status}; the request was closed without effect."
-            )
-        else:
-            maker, approver = _who(request.maker), _who(checker)
-            records.timeline_add(
-                claim=claim,
-                actor=Actor.OPS,
-                actor_label=approver,
-                action="decision_approved",
-                now=now,
-                note="\n".join(
-                    t
-                    for t in (
-                        f"Approves the {request.outcome} decision made by {maker} on "
-                        f"{_at(request.made_at)}.",
-                        note.strip(),
-                    )
-                    if t
-                ),
-            )
-            decided = claim_decide(
-                claim=claim,
-                outcome=request.outcome,
-                now=now,
-                amount_minor=request.amount_minor,
-                note=f"{request.note}\nFour-eyes: made by {maker}, approved by {approver}.",
-                actor=Actor.OPS,
-                actor_label=f"{maker} + {approver}",
-            )
-            request.status = DecisionRequestStatus.APPROVED
-            request.checker = checker
-            request.checked_at = now
-            request.check_note = note.strip()
-            request.save(update_fields=["status", "checker", "checked_at", "check_note"])
-    if refusal is not None:
-        raise refusal
-    return decided
+    _claims_request(request_id)
+    try:
+        return four_eyes.request_approve(  # type: ignore[no-any-return]
+            request_id=request_id, checker=checker, now=now, note=note
+        )
+    except FourEyesRequestExpired as expired:
+        raise DecisionRequestExpired(
+            f"{expired.detail.removesuffix('; make it again.')}; make the decision again."
+        ) from None
 
 
-def _close(request: ClaimDecisionRequest, *, checker: Any, now: datetime, note: str) -> None:
-    request.status = DecisionRequestStatus.REJECTED
-    request.checker = checker
-    request.checked_at = now
-    request.check_note = note
-    request.save(update_fields=["status", "checker", "checked_at", "check_note"])
-    withdrawn = request.maker_id == checker.pk
-    records.timeline_add(
-        claim=request.claim,
-        actor=Actor.OPS,
-        actor_label=_who(checker),
-        action="decision_request_withdrawn" if withdrawn else "decision_rejected",
-        now=now,
-        note=f"The {request.outcome} decision made by {_who(request.maker)}: {note}",
-    )
+def _claims_request(request_id: int) -> None:
+    """Refuse, as not found, a request id of another kind (the claim's pages pass ids)."""
+    ClaimDecisionRequest.objects.only("pk").get(pk=request_id)
 
 
 def claim_decision_reject(
     *, request_id: int, checker: Any, now: datetime, note: str
 ) -> ClaimDecisionRequest:
     """The second person refuses the decision (or the maker withdraws it), with the reason."""
-    note = _required(note, "note", "Say why the decision is rejected.")
-    with transaction.atomic():
-        request = locks.lock_decision_request(request_id)
-        if request.status != DecisionRequestStatus.PENDING:
-            raise InvalidTransition(
-                f"This decision request is already {request.get_status_display()}."
-            )
-        _close(request, checker=checker, now=now, note=note)
+    _required(note, "note", "Say why the decision is rejected.")
+    _claims_request(request_id)
+    request = four_eyes.request_reject(request_id=request_id, checker=checker, now=now, note=note)
+    assert isinstance(request, ClaimDecisionRequest)
     return request
 
 
 def claim_decision_requests_expire(*, now: datetime) -> int:
-    """Every PENDING request past its expiry becomes EXPIRED (for a periodic sweep; approving or
-    making a decision expires the claim's own request on the way)."""
-    expired = 0
-    ids = list(
-        ClaimDecisionRequest.objects.filter(
-            status=DecisionRequestStatus.PENDING, expires_at__lte=now
-        ).values_list("pk", flat=True)
+    """Every PENDING decision request past its expiry becomes EXPIRED (the approvals sweep does
+    every kind; approving or making a decision expires the claim's own request on the way)."""
+    return four_eyes.requests_expire(now=now, action=ClaimDecisionRequest.ACTION)
+
+
+def compensation_rule_needs_four_eyes() -> bool:
+    return approvals_registry.above_threshold(COMPENSATION_RULE_ACTION, None)
+
+
+COMPENSATION_RULE_ACTION = "claims.compensation_rule"
+
+
+def compensation_rule_request(
+    *, rule: CompensationRule, actor: Any, now: datetime, reason: str, changed_fields: list[str]
+) -> FourEyesRequest:
+    """A new or changed compensation rule (as typed in the admin) kept for a second person."""
+    return four_eyes.request_create(
+        action=COMPENSATION_RULE_ACTION,
+        maker=actor,
+        reason=reason,
+        now=now,
+        payload=row_payload(rule, changed_fields=changed_fields),
+        currency=rule.currency,
+        subject=rule if rule.pk else None,
+        subject_label=(
+            f"{rule.get_reason_display()} · {rule.currency} · {rule.effective_from:%Y-%m-%d}"
+        ),
     )
-    for request_id in ids:
-        with transaction.atomic():
-            request = locks.lock_decision_request(request_id)
-            if request.status == DecisionRequestStatus.PENDING and request.expires_at <= now:
-                _expire(request, now=now)
-                expired += 1
-    return expired
+
+
+def _rule_carry_out(
+    *, request: FourEyesRequest, checker: Any, now: datetime, note: str = ""
+) -> CompensationRule:
+    rule = row_from_payload(request.payload)
+    assert isinstance(rule, CompensationRule)
+    if (
+        rule.pk
+        and rule.effective_from <= now
+        and "effective_from" not in (request.payload.get("changed_fields") or [])
+    ):
+        # A version in force is never edited (claims cite it): a change is a newer version.
+        original = CompensationRule.objects.get(pk=rule.pk)
+        if original.effective_from <= now:
+            raise four_eyes.RequestVoid(
+                InvalidTransition("The rule took effect meanwhile; add a newer version."),
+                note="The rule took effect before approval; nothing was changed.",
+            )
+    rule.save()
+    return rule
+
+
+def _describe_rule(request: FourEyesRequest) -> list[tuple[Any, str]]:
+    fields = request.payload.get("fields", {})
+    currency = fields.get("currency") or "CNY"
+    lines: list[tuple[Any, str]] = [(gettext_lazy("rule"), request.subject_label)]
+    for name, value in sorted(fields.items()):
+        if name == "created_at":
+            continue
+        if name.endswith("_minor") and isinstance(value, int):
+            text = f"{format_minor(value, currency)} {currency}"
+        else:
+            text = "—" if value in (None, "") else str(value)
+        lines.append((name.removesuffix("_minor").replace("_", " "), text))
+    return lines
+
+
+def register_four_eyes() -> None:
+    approvals_registry.register(
+        approvals_registry.ActionKind(
+            action=COMPENSATION_RULE_ACTION,
+            label=gettext_lazy("Compensation rule change"),
+            execute=_rule_carry_out,
+            threshold_key="claims.compensation_rule",
+            describe=_describe_rule,
+        )
+    )
+    approvals_registry.register(
+        approvals_registry.ActionKind(
+            action=ClaimDecisionRequest.ACTION,
+            label=gettext_lazy("Claim decision"),
+            execute=_carry_out,
+            threshold_key="claims.decision",
+            approve_permission="claims.approve_claim_decision",
+            exclusive=True,
+            on_expire=_on_expire,
+            on_reject=_on_reject,
+            model=ClaimDecisionRequest,
+            describe=_describe,
+        )
+    )
+
+
+def _describe(request: FourEyesRequest) -> list[tuple[Any, str]]:
+    assert isinstance(request, ClaimDecisionRequest)
+    typed = request.typed_amount_minor
+    return [
+        (gettext_lazy("claim"), request.subject_label),
+        (gettext_lazy("outcome"), request.outcome),
+        (
+            gettext_lazy("award when requested"),
+            f"{format_minor(request.award_minor, request.currency)} {request.currency}",
+        ),
+        (
+            gettext_lazy("amount"),
+            gettext_lazy("the rule's")
+            if typed is None
+            else f"{format_minor(typed, request.currency)} {request.currency}",
+        ),
+    ]

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from approvals.models import FourEyesRequest, RequestWhy
 from common.admin import (
     OPERATE,
     AmountReasonActionForm,
@@ -152,6 +153,10 @@ class AccountAdmin(ReadOnlyAdmin):
                 now=timezone.now(),
             )
             if isinstance(result, AdjustmentRequest):
+                if result.why == RequestWhy.DAILY_LIMIT:
+                    return str(
+                        _("past your daily limit of adjustments: waiting for a second person")
+                    )
                 return str(_("above the approval threshold: waiting for a second person"))
             return str(_("adjusted by %(amount)s") % {"amount": amount})
 
@@ -174,17 +179,24 @@ class AccountAdmin(ReadOnlyAdmin):
             return
         self._forfeit_each(request, queryset)
 
-    _forfeit_each = service_action(
-        "",
-        done=_("forfeited"),
-        call=lambda a, act: services.deposit_forfeit(
-            account_id=a.pk,
-            reason=act.reason,
-            actor=act.actor,
-            idempotency_key=f"admin-forfeit:{uuid.uuid4()}",
-            now=act.now,
-        ),
-    )
+    def _forfeit_each(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+
+        def one(account: Account) -> str:
+            result = services.deposit_forfeit_or_request(
+                account_id=account.pk,
+                reason=reason,
+                actor=request.user,
+                idempotency_key=f"admin-forfeit:{uuid.uuid4()}",
+                now=timezone.now(),
+            )
+            if isinstance(result, FourEyesRequest):
+                return str(_("above the four-eyes threshold: waiting for a second person"))
+            return str(_("forfeited"))
+
+        apply_to_each(request, queryset, one)
 
     refund_on_exit = service_action(
         _("Refund the deposit of a closed shop"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -135,22 +136,37 @@ class HoldAdmin(ReadOnlyAdmin):
 
 @admin.register(AdjustmentRequest)
 class AdjustmentRequestAdmin(ReadOnlyAdmin):
-    """Requested by the account's "Adjust" action; decided by the approve/reject actions."""
+    """Requested by the account's "Adjust" action; decided here or on the four-eyes list (the
+    same rows: approvals.FourEyesRequest of action "deposits.adjustment")."""
 
     list_display = [
         "id",
-        "account",
+        "subject_label",
         "amount",
         "status",
-        "requested_by",
-        "decided_by",
-        "created_at",
+        "why",
+        "maker",
+        "checker",
+        "made_at",
     ]
-    list_filter = ["status"]
-    search_fields = ["account__shop__name", "reason"]
-    list_select_related = ["account__shop", "requested_by", "decided_by"]
-    amount = money_column("amount_minor", _("amount (signed)"), currency="account.currency")
-    fields = fields_with_money(AdjustmentRequest, amount_minor="amount")
+    list_filter = ["status", "why"]
+    search_fields = ["subject_label", "reason"]
+    list_select_related = ["maker", "checker"]
+    amount = money_column("amount_minor", _("amount (signed)"))
+    fields = [
+        "subject_label",
+        "amount",
+        "status",
+        "why",
+        "reason",
+        "maker",
+        "made_at",
+        "expires_at",
+        "checker",
+        "checked_at",
+        "check_note",
+        "result",
+    ]
     readonly_fields = fields
     action_form = ReasonActionForm
     actions = ["approve", "reject"]
@@ -170,6 +186,12 @@ class AdjustmentRequestAdmin(ReadOnlyAdmin):
             request_id=r.pk, actor=act.actor, now=act.now, note=act.reason
         ),
     )
+    # The second person is the supervisor (approvals.approve_request), as on the four-eyes list.
+    approve.allowed_permissions = ("approve_request",)  # type: ignore[attr-defined]
+    reject.allowed_permissions = ("approve_request",)  # type: ignore[attr-defined]
+
+    def has_approve_request_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("approvals.approve_request")
 
 
 @admin.register(LedgerCheckRun)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from common.admin import ReadOnlyAdmin, money_column
+from approvals.models import FourEyesRequest
+from common.admin import DeferredSaveMixin, ReadOnlyAdmin, money_column
 from common.errors import DomainError
 from deposits import services
 from deposits.models import (
@@ -22,8 +23,10 @@ from deposits.models import (
     ShopRequirementOverride,
 )
 
+FOUR_EYES_MESSAGE = _("Nothing changed yet: this waits for a second person on the four-eyes list.")
 
-class RuleAdmin(ModelAdmin):
+
+class RuleAdmin(DeferredSaveMixin, ModelAdmin):
     """Rules are versioned: a row in force is read-only; change it by adding a newer row."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -35,6 +38,24 @@ class RuleAdmin(ModelAdmin):
         return obj is not None and obj.effective_from > timezone.now()
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if services.requirement_rule_needs_four_eyes():
+            # Four-eyes: nothing is saved; the rule as typed waits for a second person, who
+            # carries it out through the same service (deposits/services/four_eyes.py).
+            try:
+                services.requirement_rule_request(
+                    rule=obj,
+                    actor=request.user,
+                    now=timezone.now(),
+                    reason=(getattr(obj, "note", "") or "").strip()
+                    or str(_("Requirement rule changed in the admin")),
+                    changed_fields=list(form.changed_data),
+                )
+            except DomainError as exc:
+                messages.error(request, exc.detail)
+            else:
+                messages.info(request, FOUR_EYES_MESSAGE)
+            obj._four_eyes_deferred = True
+            return
         # Through the service: saved, audited (RuleChange) and, when in force, applied at once.
         try:
             outcome = services.requirement_rule_save(
@@ -106,7 +127,7 @@ class GmvRequirementScheduleAdmin(RuleAdmin):
 
 
 @admin.register(ShopRequirementOverride)
-class ShopRequirementOverrideAdmin(ModelAdmin):
+class ShopRequirementOverrideAdmin(DeferredSaveMixin, ModelAdmin):
     list_display = ["shop", "amount", "reason", "effective_from", "expires_at", "created_by"]
     list_select_related = ["shop", "created_by"]
     amount = money_column("amount_minor", _("amount"), currency="shop.currency")
@@ -118,7 +139,7 @@ class ShopRequirementOverrideAdmin(ModelAdmin):
         return obj is None
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        created = services.override_set(
+        created = services.override_set_or_request(
             shop=obj.shop,
             amount_minor=obj.amount_minor,
             reason=obj.reason,
@@ -126,6 +147,10 @@ class ShopRequirementOverrideAdmin(ModelAdmin):
             now=timezone.now(),
             expires_at=obj.expires_at,
         )
+        if isinstance(created, FourEyesRequest):
+            messages.info(request, FOUR_EYES_MESSAGE)
+            obj._four_eyes_deferred = True
+            return
         obj.pk = created.pk
 
 

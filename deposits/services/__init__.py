@@ -37,9 +37,13 @@ evaluated (`shortfall_after_posting`).
   withdrawal so the money is back in the deposit). A repeated report is a no-op; one that does
   not fit is `invalid_state`. `payout_account_bind(shop_id, account_tail, now, bank_name="")`.
 - `deposit_adjust(account_id, amount_minor, reason, actor, idempotency_key, now)`: signed ops
-  correction; above the approval threshold returns a pending `AdjustmentRequest` instead, which
+  correction; above the four-eyes threshold, or past the maker's daily limit of adjustments made
+  alone, returns a pending `AdjustmentRequest` (a four-eyes request, approvals) instead, which
   `adjustment_approve(request_id, actor, now)` posts (locks the request, then the account;
   `approval_required` for the requester, `invalid_state` once decided). `insufficient_funds`.
+- `deposit_forfeit_or_request`, `override_set_or_request`, `requirement_rule_request`: the ops
+  entry points of a forfeiture, a requirement override and a rule change under four-eyes
+  (`deposits/services/four_eyes.py`; below the threshold they act at once).
 - `hold_place(account_id, amount_minor, currency, reason, reference, expires_at,
   idempotency_key, now) -> Hold`: reserves part of the available deposit for a claim. Locks the
   account. `insufficient_funds`.
@@ -73,6 +77,11 @@ evaluated (`shortfall_after_posting`).
 """
 
 from deposits.services.enforcement import PassResult, shortfall_run_pass
+from deposits.services.four_eyes import (
+    override_set_or_request,
+    requirement_rule_needs_four_eyes,
+    requirement_rule_request,
+)
 from deposits.services.guarantees import (
     guarantee_account_lock,
     guarantee_register,
@@ -96,6 +105,7 @@ from deposits.services.operations import (
     deposit_award_reverse,
     deposit_deduct,
     deposit_forfeit,
+    deposit_forfeit_or_request,
     deposit_refund_on_exit,
     deposit_top_up,
     deposit_withdraw,
@@ -136,6 +146,10 @@ from deposits.services.shortfall import (
 from deposits.services.transfers import system_account_balance, system_transfer
 
 __all__ = [
+    "deposit_forfeit_or_request",
+    "override_set_or_request",
+    "requirement_rule_needs_four_eyes",
+    "requirement_rule_request",
     "payout_account_bind",
     "withdrawal_payout_failed",
     "withdrawal_payout_paid",

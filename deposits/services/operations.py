@@ -13,8 +13,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from approvals import registry as approvals_registry
+from approvals import services as four_eyes
+from approvals.models import FourEyesRequest
+from approvals.services import four_eyes_route
 from common.errors import (
-    ApprovalRequired,
     DomainError,
     InsufficientFunds,
     InvalidInput,
@@ -25,7 +28,6 @@ from common.errors import (
     WouldCauseShortfall,
 )
 from common.money import format_minor
-from deposits import locks
 from deposits.domain.coverage import WithdrawLimit
 from deposits.models import (
     Account,
@@ -481,84 +483,131 @@ def deposit_adjust(
     idempotency_key: str,
     now: datetime,
 ) -> PostingResult | AdjustmentRequest:
-    """Ops correct a balance by hand (signed amount). Above the approval threshold the adjustment
-    waits for a second person (`adjustment_approve`) and this returns the pending request."""
+    """Ops correct a balance by hand (signed amount). Above the four-eyes threshold, or past the
+    maker's daily limit of adjustments carried out alone, the adjustment waits for a second
+    person (approvals, action "deposits.adjustment") and this returns the pending request."""
     refuse_when_closed(account_id=account_id, idempotency_key=idempotency_key)
     if amount_minor == 0:
         raise InvalidInput(fields={"amount_minor": ["An adjustment cannot be zero."]})
     validate_amount(abs(amount_minor))
     reason = _require_text(reason, "reason", "Say why the balance is adjusted.")
-    if abs(amount_minor) > settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR:
+    account = Account.objects.select_related("shop").get(pk=account_id)
+
+    def check() -> None:
         # A debit that could not post now is refused now, not queued for a second person whose
         # approval would then be refused. (Approval checks again: the balance may have moved.)
-        if amount_minor < 0:
-            account = Account.objects.get(pk=account_id)
-            if -amount_minor > account.available_minor:
-                raise InsufficientFunds(
-                    "The adjustment exceeds the available deposit "
-                    f"({format_minor(account.available_minor, account.currency)} "
-                    f"{account.currency})."
-                )
-        return AdjustmentRequest.objects.create(
+        if amount_minor < 0 and -amount_minor > account.available_minor:
+            raise InsufficientFunds(
+                "The adjustment exceeds the available deposit "
+                f"({format_minor(account.available_minor, account.currency)} "
+                f"{account.currency})."
+            )
+
+    return four_eyes_route(
+        action=AdjustmentRequest.ACTION,
+        maker=actor,
+        reason=reason,
+        now=now,
+        amount_minor=amount_minor,
+        currency=account.currency,
+        subject=account,
+        subject_label=account.shop.name if account.shop_id else str(account),
+        payload={"account_id": account_id, "amount_minor": amount_minor},
+        check=check,
+        carry_out=lambda: _post_adjustment(
             account_id=account_id,
             amount_minor=amount_minor,
             reason=reason,
-            requested_by=actor,
-            created_at=now,
-        )
+            actor=actor,
+            idempotency_key=idempotency_key,
+            now=now,
+        ),
+    )
+
+
+def adjustment_carry_out(
+    *, request: FourEyesRequest, checker: AbstractBaseUser, now: datetime, note: str = ""
+) -> PostingResult:
+    """The executor of an approved adjustment (registered in deposits.apps)."""
     return _post_adjustment(
-        account_id=account_id,
-        amount_minor=amount_minor,
-        reason=reason,
-        actor=actor,
-        idempotency_key=idempotency_key,
+        account_id=request.payload["account_id"],
+        amount_minor=request.payload["amount_minor"],
+        reason=request.reason,
+        actor=checker,
+        idempotency_key=approvals_registry.idempotency_key(request),
         now=now,
     )
+
+
+def adjustments_alone_since(*, maker: AbstractBaseUser, since: datetime) -> int:
+    """What one maker adjusted alone (carried out at once, not through a second person) since a
+    moment, in absolute minor units: the daily limit's measure."""
+    rows = LedgerTransaction.objects.filter(
+        kind=TransactionKind.ADJUSTMENT,
+        status=LedgerTransaction.Status.POSTED,
+        actor=maker,
+        occurred_at__gte=since,
+    ).exclude(idempotency_key__startswith="four-eyes:")
+    return sum(abs(amount) for amount in rows.values_list("amount_minor", flat=True))
 
 
 def adjustment_approve(
     *, request_id: int, actor: AbstractBaseUser, now: datetime, note: str = ""
 ) -> PostingResult:
     """The second person approves: the adjustment posts. Refused for the requester themself."""
-    with transaction.atomic():
-        request = locks.lock_adjustment_request(request_id)
-        if request.status != AdjustmentRequest.Status.PENDING:
-            raise InvalidTransition("This adjustment was already decided.")
-        if request.requested_by_id == actor.pk:
-            raise ApprovalRequired("A different person must approve an adjustment you requested.")
-        result = _post_adjustment(
-            account_id=request.account_id,
-            amount_minor=request.amount_minor,
-            reason=request.reason,
-            actor=actor,
-            idempotency_key=f"adjustment-request:{request.pk}",
-            now=now,
-        )
-        request.status = AdjustmentRequest.Status.APPROVED
-        request.decided_by = actor
-        request.decided_at = now
-        request.decision_note = note
-        request.transaction = result.transaction
-        request.save()
-    return result
+    return four_eyes.request_approve(request_id=request_id, checker=actor, now=now, note=note)
 
 
 def adjustment_reject(
     *, request_id: int, actor: AbstractBaseUser, now: datetime, note: str
 ) -> None:
-    note = _require_text(note, "note", "Say why the adjustment is rejected.")
-    updated = (
-        AdjustmentRequest.objects.filter(pk=request_id, status=AdjustmentRequest.Status.PENDING)
-        .exclude(requested_by=actor)
-        .update(
-            status=AdjustmentRequest.Status.REJECTED,
-            decided_by=actor,
-            decided_at=now,
-            decision_note=note,
-        )
+    four_eyes.request_reject(request_id=request_id, checker=actor, now=now, note=note)
+
+
+def deposit_forfeit_or_request(
+    *, account_id: int, reason: str, actor: AbstractBaseUser, idempotency_key: str, now: datetime
+) -> PostingResult | FourEyesRequest:
+    """Ops forfeit the available deposit: at once up to the four-eyes threshold, else a request
+    for a second person (action "deposits.forfeit"). The approval forfeits what is available
+    then, which the second person sees on the request's page."""
+    reason = _require_text(reason, "reason", "Say why the deposit is forfeited.")
+    account = Account.objects.select_related("shop").get(pk=account_id)
+
+    def check() -> None:
+        if account.available_minor <= 0:
+            raise InsufficientFunds("Nothing is available to forfeit.")
+
+    return four_eyes_route(
+        action="deposits.forfeit",
+        maker=actor,
+        reason=reason,
+        now=now,
+        amount_minor=account.available_minor,
+        currency=account.currency,
+        subject=account,
+        subject_label=account.shop.name if account.shop_id else str(account),
+        payload={"account_id": account_id, "available_when_asked_minor": account.available_minor},
+        check=check,
+        carry_out=lambda: deposit_forfeit(
+            account_id=account_id,
+            reason=reason,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            now=now,
+        ),
     )
-    if not updated:
-        raise InvalidTransition("Only another person can reject a pending adjustment.")
+
+
+def forfeit_carry_out(
+    *, request: FourEyesRequest, checker: AbstractBaseUser, now: datetime, note: str = ""
+) -> PostingResult:
+    return deposit_forfeit(
+        account_id=request.payload["account_id"],
+        reason=request.reason,
+        actor=checker,
+        idempotency_key=approvals_registry.idempotency_key(request),
+        now=now,
+    )
 
 
 @evaluates_shortfall

@@ -9,6 +9,7 @@ from partners.services.idempotency import (
     idempotency_store,
     request_fingerprint,
 )
+from partners.services.key_approvals import MONEY_SCOPES, api_key_create_or_request
 from partners.services.keys import (
     IssuedKey,
     api_key_create,
@@ -34,7 +35,9 @@ from partners.services.webhooks import (
 __all__ = [
     "IdempotencyKeyInUse",
     "IssuedKey",
+    "MONEY_SCOPES",
     "api_key_create",
+    "api_key_create_or_request",
     "api_key_revoke",
     "api_key_touch",
     "deliveries_enqueue_due",

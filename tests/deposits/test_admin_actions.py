@@ -71,7 +71,10 @@ class TestAccountActions:
         assert any("decimal places" in m for m in messages)
 
     def test_a_large_adjustment_waits_for_another_person(self, ops_client, settings):
-        settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = 1_000
+        settings.FOUR_EYES_THRESHOLDS_MINOR = {
+            **settings.FOUR_EYES_THRESHOLDS_MINOR,
+            "deposits.adjustment": 1_000,
+        }
         _, account = make_shop(now=timezone.now())
 
         run_action(ops_client, "account", "adjust", [account.pk], amount="500", reason="migration")
@@ -88,7 +91,10 @@ class TestAccountActions:
     def test_a_large_debit_the_deposit_cannot_cover_is_refused_with_a_message(
         self, ops_client, settings
     ):
-        settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = 1_000
+        settings.FOUR_EYES_THRESHOLDS_MINOR = {
+            **settings.FOUR_EYES_THRESHOLDS_MINOR,
+            "deposits.adjustment": 1_000,
+        }
         _, account = make_shop(now=timezone.now())
         fund(account, 100_00, now=timezone.now())
 

@@ -96,7 +96,9 @@ class TestAdminAdjustOfAClosedShop:
         before = ledger_rows()
 
         with pytest.raises(ShopClosed):
-            services.adjustment_approve(request_id=request.pk, actor=make_user("second"), now=now)
+            services.adjustment_approve(
+                request_id=request.pk, actor=make_user("second", staff=True), now=now
+            )
 
         request.refresh_from_db()
         assert request.status == AdjustmentRequest.Status.PENDING

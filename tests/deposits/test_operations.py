@@ -434,7 +434,10 @@ class TestForfeitAdjustReverse:
         assert balances(account) == (500, 0, 0)
 
     def test_a_large_adjustment_waits_for_a_second_person(self, now, settings):
-        settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = 1_000
+        settings.FOUR_EYES_THRESHOLDS_MINOR = {
+            **settings.FOUR_EYES_THRESHOLDS_MINOR,
+            "deposits.adjustment": 1_000,
+        }
         _, account = make_shop(now=now)
         requester, approver = make_user(staff=True), make_user(staff=True)
 
@@ -460,7 +463,10 @@ class TestForfeitAdjustReverse:
     def test_a_large_debit_beyond_the_available_deposit_is_refused_before_it_queues(
         self, now, settings
     ):
-        settings.DEPOSIT_ADJUSTMENT_APPROVAL_THRESHOLD_MINOR = 1_000
+        settings.FOUR_EYES_THRESHOLDS_MINOR = {
+            **settings.FOUR_EYES_THRESHOLDS_MINOR,
+            "deposits.adjustment": 1_000,
+        }
         _, account = make_shop(now=now)
         fund(account, 3_000, now=now)
 
