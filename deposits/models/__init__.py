@@ -1,5 +1,6 @@
 """Deposit models: requirement rules (rules.py), the ledger (ledger.py), guarantees
-(guarantees.py), shortfall enforcement (shortfall.py) and withdrawals' payouts (payouts.py)."""
+(guarantees.py), shortfall enforcement (shortfall.py), withdrawals' payouts (payouts.py) and
+reconciliation (reconciliation.py)."""
 
 from deposits.models.guarantees import Guarantee
 from deposits.models.ledger import (
@@ -13,6 +14,15 @@ from deposits.models.ledger import (
     TransactionKind,
 )
 from deposits.models.payouts import PayoutAccount, Withdrawal
+from deposits.models.reconciliation import (
+    FILE_SOURCES,
+    ReconciliationItem,
+    ReconciliationItemEvent,
+    ReconciliationRun,
+    ReconciliationSource,
+    SettlementImport,
+    SettlementLine,
+)
 from deposits.models.rules import (
     BaseRequirementRule,
     CategoryRequirementRule,
@@ -40,6 +50,13 @@ __all__ = [
     "LadderAction",
     "LedgerCheckRun",
     "PayoutAccount",
+    "FILE_SOURCES",
+    "ReconciliationItem",
+    "ReconciliationItemEvent",
+    "ReconciliationRun",
+    "ReconciliationSource",
+    "SettlementImport",
+    "SettlementLine",
     "Withdrawal",
     "LedgerTransaction",
     "RuleChange",
