@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from common.money import format_minor
@@ -22,7 +22,6 @@ from deposits.models import (
     Hold,
     LedgerTransaction,
     PayoutAccount,
-    ReconciliationItem,
     SettlementImport,
     SettlementLine,
     ShortfallCase,
@@ -436,15 +435,3 @@ def settlement_streams(source: str) -> list[str]:
         .values_list("stream", flat=True)
         .distinct()
     )
-
-
-def reconciliation_open_counts() -> dict[str, int]:
-    """Items still to work, by state (the runs page's header)."""
-    rows = (
-        ReconciliationItem.objects.filter(
-            state__in=[ReconciliationItem.State.OPEN, ReconciliationItem.State.INVESTIGATING]
-        )
-        .values_list("state")
-        .annotate(n=Count("id"))
-    )
-    return {state: n for state, n in rows}

@@ -193,19 +193,9 @@ class ReconciliationRunAdmin(ReadOnlyAdmin):
     @admin.display(description=_("new items"), ordering="new_items")
     def new_items_link(self, run: ReconciliationRun) -> str:
         url = reverse("admin:deposits_reconciliationitem_changelist")
-        return format_html('<a href="{}?first_run={}">{}</a>', url, run.pk, run.new_items)
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        from deposits import selectors
-
-        counts = selectors.reconciliation_open_counts()
-        extra_context = {
-            **(extra_context or {}),
-            "subtitle": gettext("Items open: {open}, under investigation: {investigating}").format(
-                open=counts.get("OPEN", 0), investigating=counts.get("INVESTIGATING", 0)
-            ),
-        }
-        return super().changelist_view(request, extra_context)
+        return format_html(
+            '<a class="text-primary-600" href="{}?first_run={}">{}</a>', url, run.pk, run.new_items
+        )
 
 
 class ItemEventInline(ReadOnlyInline):
@@ -308,7 +298,7 @@ class ReconciliationItemAdmin(ReadOnlyAdmin):
         line = item.line
         url = reverse("admin:deposits_settlementimport_change", args=[line.settlement_import_id])
         return format_html(
-            '<a href="{}">{}</a>, {}',
+            '<a class="text-primary-600" href="{}">{}</a>, {}',
             url,
             line.settlement_import.file_name,
             gettext("line {n}").format(n=line.line_no),
@@ -327,7 +317,9 @@ class ReconciliationItemAdmin(ReadOnlyAdmin):
         if target is None:
             return "—"
         url = f"{reverse(target)}?{urlencode({'q': item.reference})}"
-        return format_html('<a href="{}">{}</a>', url, gettext("Search our records"))
+        return format_html(
+            '<a class="text-primary-600" href="{}">{}</a>', url, gettext("Search our records")
+        )
 
     assign_to_me = service_action(
         _("Assign to me"),

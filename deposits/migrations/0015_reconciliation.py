@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('stream', models.CharField(blank=True, max_length=40, verbose_name='counterparty')),
                 ('business_date', models.DateField(blank=True, null=True, verbose_name='day')),
                 ('trigger', models.CharField(choices=[('DAILY', 'Daily job'), ('IMPORT', 'File import'), ('MANUAL', 'By hand')], max_length=10, verbose_name='triggered by')),
-                ('has_statement', models.BooleanField(default=True, verbose_name="counterparty's file present")),
+                ('has_statement', models.BooleanField(blank=True, null=True, verbose_name="counterparty's file present")),
                 ('their_rows', models.PositiveIntegerField(default=0, verbose_name='their rows')),
                 ('our_rows', models.PositiveIntegerField(default=0, verbose_name='our rows')),
                 ('matched', models.PositiveIntegerField(default=0, verbose_name='matched')),

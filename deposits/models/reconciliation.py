@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.money import CURRENCY_CHOICES
 
@@ -170,7 +171,8 @@ class ReconciliationRun(models.Model):
     ledger_check_run = models.ForeignKey(
         "deposits.LedgerCheckRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    has_statement = models.BooleanField(_("counterparty's file present"), default=True)
+    # Did the counterparty's statement for the day exist? (None for the ledger's own check.)
+    has_statement = models.BooleanField(_("counterparty's file present"), null=True, blank=True)
     their_rows = models.PositiveIntegerField(_("their rows"), default=0)
     our_rows = models.PositiveIntegerField(_("our rows"), default=0)
     matched = models.PositiveIntegerField(_("matched"), default=0)
@@ -200,7 +202,7 @@ class ReconciliationItem(models.Model):
         LEDGER_INVARIANT = "LEDGER_INVARIANT", _("Ledger invariant broken")
 
     class State(models.TextChoices):
-        OPEN = "OPEN", _("Open")
+        OPEN = "OPEN", pgettext_lazy("reconciliation item", "Open")
         INVESTIGATING = "INVESTIGATING", _("Investigating")
         RESOLVED = "RESOLVED", _("Resolved")
         WRITTEN_OFF = "WRITTEN_OFF", _("Written off")

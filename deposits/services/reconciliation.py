@@ -31,6 +31,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from common.errors import InvalidInput, InvalidTransition, NotFound
 from deposits import selectors
@@ -297,7 +298,7 @@ class MatchPass:
             self.match()
 
     def finish(
-        self, *, their_rows: int, our_rows: int, has_statement: bool = True
+        self, *, their_rows: int, our_rows: int, has_statement: bool | None = True
     ) -> ReconciliationRun:
         ReconciliationRun.objects.filter(pk=self.run.pk).update(
             has_statement=has_statement,
@@ -471,7 +472,9 @@ def ledger_reconcile(*, now: datetime, trigger: str) -> ReconciliationRun:
                     details={"check": check, "row": row},
                 )
         match.matched = len(CHECKS) - len(checks)
-        return match.finish(their_rows=0, our_rows=result.counts.get("transactions", 0))
+        return match.finish(
+            their_rows=0, our_rows=result.counts.get("transactions", 0), has_statement=None
+        )
 
 
 def reconciliation_daily(*, now: datetime) -> dict[str, Any]:
@@ -505,7 +508,8 @@ def _note(note: str, *, required: bool) -> str:
     note = (note or "").strip()
     if required and not note:
         raise InvalidInput(
-            fields={"note": ["Say what was found and done: it stays with the item."]}
+            _("A note is required."),
+            fields={"note": [_("Say what was found and done: it stays with the item.")]},
         )
     return note
 
@@ -528,9 +532,12 @@ def _move(
             state=to_state, **(changes or {})
         )
         if not moved:
+            # Read again: the state another person moved it to is the one to explain.
+            item.refresh_from_db()
             raise InvalidTransition(
-                f"The item is {item.get_state_display().lower()}; it cannot be "
-                f"{ReconciliationItemEvent.Action(action).label.lower()} now."
+                _("The item is {state} now; this step is not possible any more.").format(
+                    state=item.get_state_display().lower()
+                )
             )
         item.refresh_from_db()
         ReconciliationItemEvent.objects.create(
@@ -552,7 +559,7 @@ def reconciliation_item_assign(
     """Give the item to a staff user (any state but closed; the state does not change)."""
     owner = get_user_model().objects.filter(pk=owner_id, is_staff=True, is_active=True).first()
     if owner is None:
-        raise InvalidInput(fields={"owner": ["An active staff user."]})
+        raise InvalidInput(fields={"owner": [_("Choose an active staff user.")]})
     item = _item(item_id)
     return _move(
         item_id=item.pk,

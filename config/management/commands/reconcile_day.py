@@ -36,9 +36,9 @@ class Command(BaseCommand):
                 )
             )
         for run in runs:
-            statement = "" if run.has_statement else " (no statement for the day)"
+            statement = " (no statement for the day)" if run.has_statement is False else ""
             self.stdout.write(
-                f"  {run.get_source_display()} {run.stream}: {run.differences} differences, "
+                f"  {run.get_source_display()}: {run.differences} differences, "
                 f"{run.new_items} new items{statement}"
             )
         self.stdout.write(
