@@ -65,6 +65,15 @@ def paid_withdrawal(account: Account, amount_minor: int, *, at: datetime = DAY_T
     return reference
 
 
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """Messages are read in English here (the site's default is Chinese; one test reads that)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def csv_file(*rows: str) -> bytes:
     return (HEADER + "".join(f"{row}\n" for row in rows)).encode()
 
@@ -405,6 +414,7 @@ class TestTheAdminPages:
         user.save()
         user.groups.add(Group.objects.get(name="finance"))
         client.force_login(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         return user
 
     def test_finance_uploads_the_file_and_sees_the_runs_and_items(self, client, partner_day):
@@ -444,6 +454,22 @@ class TestTheAdminPages:
             response.content.decode()
         )
         assert not SettlementImport.objects.exists()
+
+    def test_the_errors_read_in_chinese_too(self, client, account):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        self._finance(client)
+        content = csv_file("2026-11-02,PAY-1,top-up,ten,CNY,success")
+
+        response = client.post(
+            reverse("admin:deposits_settlementimport_upload"),
+            {"file": SimpleUploadedFile("bad.csv", content, "text/csv")},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+
+        page = response.content.decode()
+        assert "未导入任何内容" in page
+        assert "第 2 行，amount 列：不是有效的 CNY 金额：&#x27;ten&#x27;" in page
 
     def test_finance_resolves_an_item_from_the_list_with_a_note(self, client, account):
         import_partner_file(csv_file("2026-11-02,PAY-UNKNOWN,top-up,50.00,CNY,success"))

@@ -35,6 +35,14 @@ def paid_policy(api, insurer_api) -> Policy:  # type: ignore[no-untyped-def]
     return policy
 
 
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def statement(*rows: str) -> bytes:
     return (HEADER + "".join(f"{row}\n" for row in rows)).encode()
 
@@ -139,6 +147,7 @@ def test_finance_uploads_a_statement_in_the_admin(client, api, insurer_api):
     user.save()
     user.groups.add(Group.objects.get(name="finance"))
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     content = statement(f"2026-11-02,{policy.policy_number},premium,1.00,CNY")
 
     response = client.post(
