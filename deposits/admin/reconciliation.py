@@ -32,6 +32,7 @@ from common.admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     act_on_each,
+    money_column,
     money_text,
     service_action,
 )
@@ -196,6 +197,36 @@ class ReconciliationRunAdmin(ReadOnlyAdmin):
         return format_html(
             '<a class="text-primary-600" href="{}?first_run={}">{}</a>', url, run.pk, run.new_items
         )
+
+
+@admin.register(SettlementLine)
+class SettlementLineAdmin(ReadOnlyAdmin):
+    """Every line of every file as it was received (never changed)."""
+
+    list_display = [
+        "business_date",
+        "reference",
+        "kind",
+        "amount",
+        "status",
+        "settlement_import",
+        "line_no",
+    ]
+    list_filter = ["kind", "status", "business_date", "stream"]
+    search_fields = ["reference"]
+    list_select_related = ["settlement_import"]
+    amount = money_column("amount_minor", _("amount"))
+
+
+@admin.register(ReconciliationItemEvent)
+class ReconciliationItemEventAdmin(ReadOnlyAdmin):
+    """The items' trail across all items: who did what, when, with which note."""
+
+    list_display = ["at", "item", "action", "from_state", "to_state", "owner", "actor", "note"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter), "at"]
+    search_fields = ["item__reference", "note"]
+    list_select_related = ["item", "owner", "actor"]
+    date_hierarchy = "at"
 
 
 class ItemEventInline(ReadOnlyInline):

@@ -1,8 +1,7 @@
 """Roles meet reconciliation (issue 14, part 6): settlement files, runs and items in deposits,
 insurer statements in insurance.
 
-- finance and supervisor work it: read every screen, upload files, run the check by hand, and
-  assign, investigate, resolve and write off items (the models' change permissions, which the
+- finance and supervisor work it: read every screen, upload files, and assign, investigate, resolve and write off items (the models' change permissions, which the
   screens' actions require: common.admin.operate_permission).
 - auditor reads every screen and changes nothing.
 - claims_agent and risk do not see it: settlement data and the books' differences are finance's.
@@ -16,12 +15,20 @@ from django.db import migrations
 
 MODELS = (
     ("deposits", "settlementimport"),
+    ("deposits", "settlementline"),
     ("deposits", "reconciliationrun"),
     ("deposits", "reconciliationitem"),
+    ("deposits", "reconciliationitemevent"),
     ("insurance", "insurerstatement"),
 )
 READ = tuple((app, f"view_{model}") for app, model in MODELS)
-WORK = tuple((app, f"change_{model}") for app, model in MODELS)
+# Uploading a file and working an item are the screens' actions (the change permission);
+# runs, lines and the items' trail have none.
+WORK = (
+    ("deposits", "change_settlementimport"),
+    ("deposits", "change_reconciliationitem"),
+    ("insurance", "change_insurerstatement"),
+)
 GRANTS = {
     "claims_agent": (),
     "finance": READ + WORK,
