@@ -38,7 +38,7 @@ from common.admin import (
 )
 from common.errors import DomainError
 from deposits import services
-from deposits.domain.settlement_csv import COLUMNS, SettlementFileInvalid
+from deposits.domain.settlement_csv import COLUMNS, SettlementFileInvalid, check_size
 from deposits.models import (
     ReconciliationItem,
     ReconciliationItemEvent,
@@ -74,9 +74,9 @@ def upload_page(
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read()
         try:
-            result = do_import(form, content, upload.name)
+            check_size(upload.size)  # before reading it into memory
+            result = do_import(form, upload.read(), upload.name)
         except SettlementFileInvalid as exc:
             errors = [str(error) for error in exc.errors]
         except DomainError as exc:
@@ -363,8 +363,8 @@ class ReconciliationItemAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Assign to the owner chosen in the action bar"))
     def assign(self, request: HttpRequest, queryset: Any) -> None:
-        owner_id = request.POST.get("owner")
-        if not owner_id:
+        owner_id = request.POST.get("owner") or ""
+        if not owner_id.isdigit():
             messages.error(request, gettext("Choose the owner in the action bar."))
             return
         now, note = timezone.now(), (request.POST.get("reason") or "").strip()

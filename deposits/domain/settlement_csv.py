@@ -86,8 +86,9 @@ class SettlementFileInvalid(InvalidInput):
         )
 
 
-def _decode(content: bytes) -> str:
-    if len(content) > MAX_FILE_BYTES:
+def check_size(size: int) -> None:
+    """Refuse a file larger than the limit (callers with an upload check before reading it)."""
+    if size > MAX_FILE_BYTES:
         raise SettlementFileInvalid(
             [
                 LineError(
@@ -95,6 +96,10 @@ def _decode(content: bytes) -> str:
                 )
             ]
         )
+
+
+def _decode(content: bytes) -> str:
+    check_size(len(content))
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -178,6 +183,8 @@ def _parse_row(
         )
 
     reference = _cell(row, reference_column)
+    if _cell(row, "kind").lower() == "withdrawal":
+        reference = reference.upper()  # our payout references are WD-…, stored upper-case
     if not reference:
         bad(reference_column, _("empty"))
     elif len(reference) > MAX_REFERENCE:

@@ -231,8 +231,30 @@ class MatchPass:
         full_key = f"{self.run.source}:{key}"[:400]
         existing = ReconciliationItem.objects.filter(key=full_key).first()
         if existing is not None:
-            ReconciliationItem.objects.filter(pk=existing.pk).update(last_seen_at=self.now)
-            return existing
+            return self._seen_again(existing)
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent pass may raise it first
+                item = self._raise(full_key, kind, reference, subject, ours, theirs, line, details)
+        except IntegrityError:
+            return self._seen_again(ReconciliationItem.objects.get(key=full_key))
+        self.new_items += 1
+        return item
+
+    def _seen_again(self, item: ReconciliationItem) -> ReconciliationItem:
+        ReconciliationItem.objects.filter(pk=item.pk).update(last_seen_at=self.now)
+        return item
+
+    def _raise(
+        self,
+        full_key: str,
+        kind: str,
+        reference: str,
+        subject: str,
+        ours: Side,
+        theirs: Side,
+        line: SettlementLine | None,
+        details: dict[str, Any] | None,
+    ) -> ReconciliationItem:
         item = ReconciliationItem.objects.create(
             key=full_key,
             source=self.run.source,
@@ -256,7 +278,6 @@ class MatchPass:
         ReconciliationItemEvent.objects.create(
             item=item, action=ReconciliationItemEvent.Action.FOUND, to_state=State.OPEN, at=self.now
         )
-        self.new_items += 1
         return item
 
     def compare(

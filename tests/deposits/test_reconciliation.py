@@ -196,6 +196,15 @@ class TestThePartnersFile:
         )
         assert (item.our_status, item.their_status) == ("REQUESTED", "SUCCESS")
 
+    def test_a_payout_reference_matches_whatever_its_case(self, account):
+        reference = paid_withdrawal(account, 100 * YUAN)
+
+        run = import_partner_file(
+            csv_file(f"2026-11-02,{reference.lower()},withdrawal,100.00,CNY,success")
+        ).runs[0]
+
+        assert (run.matched, run.differences) == (1, 0)
+
     def test_a_failed_payment_we_never_credited_agrees(self, account):
         run = import_partner_file(csv_file("2026-11-02,PAY-DECLINED,top-up,80.00,CNY,failed")).runs[
             0
