@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,8 @@ from deposits.models import (
     Hold,
     LedgerTransaction,
     PayoutAccount,
+    SettlementImport,
+    SettlementLine,
     ShortfallCase,
     Withdrawal,
 )
@@ -523,4 +527,44 @@ def transaction_public_id_for_key(idempotency_key: str) -> uuid.UUID | None:
         LedgerTransaction.objects.filter(idempotency_key=idempotency_key)
         .values_list("public_id", flat=True)
         .first()
+    )
+
+
+# --- Reconciliation ------------------------------------------------------------------------------
+
+MARKET_TZ_NAME = "Asia/Shanghai"
+
+
+def market_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The business day `day` (Asia/Shanghai, as the counterparties date their files) as UTC
+    instants: [start, end)."""
+    tz = ZoneInfo(MARKET_TZ_NAME)
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def market_yesterday(now: datetime) -> date:
+    return now.astimezone(ZoneInfo(MARKET_TZ_NAME)).date() - timedelta(days=1)
+
+
+def settlement_lines_effective(stream: str) -> QuerySet[SettlementLine]:
+    """A counterparty's statement as it stands: for each day, the lines of the latest import of
+    `stream` that has lines for that day (a corrected file supersedes the earlier one)."""
+    latest_for_day = (
+        SettlementLine.objects.filter(stream=stream, business_date=OuterRef("business_date"))
+        .order_by("-settlement_import_id")
+        .values("settlement_import_id")[:1]
+    )
+    return SettlementLine.objects.filter(
+        stream=stream, settlement_import_id=Subquery(latest_for_day)
+    )
+
+
+def settlement_streams(source: str) -> list[str]:
+    """The counterparties of `source` that ever sent a file (each insurer is its own stream)."""
+    return list(
+        SettlementImport.objects.filter(source=source)
+        .order_by("stream")
+        .values_list("stream", flat=True)
+        .distinct()
     )

@@ -13,13 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
+from unfold.decorators import action as unfold_action
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from common.admin import (
     ReadOnlyAdmin,
@@ -30,6 +35,8 @@ from common.admin import (
     service_action,
 )
 from deposits import selectors as deposit_selectors
+from deposits.admin.reconciliation import SettlementUploadForm, upload_page
+from deposits.domain.settlement_csv import COLUMNS
 from insurance import selectors, services
 from insurance.models import (
     Advance,
@@ -37,6 +44,7 @@ from insurance.models import (
     InsuranceApplication,
     InsuranceProduct,
     InsuranceQuote,
+    InsurerStatement,
     Policy,
     PolicyDocument,
     PolicySurrender,
@@ -46,6 +54,7 @@ from insurance.models import (
     RecoveryRepayment,
     TrendTrack,
 )
+from partners.models import Partner
 
 
 @admin.register(InsuranceProduct)
@@ -379,3 +388,61 @@ class RecoveryRepaymentAdmin(ReadOnlyAdmin):
     list_select_related = ["recovery", "ledger_transaction"]
     search_fields = ["payment_ref", "recovery__public_id"]
     amount = money_column("amount_minor", _("amount"))
+
+
+# --- Insurers' statements (reconciliation) -----------------------------------------------------
+
+
+class InsurerStatementUploadForm(SettlementUploadForm):
+    insurer = forms.ModelChoiceField(
+        label=_("Insurer"),
+        queryset=Partner.objects.none(),
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("Policy numbers are read as this insurer's."),
+    )
+    field_order = ["insurer", "file"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["insurer"].queryset = (  # type: ignore[attr-defined]
+            Partner.objects.filter(Q(kind=Partner.Kind.INSURER) | Q(policies_issued__isnull=False))
+            .distinct()
+            .order_by("name")
+        )
+
+
+@admin.register(InsurerStatement)
+class InsurerStatementAdmin(ReadOnlyAdmin):
+    """The insurers' statements: uploaded here, matched against our premiums, advances and
+    recovery repayments (insurance.services.reconciliation); items on deposits' items screen."""
+
+    list_display = ["file_name", "partner", "first_date", "last_date", "line_count", "uploaded_at"]
+    list_filter = ["partner", "uploaded_at"]
+    search_fields = ["file_name", "sha256"]
+    list_select_related = ["partner"]
+    actions_list = ["upload"]
+
+    @unfold_action(
+        description=_("Upload insurer statement"), url_path="upload", permissions=["operate"]
+    )
+    def upload(self, request: HttpRequest) -> HttpResponse:
+        form = InsurerStatementUploadForm(request.POST or None, request.FILES or None)
+
+        def do_import(form: Any, content: bytes, name: str) -> Any:
+            return services.insurer_statement_import(
+                partner_id=form.cleaned_data["insurer"].pk,
+                content=content,
+                file_name=name,
+                now=timezone.now(),
+                actor=request.user,  # type: ignore[arg-type]
+                via="admin",
+            )
+
+        return upload_page(
+            self,
+            request,
+            form=form,
+            title=gettext("Upload an insurer's statement"),
+            columns=COLUMNS["INSURER"],
+            do_import=do_import,
+        )

@@ -28,6 +28,7 @@ from insurance.models import (
     PolicyStatus,
     PremiumPayment,
     Recovery,
+    RecoveryRepayment,
     RecoveryStatus,
     TrendTrack,
 )
@@ -730,3 +731,41 @@ def policy_ends_on_of_shop() -> Subquery:
         .order_by("-ends_on")
         .values("ends_on")[:1]
     )
+
+
+# --- Reconciliation against the insurers' statements ---------------------------------------------
+
+RECONCILED_KINDS = ("PREMIUM", "ADVANCE", "RECOVERY")
+
+
+def insurer_postings_of_day(insurer_id: int, day: date) -> dict[tuple[str, str], tuple[int, str]]:
+    """Our postings of one business day (Asia/Shanghai) for one insurer's policies, as the
+    insurer's statement lists them: (kind, policy number) → (total in minor units, currency).
+    Premiums, advances and recovery repayments, each read from its ledger transaction."""
+    start, end = deposit_selectors.market_day_bounds(day)
+    sources = (
+        (
+            "PREMIUM",
+            PremiumPayment.objects.filter(policy__insurer_id=insurer_id),
+            "policy__policy_number",
+        ),
+        (
+            "ADVANCE",
+            Advance.objects.filter(policy__insurer_id=insurer_id, amount_minor__gt=0),
+            "policy__policy_number",
+        ),
+        (
+            "RECOVERY",
+            RecoveryRepayment.objects.filter(recovery__policy__insurer_id=insurer_id),
+            "recovery__policy__policy_number",
+        ),
+    )
+    totals: dict[tuple[str, str], tuple[int, str]] = {}
+    for kind, rows, number in sources:
+        posted = rows.filter(
+            ledger_transaction__occurred_at__gte=start, ledger_transaction__occurred_at__lt=end
+        ).values_list(number, "ledger_transaction__amount_minor", "ledger_transaction__currency")
+        for policy_number, amount, currency in posted:
+            before, _ = totals.get((kind, policy_number), (0, currency))
+            totals[(kind, policy_number)] = (before + amount, currency)
+    return totals

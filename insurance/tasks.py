@@ -95,3 +95,10 @@ def scan_policy_terms() -> int:
 )
 def process_policy_term(*, policy_id: int) -> str:
     return services.policy_term_process(policy_id=policy_id, now=timezone.now())
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def reconcile_insurers_daily() -> dict[str, object]:
+    """Daily (django-celery-beat, 02:40 Asia/Shanghai, after deposits' reconcile_daily):
+    yesterday's premiums, advances and recoveries against each insurer's statement."""
+    return services.insurers_reconcile_daily(now=timezone.now())

@@ -85,6 +85,7 @@ def _install_reference_data() -> None:
         "shops.migrations.0007_staff_roles",
         "shops.migrations.0008_roles_payouts_and_audit",
         "shops.migrations.0009_roles_four_eyes",
+        "shops.migrations.0009_roles_reconciliation",
     ):
         importlib.import_module(module).install(apps, None)
 

@@ -1,6 +1,6 @@
 """Deposit models: requirement rules (rules.py) and the requirement's history (history.py), the
-ledger (ledger.py), guarantees (guarantees.py), shortfall enforcement (shortfall.py) and
-withdrawals' payouts (payouts.py)."""
+ledger (ledger.py), guarantees (guarantees.py), shortfall enforcement (shortfall.py), withdrawals'
+payouts (payouts.py) and reconciliation (reconciliation.py)."""
 
 from deposits.models.guarantees import Guarantee
 from deposits.models.history import RequirementChange
@@ -15,6 +15,15 @@ from deposits.models.ledger import (
     TransactionKind,
 )
 from deposits.models.payouts import PayoutAccount, Withdrawal
+from deposits.models.reconciliation import (
+    FILE_SOURCES,
+    ReconciliationItem,
+    ReconciliationItemEvent,
+    ReconciliationRun,
+    ReconciliationSource,
+    SettlementImport,
+    SettlementLine,
+)
 from deposits.models.rules import (
     BaseRequirementRule,
     CategoryRequirementRule,
@@ -42,6 +51,13 @@ __all__ = [
     "LadderAction",
     "LedgerCheckRun",
     "PayoutAccount",
+    "FILE_SOURCES",
+    "ReconciliationItem",
+    "ReconciliationItemEvent",
+    "ReconciliationRun",
+    "ReconciliationSource",
+    "SettlementImport",
+    "SettlementLine",
     "Withdrawal",
     "LedgerTransaction",
     "RequirementChange",

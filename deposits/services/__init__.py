@@ -74,6 +74,10 @@ evaluated (`shortfall_after_posting`).
   terms); a `payment_ref` credits once (`duplicate_reference`). No row lock (system accounts
   cache no balance); joins the caller's transaction. `system_account_balance(code, currency,
   reference=None)` reads the sum of one account's entries (one policy's, with `reference`).
+- Reconciliation (`deposits.services.reconciliation`, its docstring has the contracts):
+  `settlement_file_import`, `partner_file_import`, `partner_match_day`, `ledger_reconcile`,
+  `reconciliation_daily`, `MatchPass`/`Side` (insurance matches its statements with them), and
+  the item actions `reconciliation_item_assign`/`_investigate`/`_resolve`/`_write_off`.
 """
 
 from deposits.services.enforcement import PassResult, shortfall_run_pass
@@ -119,6 +123,21 @@ from deposits.services.payouts import (
     withdrawal_payout_sent,
 )
 from deposits.services.posting import PostingResult
+from deposits.services.reconciliation import (
+    ImportResult,
+    MatchPass,
+    Side,
+    insurer_stream,
+    ledger_reconcile,
+    partner_file_import,
+    partner_match_day,
+    reconciliation_daily,
+    reconciliation_item_assign,
+    reconciliation_item_investigate,
+    reconciliation_item_resolve,
+    reconciliation_item_write_off,
+    settlement_file_import,
+)
 from deposits.services.requirements import (
     ProfileChange,
     WhatIf,
@@ -150,6 +169,19 @@ __all__ = [
     "override_set_or_request",
     "requirement_rule_needs_four_eyes",
     "requirement_rule_request",
+    "ImportResult",
+    "MatchPass",
+    "Side",
+    "insurer_stream",
+    "ledger_reconcile",
+    "partner_file_import",
+    "partner_match_day",
+    "reconciliation_daily",
+    "reconciliation_item_assign",
+    "reconciliation_item_investigate",
+    "reconciliation_item_resolve",
+    "reconciliation_item_write_off",
+    "settlement_file_import",
     "payout_account_bind",
     "withdrawal_payout_failed",
     "withdrawal_payout_paid",

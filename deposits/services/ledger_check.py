@@ -121,6 +121,7 @@ class LedgerCheckResult:
     summary: str
     problems: list[dict[str, object]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    run: LedgerCheckRun | None = None
 
 
 def _count(sql: str) -> int:
@@ -129,13 +130,17 @@ def _count(sql: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-def ledger_check_run(*, now: datetime | None = None, record: bool = True) -> LedgerCheckResult:
+def ledger_check_run(
+    *, now: datetime | None = None, record: bool = True, max_rows: int = MAX_ROWS_PER_CHECK
+) -> LedgerCheckResult:
+    """Run every check; each failing one lists up to `max_rows` offending rows (reconciliation
+    asks for more, since each row becomes an item to work)."""
     started = now or timezone.now()
     problems: list[dict[str, object]] = []
     with connection.cursor() as cursor:
         for name, sql in CHECKS:
             cursor.execute(sql)
-            rows = cursor.fetchmany(MAX_ROWS_PER_CHECK)
+            rows = cursor.fetchmany(max_rows)
             if rows:
                 problems.append({"check": name, "examples": [list(map(str, r)) for r in rows]})
     counts = {
@@ -153,7 +158,7 @@ def ledger_check_run(*, now: datetime | None = None, record: bool = True) -> Led
     )
     result = LedgerCheckResult(ok=ok, summary=summary, problems=problems, counts=counts)
     if record:
-        LedgerCheckRun.objects.create(
+        result.run = LedgerCheckRun.objects.create(
             ok=ok,
             summary=summary,
             problems=problems,

@@ -12,6 +12,7 @@ from insurance.models.advances import (
     RecoveryStatus,
 )
 from insurance.models.premiums import PolicyDocument, PolicySurrender, PremiumPayment
+from insurance.models.reconciliation import InsurerStatement
 from insurance.models.underwriting import (
     ApplicationStatus,
     BenefitWindow,
@@ -42,4 +43,5 @@ __all__ = [
     "OUTSTANDING_STATUSES",
     "Recovery",
     "RecoveryRepayment",
+    "InsurerStatement",
 ]

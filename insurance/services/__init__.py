@@ -18,6 +18,11 @@ from insurance.services.policies import (
     policy_surrender,
     premium_pay,
 )
+from insurance.services.reconciliation import (
+    insurer_match_day,
+    insurer_statement_import,
+    insurers_reconcile_daily,
+)
 from insurance.services.renewals import policy_term_process, policy_terms_due_scan
 from insurance.services.underwriting import (
     application_accept,
@@ -36,6 +41,9 @@ from insurance.services.underwriting import (
 )
 
 __all__ = [
+    "insurer_match_day",
+    "insurer_statement_import",
+    "insurers_reconcile_daily",
     "quote_create",
     "application_submit",
     "application_accept",

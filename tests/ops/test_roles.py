@@ -25,6 +25,8 @@ SUPERVISOR = frozenset({"supervisor"})
 CLAIMS = frozenset({"claims_agent", "supervisor"})
 FINANCE = frozenset({"finance", "supervisor"})
 RISK = frozenset({"risk", "supervisor"})
+# Reconciliation: finance works it with the supervisor, the auditor reads it, nobody else sees it.
+RECONCILIATION = frozenset({"finance", "supervisor", "auditor"})
 
 # Who opens each screen's list. Business screens are read by every role; who may do what
 # (users, groups, log-in records) and the job scheduler by the supervisor and auditor; the
@@ -58,6 +60,11 @@ SCREENS = {
     "deposits.ledgercheckrun": ALL,
     "deposits.ledgertransaction": ALL,
     "deposits.payoutaccount": ALL,
+    "deposits.reconciliationitem": RECONCILIATION,
+    "deposits.reconciliationitemevent": RECONCILIATION,
+    "deposits.reconciliationrun": RECONCILIATION,
+    "deposits.settlementimport": RECONCILIATION,
+    "deposits.settlementline": RECONCILIATION,
     "deposits.rulechange": ALL,
     "deposits.shoprequirementoverride": ALL,
     "deposits.shortfallcase": ALL,
@@ -77,6 +84,7 @@ SCREENS = {
     "insurance.insuranceapplication": ALL,
     "insurance.insuranceproduct": ALL,
     "insurance.insurancequote": ALL,
+    "insurance.insurerstatement": RECONCILIATION,
     "insurance.policy": ALL,
     "insurance.policydocument": ALL,
     "insurance.policysurrender": ALL,
@@ -132,6 +140,12 @@ ACTIONS = {
     ("deposits.ledgertransaction", "reverse"): FINANCE,
     ("deposits.shoprequirementoverride", "delete_selected"): RISK,
     ("deposits.payoutaccount", "delete_selected"): NOBODY,
+    ("deposits.reconciliationitem", "assign_to_me"): FINANCE,
+    ("deposits.reconciliationitem", "assign"): FINANCE,
+    ("deposits.reconciliationitem", "investigate"): FINANCE,
+    ("deposits.reconciliationitem", "resolve"): FINANCE,
+    ("deposits.reconciliationitem", "write_off"): FINANCE,
+    ("deposits.settlementimport", "upload"): FINANCE,
     ("deposits.withdrawal", "mark_sent"): FINANCE,
     ("deposits.withdrawal", "mark_paid"): FINANCE,
     ("deposits.withdrawal", "mark_failed"): FINANCE,
@@ -152,6 +166,7 @@ ACTIONS = {
     ("django_celery_results.taskresult", "delete_selected"): NOBODY,
     ("insurance.benefitwindow", "delete_selected"): NOBODY,
     ("insurance.insuranceapplication", "close"): FINANCE,
+    ("insurance.insurerstatement", "upload"): FINANCE,
     ("insurance.policy", "surrender"): FINANCE,
     ("insurance.trendtrack", "delete_selected"): NOBODY,
     ("otp_static.staticdevice", "delete_selected"): NOBODY,
@@ -277,3 +292,14 @@ def test_an_auditor_posting_an_action_by_hand_changes_nothing(client, now):
 
     shop.refresh_from_db()
     assert shop.status != ShopStatus.FROZEN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "status"), [("auditor", 403), ("claims_agent", 403), ("finance", 200)]
+)
+def test_only_finance_and_the_supervisor_open_the_settlement_upload(role, status, client):
+    client.force_login(_role_user(role))
+
+    assert client.get(reverse("admin:deposits_settlementimport_upload")).status_code == status
+    assert client.get(reverse("admin:insurance_insurerstatement_upload")).status_code == status
