@@ -15,9 +15,11 @@ from django.db.models import (
     DateTimeField,
     F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -274,4 +276,13 @@ def ops_queue(*, now: datetime) -> QuerySet[Claim]:
             ),
         )
         .order_by(F("decide_by").asc(nulls_last=True), "id")
+    )
+
+
+def with_decision_maker(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Each claim with who decided it (`decided_by`: the timeline's last "decided:" row), for
+    the claims export; one correlated subquery, not a query per claim."""
+    decided = ClaimEvent.objects.filter(claim=OuterRef("pk"), action__startswith="decided:")
+    return queryset.annotate(
+        decided_by=Subquery(decided.order_by("-at", "-id").values("actor_label")[:1])
     )

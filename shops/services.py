@@ -23,6 +23,7 @@ from shops.locks import lock_shop
 from shops.models import (
     FREEZING_KINDS,
     Category,
+    ExportLog,
     Merchant,
     Notification,
     NotificationRead,
@@ -543,3 +544,35 @@ def _notification_footer(notice: Notification) -> str:
         lines.append(settings.DASHBOARD_BASE_URL + notice.link if relative else notice.link)
     lines.append(gettext("This message was sent automatically; please do not reply."))
     return "\n".join(lines)
+
+
+# --- Exports of ops lists (the export log) ----------------------------------------------------
+
+
+def export_log_start(
+    *,
+    user: AbstractBaseUser,
+    list_label: str,
+    list_name: str,
+    file_format: str,
+    filters: Mapping[str, list[str]],
+    now: datetime,
+) -> ExportLog:
+    """Record an export before its first row is sent: a download that breaks off is still on
+    record (with no row count), and none can be taken without a trace."""
+    return ExportLog.objects.create(
+        user=user,
+        username=user.get_username(),
+        list_label=list_label,
+        list_name=list_name[:200],
+        file_format=file_format,
+        filters={key: list(values) for key, values in filters.items()},
+        started_at=now,
+    )
+
+
+def export_log_finish(*, export_id: int, row_count: int, now: datetime) -> None:
+    """The last row has gone out: how many there were."""
+    ExportLog.objects.filter(pk=export_id, finished_at__isnull=True).update(
+        row_count=row_count, finished_at=now
+    )
