@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 from import_export.resources import Resource
 
+from claims.models import Actor
 from common.exports import MoneyField, text_field, time_field
 
 
@@ -62,5 +63,10 @@ class ClaimDecisionResource(Resource):
         ]
 
     def dehydrate_decided_by(self, claim: Any) -> str:
-        # Annotated by claims.selectors.with_decision_maker.
-        return getattr(claim, "decided_by", None) or ""
+        # Annotated by claims.selectors.with_decision_maker: the person or key by name, else
+        # which side decided (a partner's call, the automatic rule).
+        label = getattr(claim, "decided_by", None)
+        kind = getattr(claim, "decided_by_kind", None)
+        if label:
+            return label
+        return str(Actor(kind).label) if kind in Actor.values else ""
