@@ -12,16 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 from import_export.resources import Resource
 
-from claims.models import Actor
-from common.exports import MoneyField, text_field, time_field
+from claims.models import APPEAL_OUTCOME_CHOICES, Actor, ClaimStatus, Outcome, Reason
+from common.exports import MoneyField, choice_field, text_field, time_field
 
 
 class ClaimDecisionResource(Resource):
     external_ref = text_field("external_ref", _("partner's reference"))
     public_id = text_field("public_id", _("claim id"))
     shop = text_field("shop__name", _("shop"))
-    reason = text_field("get_reason_display", _("reason"))
-    status = text_field("get_status_display", _("status"))
+    reason = choice_field("reason", Reason.choices, _("reason"))
+    status = choice_field("status", ClaimStatus.choices, _("status"))
     order_ref = text_field("order_ref", _("order reference"))
     consumer_ref = text_field("consumer_ref", _("consumer reference"))
     currency = text_field("currency", _("currency"))
@@ -30,11 +30,11 @@ class ClaimDecisionResource(Resource):
     compensation = MoneyField(attribute="compensation_minor", column_name=_("compensation"))
     filed_at = time_field("filed_at", _("filed at"))
     escalated_at = time_field("escalated_at", _("escalated at"))
-    outcome = text_field("get_outcome_display", _("outcome"))
+    outcome = choice_field("outcome", Outcome.choices, _("outcome"))
     decided_at = time_field("decided_at", _("decided at"))
     decided_by = Field(column_name=_("decided by"))
     appealed_at = time_field("appealed_at", _("appealed at"))
-    appeal_outcome = text_field("get_appeal_outcome_display", _("appeal outcome"))
+    appeal_outcome = choice_field("appeal_outcome", APPEAL_OUTCOME_CHOICES, _("appeal outcome"))
     closed_at = time_field("closed_at", _("closed at"))
     description = text_field("description", _("description"))
 

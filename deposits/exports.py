@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from import_export.fields import Field
 from import_export.resources import Resource
 
-from common.exports import MoneyField, text_field, time_field
+from common.exports import MoneyField, choice_field, text_field, time_field
 from common.money import decimal_text
 from deposits.domain.coverage import Coverage, coverage_of
+from deposits.models import Entry, SystemAccount, TransactionKind
+from shops.models import ShopStatus, ShopType
 
 
 class LedgerEntryResource(Resource):
@@ -21,9 +23,13 @@ class LedgerEntryResource(Resource):
     occurred_at = time_field("occurred_at", _("occurred at"))
     recorded_at = time_field("recorded_at", _("recorded at"))
     shop = text_field("account__shop__name", _("shop"))
-    account = Field(column_name=_("account"))
-    kind = text_field("get_kind_display", _("kind"))
-    bucket = text_field("get_bucket_display", _("bucket"))
+    # Empty for a shop's deposit (the shop column names it), the account's name for the
+    # system side of a posting.
+    system_account = choice_field(
+        "account__system_code", SystemAccount.choices, _("system account")
+    )
+    kind = choice_field("kind", TransactionKind.choices, _("kind"))
+    bucket = choice_field("bucket", Entry.Bucket.choices, _("bucket"))
     currency = text_field("currency", _("currency"))
     amount = MoneyField(attribute="amount_minor", column_name=_("amount"))
     balance_after = MoneyField(attribute="balance_after_minor", column_name=_("balance after"))
@@ -38,7 +44,7 @@ class LedgerEntryResource(Resource):
             "occurred_at",
             "recorded_at",
             "shop",
-            "account",
+            "system_account",
             "kind",
             "bucket",
             "currency",
@@ -48,9 +54,6 @@ class LedgerEntryResource(Resource):
             "reference",
             "actor",
         ]
-
-    def dehydrate_account(self, entry: Any) -> str:
-        return str(entry.account)
 
 
 def _coverage(shop: Any) -> Coverage | None:
@@ -72,8 +75,8 @@ class ShopCoverageResource(Resource):
     name = text_field("name", _("shop"))
     external_ref = text_field("external_ref", _("external reference"))
     merchant = text_field("merchant__name", _("merchant"))
-    status = text_field("get_status_display", _("status"))
-    shop_type = text_field("get_shop_type_display", _("shop type"))
+    status = choice_field("status", ShopStatus.choices, _("status"))
+    shop_type = choice_field("shop_type", ShopType.choices, _("shop type"))
     currency = text_field("currency", _("currency"))
     required = Field(column_name=_("requirement"))
     cash = Field(column_name=_("cash paid in"))
