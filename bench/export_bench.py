@@ -118,13 +118,14 @@ def _export(action: str) -> tuple[int, int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--formats", nargs="+", default=["csv", "xlsx"], choices=["csv", "xlsx"])
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     print(f"{'entries':>9} {'format':>6} {'peak heap':>10} {'file':>10} {'time':>7}")
     for target in sorted(args.rows):
         _seed(target)
         count = Entry.objects.count()
-        for action in ("export_csv", "export_xlsx"):
+        for action in (f"export_{name}" for name in args.formats):
             peak, size, seconds = _export(action)
             print(
                 f"{count:>9} {action[7:]:>6} {peak / 2**20:>8.1f}MB "
