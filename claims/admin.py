@@ -45,6 +45,7 @@ from claims import (
 )
 from claims.admin_ops import ops_urls
 from claims.evidence_files import evidence_response
+from claims.exports import ClaimDecisionResource
 from claims.models import (
     AgentLimit,
     Claim,
@@ -66,6 +67,7 @@ from common.admin import (
     service_action,
 )
 from common.errors import DomainError
+from shops.admin_exports import ExportableAdmin
 
 # How long a flag stands unless ops choose otherwise.
 DEFAULT_FLAG_DAYS = 180
@@ -261,7 +263,7 @@ def _refusal(form: forms.Form, exc: DomainError) -> None:
 
 
 @admin.register(Claim)
-class ClaimAdmin(ReadOnlyAdmin):
+class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
     list_display = [
         "external_ref",
         "shop",
@@ -286,6 +288,11 @@ class ClaimAdmin(ReadOnlyAdmin):
     # POST targets (claims.admin_ops).
     change_form_outer_before_template = "admin/claims/claim/ops_before.html"
     readonly_fields = ["current_deadline", "request_material_link"]
+    export_resource = ClaimDecisionResource
+    export_permission = "shops.export_claims"
+
+    def export_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
+        return selectors.with_decision_maker(super().export_queryset(request))
 
     @admin.display(description=_("current deadline"))
     def current_deadline(self, obj: Claim) -> str:

@@ -302,3 +302,15 @@ def open_claims_count_of_shop() -> Coalesce:
         ),
         0,
     )
+
+
+def with_decision_maker(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    """Each claim with who decided it (`decided_by`, `decided_by_kind`: the timeline's last
+    "decided:" row), for the claims export; correlated subqueries, not a query per claim."""
+    decided = ClaimEvent.objects.filter(
+        claim=OuterRef("pk"), action__startswith="decided:"
+    ).order_by("-at", "-id")
+    return queryset.annotate(
+        decided_by=Subquery(decided.values("actor_label")[:1]),
+        decided_by_kind=Subquery(decided.values("actor")[:1]),
+    )

@@ -101,3 +101,12 @@ class Money:
 
 def format_minor(amount_minor: int, currency: str) -> str:
     return Money(int(amount_minor), currency).major_str()
+
+
+def decimal_text(amount_minor: int, currency: str) -> str:
+    """Minor units as a plain decimal string in major units, for files other programs read:
+    "-1250.50" (no grouping, exactly the currency's decimals; "1250" for JPY)."""
+    exponent = CURRENCY_EXPONENTS[validate_currency(currency)]
+    sign = "-" if amount_minor < 0 else ""
+    whole, frac = divmod(abs(int(amount_minor)), 10**exponent)
+    return f"{sign}{whole}.{frac:0{exponent}d}" if exponent else f"{sign}{whole}"

@@ -26,6 +26,7 @@ from common.admin import (
 from shops import services
 from shops.models import (
     Category,
+    ExportLog,
     Merchant,
     MerchantUser,
     Notification,
@@ -198,6 +199,33 @@ class StaffTwoFactorResetAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "username", "reset_by", "devices_removed", "reason"]
     search_fields = ["username", "reset_by", "reason"]
     date_hierarchy = "created_at"
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    """Every download of an ops list: who, when, which list, with which filters, how many rows.
+    Written only by the exports (shops.admin_exports); read by the supervisor and the auditor."""
+
+    list_display = [
+        "started_at",
+        "username",
+        "list_name",
+        "file_format",
+        "filters_text",
+        "row_count",
+        "finished_at",
+    ]
+    list_filter = ["list_label", "file_format"]
+    search_fields = ["username", "list_label", "list_name"]
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in ExportLog._meta.fields]
+
+    @admin.display(description=_("filters"))
+    def filters_text(self, log: ExportLog) -> str:
+        return (
+            "; ".join(f"{key}={', '.join(values)}" for key, values in sorted(log.filters.items()))
+            or "—"
+        )
 
 
 # Re-register the auth screens with Unfold's look, searchable (autocomplete needs search_fields).

@@ -562,3 +562,56 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.group}: {self.email}"
+
+
+class ExportLog(models.Model):
+    """One download of an ops list (CSV or XLSX): who, when, which list, with which filters, and
+    how many rows it held.
+
+    Invariants:
+    - Written before the first row is sent (`finished_at` empty), so an export that breaks off
+      still leaves its trace; completed with the number of rows when the last row has gone out.
+    - Never edited by hand; `username` is copied so the row reads right after a rename.
+    - The permissions below decide who may export which list (granted to roles by
+      shops/migrations); the model's own view permission decides who reads this log.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="exports",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150)
+    list_label = models.CharField(_("list"), max_length=100, help_text=_("app_label.model"))
+    list_name = models.CharField(_("list name"), max_length=200)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    filters = models.JSONField(
+        _("filters"), default=dict, help_text=_("The list's filters and search, as in its URL.")
+    )
+    row_count = models.PositiveBigIntegerField(
+        _("rows"), null=True, blank=True, help_text=_("Empty until the last row has been sent.")
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("export log")
+        indexes = [models.Index(fields=["-started_at"], name="exportlog_started_idx")]
+        permissions = [
+            ("export_ledger", _("Can export ledger entries")),
+            ("export_shops", _("Can export shops with their coverage")),
+            ("export_claims", _("Can export claims with their decisions")),
+            ("export_audit", _("Can export the audit trail")),
+        ]
+
+    def __str__(self) -> str:
+        when = f"{self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.list_name} ({self.file_format}) {self.username} @ {when}"

@@ -28,6 +28,7 @@ from shops.locks import lock_shop
 from shops.models import (
     FREEZING_KINDS,
     Category,
+    ExportLog,
     Merchant,
     Notification,
     NotificationPreference,
@@ -659,4 +660,36 @@ def register_four_eyes() -> None:
             execute=_unfreeze_carry_out,
             threshold_key="shops.unfreeze",
         )
+    )
+
+
+# --- Exports of ops lists (the export log) ----------------------------------------------------
+
+
+def export_log_start(
+    *,
+    user: AbstractBaseUser,
+    list_label: str,
+    list_name: str,
+    file_format: str,
+    filters: Mapping[str, list[str]],
+    now: datetime,
+) -> ExportLog:
+    """Record an export before its first row is sent: a download that breaks off is still on
+    record (with no row count), and none can be taken without a trace."""
+    return ExportLog.objects.create(
+        user=user,
+        username=user.get_username(),
+        list_label=list_label,
+        list_name=list_name[:200],
+        file_format=file_format,
+        filters={key: list(values) for key, values in filters.items()},
+        started_at=now,
+    )
+
+
+def export_log_finish(*, export_id: int, row_count: int, now: datetime) -> None:
+    """The last row has gone out: how many there were."""
+    ExportLog.objects.filter(pk=export_id, finished_at__isnull=True).update(
+        row_count=row_count, finished_at=now
     )

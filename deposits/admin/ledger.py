@@ -20,7 +20,9 @@ from common.admin import (
     service_action,
 )
 from deposits import services
+from deposits.exports import LedgerEntryResource
 from deposits.models import AdjustmentRequest, Entry, Hold, LedgerCheckRun, LedgerTransaction
+from shops.admin_exports import ExportableAdmin
 
 
 class TransactionEntryInline(ReadOnlyInline):
@@ -79,7 +81,10 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdmin):
+class EntryAdmin(ExportableAdmin, ReadOnlyAdmin):
+    export_resource = LedgerEntryResource
+    export_permission = "shops.export_ledger"
+    export_select_related = ("account__shop", "actor")
     list_display = [
         "id",
         "occurred_at",

@@ -18,8 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from common.admin import field_label, service_action
 from common.errors import DomainError
+from deposits.exports import ShopCoverageResource
 from deposits.services.onboarding import shop_exit_confirm, shop_profile_change
 from shops.admin import ShopAdmin, has_deposit_account
+from shops.admin_exports import ExportableAdmin
 from shops.models import Shop
 
 PROFILE_FIELDS = ("shop_type", "trademark_status", "categories")
@@ -49,8 +51,13 @@ class ShopProfileForm(forms.ModelForm):
         return cleaned
 
 
-class ShopWithDepositAdmin(ShopAdmin):
+class ShopWithDepositAdmin(ExportableAdmin, ShopAdmin):
     form = ShopProfileForm
+    # The list's export: each shop with its deposit's position (requirement, cash, holds,
+    # guarantees, shortfall).
+    export_resource = ShopCoverageResource
+    export_permission = "shops.export_shops"
+    export_select_related = ("deposit_account", "merchant")
     requirement_fields = ["currency"]
     actions = [*ShopAdmin.actions, "confirm_exit"]
 

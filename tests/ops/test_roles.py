@@ -27,6 +27,10 @@ FINANCE = frozenset({"finance", "supervisor"})
 RISK = frozenset({"risk", "supervisor"})
 # Reconciliation: finance works it with the supervisor, the auditor reads it, nobody else sees it.
 RECONCILIATION = frozenset({"finance", "supervisor", "auditor"})
+# Who may export a list (shops/migrations/0010_export_roles.py): finance and the oversight
+# roles export the money lists, the claims agent only claims, the audit trail only its readers.
+EXPORT_MONEY = frozenset({"finance", "supervisor", "auditor"})
+EXPORT_CLAIMS = EXPORT_MONEY | {"claims_agent"}
 
 # Who opens each screen's list. Business screens are read by every role; who may do what
 # (users, groups, log-in records) and the job scheduler by the supervisor and auditor; the
@@ -103,6 +107,7 @@ SCREENS = {
     "partners.partner": ALL,
     "partners.webhookendpoint": ALL,
     "shops.category": ALL,
+    "shops.exportlog": OVERSIGHT,
     "shops.merchant": ALL,
     "shops.merchantuser": ALL,
     "shops.notification": ALL,
@@ -126,6 +131,14 @@ ACTIONS = {
     ("claims.claim", "review_done"): CLAIMS,
     ("claims.claim", "add_ops_evidence"): CLAIMS,
     ("claims.claim", "mark_malicious"): RISK,
+    ("claims.claim", "export_csv"): EXPORT_CLAIMS,
+    ("claims.claim", "export_xlsx"): EXPORT_CLAIMS,
+    ("audit.auditevent", "export_csv"): OVERSIGHT,
+    ("audit.auditevent", "export_xlsx"): OVERSIGHT,
+    ("deposits.entry", "export_csv"): EXPORT_MONEY,
+    ("deposits.entry", "export_xlsx"): EXPORT_MONEY,
+    ("shops.shop", "export_csv"): EXPORT_MONEY,
+    ("shops.shop", "export_xlsx"): EXPORT_MONEY,
     ("claims.claimdecisionrequest", "approve"): SUPERVISOR,
     ("claims.claimdecisionrequest", "reject"): SUPERVISOR,
     ("claims.consumerflag", "lift"): RISK,
