@@ -1,5 +1,6 @@
 """Deposit models: requirement rules (rules.py), the ledger (ledger.py), guarantees
-(guarantees.py), shortfall enforcement (shortfall.py) and withdrawals' payouts (payouts.py)."""
+(guarantees.py), shortfall enforcement (shortfall.py), withdrawals' payouts (payouts.py) and
+the overview's daily totals (snapshots.py)."""
 
 from deposits.models.guarantees import Guarantee
 from deposits.models.ledger import (
@@ -27,12 +28,14 @@ from deposits.models.shortfall import (
     ShortfallReview,
     ShortfallStep,
 )
+from deposits.models.snapshots import DailyDepositSnapshot
 
 __all__ = [
     "Account",
     "AdjustmentRequest",
     "BaseRequirementRule",
     "CategoryRequirementRule",
+    "DailyDepositSnapshot",
     "Entry",
     "GmvRequirementSchedule",
     "Guarantee",

@@ -70,6 +70,9 @@ evaluated (`shortfall_after_posting`).
   terms); a `payment_ref` credits once (`duplicate_reference`). No row lock (system accounts
   cache no balance); joins the caller's transaction. `system_account_balance(code, currency,
   reference=None)` reads the sum of one account's entries (one policy's, with `reference`).
+- `daily_snapshot_take(now)`: today's totals per currency (cash, holds, debt, guarantees, open
+  shortfalls) into `DailyDepositSnapshot`, for the ops overview's charts (hourly, beat);
+  `daily_snapshots_backfill(now, days=90)` derives missing earlier days from the ledger once.
 """
 
 from deposits.services.enforcement import PassResult, shortfall_run_pass
@@ -130,6 +133,7 @@ from deposits.services.shortfall import (
     shortfall_review_decide,
     shortfall_scan,
 )
+from deposits.services.snapshots import daily_snapshot_take, daily_snapshots_backfill
 from deposits.services.transfers import system_account_balance, system_transfer
 
 __all__ = [
@@ -155,6 +159,8 @@ __all__ = [
     "deposit_withdraw",
     "guarantee_account_lock",
     "guarantee_register",
+    "daily_snapshot_take",
+    "daily_snapshots_backfill",
     "guarantee_set_amount",
     "guarantee_withdraw",
     "guarantees_expire_due",
