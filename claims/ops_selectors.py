@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import (
@@ -59,6 +60,16 @@ def queue_due_expression() -> Case:
         default=Value(None, output_field=DateTimeField()),
         output_field=DateTimeField(),
     )
+
+
+def decision_requests_waiting_for(user: Any, *, now: datetime) -> QuerySet[ClaimDecisionRequest]:
+    """Requests this user could approve now: pending, not expired, made by someone else; none
+    without `claims.approve_claim_decision`. The overview counts them, the list filters by them."""
+    if not user.has_perm("claims.approve_claim_decision"):
+        return ClaimDecisionRequest.objects.none()
+    return ClaimDecisionRequest.objects.filter(
+        status=DecisionRequestStatus.PENDING, expires_at__gt=now
+    ).exclude(maker_id=user.pk)
 
 
 def pending_request_exists() -> Exists:
@@ -168,3 +179,19 @@ def claim_calculation(claim: Claim) -> Calculation:
 
 def overdue_filter(*, now: datetime, overdue: bool) -> Q:
     return Q(queue_due__lt=now) if overdue else (Q(queue_due__gte=now) | Q(queue_due__isnull=True))
+
+
+# Time to the queue's deadline, overdue first: the ops overview counts these, the queue filters
+# by them (one definition, so a figure and the list behind it always agree). Needs `queue_due`.
+DUE_BUCKETS = ("overdue", "24h", "3d", "later", "none")
+
+
+def due_bucket_filter(bucket: str, *, now: datetime) -> Q:
+    day, three_days = now + timedelta(hours=24), now + timedelta(days=3)
+    return {
+        "overdue": Q(queue_due__lt=now),
+        "24h": Q(queue_due__gte=now, queue_due__lt=day),
+        "3d": Q(queue_due__gte=day, queue_due__lt=three_days),
+        "later": Q(queue_due__gte=three_days),
+        "none": Q(queue_due__isnull=True),
+    }[bucket]

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from common.money import format_minor
 from deposits.domain.coverage import Coverage, WithdrawLimit, coverage_of
 from deposits.models import (
     Account,
+    AdjustmentRequest,
     Entry,
     Guarantee,
     Hold,
@@ -390,4 +392,92 @@ def transaction_public_id_for_key(idempotency_key: str) -> uuid.UUID | None:
         LedgerTransaction.objects.filter(idempotency_key=idempotency_key)
         .values_list("public_id", flat=True)
         .first()
+    )
+
+
+# --- The book's totals (the ops overview and the daily snapshot) --------------------------------
+
+
+@dataclass(frozen=True)
+class BookTotals:
+    """What the deposit accounts of one currency hold, summed in the database."""
+
+    currency: str
+    accounts: int
+    posted_minor: int
+    held_minor: int
+    debt_minor: int
+    guaranteed_minor: int
+    accounts_in_debt: int
+
+
+def deposit_totals_by_currency() -> list[BookTotals]:
+    """One grouped read of the cached balances (one row per currency, never one per account)."""
+    rows = (
+        Account.objects.filter(kind=Account.Kind.DEPOSIT)
+        .values("currency")
+        .annotate(
+            accounts=Count("id"),
+            posted=Sum("posted_minor"),
+            held=Sum("held_minor"),
+            debt=Sum("debt_minor"),
+            guaranteed=Sum("guaranteed_minor"),
+            in_debt=Count("id", filter=Q(debt_minor__gt=0)),
+        )
+        .order_by("currency")
+    )
+    return [
+        BookTotals(
+            currency=row["currency"],
+            accounts=row["accounts"],
+            posted_minor=row["posted"] or 0,
+            held_minor=row["held"] or 0,
+            debt_minor=row["debt"] or 0,
+            guaranteed_minor=row["guaranteed"] or 0,
+            accounts_in_debt=row["in_debt"],
+        )
+        for row in rows
+    ]
+
+
+def open_shortfalls_by_currency() -> dict[str, tuple[int, int]]:
+    """Open shortfall cases per currency: (how many, how much short now)."""
+    rows = (
+        ShortfallCase.objects.filter(status=ShortfallCase.Status.OPEN)
+        .values("currency")
+        .annotate(cases=Count("id"), amount=Sum("amount_minor"))
+        .order_by("currency")
+    )
+    return {row["currency"]: (row["cases"], row["amount"] or 0) for row in rows}
+
+
+# How long open shortfall cases have been open: the overview counts these, the cases list filters
+# by them (one definition, so a figure and the list behind it agree).
+SHORTFALL_AGE_BUCKETS = ("7d", "30d", "90d", "older")
+
+
+def shortfall_age_filter(bucket: str, *, now: datetime) -> Q:
+    week, month, quarter = (now - timedelta(days=d) for d in (7, 30, 90))
+    return {
+        "7d": Q(opened_at__gt=week),
+        "30d": Q(opened_at__lte=week, opened_at__gt=month),
+        "90d": Q(opened_at__lte=month, opened_at__gt=quarter),
+        "older": Q(opened_at__lte=quarter),
+    }[bucket]
+
+
+# What the overview's money figures link to: deposit accounts holding money or in debt.
+ACCOUNT_BALANCE_FILTERS = {
+    "holding": Q(posted_minor__gt=0),
+    "debt": Q(debt_minor__gt=0),
+}
+
+
+def adjustment_requests_waiting_for(user: Any) -> QuerySet[AdjustmentRequest]:
+    """Adjustments this user could approve: pending, requested by someone else; none without
+    the permission the approve action needs (`deposits.change_adjustmentrequest`)."""
+    if not user.has_perm("deposits.change_adjustmentrequest"):
+        return AdjustmentRequest.objects.none()
+    return AdjustmentRequest.objects.filter(status=AdjustmentRequest.Status.PENDING).exclude(
+        requested_by_id=user.pk
     )

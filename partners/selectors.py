@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from partners.models import ApiKey, Event, Partner, WebhookEndpoint
 
@@ -58,3 +58,8 @@ def webhook_endpoints_for_partner(partner_id: int) -> QuerySet[WebhookEndpoint]:
 
 def events_for_partner(partner_id: int) -> QuerySet[Event]:
     return Event.objects.filter(partner_id=partner_id)
+
+
+# A failed delivery attempt: no HTTP answer at all, or one outside 2xx (the overview counts these
+# in the last 24 hours, the attempts list filters by the same condition).
+FAILED_ATTEMPT = Q(status_code__isnull=True) | Q(status_code__lt=200) | Q(status_code__gte=300)

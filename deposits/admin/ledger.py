@@ -5,8 +5,11 @@ that call services."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +23,7 @@ from common.admin import (
 )
 from deposits import services
 from deposits.models import AdjustmentRequest, Entry, Hold, LedgerCheckRun, LedgerTransaction
+from deposits.selectors import adjustment_requests_waiting_for
 
 
 class TransactionEntryInline(ReadOnlyInline):
@@ -133,6 +137,22 @@ class HoldAdmin(ReadOnlyAdmin):
     )
 
 
+class WaitingForMeFilter(admin.SimpleListFilter):
+    """The requests the signed-in user could approve (the overview's "waiting for me")."""
+
+    title = _("waiting for")
+    parameter_name = "waiting"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("me", _("Waiting for me"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "me":
+            waiting = adjustment_requests_waiting_for(request.user)
+            return queryset.filter(pk__in=waiting.values("pk"))
+        return queryset
+
+
 @admin.register(AdjustmentRequest)
 class AdjustmentRequestAdmin(ReadOnlyAdmin):
     """Requested by the account's "Adjust" action; decided by the approve/reject actions."""
@@ -146,7 +166,7 @@ class AdjustmentRequestAdmin(ReadOnlyAdmin):
         "decided_by",
         "created_at",
     ]
-    list_filter = ["status"]
+    list_filter = ["status", WaitingForMeFilter]
     search_fields = ["account__shop__name", "reason"]
     list_select_related = ["account__shop", "requested_by", "decided_by"]
     amount = money_column("amount_minor", _("amount (signed)"), currency="account.currency")
