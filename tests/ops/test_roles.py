@@ -167,6 +167,16 @@ ACTIONS = {
     ("shops.shop", "confirm_exit"): RISK,
 }
 
+# The admin home, the ops overview (config/overview.py): every role opens it and sees the sections
+# whose lists it may open. Every role reads the business lists, so each sees every section; the
+# auditor included (reads everything). "Waiting for me" counts only what the user may approve.
+OVERVIEW_SECTIONS = {
+    role: {"waiting", "money", "shops", "shortfalls", "claims", "insurers", "outbox", "history"}
+    for role in ROLES
+}
+MAY_APPROVE_CLAIM_DECISIONS = SUPERVISOR
+MAY_APPROVE_ADJUSTMENTS = FINANCE
+
 UNFOLD_ACTION_LISTS = ("actions_detail", "actions_row", "actions_list", "actions_submit_line")
 
 
@@ -272,3 +282,21 @@ def test_an_auditor_posting_an_action_by_hand_changes_nothing(client, now):
 
     shop.refresh_from_db()
     assert shop.status != ShopStatus.FROZEN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_the_overview_with_its_sections(role, client):
+    from config.overview import may_see
+
+    user = _role_user(role)
+    client.force_login(user)
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = {name for name in OVERVIEW_SECTIONS[role] if f'id="ov-{name}"' in html}
+    assert shown == may_see(user) == OVERVIEW_SECTIONS[role]
+    assert user.has_perm("claims.approve_claim_decision") == (role in MAY_APPROVE_CLAIM_DECISIONS)
+    assert user.has_perm("deposits.change_adjustmentrequest") == (role in MAY_APPROVE_ADJUSTMENTS)

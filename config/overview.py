@@ -1,0 +1,308 @@
+"""Reads for the ops overview (the admin's home page, config/dashboard.py): the state of the
+business on one page, each section read only for a user who may open the list behind it.
+
+Everything is aggregated in PostgreSQL: each section is one or two grouped queries whose result
+has one row per currency, status, bucket or insurer, never one per shop, so the page costs the
+same with a hundred shops or a million (bench/overview_bench.py, docs/benchmarks.md). Lives in
+config because it spans every app (config may import them all); the rules a figure shares with
+the list it links to (age buckets, deadline buckets, "waiting for me", a failed attempt) are
+defined once in the owning app's selectors and used by both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Min, Q, Sum
+from django.utils import timezone
+
+from claims import ops_selectors as claim_queue
+from claims.models import Claim, ClaimStatus
+from deposits import selectors as deposit_selectors
+from deposits.models import Account, DailyDepositSnapshot, ShortfallCase
+from deposits.selectors import BookTotals
+from insurance.models import Policy, PolicyStatus, Recovery, RecoveryStatus
+from insurance.models.advances import OUTSTANDING_STATUSES
+from partners.models import Delivery, DeliveryAttempt
+from partners.selectors import FAILED_ATTEMPT
+from shops.models import Shop, ShopStatus
+
+# The shop states the overview counts. "Closing": the exit is confirmed (CLOSED) but the deposit
+# still holds money (the refund waits out its delay, or a hold is open); a closed shop whose
+# deposit has left is history, not work.
+SHOP_STATES = ("ACTIVE", "ONBOARDING", "RESTRICTED", "FROZEN", "CLOSING")
+# Claims still moving: counted by status (closed, settled and withdrawn ones are history).
+OPEN_CLAIM_STATUSES = (
+    ClaimStatus.NEGOTIATING,
+    ClaimStatus.IN_REVIEW,
+    ClaimStatus.APPEALED,
+    ClaimStatus.DECIDED,
+)
+HISTORY_DAYS = 90
+
+# Who sees which section: the permission to open the list behind its figures.
+PERMISSIONS = {
+    "money": "deposits.view_account",
+    "shops": "shops.view_shop",
+    "shortfalls": "deposits.view_shortfallcase",
+    "claims": "claims.view_claim",
+    "insurers": "insurance.view_policy",
+    "outbox": "partners.view_delivery",
+    # The charts: cash held (the accounts' figure) and open shortfalls, from the daily snapshot.
+    "history": "deposits.view_account",
+}
+
+
+@dataclass(frozen=True)
+class ShortfallAges:
+    total: int
+    by_age: dict[str, int]  # deposits.selectors.SHORTFALL_AGE_BUCKETS
+    amount_by_currency: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ClaimFigures:
+    by_status: dict[str, int]  # OPEN_CLAIM_STATUSES
+    by_due: dict[str, int]  # claims.ops_selectors.DUE_BUCKETS, overdue first
+
+
+@dataclass(frozen=True)
+class InsurerExposure:
+    insurer_id: int
+    insurer: str
+    currency: str
+    policies: int
+    limits_minor: int
+    outstanding_minor: int
+    overdue: int
+    overdue_minor: int
+
+    @property
+    def limit_left_minor(self) -> int:
+        return max(0, self.limits_minor - self.outstanding_minor)
+
+
+@dataclass(frozen=True)
+class WaitingRequests:
+    """Four-eyes requests this user could approve now, by kind: (how many, oldest made at)."""
+
+    claim_decisions: tuple[int, datetime | None]
+    adjustments: tuple[int, datetime | None]
+
+    @property
+    def total(self) -> int:
+        return self.claim_decisions[0] + self.adjustments[0]
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    pending: int
+    oldest_pending_at: datetime | None
+    failed_24h: int
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    day: date
+    currency: str
+    posted_minor: int
+    shortfalls_open: int
+    shortfall_minor: int
+
+
+@dataclass
+class Overview:
+    now: datetime
+    money: list[BookTotals] | None = None
+    shops: dict[str, int] | None = None
+    shortfalls: ShortfallAges | None = None
+    claims: ClaimFigures | None = None
+    insurers: list[InsurerExposure] | None = None
+    waiting: WaitingRequests | None = None
+    outbox: OutboxHealth | None = None
+    history: list[DayTotals] | None = None
+    sections: set[str] = field(default_factory=set)
+
+
+def may_see(user: Any) -> set[str]:
+    """The sections this user may see: those whose list they may open (auditors read them all;
+    a user without `deposits.view_account` sees no money figure). "Waiting for me" is for
+    everyone: it is empty for a user who may approve nothing."""
+    sections = {name for name, perm in PERMISSIONS.items() if user.has_perm(perm)}
+    return sections | {"waiting"}
+
+
+def ops_overview(user: Any, *, now: datetime) -> Overview:
+    sections = may_see(user)
+    overview = Overview(now=now, sections=sections)
+    if "money" in sections:
+        overview.money = deposit_selectors.deposit_totals_by_currency()
+    if "shops" in sections:
+        overview.shops = shops_by_state()
+    if "shortfalls" in sections:
+        overview.shortfalls = shortfalls_by_age(now=now)
+    if "claims" in sections:
+        overview.claims = claims_by_status_and_due(now=now)
+    if "insurers" in sections:
+        overview.insurers = insurer_exposure(now=now)
+    overview.waiting = requests_waiting_for(user, now=now)
+    if "outbox" in sections:
+        overview.outbox = outbox_health(now=now)
+    if "history" in sections:
+        overview.history = daily_history(now=now)
+    return overview
+
+
+def shops_by_state() -> dict[str, int]:
+    """One GROUP BY over the status index, and the closing ones (closed shops only, few)."""
+    counts = dict.fromkeys(SHOP_STATES, 0)
+    for row in Shop.objects.values("status").annotate(n=Count("id")).order_by():
+        if row["status"] in counts:
+            counts[row["status"]] = row["n"]
+    counts["CLOSING"] = Account.objects.filter(
+        kind=Account.Kind.DEPOSIT,
+        shop__status=ShopStatus.CLOSED,
+        posted_minor__gt=0,
+    ).count()
+    return counts
+
+
+def shortfalls_by_age(*, now: datetime) -> ShortfallAges:
+    buckets = deposit_selectors.SHORTFALL_AGE_BUCKETS
+    rows = (
+        ShortfallCase.objects.filter(status=ShortfallCase.Status.OPEN)
+        .values("currency")
+        .annotate(
+            cases=Count("id"),
+            amount=Sum("amount_minor"),
+            **{
+                f"age_{b}": Count("id", filter=deposit_selectors.shortfall_age_filter(b, now=now))
+                for b in buckets
+            },
+        )
+        .order_by("currency")
+    )
+    by_age = dict.fromkeys(buckets, 0)
+    amounts: dict[str, int] = {}
+    total = 0
+    for row in rows:  # one row per currency
+        total += row["cases"]
+        amounts[row["currency"]] = row["amount"] or 0
+        for b in buckets:
+            by_age[b] += row[f"age_{b}"]
+    return ShortfallAges(total=total, by_age=by_age, amount_by_currency=amounts)
+
+
+def claims_by_status_and_due(*, now: datetime) -> ClaimFigures:
+    by_status = dict.fromkeys(OPEN_CLAIM_STATUSES, 0)
+    for row in (
+        Claim.objects.filter(status__in=OPEN_CLAIM_STATUSES)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_status[row["status"]] = row["n"]
+    due = (
+        Claim.objects.filter(status__in=claim_queue.QUEUE_STATUSES)
+        .annotate(queue_due=claim_queue.queue_due_expression())
+        .aggregate(
+            **{
+                bucket: Count("id", filter=claim_queue.due_bucket_filter(bucket, now=now))
+                for bucket in claim_queue.DUE_BUCKETS
+            }
+        )
+    )
+    return ClaimFigures(
+        by_status={str(k): v for k, v in by_status.items()},
+        by_due={bucket: due[bucket] or 0 for bucket in claim_queue.DUE_BUCKETS},
+    )
+
+
+def insurer_exposure(*, now: datetime) -> list[InsurerExposure]:
+    """Per insurer and currency: active policies' limits, advances not yet recovered, and the
+    recoveries past due (marked OVERDUE, or past `due_at` before the scan marks them)."""
+    limits = {
+        (row["insurer_id"], row["currency"]): row
+        for row in Policy.objects.filter(status=PolicyStatus.ACTIVE)
+        .values("insurer_id", "insurer__name", "currency")
+        .annotate(policies=Count("id"), limits=Sum("coverage_minor"))
+        .order_by()
+    }
+    overdue = Q(status=RecoveryStatus.OVERDUE) | Q(due_at__lt=now)
+    recoveries = {
+        (row["policy__insurer_id"], row["currency"]): row
+        for row in Recovery.objects.filter(status__in=OUTSTANDING_STATUSES)
+        .values("policy__insurer_id", "policy__insurer__name", "currency")
+        .annotate(
+            outstanding=Sum("outstanding_minor"),
+            overdue=Count("id", filter=overdue),
+            overdue_minor=Sum("outstanding_minor", filter=overdue),
+        )
+        .order_by()
+    }
+    exposure = []
+    for key in sorted(limits.keys() | recoveries.keys(), key=lambda k: (str(k[1]), k[0])):
+        policy_row = limits.get(key, {})
+        recovery_row = recoveries.get(key, {})
+        exposure.append(
+            InsurerExposure(
+                insurer_id=key[0],
+                insurer=policy_row.get("insurer__name") or recovery_row["policy__insurer__name"],
+                currency=key[1],
+                policies=policy_row.get("policies", 0),
+                limits_minor=policy_row.get("limits") or 0,
+                outstanding_minor=recovery_row.get("outstanding") or 0,
+                overdue=recovery_row.get("overdue", 0),
+                overdue_minor=recovery_row.get("overdue_minor") or 0,
+            )
+        )
+    return exposure
+
+
+def requests_waiting_for(user: Any, *, now: datetime) -> WaitingRequests:
+    """Four-eyes requests this user could approve now. The one place the overview asks, so that
+    a single four-eyes mechanism (issue 14, item 4) can be pointed at here when it lands."""
+
+    def count_and_oldest(queryset: Any, made_field: str) -> tuple[int, datetime | None]:
+        row = queryset.aggregate(n=Count("id"), oldest=Min(made_field))
+        return row["n"], row["oldest"]
+
+    return WaitingRequests(
+        claim_decisions=count_and_oldest(
+            claim_queue.decision_requests_waiting_for(user, now=now), "made_at"
+        ),
+        adjustments=count_and_oldest(
+            deposit_selectors.adjustment_requests_waiting_for(user), "created_at"
+        ),
+    )
+
+
+def outbox_health(*, now: datetime) -> OutboxHealth:
+    pending = Delivery.objects.filter(status=Delivery.Status.PENDING).aggregate(
+        n=Count("id"), oldest=Min("created_at")
+    )
+    failed = DeliveryAttempt.objects.filter(
+        FAILED_ATTEMPT, attempted_at__gte=now - timedelta(hours=24)
+    ).count()
+    return OutboxHealth(
+        pending=pending["n"], oldest_pending_at=pending["oldest"], failed_24h=failed
+    )
+
+
+def daily_history(*, now: datetime, days: int = HISTORY_DAYS) -> list[DayTotals]:
+    """The last `days` of the daily snapshot (deposits.models.snapshots), oldest first."""
+    since = timezone.localdate(now) - timedelta(days=days)
+    return [
+        DayTotals(
+            day=row["day"],
+            currency=row["currency"],
+            posted_minor=row["posted_minor"],
+            shortfalls_open=row["shortfalls_open"],
+            shortfall_minor=row["shortfall_minor"],
+        )
+        for row in DailyDepositSnapshot.objects.filter(day__gt=since)
+        .order_by("day", "currency")
+        .values("day", "currency", "posted_minor", "shortfalls_open", "shortfall_minor")
+    ]
