@@ -291,6 +291,11 @@ def dashboard_callback(request: HttpRequest, context: dict[str, Any]) -> dict[st
         {
             "overview": overview,
             "overview_as_of": date_format(timezone.localtime(now), "Y-m-d H:i"),
+            "totals_as_of": (
+                date_format(timezone.localtime(overview.totals_taken_at), "Y-m-d H:i")
+                if overview.totals_taken_at
+                else None
+            ),
             "money_rows": _money_rows(overview),
             "shop_figures": _shop_figures(overview),
             "shortfall_figures": _shortfall_figures(overview),

@@ -1,9 +1,13 @@
 """Reads for the ops overview (the admin's home page, config/dashboard.py): the state of the
 business on one page, each section read only for a user who may open the list behind it.
 
-Everything is aggregated in PostgreSQL: each section is one or two grouped queries whose result
-has one row per currency, status, bucket or insurer, never one per shop, so the page costs the
-same with a hundred shops or a million (bench/overview_bench.py, docs/benchmarks.md). Lives in
+Everything is aggregated in PostgreSQL, never one row per shop in Python. Totals over every
+account or every shop (money held, shops by state) are read from today's row of the deposit
+snapshot (deposits.models.snapshots, rewritten every 5 minutes by beat), because a live total is
+a full scan of a million rows: 0.8-1 s each on the benchmark's busy server against 300 ms for
+the whole page (bench/overview_bench.py, docs/benchmarks.md); the page says when they were
+taken. Bounded sets are read live, each one or two grouped queries over an index: open
+shortfall cases, the claims queue, four-eyes requests, undelivered webhooks. Lives in
 config because it spans every app (config may import them all); the rules a figure shares with
 the list it links to (age buckets, deadline buckets, "waiting for me", a failed attempt) are
 defined once in the owning app's selectors and used by both.
@@ -15,24 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Q, Subquery, Sum
 from django.utils import timezone
 
 from claims import ops_selectors as claim_queue
 from claims.models import Claim, ClaimStatus
 from deposits import selectors as deposit_selectors
-from deposits.models import Account, DailyDepositSnapshot, ShortfallCase
-from deposits.selectors import BookTotals
+from deposits.models import DailyDepositSnapshot, ShortfallCase
 from insurance.models import Policy, PolicyStatus, Recovery, RecoveryStatus
 from insurance.models.advances import OUTSTANDING_STATUSES
 from partners.models import Delivery, DeliveryAttempt
 from partners.selectors import FAILED_ATTEMPT
-from shops.models import Shop, ShopStatus
 
-# The shop states the overview counts. "Closing": the exit is confirmed (CLOSED) but the deposit
-# still holds money (the refund waits out its delay, or a hold is open); a closed shop whose
-# deposit has left is history, not work.
-SHOP_STATES = ("ACTIVE", "ONBOARDING", "RESTRICTED", "FROZEN", "CLOSING")
 # Claims still moving: counted by status (closed, settled and withdrawn ones are history).
 OPEN_CLAIM_STATUSES = (
     ClaimStatus.NEGOTIATING,
@@ -41,6 +39,18 @@ OPEN_CLAIM_STATUSES = (
     ClaimStatus.DECIDED,
 )
 HISTORY_DAYS = 90
+# Totals older than this are flagged: the snapshot task (every 5 minutes) has stopped running.
+TOTALS_LATE_AFTER = timedelta(minutes=15)
+# The shop states the overview counts, by the snapshot's column. "Closing": the exit is confirmed
+# (CLOSED) but the deposit still holds money (the refund waits out its delay, or a hold is open);
+# a closed shop whose deposit has left is history, not work.
+SHOP_COLUMNS = {
+    "ACTIVE": "shops_live",
+    "ONBOARDING": "shops_onboarding",
+    "RESTRICTED": "shops_restricted",
+    "FROZEN": "shops_frozen",
+    "CLOSING": "shops_closing",
+}
 
 # Who sees which section: the permission to open the list behind its figures.
 PERMISSIONS = {
@@ -53,6 +63,15 @@ PERMISSIONS = {
     # The charts: cash held (the accounts' figure) and open shortfalls, from the daily snapshot.
     "history": "deposits.view_account",
 }
+
+
+@dataclass(frozen=True)
+class MoneyHeld:
+    currency: str
+    posted_minor: int
+    guaranteed_minor: int
+    held_minor: int
+    debt_minor: int
 
 
 @dataclass(frozen=True)
@@ -115,8 +134,9 @@ class DayTotals:
 @dataclass
 class Overview:
     now: datetime
-    money: list[BookTotals] | None = None
+    money: list[MoneyHeld] | None = None
     shops: dict[str, int] | None = None
+    totals_taken_at: datetime | None = None
     shortfalls: ShortfallAges | None = None
     claims: ClaimFigures | None = None
     insurers: list[InsurerExposure] | None = None
@@ -124,6 +144,10 @@ class Overview:
     outbox: OutboxHealth | None = None
     history: list[DayTotals] | None = None
     sections: set[str] = field(default_factory=set)
+
+    @property
+    def totals_late(self) -> bool:
+        return self.totals_taken_at is None or self.now - self.totals_taken_at > TOTALS_LATE_AFTER
 
 
 def may_see(user: Any) -> set[str]:
@@ -137,10 +161,25 @@ def may_see(user: Any) -> set[str]:
 def ops_overview(user: Any, *, now: datetime) -> Overview:
     sections = may_see(user)
     overview = Overview(now=now, sections=sections)
-    if "money" in sections:
-        overview.money = deposit_selectors.deposit_totals_by_currency()
-    if "shops" in sections:
-        overview.shops = shops_by_state()
+    if sections & {"money", "shops"}:
+        rows = latest_totals()
+        overview.totals_taken_at = min((row.taken_at for row in rows), default=None)
+        if "money" in sections:
+            overview.money = [
+                MoneyHeld(
+                    currency=row.currency,
+                    posted_minor=row.posted_minor,
+                    guaranteed_minor=row.guaranteed_minor,
+                    held_minor=row.held_minor,
+                    debt_minor=row.debt_minor,
+                )
+                for row in rows
+            ]
+        if "shops" in sections:
+            overview.shops = {
+                state: sum(getattr(row, column) for row in rows)
+                for state, column in SHOP_COLUMNS.items()
+            }
     if "shortfalls" in sections:
         overview.shortfalls = shortfalls_by_age(now=now)
     if "claims" in sections:
@@ -155,18 +194,12 @@ def ops_overview(user: Any, *, now: datetime) -> Overview:
     return overview
 
 
-def shops_by_state() -> dict[str, int]:
-    """One GROUP BY over the status index, and the closing ones (closed shops only, few)."""
-    counts = dict.fromkeys(SHOP_STATES, 0)
-    for row in Shop.objects.values("status").annotate(n=Count("id")).order_by():
-        if row["status"] in counts:
-            counts[row["status"]] = row["n"]
-    counts["CLOSING"] = Account.objects.filter(
-        kind=Account.Kind.DEPOSIT,
-        shop__status=ShopStatus.CLOSED,
-        posted_minor__gt=0,
-    ).count()
-    return counts
+def latest_totals() -> list[DailyDepositSnapshot]:
+    """The last snapshot taken (today's, unless beat has stopped), one row per currency: one
+    query on the (day, currency) unique index. Derived rows (backfilled days) have no shops."""
+    taken = DailyDepositSnapshot.objects.filter(derived=False)
+    latest_day = taken.order_by("-day").values("day")[:1]
+    return list(taken.filter(day=Subquery(latest_day)).order_by("currency"))
 
 
 def shortfalls_by_age(*, now: datetime) -> ShortfallAges:

@@ -30,6 +30,7 @@ from shops.models import (
     RestrictionKind,
     Shop,
     ShopRestriction,
+    ShopStatus,
     ShopType,
     TrademarkStatus,
 )
@@ -438,6 +439,35 @@ def deposit_totals_by_currency() -> list[BookTotals]:
         )
         for row in rows
     ]
+
+
+# The shop standings the overview counts, by the snapshot's column.
+SHOP_STATE_COLUMNS = {
+    ShopStatus.ACTIVE: "shops_live",
+    ShopStatus.ONBOARDING: "shops_onboarding",
+    ShopStatus.RESTRICTED: "shops_restricted",
+    ShopStatus.FROZEN: "shops_frozen",
+}
+
+
+def shop_states_by_currency() -> dict[str, dict[str, int]]:
+    """Shops per currency by snapshot column: one GROUP BY over the shops, and the closing ones
+    (closed, the deposit still holding money: closed shops only, through the status index)."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in Shop.objects.values("currency", "status").annotate(n=Count("id")).order_by():
+        column = SHOP_STATE_COLUMNS.get(row["status"])
+        if column:
+            counts.setdefault(row["currency"], {})[column] = row["n"]
+    for row in (
+        Account.objects.filter(
+            kind=Account.Kind.DEPOSIT, shop__status=ShopStatus.CLOSED, posted_minor__gt=0
+        )
+        .values("currency")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts.setdefault(row["currency"], {})["shops_closing"] = row["n"]
+    return counts
 
 
 def open_shortfalls_by_currency() -> dict[str, tuple[int, int]]:

@@ -62,8 +62,9 @@ def recompute_requirements() -> dict[str, int]:
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def take_daily_snapshot() -> int:
-    """Hourly: today's totals for the overview's charts; the first run also derives the 90 days
-    before it from the ledger (days that already have a row are left alone)."""
+    """Every 5 minutes: today's totals for the ops overview (its figures over every shop and its
+    charts); the first run also derives the 90 days before it from the ledger (days that already
+    have a row are left alone)."""
     now = timezone.now()
     derived = services.daily_snapshots_backfill(now=now)
     return services.daily_snapshot_take(now=now) + derived

@@ -1,11 +1,14 @@
-"""One row per day and currency with the deposit book's totals, for the overview's 90-day charts.
+"""One row per day and currency with the deposit book's totals and the shops' standing: the ops
+overview's figures over every shop (today's row) and its 90-day charts (the earlier rows).
 
-Why a table and not the ledger: the chart needs each day's totals, and deriving them from the
-ledger on every page view means reading every entry of the last 90 days (millions at a
-marketplace's scale). The beat task `deposits.tasks.take_daily_snapshot` rewrites today's row
-every hour from the cached account balances (one grouped read), so the last row of a day is the
-day's close; `deposits.services.snapshots.daily_snapshots_backfill` derives the days before the
-table existed from the ledger and the shortfall cases once.
+Why a table: a total over every account or every shop is a full scan, ~0.2 s per million rows on
+an idle server and seconds on a busy one (bench/overview_bench.py), too slow for a page that
+must answer in 300 ms; and a chart from the ledger would read 90 days of entries. The beat task
+`deposits.tasks.take_daily_snapshot` rewrites today's row every 5 minutes (two grouped reads), so
+the page reads a few rows and says "as of" when; the last row of a day is the day's close.
+`deposits.services.snapshots.daily_snapshots_backfill` derives the days before the table existed
+from the ledger and the shortfall cases once. Bounded figures (open cases, the claims queue,
+four-eyes requests, deliveries) are read live by the overview, not from here.
 
 Invariants: one row per (day, currency) (*unique*); amounts are integer minor units ≥ 0.
 """
@@ -28,10 +31,18 @@ class DailyDepositSnapshot(models.Model):
     guaranteed_minor = models.BigIntegerField(_("guaranteed"), default=0)
     shortfalls_open = models.PositiveIntegerField(_("open shortfalls"), default=0)
     shortfall_minor = models.BigIntegerField(_("shortfall amount"), default=0)
+    # Shops of this currency by standing; "closing": closed, the deposit not yet refunded.
+    shops_live = models.PositiveIntegerField(_("live shops"), default=0)
+    shops_onboarding = models.PositiveIntegerField(_("onboarding shops"), default=0)
+    shops_restricted = models.PositiveIntegerField(_("restricted shops"), default=0)
+    shops_frozen = models.PositiveIntegerField(_("frozen shops"), default=0)
+    shops_closing = models.PositiveIntegerField(_("closing shops"), default=0)
     derived = models.BooleanField(
         _("derived from the ledger"),
         default=False,
-        help_text=_("Backfilled for a day before snapshots were taken (holds and guarantees 0)."),
+        help_text=_(
+            "Backfilled for a day before snapshots were taken (holds, guarantees and shops 0)."
+        ),
     )
     taken_at = models.DateTimeField(_("taken at"))
 

@@ -71,7 +71,8 @@ evaluated (`shortfall_after_posting`).
   cache no balance); joins the caller's transaction. `system_account_balance(code, currency,
   reference=None)` reads the sum of one account's entries (one policy's, with `reference`).
 - `daily_snapshot_take(now)`: today's totals per currency (cash, holds, debt, guarantees, open
-  shortfalls) into `DailyDepositSnapshot`, for the ops overview's charts (hourly, beat);
+  shortfalls, shops by standing) into `DailyDepositSnapshot`, for the ops overview's figures
+  over every shop and its charts (every 5 minutes, beat);
   `daily_snapshots_backfill(now, days=90)` derives missing earlier days from the ledger once.
 """
 

@@ -12,20 +12,29 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from deposits.models import Account, DailyDepositSnapshot, Entry, ShortfallCase
-from deposits.selectors import deposit_totals_by_currency, open_shortfalls_by_currency
+from deposits.selectors import (
+    SHOP_STATE_COLUMNS,
+    deposit_totals_by_currency,
+    open_shortfalls_by_currency,
+    shop_states_by_currency,
+)
 
 HISTORY_DAYS = 90
 
 
 def daily_snapshot_take(*, now: datetime) -> int:
-    """Write (or rewrite) today's row per currency from the book as it stands: two grouped reads
-    and one upsert per currency. Run hourly by beat, so the day's last run is its close."""
+    """Write (or rewrite) today's row per currency from the book and the shops as they stand:
+    four grouped reads and one upsert per currency. Run every 5 minutes by beat, so the
+    overview's totals are at most that old and the day's last run is its close."""
     day = timezone.localdate(now)
     totals = {t.currency: t for t in deposit_totals_by_currency()}
     shortfalls = open_shortfalls_by_currency()
-    for currency in sorted(totals.keys() | shortfalls.keys()):
+    shops = shop_states_by_currency()
+    currencies = totals.keys() | shortfalls.keys() | shops.keys()
+    for currency in sorted(currencies):
         book = totals.get(currency)
         cases, short_minor = shortfalls.get(currency, (0, 0))
+        standing = shops.get(currency, {})
         DailyDepositSnapshot.objects.update_or_create(
             day=day,
             currency=currency,
@@ -36,11 +45,15 @@ def daily_snapshot_take(*, now: datetime) -> int:
                 "guaranteed_minor": book.guaranteed_minor if book else 0,
                 "shortfalls_open": cases,
                 "shortfall_minor": short_minor,
+                **{
+                    column: standing.get(column, 0)
+                    for column in [*SHOP_STATE_COLUMNS.values(), "shops_closing"]
+                },
                 "derived": False,
                 "taken_at": now,
             },
         )
-    return len(totals.keys() | shortfalls.keys())
+    return len(currencies)
 
 
 def _day_end(day: date) -> datetime:

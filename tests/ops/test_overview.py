@@ -127,6 +127,7 @@ class TestFigures:
             effective_from=clock - timedelta(days=10),
         )
         _live_shop(clock - timedelta(days=1), 4_000_000, currency="HKD")
+        deposit_services.daily_snapshot_take(now=clock)
         client.force_login(admin_user)
 
         response = client.get(ADMIN_HOME)
@@ -144,6 +145,7 @@ class TestFigures:
         _live_shop(clock)
         _live_shop(clock)
         make_shop(now=clock)  # onboarding: nothing paid in
+        deposit_services.daily_snapshot_take(now=clock)
         client.force_login(admin_user)
 
         figures = _figures(client.get(ADMIN_HOME))
@@ -214,6 +216,7 @@ class TestFigures:
         self, client, admin_user, clock, picc
     ):
         make_active_policy(make_api("Tmall"), picc, clock)
+        deposit_services.daily_snapshot_take(now=clock)
         client.force_login(admin_user)
 
         figures = _figures(client.get(ADMIN_HOME))
@@ -226,6 +229,23 @@ class TestFigures:
             assert "cl" in listed.context, label
         policies = client.get(figures["PICC CNY / Limits in force"].href)
         assert policies.context["cl"].result_count == 1
+
+
+    def test_totals_say_when_they_were_taken_and_when_the_task_is_late(
+        self, client, admin_user, clock
+    ):
+        _live_shop(clock)
+        deposit_services.daily_snapshot_take(now=clock - timedelta(minutes=20))
+        client.force_login(admin_user)
+
+        response = client.get(ADMIN_HOME, HTTP_ACCEPT_LANGUAGE="en")
+
+        assert response.context["overview"].totals_late
+        note = response.content.decode().split('id="ov-totals-as-of">')[1].split("</p>")[0]
+        assert "taken every 5 minutes" in note
+        assert "The snapshot task is late" in note
+        deposit_services.daily_snapshot_take(now=clock)
+        assert not client.get(ADMIN_HOME).context["overview"].totals_late
 
 
 @pytest.mark.django_db
@@ -273,9 +293,9 @@ class TestPage:
         deposit_services.daily_snapshot_take(now=clock)
         client.force_login(admin_user)
 
-        # Session and user (2), then the sections: money 1, shops 2, shortfalls 1, claims 2,
-        # insurers 2, waiting 2, outbox 2, history 1.
-        with django_assert_max_num_queries(16):
+        # Session, user and two-factor device (3), then the sections: money and shops 1
+        # (today's totals), shortfalls 1, claims 2, insurers 2, waiting 2, outbox 2, history 1.
+        with django_assert_max_num_queries(14):
             response = client.get(ADMIN_HOME)
 
         assert response.status_code == 200
