@@ -230,7 +230,6 @@ class TestFigures:
         policies = client.get(figures["PICC CNY / Limits in force"].href)
         assert policies.context["cl"].result_count == 1
 
-
     def test_totals_say_when_they_were_taken_and_when_the_task_is_late(
         self, client, admin_user, clock
     ):
