@@ -14,6 +14,8 @@ the daily snapshot is taken and backfilled, as beat would. Never point this at a
 Each round, timed with a warm connection:
   count   SELECT count(*) FROM shops_shop (the reference: the least any page that counts shops
           pays);
+  plain   the admin index as it was (Unfold's template and no dashboard callback), the second
+          reference: the admin frame and app list every admin home pays;
   page    the admin home rendered for a superuser (`admin.site.index` + template render), every
           section of the overview: money and shops (today's snapshot row), shortfalls, claims,
           insurers, waiting, outbox, the 90-day history;
@@ -91,7 +93,19 @@ def superuser():  # type: ignore[no-untyped-def]
     return user
 
 
-def time_page(user) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+def plain_index_template():  # type: ignore[no-untyped-def]
+    """Unfold's own admin/index.html (the app list), which templates/admin/index.html replaces."""
+    import unfold
+    from django.template import engines
+
+    path = Path(unfold.__file__).parent / "templates" / "admin" / "index.html"
+    return engines["django"].from_string(path.read_text())
+
+
+def time_page(user, *, plain=None) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """The admin home; with `plain` (Unfold's template, no dashboard callback) the admin index
+    as it was before the overview: the second reference."""
+    from django.conf import settings
     from django.contrib import admin
     from django.contrib.sessions.backends.db import SessionStore
     from django.test import RequestFactory
@@ -99,11 +113,18 @@ def time_page(user) -> tuple[float, int]:  # type: ignore[no-untyped-def]
     request = RequestFactory().get("/admin/")
     request.user = user
     request.session = SessionStore()
-    started = time.monotonic()
-    response = admin.site.index(request)
-    response.render()
-    elapsed = time.monotonic() - started
-    assert response.status_code == 200 and b'id="ops-overview"' in response.content
+    callback = settings.UNFOLD["DASHBOARD_CALLBACK"]
+    if plain is not None:
+        settings.UNFOLD["DASHBOARD_CALLBACK"], admin.site.index_template = None, plain
+    try:
+        started = time.monotonic()
+        response = admin.site.index(request)
+        response.render()
+        elapsed = time.monotonic() - started
+    finally:
+        settings.UNFOLD["DASHBOARD_CALLBACK"], admin.site.index_template = callback, None
+    assert response.status_code == 200
+    assert (b'id="ops-overview"' in response.content) == (plain is None)
     return elapsed, len(response.content)
 
 
@@ -177,16 +198,22 @@ def main() -> None:
         print(f"filled in {summary['fill_seconds']:.0f}s, prepared in {summary['prepare_s']:.0f}s")
 
     user = superuser()
+    plain = plain_index_template()
     time_page(user)  # warm: imports, templates, the connection
+    time_page(user, plain=plain)
     time_count()
     rounds = []
     for n in range(args.rounds):
         count_s = time_count()
+        plain_s, _ = time_page(user, plain=plain)
         page_s, size = time_page(user)
         sections = time_sections(user, timezone.now())
-        rounds.append({"count_s": count_s, "page_s": page_s, "bytes": size, **sections})
+        rounds.append(
+            {"count_s": count_s, "plain_s": plain_s, "page_s": page_s, "bytes": size, **sections}
+        )
         print(
-            f"round {n + 1}: count(*) {count_s * 1000:.0f} ms · page {page_s * 1000:.0f} ms · "
+            f"round {n + 1}: count(*) {count_s * 1000:.0f} ms · plain index "
+            f"{plain_s * 1000:.0f} ms · page {page_s * 1000:.0f} ms · "
             + " · ".join(f"{k} {v * 1000:.0f}" for k, v in sections.items()),
             flush=True,
         )
@@ -208,11 +235,12 @@ def main() -> None:
     def median(key: str) -> float:
         return statistics.median(r[key] for r in rounds)
 
-    section_keys = [k for k in rounds[0] if k not in ("count_s", "page_s", "bytes")]
+    section_keys = [k for k in rounds[0] if k not in ("count_s", "plain_s", "page_s", "bytes")]
     summary.update(
         {
             "rounds": rounds,
             "median_count_ms": median("count_s") * 1000,
+            "median_plain_ms": median("plain_s") * 1000,
             "median_page_ms": median("page_s") * 1000,
             "median_sections_ms": {k: median(k) * 1000 for k in section_keys},
             "plans": explain(),
@@ -226,6 +254,8 @@ def main() -> None:
     print("| --- | --- |")
     count_ms = summary["median_count_ms"]
     print(f"| `SELECT count(*) FROM shops_shop` (reference) | {count_ms:.0f} ms |")
+    plain_ms = summary["median_plain_ms"]
+    print(f"| Unfold's plain admin index (reference), rendered | {plain_ms:.0f} ms |")
     print(f"| admin home (the overview), rendered | {summary['median_page_ms']:.0f} ms |")
     for key, value in summary["median_sections_ms"].items():
         print(f"| — section {key} | {value:.1f} ms |")

@@ -229,27 +229,25 @@ def shortfalls_by_age(*, now: datetime) -> ShortfallAges:
 
 
 def claims_by_status_and_due(*, now: datetime) -> ClaimFigures:
-    by_status = dict.fromkeys(OPEN_CLAIM_STATUSES, 0)
-    for row in (
+    """One aggregate over the claims still moving (claim_open_status_idx): how many in each
+    state, and the queue's (in review, appealed) by time to its deadline."""
+    in_queue = Q(status__in=claim_queue.QUEUE_STATUSES)
+    row = (
         Claim.objects.filter(status__in=OPEN_CLAIM_STATUSES)
-        .values("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        by_status[row["status"]] = row["n"]
-    due = (
-        Claim.objects.filter(status__in=claim_queue.QUEUE_STATUSES)
         .annotate(queue_due=claim_queue.queue_due_expression())
         .aggregate(
+            **{f"status_{s}": Count("id", filter=Q(status=s)) for s in OPEN_CLAIM_STATUSES},
             **{
-                bucket: Count("id", filter=claim_queue.due_bucket_filter(bucket, now=now))
+                f"due_{bucket}": Count(
+                    "id", filter=in_queue & claim_queue.due_bucket_filter(bucket, now=now)
+                )
                 for bucket in claim_queue.DUE_BUCKETS
-            }
+            },
         )
     )
     return ClaimFigures(
-        by_status={str(k): v for k, v in by_status.items()},
-        by_due={bucket: due[bucket] or 0 for bucket in claim_queue.DUE_BUCKETS},
+        by_status={str(s): row[f"status_{s}"] or 0 for s in OPEN_CLAIM_STATUSES},
+        by_due={bucket: row[f"due_{bucket}"] or 0 for bucket in claim_queue.DUE_BUCKETS},
     )
 
 

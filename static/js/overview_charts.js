@@ -57,6 +57,7 @@
               grid: { color: grid },
               ticks: {
                 color: ink,
+                precision: 0,
                 callback: function (value) {
                   return Number(value).toLocaleString(locale, { notation: "compact" });
                 },

@@ -293,8 +293,8 @@ class TestPage:
         client.force_login(admin_user)
 
         # Session, user and two-factor device (3), then the sections: money and shops 1
-        # (today's totals), shortfalls 1, claims 2, insurers 2, waiting 2, outbox 2, history 1.
-        with django_assert_max_num_queries(14):
+        # (today's totals), shortfalls 1, claims 1, insurers 2, waiting 2, outbox 2, history 1.
+        with django_assert_max_num_queries(13):
             response = client.get(ADMIN_HOME)
 
         assert response.status_code == 200
