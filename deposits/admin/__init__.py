@@ -6,6 +6,24 @@ calls a service with the acting user and, where money or status moves, a reason;
 admin message. Money is shown by common.admin.money_column / money_text only.
 """
 
-from deposits.admin import accounts, guarantees, ledger, payouts, rules, shops, shortfall
+from deposits.admin import (
+    accounts,
+    guarantees,
+    ledger,
+    payouts,
+    rules,
+    shops,
+    shortfall,
+    snapshots,
+)
 
-__all__ = ["accounts", "guarantees", "ledger", "payouts", "rules", "shops", "shortfall"]
+__all__ = [
+    "accounts",
+    "guarantees",
+    "ledger",
+    "payouts",
+    "rules",
+    "shops",
+    "shortfall",
+    "snapshots",
+]

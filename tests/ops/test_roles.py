@@ -49,6 +49,7 @@ SCREENS = {
     "deposits.adjustmentrequest": ALL,
     "deposits.baserequirementrule": ALL,
     "deposits.categoryrequirementrule": ALL,
+    "deposits.dailydepositsnapshot": ALL,
     "deposits.entry": ALL,
     "deposits.gmvrequirementschedule": ALL,
     "deposits.guarantee": ALL,
