@@ -60,6 +60,29 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DueFilter(admin.SimpleListFilter):
+    """Time to the deadline, as the ops overview counts it (ops_selectors.DUE_BUCKETS)."""
+
+    title = _("deadline")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("overdue", _("Overdue")),
+            ("24h", _("Due within 24 hours")),
+            ("3d", _("Due in 1 to 3 days")),
+            ("later", _("Due in more than 3 days")),
+            ("none", _("No deadline")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ops_selectors.DUE_BUCKETS:
+            return queryset.filter(
+                ops_selectors.due_bucket_filter(self.value(), now=admin_panel.clock())
+            )
+        return queryset
+
+
 class FourEyesFilter(admin.SimpleListFilter):
     title = _("four-eyes")
     parameter_name = "four_eyes"
@@ -92,7 +115,7 @@ class QueuedClaimAdmin(ReadOnlyAdmin):
         "consumer_ref",
     ]
     list_display_links = ["external_ref"]
-    list_filter = [QueueStatusFilter, "reason", OverdueFilter, "shop", FourEyesFilter]
+    list_filter = [QueueStatusFilter, "reason", OverdueFilter, DueFilter, "shop", FourEyesFilter]
     search_fields = [
         "external_ref",
         "order_ref",

@@ -182,3 +182,19 @@ def claim_calculation(claim: Claim) -> Calculation:
 
 def overdue_filter(*, now: datetime, overdue: bool) -> Q:
     return Q(queue_due__lt=now) if overdue else (Q(queue_due__gte=now) | Q(queue_due__isnull=True))
+
+
+# Time to the queue's deadline, overdue first: the ops overview counts these, the queue filters
+# by them (one definition, so a figure and the list behind it always agree). Needs `queue_due`.
+DUE_BUCKETS = ("overdue", "24h", "3d", "later", "none")
+
+
+def due_bucket_filter(bucket: str, *, now: datetime) -> Q:
+    day, three_days = now + timedelta(hours=24), now + timedelta(days=3)
+    return {
+        "overdue": Q(queue_due__lt=now),
+        "24h": Q(queue_due__gte=now, queue_due__lt=day),
+        "3d": Q(queue_due__gte=day, queue_due__lt=three_days),
+        "later": Q(queue_due__gte=three_days),
+        "none": Q(queue_due__isnull=True),
+    }[bucket]

@@ -324,6 +324,8 @@ UNFOLD = {
     "SITE_HEADER": "Deposit Desk",
     "SITE_SYMBOL": "account_balance",
     "SHOW_LANGUAGES": True,
+    # The home page is the ops overview (config/dashboard.py, templates/admin/index.html).
+    "DASHBOARD_CALLBACK": "config.dashboard.dashboard_callback",
 }
 
 # --- Domain knobs -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from shops.models import (
     RestrictionKind,
     Shop,
     ShopRestriction,
+    ShopStatus,
     ShopType,
     TrademarkStatus,
 )
@@ -568,3 +569,110 @@ def settlement_streams(source: str) -> list[str]:
         .values_list("stream", flat=True)
         .distinct()
     )
+
+
+# --- The book's totals (the ops overview and the daily snapshot) --------------------------------
+
+
+@dataclass(frozen=True)
+class BookTotals:
+    """What the deposit accounts of one currency hold, summed in the database."""
+
+    currency: str
+    accounts: int
+    posted_minor: int
+    held_minor: int
+    debt_minor: int
+    guaranteed_minor: int
+    accounts_in_debt: int
+
+
+def deposit_totals_by_currency() -> list[BookTotals]:
+    """One grouped read of the cached balances (one row per currency, never one per account)."""
+    rows = (
+        Account.objects.filter(kind=Account.Kind.DEPOSIT)
+        .values("currency")
+        .annotate(
+            accounts=Count("id"),
+            posted=Sum("posted_minor"),
+            held=Sum("held_minor"),
+            debt=Sum("debt_minor"),
+            guaranteed=Sum("guaranteed_minor"),
+            in_debt=Count("id", filter=Q(debt_minor__gt=0)),
+        )
+        .order_by("currency")
+    )
+    return [
+        BookTotals(
+            currency=row["currency"],
+            accounts=row["accounts"],
+            posted_minor=row["posted"] or 0,
+            held_minor=row["held"] or 0,
+            debt_minor=row["debt"] or 0,
+            guaranteed_minor=row["guaranteed"] or 0,
+            accounts_in_debt=row["in_debt"],
+        )
+        for row in rows
+    ]
+
+
+# The shop standings the overview counts, by the snapshot's column.
+SHOP_STATE_COLUMNS = {
+    ShopStatus.ACTIVE: "shops_live",
+    ShopStatus.ONBOARDING: "shops_onboarding",
+    ShopStatus.RESTRICTED: "shops_restricted",
+    ShopStatus.FROZEN: "shops_frozen",
+}
+
+
+def shop_states_by_currency() -> dict[str, dict[str, int]]:
+    """Shops per currency by snapshot column: one GROUP BY over the shops, and the closing ones
+    (closed, the deposit still holding money: closed shops only, through the status index)."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in Shop.objects.values("currency", "status").annotate(n=Count("id")).order_by():
+        column = SHOP_STATE_COLUMNS.get(row["status"])
+        if column:
+            counts.setdefault(row["currency"], {})[column] = row["n"]
+    for row in (
+        Account.objects.filter(
+            kind=Account.Kind.DEPOSIT, shop__status=ShopStatus.CLOSED, posted_minor__gt=0
+        )
+        .values("currency")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts.setdefault(row["currency"], {})["shops_closing"] = row["n"]
+    return counts
+
+
+def open_shortfalls_by_currency() -> dict[str, tuple[int, int]]:
+    """Open shortfall cases per currency: (how many, how much short now)."""
+    rows = (
+        ShortfallCase.objects.filter(status=ShortfallCase.Status.OPEN)
+        .values("currency")
+        .annotate(cases=Count("id"), amount=Sum("amount_minor"))
+        .order_by("currency")
+    )
+    return {row["currency"]: (row["cases"], row["amount"] or 0) for row in rows}
+
+
+# How long open shortfall cases have been open: the overview counts these, the cases list filters
+# by them (one definition, so a figure and the list behind it agree).
+SHORTFALL_AGE_BUCKETS = ("7d", "30d", "90d", "older")
+
+
+def shortfall_age_filter(bucket: str, *, now: datetime) -> Q:
+    week, month, quarter = (now - timedelta(days=d) for d in (7, 30, 90))
+    return {
+        "7d": Q(opened_at__gt=week),
+        "30d": Q(opened_at__lte=week, opened_at__gt=month),
+        "90d": Q(opened_at__lte=month, opened_at__gt=quarter),
+        "older": Q(opened_at__lte=quarter),
+    }[bucket]
+
+
+# What the overview's money figures link to: deposit accounts holding money or in debt.
+ACCOUNT_BALANCE_FILTERS = {
+    "holding": Q(posted_minor__gt=0),
+    "debt": Q(debt_minor__gt=0),
+}

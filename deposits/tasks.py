@@ -66,3 +66,13 @@ def reconcile_daily() -> dict[str, object]:
     the payment partner's statement; each difference an item. Running it twice raises nothing
     new (items are unique by key)."""
     return services.reconciliation_daily(now=timezone.now())
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def take_daily_snapshot() -> int:
+    """Every 5 minutes: today's totals for the ops overview (its figures over every shop and its
+    charts); the first run also derives the 90 days before it from the ledger (days that already
+    have a row are left alone)."""
+    now = timezone.now()
+    derived = services.daily_snapshots_backfill(now=now)
+    return services.daily_snapshot_take(now=now) + derived

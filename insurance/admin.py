@@ -375,7 +375,7 @@ class RecoveryAdmin(ReadOnlyAdmin):
         "repaid_at",
     ]
     list_select_related = ["shop", "policy"]
-    list_filter = ["status", "due_on"]
+    list_filter = ["status", "policy__insurer", "due_on"]
     search_fields = ["public_id", "shop__name", "policy__policy_number", "advance__claim_ref"]
     inlines = [RecoveryRepaymentInline]
     amount = money_column("amount_minor", _("amount"))

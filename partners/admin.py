@@ -3,6 +3,7 @@ disabled one is listed with why), the delivery log with its attempts, and redeli
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -35,6 +36,7 @@ from partners.models import (
     Scope,
     WebhookEndpoint,
 )
+from partners.selectors import FAILED_ATTEMPT
 
 
 class ApiKeyInline(TabularInline):
@@ -321,6 +323,24 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     ]
 
 
+class FailedAttemptFilter(admin.SimpleListFilter):
+    """Failed attempts, all or the last 24 hours (the ops overview links its figure here)."""
+
+    title = _("failed")
+    parameter_name = "failed"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("24h", _("Failed in the last 24 hours")), ("all", _("Failed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "24h":
+            since = timezone.now() - timedelta(hours=24)
+            return queryset.filter(FAILED_ATTEMPT, attempted_at__gte=since)
+        if self.value() == "all":
+            return queryset.filter(FAILED_ATTEMPT)
+        return queryset
+
+
 @admin.register(DeliveryAttempt)
 class DeliveryAttemptAdmin(ReadOnlyAdmin):
     """Every HTTP attempt, newest first: what a receiver answered and how long it took."""
@@ -332,7 +352,7 @@ class DeliveryAttemptAdmin(ReadOnlyAdmin):
         "error",
         "duration_ms",
     ]
-    list_filter = ["status_code", "delivery__endpoint__partner"]
+    list_filter = [FailedAttemptFilter, "status_code", "delivery__endpoint__partner"]
     search_fields = ["delivery__event__public_id", "delivery__endpoint__url", "error"]
     list_select_related = ["delivery__event", "delivery__endpoint"]
     date_hierarchy = "attempted_at"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from partners.models import ApiKey, Delivery, Event, Partner, WebhookEndpoint
 
@@ -66,3 +66,8 @@ def deliveries_for_partner(partner_id: int) -> QuerySet[Delivery]:
     return Delivery.objects.filter(endpoint__partner_id=partner_id).select_related(
         "event", "endpoint"
     )
+
+
+# A failed delivery attempt: no HTTP answer at all, or one outside 2xx (the overview counts these
+# in the last 24 hours, the attempts list filters by the same condition).
+FAILED_ATTEMPT = Q(status_code__isnull=True) | Q(status_code__lt=200) | Q(status_code__gte=300)

@@ -293,6 +293,13 @@ class Claim(models.Model):
                 name="claim_next_deadline_idx",
                 condition=Q(next_deadline_at__isnull=False),
             ),
+            # The ops overview counts the claims still moving by status and the queue by its
+            # deadline: a few among every claim ever filed (most end settled or closed).
+            models.Index(
+                fields=["status", "decide_by", "appealed_at"],
+                name="claim_open_status_idx",
+                condition=Q(status__in=["NEGOTIATING", "IN_REVIEW", "APPEALED", "DECIDED"]),
+            ),
         ]
 
     def __str__(self) -> str:

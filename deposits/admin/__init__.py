@@ -15,6 +15,7 @@ from deposits.admin import (
     rules,
     shops,
     shortfall,
+    snapshots,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "rules",
     "shops",
     "shortfall",
+    "snapshots",
 ]

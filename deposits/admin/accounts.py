@@ -4,6 +4,7 @@ move its money (each one service call with the acting user and a reason)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet, Sum
@@ -28,7 +29,7 @@ from common.admin import (
 from common.money import Money
 from deposits import services
 from deposits.models import Account, AdjustmentRequest, Entry, Hold
-from deposits.selectors import requirement_explanation
+from deposits.selectors import ACCOUNT_BALANCE_FILTERS, requirement_explanation
 
 
 class EntryInline(ReadOnlyInline):
@@ -48,6 +49,20 @@ class HoldInline(ReadOnlyInline):
     captured = money_column("captured_minor", _("captured"))
 
 
+class BalanceFilter(admin.SimpleListFilter):
+    """Accounts holding money or in debt (the ops overview links its money figures here)."""
+
+    title = _("balance")
+    parameter_name = "balance"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("holding", _("Holds money")), ("debt", _("In debt"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        condition = ACCOUNT_BALANCE_FILTERS.get(self.value() or "")
+        return queryset.filter(condition) if condition is not None else queryset
+
+
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
     """Opened with the shop (no add); balances move only through the actions below."""
@@ -63,7 +78,7 @@ class AccountAdmin(ReadOnlyAdmin):
         "debt",
         "shortfall",
     ]
-    list_filter = ["kind", "currency", "shop__status"]
+    list_filter = ["kind", "currency", "shop__status", BalanceFilter]
     search_fields = ["shop__name", "shop__external_ref", "shop__public_id", "system_code"]
     list_select_related = ["shop"]
     readonly_fields = [

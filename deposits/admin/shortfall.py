@@ -27,6 +27,7 @@ from common.admin import (
 )
 from deposits import services
 from deposits.models import ShortfallCase, ShortfallLadderStep, ShortfallReview, ShortfallStep
+from deposits.selectors import SHORTFALL_AGE_BUCKETS, shortfall_age_filter
 
 
 @admin.register(ShortfallLadderStep)
@@ -92,6 +93,26 @@ class ShortfallStepInline(ReadOnlyInline):
         return str(step.restriction) if step.restriction_id else "—"
 
 
+class OpenForFilter(admin.SimpleListFilter):
+    """How long a case has been open (the ops overview's age buckets)."""
+
+    title = _("open for")
+    parameter_name = "age"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("7d", _("Less than 7 days")),
+            ("30d", _("7 to 30 days")),
+            ("90d", _("30 to 90 days")),
+            ("older", _("More than 90 days")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in SHORTFALL_AGE_BUCKETS:
+            return queryset.filter(shortfall_age_filter(self.value(), now=timezone.now()))
+        return queryset
+
+
 @admin.register(ShortfallCase)
 class ShortfallCaseAdmin(ReadOnlyAdmin):
     """Opened by the scan, moved by its steps; ops act through the two actions."""
@@ -107,7 +128,7 @@ class ShortfallCaseAdmin(ReadOnlyAdmin):
         "resolved_at",
         "resolution",
     ]
-    list_filter = ["status", "resolution", "step", "opened_at"]
+    list_filter = ["status", OpenForFilter, "resolution", "step", "opened_at"]
     search_fields = ["shop__name", "shop__external_ref", "shop__public_id"]
     list_select_related = ["shop"]
     date_hierarchy = "opened_at"

@@ -1,6 +1,7 @@
 """Deposit models: requirement rules (rules.py) and the requirement's history (history.py), the
 ledger (ledger.py), guarantees (guarantees.py), shortfall enforcement (shortfall.py), withdrawals'
-payouts (payouts.py) and reconciliation (reconciliation.py)."""
+payouts (payouts.py), reconciliation (reconciliation.py) and the overview's daily totals
+(snapshots.py)."""
 
 from deposits.models.guarantees import Guarantee
 from deposits.models.history import RequirementChange
@@ -38,12 +39,14 @@ from deposits.models.shortfall import (
     ShortfallReview,
     ShortfallStep,
 )
+from deposits.models.snapshots import DailyDepositSnapshot
 
 __all__ = [
     "Account",
     "AdjustmentRequest",
     "BaseRequirementRule",
     "CategoryRequirementRule",
+    "DailyDepositSnapshot",
     "Entry",
     "GmvRequirementSchedule",
     "Guarantee",

@@ -156,7 +156,16 @@ class ShortfallCase(models.Model):
                 condition=Q(amount_at_open_minor__gt=0), name="shortfall_opened_with_amount"
             ),
         ]
-        indexes = [models.Index(fields=["shop", "-opened_at"], name="shortfall_shop_idx")]
+        indexes = [
+            models.Index(fields=["shop", "-opened_at"], name="shortfall_shop_idx"),
+            # The ops overview's open cases by age and currency, without reading the resolved
+            # ones (the table keeps every case ever opened).
+            models.Index(
+                fields=["currency", "opened_at", "amount_minor"],
+                condition=Q(status="OPEN"),
+                name="shortfall_open_age_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Shortfall #{self.pk} — {self.shop} ({self.get_status_display()})"

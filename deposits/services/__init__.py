@@ -78,6 +78,10 @@ evaluated (`shortfall_after_posting`).
   `settlement_file_import`, `partner_file_import`, `partner_match_day`, `ledger_reconcile`,
   `reconciliation_daily`, `MatchPass`/`Side` (insurance matches its statements with them), and
   the item actions `reconciliation_item_assign`/`_investigate`/`_resolve`/`_write_off`.
+- `daily_snapshot_take(now)`: today's totals per currency (cash, holds, debt, guarantees, open
+  shortfalls, shops by standing) into `DailyDepositSnapshot`, for the ops overview's figures
+  over every shop and its charts (every 5 minutes, beat);
+  `daily_snapshots_backfill(now, days=90)` derives missing earlier days from the ledger once.
 """
 
 from deposits.services.enforcement import PassResult, shortfall_run_pass
@@ -162,6 +166,7 @@ from deposits.services.shortfall import (
     shortfall_review_decide,
     shortfall_scan,
 )
+from deposits.services.snapshots import daily_snapshot_take, daily_snapshots_backfill
 from deposits.services.transfers import system_account_balance, system_transfer
 
 __all__ = [
@@ -204,6 +209,8 @@ __all__ = [
     "deposit_withdraw",
     "guarantee_account_lock",
     "guarantee_register",
+    "daily_snapshot_take",
+    "daily_snapshots_backfill",
     "guarantee_set_amount",
     "guarantee_withdraw",
     "guarantees_expire_due",

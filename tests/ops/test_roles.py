@@ -57,6 +57,7 @@ SCREENS = {
     "deposits.adjustmentrequest": ALL,
     "deposits.baserequirementrule": ALL,
     "deposits.categoryrequirementrule": ALL,
+    "deposits.dailydepositsnapshot": ALL,
     "deposits.entry": ALL,
     "deposits.gmvrequirementschedule": ALL,
     "deposits.guarantee": ALL,
@@ -200,6 +201,16 @@ ACTIONS = {
     ("shops.shop", "confirm_exit"): RISK,
 }
 
+# The admin home, the ops overview (config/overview.py): every role opens it and sees the sections
+# whose lists it may open. Every role reads the business lists, so each sees every section; the
+# auditor included (reads everything). "Waiting for me" counts only what the user may approve.
+OVERVIEW_SECTIONS = {
+    role: {"waiting", "money", "shops", "shortfalls", "claims", "insurers", "outbox", "history"}
+    for role in ROLES
+}
+MAY_APPROVE_CLAIM_DECISIONS = SUPERVISOR
+MAY_APPROVE_ADJUSTMENTS = FINANCE
+
 UNFOLD_ACTION_LISTS = ("actions_detail", "actions_row", "actions_list", "actions_submit_line")
 
 
@@ -316,3 +327,21 @@ def test_only_finance_and_the_supervisor_open_the_settlement_upload(role, status
 
     assert client.get(reverse("admin:deposits_settlementimport_upload")).status_code == status
     assert client.get(reverse("admin:insurance_insurerstatement_upload")).status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_the_overview_with_its_sections(role, client):
+    from config.overview import may_see
+
+    user = _role_user(role)
+    client.force_login(user)
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = {name for name in OVERVIEW_SECTIONS[role] if f'id="ov-{name}"' in html}
+    assert shown == may_see(user) == OVERVIEW_SECTIONS[role]
+    assert user.has_perm("claims.approve_claim_decision") == (role in MAY_APPROVE_CLAIM_DECISIONS)
+    assert user.has_perm("deposits.change_adjustmentrequest") == (role in MAY_APPROVE_ADJUSTMENTS)

@@ -150,6 +150,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._seed(now)
             staff_secrets = self._staff(demo_secrets=demo_secrets)
+            # The ops overview's totals and charts, before beat's first run (every 5 minutes).
+            deposits.daily_snapshots_backfill(now=now)
+            deposits.daily_snapshot_take(now=now)
         self.stdout.write(self.style.SUCCESS("Demo data is in place. Logins:"))
         self.stdout.write(f"  ops admin        {OPS[0]} / {OPS[1]}")
         for username, password in ROLE_USERS:
