@@ -239,7 +239,12 @@ class Entry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="entry_amount_nonzero"),
         ]
-        indexes = [models.Index(fields=["account", "bucket", "id"], name="entry_account_chain_idx")]
+        indexes = [
+            models.Index(fields=["account", "bucket", "id"], name="entry_account_chain_idx"),
+            # The dashboard's ledger, newest first across both buckets: without it PostgreSQL
+            # walks the primary key backwards past every other account's entries.
+            models.Index(fields=["account", "-id"], name="entry_account_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk}"
