@@ -87,6 +87,12 @@ def _tab_to(page, selector: str, *, limit: int = 60) -> None:  # type: ignore[no
     raise AssertionError(f"{selector} not reached with {limit} presses of Tab")
 
 
+def _press_and_follow(page, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Press a key that follows a link or submits a form, and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
 def test_a_top_up_and_a_claim_answer_with_the_keyboard_alone(live_server, e2e_browser, settings):
     settings.DEPOSIT_SANDBOX_PAYMENTS = True
     world = build_world(now=timezone.now())
@@ -98,38 +104,31 @@ def test_a_top_up_and_a_claim_answer_with_the_keyboard_alone(live_server, e2e_br
         page.keyboard.type(OWNER[0])
         _tab_to(page, "#id_password")
         page.keyboard.type(OWNER[1])
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        _press_and_follow(page, "Enter")
         assert page.url == f"{base}/"
 
         # Top up the short shop from the home page's summary, confirm with Space.
         _tab_to(page, f".shortfall-summary a[href='/shops/{world.home.public_id}/top-up/']")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        _press_and_follow(page, "Enter")
         _tab_to(page, "#id_amount")
         _tab_to(page, "form:has(#id_amount) button[type=submit]")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        _press_and_follow(page, "Enter")
         _tab_to(page, "form:has(input[name=idempotency_key]) button[type=submit]")
-        page.keyboard.press("Space")
-        page.wait_for_load_state()
+        _press_and_follow(page, "Space")
         assert page.url == f"{base}/shops/{world.home.public_id}/"
         assert Account.objects.get(shop=world.home).shortfall_minor == 0
 
         # Contest a claim: the navigation, the list, the claim, its <details>, the note.
         _tab_to(page, ".topnav a[href='/claims/']")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        _press_and_follow(page, "Enter")
         _tab_to(page, f".claim-link[href='/claims/{world.claims['fresh'].public_id}/']")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        _press_and_follow(page, "Enter")
         _tab_to(page, ".answer.contest summary")
         page.keyboard.press("Enter")  # opens the form
         _tab_to(page, ".answer.contest textarea")
         page.keyboard.type("吊牌为 2026 新版，附品牌授权书。")
         _tab_to(page, ".answer.contest button[type=submit]")
-        page.keyboard.press("Space")
-        page.wait_for_load_state()
+        _press_and_follow(page, "Space")
         assert Claim.objects.get(pk=world.claims["fresh"].pk).status == ClaimStatus.IN_REVIEW
         assert "已提出异议" in page.locator(".messages").inner_text()
         save_screen(page, "keyboard-claim", "zh-hans", 1440)

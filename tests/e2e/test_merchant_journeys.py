@@ -4,9 +4,12 @@ live; see a shortfall and cure it; answer a claim and appeal its decision; buy i
 the premium; repay an insurer's advance. Each journey moves real money or state (asserted in the
 database as well as on the page) and leaves its last page in docs/screens/.
 
-Time (CI runs the browser tests in one process): the full matrix runs in Chinese, the market's
-language; English runs each journey once, on the phone, where the longer words break layouts.
-The axe and keyboard checks cover both languages on every page (test_dashboard_accessibility).
+Time (CI runs the browser tests in one process, inside a 20-minute budget for everything): each
+journey test costs about 28 s on the shared development host under load (world, journey, flush),
+so the full matrix runs in Chinese, the market's language, and English runs a smoke on the phone,
+where the longer words break layouts: signing in and curing a shortfall. The axe check covers
+every page in both languages (test_dashboard_accessibility), and the English journeys all passed
+once at 390 px when this was written; add them back to ENGLISH_SMOKE when CI has the time.
 
 Still to come on merge (issue 15, parts 5 and 1): "invite a colleague" and "download a
 statement" — add them to JOURNEYS below, as a function taking the same arguments.
@@ -152,9 +155,10 @@ JOURNEYS = {
     # "statement": statement_journey,  (issue 15 part 1, on merge)
 }
 
-# Chinese: every journey at both widths; English: every journey on the phone (see the docstring).
+# Chinese: every journey at both widths; English: a smoke on the phone (see the docstring).
+ENGLISH_SMOKE = ("sign-in", "shortfall")
 MATRIX = [(name, "zh-hans", width) for name in JOURNEYS for width in (390, 1440)] + [
-    (name, "en", 390) for name in JOURNEYS
+    (name, "en", 390) for name in ENGLISH_SMOKE
 ]
 
 
