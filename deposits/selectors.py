@@ -79,7 +79,15 @@ def withdrawal_position(shop: Shop, account: Account) -> WithdrawalPosition:
     deposit = coverage_of(account)
     if shop.closed_at is not None:
         return WithdrawalPosition(deposit=deposit, withdrawable_minor=0, limit=ShopBlock.CLOSED)
-    if shop.restrictions.filter(kind=RestrictionKind.FROZEN, lifted_at__isnull=True).exists():
+    # The shop pages prefetch the active restrictions: no second query for the same rows.
+    active = getattr(shop, "active_restrictions", None)
+    if active is not None:
+        frozen = any(r.kind == RestrictionKind.FROZEN for r in active)
+    else:
+        frozen = shop.restrictions.filter(
+            kind=RestrictionKind.FROZEN, lifted_at__isnull=True
+        ).exists()
+    if frozen:
         return WithdrawalPosition(deposit=deposit, withdrawable_minor=0, limit=ShopBlock.FROZEN)
     return WithdrawalPosition(
         deposit=deposit, withdrawable_minor=deposit.withdrawable_minor, limit=deposit.withdraw_limit
@@ -175,9 +183,28 @@ def shop_with_account_only(merchant: Merchant, public_id: uuid.UUID) -> Shop | N
     )
 
 
+LIFTED_RESTRICTIONS_SHOWN = 50
+
+
 def shop_with_account_for_merchant(merchant: Merchant, public_id: uuid.UUID) -> Shop | None:
-    """One of the merchant's shops, or None: another merchant's shop is not found either."""
-    return shops_with_accounts_for_merchant(merchant).filter(public_id=public_id).first()
+    """One of the merchant's shops, or None: another merchant's shop is not found either.
+
+    Its restrictions come in one query (a shop has a handful), split into `active_restrictions`
+    (as the shops list has them) and `lifted_restrictions` (the history, most recently lifted
+    first): the shop page's query budget (tests/dashboard/test_query_budget.py)."""
+    shop = (
+        Shop.objects.filter(merchant=merchant, public_id=public_id)
+        .select_related("deposit_account")
+        .prefetch_related("categories", Prefetch("restrictions", to_attr="all_restrictions"))
+        .first()
+    )
+    if shop is not None:
+        restrictions = shop.all_restrictions  # type: ignore[attr-defined]
+        shop.active_restrictions = [r for r in restrictions if r.lifted_at is None]  # type: ignore[attr-defined]
+        lifted = [r for r in restrictions if r.lifted_at is not None]
+        lifted.sort(key=lambda r: r.lifted_at, reverse=True)
+        shop.lifted_restrictions = lifted[:LIFTED_RESTRICTIONS_SHOWN]  # type: ignore[attr-defined]
+    return shop
 
 
 def shops_with_accounts_for_partner(

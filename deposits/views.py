@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,12 +21,12 @@ from django.utils.translation import gettext
 
 from common.errors import DomainError
 from common.money import Money
+from common.pagination import UncountedPage
 from common.templatetags.money import money
 from deposits import services
 from deposits.forms import AmountForm, top_up_refusal
 from deposits.models import Account
 from deposits.selectors import (
-    account_for_shop,
     debt_origin,
     deposit_summary,
     entries_for_account,
@@ -47,7 +46,6 @@ from deposits.views_withdraw import withdraw_shop_context
 from shops.models import MerchantUser, Shop
 from shops.selectors import (
     membership_for_user,
-    restrictions_lifted_for_shop,
 )
 
 ENTRIES_PER_PAGE = 25
@@ -62,18 +60,19 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
     if shop is None:
         # Another merchant's shop looks exactly like a missing one.
         raise Http404
-    account = account_for_shop(shop)
+    # Joined by the selector (select_related): no query of its own.
+    account = getattr(shop, "deposit_account", None)
     active = shop.active_restrictions  # type: ignore[attr-defined]
     # The active ones are listed with what lifts them; history shows the rest.
-    lifted = restrictions_lifted_for_shop(shop)
+    lifted = shop.lifted_restrictions  # type: ignore[attr-defined]
     texts = shortfall_restriction_texts(shop=shop, account=account, restrictions=active + lifted)
     for restriction in active + lifted:
         restriction.texts = texts.get(restriction.pk)
     page = None
     holds = []
     if account and membership.may_manage_deposit:
-        page = Paginator(entries_for_account(account), ENTRIES_PER_PAGE).get_page(
-            request.GET.get("page")
+        page = UncountedPage(
+            entries_for_account(account), request.GET.get("page"), ENTRIES_PER_PAGE
         )
         holds = list(holds_for_account(account, active_only=True))
     return render(
@@ -186,7 +185,7 @@ def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
         return render(request, "dashboard/sandbox_forbidden.html", {"shop": shop}, status=403)
     if shop.closed_at is not None:
         return _closed_shop_refusal(request, shop)
-    account = account_for_shop(shop)
+    account = getattr(shop, "deposit_account", None)  # joined by the selector
     if account is None:
         raise Http404
     form = AmountForm(currency=account.currency)
@@ -230,7 +229,7 @@ def sandbox_top_up_confirm(request: HttpRequest, shop_id: str, payment_id: str) 
         return render(request, "dashboard/sandbox_forbidden.html", {"shop": shop}, status=403)
     if shop.closed_at is not None:
         return _closed_shop_refusal(request, shop)
-    account = account_for_shop(shop)
+    account = getattr(shop, "deposit_account", None)  # joined by the selector
     pending = request.session.get(SANDBOX_SESSION_KEY, {}).get(str(payment_id))
     if account is None or pending is None or pending["shop"] != str(shop.public_id):
         raise Http404

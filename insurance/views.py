@@ -29,7 +29,6 @@ from common.templatetags.money import money
 from deposits.forms import AmountForm
 from deposits.selectors import (
     ShopBlock,
-    account_for_shop,
     deposit_summary,
     shop_with_account_for_merchant,
     withdrawal_position,
@@ -129,7 +128,7 @@ def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
     if not membership.may_manage_deposit:
         return render(request, "insurance/forbidden.html", {"shop": shop}, status=403)
     now = timezone.now()
-    account = account_for_shop(shop)
+    account = getattr(shop, "deposit_account", None)  # joined by the selector
     deposit = deposit_summary(account) if account is not None else None
     position = withdrawal_position(shop, account) if account is not None else None
     english = request.LANGUAGE_CODE.startswith("en")

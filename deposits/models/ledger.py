@@ -251,6 +251,9 @@ class Entry(models.Model):
                 include=["amount_minor", "bucket", "kind", "transaction"],
                 name="entry_statement_idx",
             ),
+            # The dashboard's ledger, newest first across both buckets: without it PostgreSQL
+            # walks the primary key backwards past every other account's entries.
+            models.Index(fields=["account", "-id"], name="entry_account_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,178 @@
+"""The journeys a merchant lives in, end to end in Chromium, on a phone (390 px) and a desktop
+(1440 px), in Chinese and English: sign in; top up (sandbox) an onboarding shop until it goes
+live; see a shortfall and cure it; answer a claim and appeal its decision; buy insurance and pay
+the premium; repay an insurer's advance. Each journey moves real money or state (asserted in the
+database as well as on the page) and leaves its last page in docs/screens/.
+
+Time (CI runs the browser tests in one process, inside a 20-minute budget for everything): each
+journey test costs about 28 s on the shared development host under load (world, journey, flush),
+so the full matrix runs in Chinese, the market's language, and English runs a smoke on the phone,
+where the longer words break layouts: signing in and curing a shortfall. The axe check covers
+every page in both languages (test_dashboard_accessibility), and the English journeys all passed
+once at 390 px when this was written; add them back to ENGLISH_SMOKE when CI has the time.
+
+Still to come on merge (issue 15, parts 5 and 1): "invite a colleague" and "download a
+statement" — add them to JOURNEYS below, as a function taking the same arguments.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from claims import services as claims
+from claims.models import Claim, ClaimStatus
+from deposits.models import Account
+from insurance.models import InsuranceApplication, Policy, Recovery
+from shops.models import Shop
+from tests.dashboard_pages import COMPANY, build_world
+from tests.e2e.journeys import no_sideways_scroll, open_merchant_page, save_screen, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _words(language: str, zh: str, en: str) -> str:
+    return zh if language == "zh-hans" else en
+
+
+def sign_in_journey(page, base, world, language):  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/accounts/login/")
+    assert page.locator("html").get_attribute("lang") == language
+    sign_in(page, base)
+    assert page.url == f"{base}/"
+    assert page.locator("h1").inner_text() == COMPANY
+    assert page.locator("a.shop-name").count() == 4
+    assert _words(language, "我的店铺", "My shops") in page.locator("nav.topnav").inner_text()
+
+
+def top_up_journey(page, base, world, language):  # type: ignore[no-untyped-def]
+    sign_in(page, base)
+    page.click(f"a.shop-name:has-text('{world.kids.name}')")
+    page.wait_for_load_state()
+    page.click(".banner.info a.btn")  # "Top up ¥ 70,000.00": what is still to pay to go live
+    page.wait_for_load_state()
+    assert page.locator("#id_amount").input_value() == "70000.00"
+    page.click("form:has(#id_amount) button[type=submit]")
+    page.wait_for_load_state()
+    page.click("form:has(input[name=idempotency_key]) button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url == f"{base}/shops/{world.kids.public_id}/"
+    assert "¥ 70,000.00" in page.locator(".messages").inner_text()
+    assert Shop.objects.get(pk=world.kids.pk).status == "ACTIVE"
+    assert page.locator("h1 .badge").inner_text() == _words(language, "正常", "Active")
+
+
+def shortfall_journey(page, base, world, language):  # type: ignore[no-untyped-def]
+    sign_in(page, base)
+    summary = page.locator(".shortfall-summary")
+    assert "¥ 12,000.00" in summary.inner_text()
+    summary.locator(f"a:has-text('{world.home.name}')").click()
+    page.wait_for_load_state()
+    assert "¥ 12,000.00" in page.locator("#shortfall").inner_text()
+    page.click("#shortfall a.btn")
+    page.wait_for_load_state()
+    assert page.locator("#id_amount").input_value() == "12000.00"
+    page.click("form:has(#id_amount) button[type=submit]")
+    page.wait_for_load_state()
+    page.click("form:has(input[name=idempotency_key]) button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#shortfall").count() == 0
+    assert page.locator("h1 .badge").inner_text() == _words(language, "正常", "Active")
+    assert Account.objects.get(shop=world.home).shortfall_minor == 0
+
+
+def claim_journey(page, base, world, language):  # type: ignore[no-untyped-def]
+    fresh = world.claims["fresh"]
+    sign_in(page, base)
+    page.click(".topnav a[href='/claims/']")
+    page.wait_for_load_state()
+    page.click(f".claim-link:has-text('{fresh.order_ref}')")
+    page.wait_for_load_state()
+    page.click(".answer.contest summary")
+    page.fill(".answer.contest textarea", "吊牌为 2026 新版，附品牌授权书。")
+    page.click(".answer.contest button[type=submit]")
+    page.wait_for_load_state()
+    assert Claim.objects.get(pk=fresh.pk).status == ClaimStatus.IN_REVIEW
+
+    # The platform decides against the merchant; the merchant appeals from the same page.
+    claims.claim_decide(claim=Claim.objects.get(pk=fresh.pk), outcome="UPHELD", now=timezone.now())
+    page.reload()
+    page.fill("#id_appeal_note", "授权书编号 BA-2026-118，吊牌与品牌 2026 新版一致。")
+    page.click("#appeal button[type=submit]")
+    page.wait_for_load_state()
+    assert Claim.objects.get(pk=fresh.pk).status == ClaimStatus.APPEALED
+    assert _words(language, "申诉", "ppeal") in page.locator(".messages").inner_text()
+    assert "BA-2026-118" in page.locator(".claim-timeline").inner_text()
+
+
+def insurance_journey(page, base, world, language):  # type: ignore[no-untyped-def]
+    from insurance import services as insurance
+
+    sign_in(page, base)
+    page.goto(f"{base}/shops/{world.flagship.public_id}/")
+    page.click(".insurance-link a")
+    page.wait_for_load_state()
+    page.locator("#offer-perf-bond button[type=submit]").click()
+    page.wait_for_load_state()
+    application = InsuranceApplication.objects.get(shop=world.flagship)
+    assert application.status == "SUBMITTED"
+
+    # The insurer underwrites and accepts (its API call); the merchant then pays the premium.
+    insurance.application_accept(
+        application=application,
+        insurer_id=world.policy.insurer_id,
+        policy_number="PICC-JOURNEY-1",
+        now=timezone.now(),
+    )
+    page.reload()
+    page.click("form[action$='/pay/'] button[type=submit]")
+    page.wait_for_load_state()
+    policy = Policy.objects.get(policy_number="PICC-JOURNEY-1")
+    assert policy.status == "ACTIVE" and policy.premium_paid_minor == policy.premium_minor
+    assert "PICC-JOURNEY-1" in page.locator("main").inner_text()
+
+
+def recovery_journey(page, base, world, language):  # type: ignore[no-untyped-def]
+    sign_in(page, base)
+    page.goto(f"{base}/shops/{world.insured.public_id}/")
+    page.locator(".recovery-banner").first.locator("a.btn").click()
+    page.wait_for_load_state()
+    page.locator(".recovery-row.OVERDUE button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator(".recovery-banner.overdue").count() == 0
+    assert not Recovery.objects.filter(shop=world.insured, status="OVERDUE").exists()
+    assert _words(language, "已还清", "paid") in page.locator(".messages").inner_text().lower()
+
+
+JOURNEYS = {
+    "sign-in": sign_in_journey,
+    "top-up": top_up_journey,
+    "shortfall": shortfall_journey,
+    "claim-appeal": claim_journey,
+    "insurance": insurance_journey,
+    "recovery": recovery_journey,
+    # "invite": invite_journey,        (issue 15 part 5, on merge)
+    # "statement": statement_journey,  (issue 15 part 1, on merge)
+}
+
+# Chinese: every journey at both widths; English: a smoke on the phone (see the docstring).
+ENGLISH_SMOKE = ("sign-in", "shortfall")
+MATRIX = [(name, "zh-hans", width) for name in JOURNEYS for width in (390, 1440)] + [
+    (name, "en", 390) for name in ENGLISH_SMOKE
+]
+
+
+@pytest.mark.parametrize(
+    ("journey", "language", "width"), MATRIX, ids=[f"{j}-{lang}-{w}" for j, lang, w in MATRIX]
+)
+def test_a_merchant_journey(live_server, e2e_browser, settings, journey, language, width):
+    settings.DEPOSIT_SANDBOX_PAYMENTS = True
+    world = build_world(now=timezone.now())
+    context, page = open_merchant_page(e2e_browser, live_server.url, language=language, width=width)
+    try:
+        JOURNEYS[journey](page, live_server.url, world, language)
+        assert no_sideways_scroll(page), "the journey's last page fits the width"
+        assert page.locator("html").get_attribute("lang") == language
+        save_screen(page, journey, language, width)
+    finally:
+        context.close()
