@@ -96,8 +96,14 @@ PAGES: list[DashboardPage] = [
         "claim-evidence",
         lambda w: reverse("claims:evidence", args=[w.claims["review"].public_id]),
     ),
-    # Added on merge by the slices working beside this one (issue 15, parts 1–6):
-    # statement, coverage chart, what-if, merchant home, team, notification centre.
+    DashboardPage("statement", lambda w: reverse("dashboard:statement", args=[w.pk("flagship")])),
+    DashboardPage("coverage", lambda w: reverse("dashboard:coverage", args=[w.pk("flagship")])),
+    DashboardPage(
+        "what-if",
+        lambda w: reverse("insurance:what_if", args=[w.pk("flagship")]) + "?category=jewelry",
+    ),
+    DashboardPage("team", lambda w: reverse("team:page")),
+    DashboardPage("notice-preferences", lambda w: reverse("notices:preferences")),
 ]
 
 
