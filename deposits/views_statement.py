@@ -133,7 +133,9 @@ def statement(request: HttpRequest, shop_id: str) -> HttpResponse:
         except ValueError:
             number = 1
         page = statement_page(account, flt, page=number, per_page=ROWS_PER_PAGE)
-        query = urlencode({k: v for k, v in form.data.items() if k != "page" and v})
+        # Empty values stay: "all time" is date_from= and date_to= given empty, and without
+        # them the download would fall back to this month.
+        query = urlencode({k: v for k, v in form.data.items() if k != "page"})
     today = _today()
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     return render(

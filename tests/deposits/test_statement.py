@@ -9,7 +9,9 @@ Shanghai and belongs to December's statement.
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import shutil
 import subprocess
 import uuid
@@ -225,6 +227,17 @@ class TestDownloads:
             for e in page.rows
         ]
         assert rows[1][4] == f"claim:{CLAIM}"
+
+    def test_the_pages_download_link_for_all_time_downloads_all_time(self, client, ledger):
+        shop, _ = ledger
+        page = client.get(_url(shop), {"date_from": "", "date_to": ""})
+        link = re.search(r'href="([^"]*/statement/csv/[^"]*)"', page.content.decode()).group(1)
+
+        rows = _csv_rows(client.get(html.unescape(link)))
+
+        listed = page.context["page"].totals.row_count
+        assert listed == 7  # October to December, the debt's entry included
+        assert len(rows) == 1 + listed  # the header and every entry, not this month's
 
     def test_xlsx_holds_the_same_rows(self, client, ledger):
         from openpyxl import load_workbook
