@@ -156,9 +156,12 @@ class Overview:
 def may_see(user: Any) -> set[str]:
     """The sections this user may see: those whose list they may open (auditors read them all;
     a user without `deposits.view_account` sees no money figure). "Waiting for me" is for
-    everyone: it is empty for a user who may approve nothing."""
+    whoever may open the four-eyes list it links to; it is empty for one who may approve
+    nothing."""
     sections = {name for name, perm in PERMISSIONS.items() if user.has_perm(perm)}
-    return sections | {"waiting"}
+    if user.has_perm("approvals.view_foureyesrequest"):
+        sections.add("waiting")
+    return sections
 
 
 def ops_overview(user: Any, *, now: datetime) -> Overview:

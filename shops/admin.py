@@ -27,13 +27,16 @@ from shops import services
 from shops.models import (
     Category,
     ExportLog,
+    Invitation,
     Merchant,
     MerchantUser,
     Notification,
+    NotificationPreference,
     NotificationRead,
     Shop,
     ShopRestriction,
     StaffTwoFactorReset,
+    TeamChange,
 )
 
 
@@ -199,6 +202,38 @@ class StaffTwoFactorResetAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "username", "reset_by", "devices_removed", "reason"]
     search_fields = ["username", "reset_by", "reason"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Merchants' team invitations, as the owner sees them on the team page (the link's nonce is
+    not shown: with the secret key it would make the link)."""
+
+    list_display = ["created_at", "merchant", "email", "role", "expires_at", "accepted_at"]
+    list_filter = ["role", "email_status"]
+    search_fields = ["email", "merchant__name"]
+    list_select_related = ["merchant"]
+    exclude = ["nonce"]
+
+
+@admin.register(TeamChange)
+class TeamChangeAdmin(ReadOnlyAdmin):
+    """The teams' own record: invitations, joins, role changes, removals."""
+
+    list_display = ["created_at", "merchant", "action", "email", "old_role", "new_role", "actor"]
+    list_filter = ["action"]
+    search_fields = ["email", "merchant__name", "actor_label"]
+    list_select_related = ["merchant", "actor"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    """Which groups of notices each merchant user has e-mailed (urgent kinds always are)."""
+
+    list_display = ["user", "group", "email", "updated_at"]
+    list_filter = ["group", "email"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
 
 
 @admin.register(ExportLog)

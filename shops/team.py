@@ -41,6 +41,7 @@ from common.errors import (
     InvitationUsed,
     TooManyInvitations,
 )
+from shops import locks
 from shops.models import Invitation, Merchant, MerchantUser, TeamChange
 
 INVITATION_VALID_FOR = timedelta(days=7)
@@ -187,7 +188,7 @@ def member_invite(
     if language not in Merchant.Language.values:
         raise InvalidInput(fields={"language": [gettext("Choose a language.")]})
     with transaction.atomic():
-        Merchant.objects.select_for_update().filter(pk=merchant.pk).first()  # serialise the rate
+        locks.lock_merchant(merchant.pk)  # serialise the rate
         if (
             MerchantUser.objects.filter(merchant=merchant)
             .filter(Q(user__email__iexact=address) | Q(user__username__iexact=address))
@@ -234,11 +235,7 @@ def member_invite(
 
 
 def _lock_open(invitation_id: int, merchant_id: int) -> Invitation:
-    invitation = (
-        Invitation.objects.select_for_update()
-        .filter(pk=invitation_id, merchant_id=merchant_id)
-        .first()
-    )
+    invitation = locks.lock_invitation(invitation_id, merchant_id=merchant_id)
     if invitation is None:
         raise InvitationNotUsable()
     if invitation.accepted_at is not None:
@@ -301,12 +298,7 @@ def invitation_revoke(
 
 
 def _lock_member(member_id: int, merchant_id: int) -> MerchantUser:
-    member = (
-        MerchantUser.objects.select_for_update()
-        .select_related("user")
-        .filter(pk=member_id, merchant_id=merchant_id)
-        .first()
-    )
+    member = locks.lock_member(member_id, merchant_id)
     if member is None:
         raise InvalidTransition("This person is no longer in your team.")
     if member.role == MerchantUser.Role.OWNER:
@@ -375,11 +367,7 @@ def _reusable_user(address: str, merchant_id: int):  # type: ignore[no-untyped-d
     """The login this address may join with: none yet (None), or one left behind by an earlier
     removal (inactive, no membership, not ops). Any other login with this address belongs to
     someone else here (another merchant, ops): refused without naming which."""
-    users = list(
-        get_user_model()
-        .objects.select_for_update()
-        .filter(Q(username__iexact=address) | Q(email__iexact=address))
-    )
+    users = locks.lock_logins_with_address(address)
     if not users:
         return None
     member_ids = set(
@@ -405,7 +393,9 @@ def invitation_accept(
     invitation row is locked, checked open and marked accepted in one transaction."""
     with transaction.atomic():
         found = invitation_for_token(token, now=now)
-        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+        invitation = locks.lock_invitation(found.pk)
+        if invitation is None:  # pragma: no cover - invitations are never deleted
+            raise InvitationNotUsable()
         # Re-checked under the lock: a second tab may have accepted it a moment ago.
         if invitation.accepted_at is not None:
             raise InvitationUsed()
@@ -456,11 +446,7 @@ def merchant_owner_invite(*, merchant: Merchant, now: datetime) -> Invitation | 
     if MerchantUser.objects.filter(merchant=merchant).exists():
         return None
     address = merchant.contact_email.strip().lower()
-    open_one = (
-        Invitation.objects.select_for_update()
-        .filter(merchant=merchant, email=address, accepted_at__isnull=True, revoked_at__isnull=True)
-        .first()
-    )
+    open_one = locks.lock_open_invitation(merchant.pk, address)
     if open_one is not None:
         if open_one.expires_at > now:
             return None

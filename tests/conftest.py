@@ -86,6 +86,9 @@ def _install_reference_data() -> None:
         "shops.migrations.0008_roles_payouts_and_audit",
         "shops.migrations.0009_roles_four_eyes",
         "shops.migrations.0009_roles_reconciliation",
+        "shops.migrations.0009_roles_overview_snapshot",
+        "shops.migrations.0010_export_roles",
+        "shops.migrations.0014_roles_team_and_requirement_history",
     ):
         importlib.import_module(module).install(apps, None)
 

@@ -19,6 +19,7 @@ from deposits.models import (
     BaseRequirementRule,
     CategoryRequirementRule,
     GmvRequirementSchedule,
+    RequirementChange,
     RuleChange,
     ShopRequirementOverride,
 )
@@ -158,3 +159,15 @@ class ShopRequirementOverrideAdmin(DeferredSaveMixin, ModelAdmin):
 class RuleChangeAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor", "description", "shops_recomputed", "shops_changed"]
     search_fields = ["description"]
+
+
+@admin.register(RequirementChange)
+class RequirementChangeAdmin(ReadOnlyAdmin):
+    """Each shop's requirement over time (the merchant's coverage chart reads it)."""
+
+    list_display = ["changed_at", "account", "previous", "required", "deciding", "cause"]
+    list_filter = ["deciding"]
+    search_fields = ["account__shop__name", "cause"]
+    list_select_related = ["account__shop"]
+    required = money_column("required_minor", _("required"), currency="account.currency")
+    previous = money_column("previous_minor", _("required before"), currency="account.currency")

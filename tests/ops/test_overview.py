@@ -198,6 +198,12 @@ class TestFigures:
         shop, _ = _live_shop(clock - timedelta(days=30), partner_id=partner.pk)
         claim = in_review(partner, shop, at=clock, reason="COUNTERFEIT", paid=300_000)
         alice, bob = ops("alice"), ops("bob")
+        # The figure links to the four-eyes list, which approvers read (the supervisor role).
+        bob.user_permissions.add(
+            Permission.objects.get(
+                content_type__app_label="approvals", codename="view_foureyesrequest"
+            )
+        )
         claim_services.claim_decision_make(
             claim=claim, outcome="UPHELD", note="Brand letter.", maker=alice, now=clock
         )
@@ -210,6 +216,7 @@ class TestFigures:
         assert (bobs.value, alices.value) == ("1", "0")
         client.force_login(bob)
         listed = client.get(bobs.href)
+        assert listed.status_code == 200, (listed.status_code, listed.get("Location"))
         assert listed.context["cl"].result_count == 1
 
     def test_every_figure_opens_a_list_that_accepts_its_filters(
