@@ -10,3 +10,11 @@ import os
 from config.settings import *  # noqa: F403
 
 CELERY_TASK_DEFAULT_QUEUE = os.environ["SHORTFALL_IT_QUEUE"]
+
+# A worker killed while it held kombu's restore mutex (test_worker_killed kills one on purpose)
+# would keep every other worker from restoring unacknowledged messages for the mutex's expiry
+# (300 s by default): a few seconds here, so the next worker takes over at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+    "unacked_mutex_expire": 5,
+}
