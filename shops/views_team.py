@@ -9,6 +9,7 @@ a password.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -127,15 +128,16 @@ def _invitation_of(membership: MerchantUser, invitation_id: uuid.UUID) -> Invita
     return invitation
 
 
-@login_required
-@require_POST
-def invitation_resend(request: HttpRequest, invitation_id: uuid.UUID) -> HttpResponse:
+def _act_on_invitation(
+    request: HttpRequest, invitation_id: uuid.UUID, action: Callable[..., object], done: str
+) -> HttpResponse:
+    """Resend and revoke differ only in the service they call and the words of success."""
     membership = _owner_or_refusal(request)
     if isinstance(membership, HttpResponse):
         return membership
     invitation = _invitation_of(membership, invitation_id)
     try:
-        team.invitation_resend(
+        action(
             invitation_id=invitation.pk,
             merchant_id=membership.merchant_id,
             actor=request.user,
@@ -144,39 +146,30 @@ def invitation_resend(request: HttpRequest, invitation_id: uuid.UUID) -> HttpRes
     except DomainError as exc:
         messages.error(request, _refusal_text(exc))
     else:
-        messages.success(
-            request,
-            gettext("A new link was sent to {email}; the earlier one no longer works.").format(
-                email=invitation.email
-            ),
-        )
+        messages.success(request, done.format(email=invitation.email))
     return redirect("team:page")
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, invitation_id: uuid.UUID) -> HttpResponse:
+    return _act_on_invitation(
+        request,
+        invitation_id,
+        team.invitation_resend,
+        gettext("A new link was sent to {email}; the earlier one no longer works."),
+    )
 
 
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, invitation_id: uuid.UUID) -> HttpResponse:
-    membership = _owner_or_refusal(request)
-    if isinstance(membership, HttpResponse):
-        return membership
-    invitation = _invitation_of(membership, invitation_id)
-    try:
-        team.invitation_revoke(
-            invitation_id=invitation.pk,
-            merchant_id=membership.merchant_id,
-            actor=request.user,
-            now=timezone.now(),
-        )
-    except DomainError as exc:
-        messages.error(request, _refusal_text(exc))
-    else:
-        messages.success(
-            request,
-            gettext("The invitation to {email} was revoked; its link no longer works.").format(
-                email=invitation.email
-            ),
-        )
-    return redirect("team:page")
+    return _act_on_invitation(
+        request,
+        invitation_id,
+        team.invitation_revoke,
+        gettext("The invitation to {email} was revoked; its link no longer works."),
+    )
 
 
 def _member_of(membership: MerchantUser, member_id: int) -> MerchantUser:
