@@ -193,3 +193,32 @@ def test_a_partner_key_with_money_scopes_is_issued_on_approval_and_shown_to_the_
     assert hashlib.sha256(raw.encode()).hexdigest() == key.key_hash
     assert key.scopes == [Scope.DEPOSITS_WRITE] and key.created_by == maker
     assert raw not in str(FourEyesRequest.objects.get().payload)
+
+
+def test_a_request_past_its_expiry_reads_as_expired_to_an_auditor_without_being_written(
+    english, now
+):
+    client = english
+    _, account = make_shop(now=now)
+    client.force_login(in_role("finance", "fiona"))
+    act(
+        client,
+        reverse("admin:deposits_account_changelist"),
+        "adjust",
+        [account.pk],
+        amount="15000",
+        reason="Duplicate payment returned",
+    )
+    FourEyesRequest.objects.update(expires_at=now - timezone.timedelta(minutes=1))
+    client.force_login(in_role("auditor", "audra"))
+
+    listed = client.get(reverse(LIST))
+    pending = client.get(reverse(LIST), {"status_now": "PENDING"})
+    expired = client.get(reverse(LIST), {"status_now": "EXPIRED"})
+
+    assert listed.status_code == 200
+    assert "Expired" in listed.content.decode()
+    assert pending.context["cl"].result_count == 0
+    assert expired.context["cl"].result_count == 1
+    # Reading is not deciding: the sweep (or an approval attempt) writes EXPIRED, not a page view.
+    assert FourEyesRequest.objects.get().status == RequestStatus.PENDING
