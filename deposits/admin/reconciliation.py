@@ -43,11 +43,38 @@ from deposits.models import (
     ReconciliationItem,
     ReconciliationItemEvent,
     ReconciliationRun,
+    ReconciliationSource,
     SettlementImport,
     SettlementLine,
+    Withdrawal,
 )
 
 SUBJECTS = dict(SettlementLine.Kind.choices)
+# Statuses as either side states them (the partner's SUCCESS/FAILED, our payout's SENT and
+# REQUESTED while not settled), in the reader's language.
+STATUS_WORDS = {
+    **dict(SettlementLine.Status.choices),
+    "SENT": Withdrawal.Status.SENT.label,
+    "REQUESTED": Withdrawal.Status.REQUESTED.label,
+}
+
+
+def counterparty_text(stream: str) -> str:
+    """ "PAYMENT_PARTNER" or "INSURER:<partner id>" as ops read it."""
+    source, _sep, partner_id = stream.partition(":")
+    try:
+        label = str(ReconciliationSource(source).label)
+    except ValueError:
+        return stream or "—"
+    return (
+        gettext("%(source)s, partner #%(id)s") % {"source": label, "id": partner_id}
+        if partner_id
+        else label
+    )
+
+
+def status_text(status: str) -> str:
+    return str(STATUS_WORDS.get(status, status)) if status else "—"
 
 
 # --- Upload page (shared with insurance's insurer statements) ---------------------------------
@@ -279,14 +306,14 @@ class ReconciliationItemAdmin(ReadOnlyAdmin):
     readonly_fields = [
         "kind",
         "source",
-        "stream",
+        "counterparty",
         "subject_text",
         "reference",
         "business_date",
         "ours",
         "theirs",
-        "our_status",
-        "their_status",
+        "our_status_text",
+        "their_status_text",
         "their_line",
         "our_records",
         "details",
@@ -313,6 +340,18 @@ class ReconciliationItemAdmin(ReadOnlyAdmin):
     @admin.display(description=_("what"))
     def subject_text(self, item: ReconciliationItem) -> str:
         return str(SUBJECTS.get(item.subject, item.subject))
+
+    @admin.display(description=_("counterparty"))
+    def counterparty(self, item: ReconciliationItem) -> str:
+        return counterparty_text(item.stream)
+
+    @admin.display(description=_("our status"))
+    def our_status_text(self, item: ReconciliationItem) -> str:
+        return status_text(item.our_status)
+
+    @admin.display(description=_("their status"))
+    def their_status_text(self, item: ReconciliationItem) -> str:
+        return status_text(item.their_status)
 
     @admin.display(description=_("ours"))
     def ours(self, item: ReconciliationItem) -> str:

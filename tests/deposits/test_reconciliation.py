@@ -447,6 +447,29 @@ class TestTheAdminPages:
         for ref in ("PAY-THEIRS-ONLY", "PAY-OURS-ONLY", "PAY-AMOUNT", "PAY-TWICE"):
             assert ref in items_page
 
+    def test_an_item_page_says_the_counterparty_and_both_statuses_in_words(self, client, account):
+        result = services.deposit_withdraw(
+            account_id=account.pk,
+            amount_minor=50 * YUAN,
+            currency="CNY",
+            idempotency_key="withdraw-unreported",
+            now=DAY_TIME,
+        )
+        reference = result.transaction.withdrawal.reference
+        import_partner_file(csv_file(f"2026-11-02,{reference},withdrawal,50.00,CNY,success"))
+        self._finance(client)
+
+        page = client.get(
+            reverse(
+                "admin:deposits_reconciliationitem_change",
+                args=[ReconciliationItem.objects.get().pk],
+            )
+        ).content.decode()
+
+        assert "Payment partner settlement" in page
+        assert ">Success<" in page and ">Requested<" in page
+        assert "PAYMENT_PARTNER" not in page and "SUCCESS" not in page
+
     def test_a_bad_file_is_shown_line_by_line(self, client, account):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
