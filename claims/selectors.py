@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db.models import (
@@ -14,6 +16,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -38,6 +41,7 @@ from claims.models import (
     Outcome,
 )
 from shops.models import Shop
+from shops.selectors import switcher_shops, unread_notices, unread_notices_count
 
 
 def rule_in_force(*, reason: str, currency: str, now: datetime) -> CompensationRule | None:
@@ -227,6 +231,53 @@ def claims_summary_for_shop(shop_id: int, *, now: datetime) -> dict[str, int]:
     (one query)."""
     return Claim.objects.filter(shop_id=shop_id).aggregate(
         total=Count("id"), waiting=Count("id", filter=_waiting_on_merchant(now))
+    )
+
+
+def _count_of(queryset: QuerySet[Any]) -> Subquery:
+    """COUNT(*) of `queryset` as a scalar subquery (no GROUP BY: one row, 0 when empty)."""
+    return Subquery(
+        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What every dashboard page's navigation shows, read in one query: the user's merchant's
+    shops for the switcher, each with its claims (`claims_total`, `claims_waiting`: the shop
+    page's claims panel), and the two badges."""
+
+    shops: list[Shop]
+    claims_waiting: int
+    unread_notices: int
+
+    def shop(self, shop_id: int) -> Shop | None:
+        return next((shop for shop in self.shops if shop.pk == shop_id), None)
+
+
+NO_NAVIGATION = Navigation(shops=[], claims_waiting=0, unread_notices=0)
+
+
+def dashboard_navigation(*, user_id: int, now: datetime) -> Navigation:
+    """One query per page for the navigation, whatever the page: the switcher's shops annotated
+    with their claim counts and the unread notices (an uncorrelated subquery, computed once).
+    The badge's "waiting" is the sum over the merchant's shops, as claims_waiting_count counts
+    it. A merchant without shops has no row to carry the unread count: counted on its own."""
+    of_shop = Claim.objects.filter(shop_id=OuterRef("pk"))
+    shops = list(
+        switcher_shops(user_id).annotate(
+            claims_total=_count_of(of_shop),
+            claims_waiting=_count_of(of_shop.filter(_waiting_on_merchant(now))),
+            unread_notices=_count_of(unread_notices(user_id)),
+        )
+    )
+    if not shops:
+        return Navigation(shops=[], claims_waiting=0, unread_notices=unread_notices_count(user_id))
+    return Navigation(
+        shops=shops,
+        claims_waiting=sum(shop.claims_waiting for shop in shops),  # type: ignore[attr-defined]
+        unread_notices=shops[0].unread_notices,  # type: ignore[attr-defined]
     )
 
 

@@ -79,9 +79,12 @@ def withdrawal_position(shop: Shop, account: Account) -> WithdrawalPosition:
     deposit = coverage_of(account)
     if shop.closed_at is not None:
         return WithdrawalPosition(deposit=deposit, withdrawable_minor=0, limit=ShopBlock.CLOSED)
-    # The shop pages prefetch the active restrictions: no second query for the same rows.
+    # The shop pages prefetch the active restrictions, the insurance page annotates the answer
+    # (`frozen_now`): no second query for the same rows.
     active = getattr(shop, "active_restrictions", None)
-    if active is not None:
+    if hasattr(shop, "frozen_now"):
+        frozen = bool(shop.frozen_now)
+    elif active is not None:
         frozen = any(r.kind == RestrictionKind.FROZEN for r in active)
     else:
         frozen = shop.restrictions.filter(

@@ -25,7 +25,7 @@ from common.pagination import UncountedPage
 from common.templatetags.money import money
 from deposits import services
 from deposits.forms import AmountForm, top_up_refusal
-from deposits.models import Account
+from deposits.models import Account, ShortfallCase
 from deposits.selectors import (
     debt_origin,
     deposit_summary,
@@ -38,6 +38,7 @@ from deposits.selectors import (
 from deposits.services import refund_available_at
 from deposits.services.shortfall import (
     shortfall_banner,
+    shortfall_cases_for_page,
     shortfall_open_cases_by_shop,
     shortfall_restriction_texts,
     step_description,
@@ -65,7 +66,14 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
     active = shop.active_restrictions  # type: ignore[attr-defined]
     # The active ones are listed with what lifts them; history shows the rest.
     lifted = shop.lifted_restrictions  # type: ignore[attr-defined]
-    texts = shortfall_restriction_texts(shop=shop, account=account, restrictions=active + lifted)
+    # The open case and those the restrictions name, read once for the banner and the texts.
+    cases = shortfall_cases_for_page(shop, active + lifted) if account else None
+    texts = shortfall_restriction_texts(
+        shop=shop,
+        account=account,
+        restrictions=active + lifted,
+        cases=cases.by_ref if cases else None,
+    )
     for restriction in active + lifted:
         restriction.texts = texts.get(restriction.pk)
     page = None
@@ -97,7 +105,7 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             "lifted_restrictions": lifted,
             "refund_on": refund_available_at(shop.closed_at) if shop.closed_at else None,
             "may_see_money": membership.may_manage_deposit,
-            **_shortfall_shop_context(membership, shop, account),
+            **_shortfall_shop_context(membership, shop, account, cases.open if cases else None),
             **withdraw_shop_context(membership, shop, account),
         },
     )
@@ -139,10 +147,10 @@ def shortfall_home_context(membership: MerchantUser, shops: list[Shop]) -> dict[
 
 
 def _shortfall_shop_context(
-    membership: MerchantUser, shop: Shop, account: Account | None
+    membership: MerchantUser, shop: Shop, account: Account | None, case: ShortfallCase | None
 ) -> dict[str, Any]:
     return {
-        "shortfall": shortfall_banner(shop=shop, account=account),
+        "shortfall": shortfall_banner(shop=shop, account=account, case=case),
         # What is owed, to whom and why: only for those who may see the deposit's amounts.
         "debt": debt_origin(account) if account and membership.may_manage_deposit else None,
         "sandbox_payments": _sandbox_payments_enabled(),

@@ -3,6 +3,7 @@ insurance page and the banners of the shop and insurance pages. Reads only (sele
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,10 +61,13 @@ def past_due(recovery: Recovery, now: datetime) -> bool:
     return recovery.status == RecoveryStatus.OPEN and recovery.due_at <= now
 
 
-def advance_rows(shop: Shop, now: datetime) -> dict[int, list[AdvanceRow]]:
-    """The shop's advances with their recoveries, by policy id."""
+def advance_rows(
+    shop: Shop, now: datetime, advances: Iterable[Advance] | None = None
+) -> dict[int, list[AdvanceRow]]:
+    """The shop's advances with their recoveries, by policy id (`advances`: when the page read
+    them already, selectors.advances_for_shop)."""
     rows: dict[int, list[AdvanceRow]] = {}
-    for advance in selectors.advances_for_shop(shop):
+    for advance in selectors.advances_for_shop(shop) if advances is None else advances:
         recovery = getattr(advance, "recovery", None)
         rows.setdefault(advance.policy_id, []).append(
             AdvanceRow(
@@ -86,11 +90,23 @@ class RecoveryBanner:
     due_by: datetime
 
 
-def recovery_banners(shop: Shop, now: datetime) -> list[RecoveryBanner]:
+def outstanding_recoveries_of(advances: Iterable[Advance]) -> list[Recovery]:
+    """The OPEN and OVERDUE recoveries among the advances' (every recovery is an advance's that
+    moved money), soonest due first: outstanding_recoveries_for_shop without a query."""
+    recoveries = [getattr(advance, "recovery", None) for advance in advances]
+    outstanding = [r for r in recoveries if r is not None and r.status in OUTSTANDING_STATUSES]
+    return sorted(outstanding, key=lambda r: (r.due_at, r.pk))
+
+
+def recovery_banners(
+    shop: Shop, now: datetime, recoveries: Iterable[Recovery] | None = None
+) -> list[RecoveryBanner]:
     """An overdue recovery (the shop is supervised until it is repaid), or one due within 3
-    days; overdue ones first."""
+    days; overdue ones first. `recoveries`: the outstanding ones when the page read them."""
     banners = []
-    for recovery in selectors.outstanding_recoveries_for_shop(shop):
+    if recoveries is None:
+        recoveries = selectors.outstanding_recoveries_for_shop(shop)
+    for recovery in recoveries:
         if recovery.status == RecoveryStatus.OVERDUE:
             banners.append(RecoveryBanner("overdue", recovery, due_by(recovery)))
         elif past_due(recovery, now):
@@ -101,10 +117,16 @@ def recovery_banners(shop: Shop, now: datetime) -> list[RecoveryBanner]:
     return sorted(banners, key=lambda b: order[b.kind])
 
 
-def banner_context(shop: Shop, now: datetime, *, may_see_money: bool) -> dict[str, Any]:
+def banner_context(
+    shop: Shop,
+    now: datetime,
+    *,
+    may_see_money: bool,
+    recoveries: Iterable[Recovery] | None = None,
+) -> dict[str, Any]:
     return {
         "shop": shop,
-        "recovery_banners": recovery_banners(shop, now),
+        "recovery_banners": recovery_banners(shop, now, recoveries),
         "may_see_money": may_see_money,
         "now": now,
     }

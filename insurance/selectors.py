@@ -9,7 +9,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -32,10 +43,13 @@ from insurance.models import (
     RecoveryStatus,
     TrendTrack,
 )
-from shops.models import Shop
+from shops.models import RestrictionKind, Shop, ShopRestriction
 
 # Dates of a term, a registration, a benefit window: the marketplace's calendar (api-v1.md).
 MARKET_TZ = ZoneInfo("Asia/Shanghai")
+
+# A keyword's default meaning "not read by the caller: read it here" (None is a read answer).
+_NOT_READ: Any = object()
 
 
 def local_date(moment: datetime) -> date:
@@ -69,10 +83,101 @@ def benefit_windows_open_on(day: date) -> list[BenefitWindow]:
     return list(BenefitWindow.objects.filter(submit_from__lte=day, submit_to__gte=day))
 
 
+def _trend_tracks_on(day: date) -> QuerySet[TrendTrack]:
+    return TrendTrack.objects.filter(Q(until__isnull=True) | Q(until__gte=day), since__lte=day)
+
+
 def trend_track_on(shop: Shop, day: date) -> bool:
-    return TrendTrack.objects.filter(
-        Q(until__isnull=True) | Q(until__gte=day), shop=shop, since__lte=day
-    ).exists()
+    return _trend_tracks_on(day).filter(shop=shop).exists()
+
+
+def _count_of(queryset: QuerySet[Any]) -> Subquery:
+    """COUNT(*) of `queryset` as a scalar subquery (no GROUP BY: one row, 0 when empty)."""
+    return Subquery(
+        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def shop_eligibility_annotations(today: date) -> dict[str, Any]:
+    """What the eligibility rule asks of a shop's other rows, as annotations of a Shop query:
+    the shop's read and these in one statement (EligibilityReads)."""
+    shop = OuterRef("pk")
+    return {
+        "eligibility_on_trend_track": Exists(_trend_tracks_on(today).filter(shop=shop)),
+        "eligibility_open_shortfall_case": Exists(deposit_selectors.open_shortfall_cases(shop)),
+        "eligibility_overdue_recoveries": _count_of(
+            Recovery.objects.filter(shop=shop, status=RecoveryStatus.OVERDUE)
+        ),
+        # Not the rule's: whether the page offers to apply at all (open_application_or_policy).
+        "submitted_application": Exists(
+            InsuranceApplication.objects.filter(shop=shop, status="SUBMITTED")
+        ),
+        "open_policy": Exists(
+            Policy.objects.filter(
+                shop=shop, status__in=[PolicyStatus.AWAITING_PREMIUM, PolicyStatus.ACTIVE]
+            )
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class EligibilityReads:
+    """What the eligibility rule needs to know about a shop on a day, read once: every offer,
+    and the renewal's preview, on a page judge the same facts (quote_preview)."""
+
+    today: date
+    account: Any  # deposits.models.Account | None
+    categories: list[Any]
+    windows: list[BenefitWindow]
+    on_trend_track: bool
+    open_shortfall_case: bool
+    overdue_recoveries: int
+
+
+def eligibility_reads(shop: Shop, now: datetime) -> EligibilityReads:
+    """The reads of `quote_preview` for `shop` at `now`. A shop read by shop_for_insurance_page
+    carries them already (account joined, categories prefetched, annotations): then only the
+    benefit windows are read. Otherwise one query adds the annotations."""
+    today = local_date(now)
+    annotated = shop
+    if not hasattr(shop, "eligibility_on_trend_track"):
+        annotated = (
+            Shop.objects.filter(pk=shop.pk)
+            .annotate(**shop_eligibility_annotations(today))
+            .only("pk")
+            .get()
+        )
+    if Shop.deposit_account.is_cached(shop):  # type: ignore[attr-defined]
+        account = getattr(shop, "deposit_account", None)
+    else:
+        account = deposit_selectors.account_for_shop(shop)
+    return EligibilityReads(
+        today=today,
+        account=account,
+        categories=list(shop.categories.all()),
+        windows=benefit_windows_open_on(today),
+        on_trend_track=annotated.eligibility_on_trend_track,  # type: ignore[attr-defined]
+        open_shortfall_case=annotated.eligibility_open_shortfall_case,  # type: ignore[attr-defined]
+        overdue_recoveries=annotated.eligibility_overdue_recoveries,  # type: ignore[attr-defined]
+    )
+
+
+def shop_for_insurance_page(merchant: Any, public_id: uuid.UUID, now: datetime) -> Shop | None:
+    """One of the merchant's shops for its insurance page, or None (another merchant's is not
+    found either): its deposit account joined, its categories, whether ops froze it
+    (`frozen_now`, withdrawal_position's question) and what eligibility asks of its other rows
+    (shop_eligibility_annotations), in two queries."""
+    frozen = ShopRestriction.objects.filter(
+        shop=OuterRef("pk"), kind=RestrictionKind.FROZEN, lifted_at__isnull=True
+    )
+    return (
+        Shop.objects.filter(merchant=merchant, public_id=public_id)
+        .select_related("deposit_account")
+        .prefetch_related("categories")
+        .annotate(frozen_now=Exists(frozen), **shop_eligibility_annotations(local_date(now)))
+        .first()
+    )
 
 
 def counterfeit_awards_since(shop: Shop, since: datetime) -> int:
@@ -202,6 +307,35 @@ def policies_for_shop(shop: Shop) -> QuerySet[Policy]:
     return _policies().filter(shop=shop)
 
 
+def policies_for_insurance_page(shop: Shop, *, limit: int = 10) -> list[Policy]:
+    """The shop's latest policies for its insurance page, in one query: each with its e-policy's
+    row (without the bytes), what is still owed on its recoveries (`outstanding_recoveries_read`,
+    outstanding_recoveries_minor's sum) and the pk of a renewal application still with the
+    insurer (`renewal_application_pk`, renewal_application_of's)."""
+    owed = (
+        Recovery.objects.filter(policy=OuterRef("pk"), status__in=OUTSTANDING_STATUSES)
+        .order_by()
+        .values("policy")
+        .annotate(total=Sum("outstanding_minor"))
+        .values("total")
+    )
+    renewal_application = (
+        InsuranceApplication.objects.filter(quote__renews=OuterRef("pk"), status="SUBMITTED")
+        .order_by("-id")
+        .values("pk")[:1]
+    )
+    return list(
+        policies_for_shop(shop)
+        .select_related("document")
+        .defer("document__pdf")
+        .annotate(
+            outstanding_recoveries_read=Coalesce(Subquery(owed), 0),
+            renewal_application_pk=Subquery(renewal_application),
+        )
+        .order_by("-id")[:limit]
+    )
+
+
 def policies_due_for_expiry(now: datetime) -> QuerySet[Policy]:
     """Policies still awaiting a premium whose due time has passed (the scan's candidates)."""
     return Policy.objects.filter(status=PolicyStatus.AWAITING_PREMIUM, premium_due_at__lte=now)
@@ -237,24 +371,33 @@ def _rules(product: InsuranceProduct) -> Rules:
 
 
 def quote_preview(
-    *, shop: Shop, product: InsuranceProduct, now: datetime, starts_on: date | None = None
+    *,
+    shop: Shop,
+    product: InsuranceProduct,
+    now: datetime,
+    starts_on: date | None = None,
+    reads: EligibilityReads | None = None,
 ) -> QuotePreview:
     """Eligibility (every failed reason) and the figures of `product` for `shop` at `now`, for a
-    term starting today, or on `starts_on` (a renewal: the day after the current term ends)."""
-    account = deposit_selectors.account_for_shop(shop)
+    term starting today, or on `starts_on` (a renewal: the day after the current term ends).
+    `reads`: the shop's facts when the caller read them for several products (eligibility_reads
+    with the same `now`); read here otherwise."""
+    if reads is None:
+        reads = eligibility_reads(shop, now)
+    account = reads.account
     deposit = deposit_selectors.deposit_summary(account) if account is not None else None
-    today = local_date(now)
-    windows = benefit_windows_open_on(today)
+    today = reads.today
+    windows = reads.windows
     facts = _shop_facts(
         shop,
         today=today,
-        categories=list(shop.categories.all()),
+        categories=reads.categories,
         deposit=deposit,
         requirement_minor=deposit.required_minor if deposit is not None else 0,
         windows=[Window(w.submit_from, w.submit_to, w.activate_by) for w in windows],
-        on_trend_track=trend_track_on(shop, today),
-        open_shortfall_case=deposit_selectors.shortfall_case_open(shop),
-        overdue_recoveries=overdue_recoveries_count(shop),
+        on_trend_track=reads.on_trend_track,
+        open_shortfall_case=reads.open_shortfall_case,
+        overdue_recoveries=reads.overdue_recoveries,
         counterfeit_awards_recent=counterfeit_awards_since(
             shop, now - timedelta(days=product.counterfeit_lookback_days)
         ),
@@ -484,11 +627,14 @@ class SurrenderPreview:
         }
 
 
-def surrender_preview(policy: Policy, now: datetime) -> SurrenderPreview:
+def surrender_preview(
+    policy: Policy, now: datetime, *, account: Any = _NOT_READ
+) -> SurrenderPreview:
     """Whether the policy may be surrendered now, and the refund by day (domain.md §5.1): no
     recovery outstanding, and the cash deposit alone (without this policy's guarantee) meets the
     requirement by the coverage rule (deposits.domain.coverage). The surrender service calls
-    this again under the account's and the policy's locks, so what it checks is what it does."""
+    this again under the account's and the policy's locks, so what it checks is what it does.
+    `account`: the shop's deposit account when the page read it (no lock: a preview)."""
     on = market_date(now)
     term_days = policy.product.term_days
     reasons: list[dict[str, str]] = []
@@ -508,7 +654,7 @@ def surrender_preview(policy: Policy, now: datetime) -> SurrenderPreview:
                 "detail": "The merchant still owes the insurer for an advance; repay it first.",
             }
         )
-    if not cash_alone_covers(policy):
+    if not cash_alone_covers(policy, account=account):
         reasons.append(
             {
                 "code": "would_cause_shortfall",
@@ -534,9 +680,10 @@ def surrender_preview(policy: Policy, now: datetime) -> SurrenderPreview:
     )
 
 
-def cash_alone_covers(policy: Policy) -> bool:
+def cash_alone_covers(policy: Policy, *, account: Any = _NOT_READ) -> bool:
     """The deposit's coverage without this policy's guarantee has no shortfall."""
-    account = deposit_selectors.account_for_shop(policy.shop)
+    if account is _NOT_READ:
+        account = deposit_selectors.account_for_shop(policy.shop)
     if account is None:
         return False
     summary = deposit_selectors.deposit_summary(account)
@@ -551,7 +698,10 @@ def cash_alone_covers(policy: Policy) -> bool:
 
 def outstanding_recoveries_minor(policy: Policy) -> int:
     """What the merchant still owes the insurer on this policy: the outstanding amount of its
-    OPEN and OVERDUE recoveries (coverage − this = the remaining limit)."""
+    OPEN and OVERDUE recoveries (coverage − this = the remaining limit). Read with the policy
+    on the insurance page (policies_for_insurance_page)."""
+    if hasattr(policy, "outstanding_recoveries_read"):
+        return int(policy.outstanding_recoveries_read)
     total = Recovery.objects.filter(policy=policy, status__in=OUTSTANDING_STATUSES).aggregate(
         total=Sum("outstanding_minor")
     )["total"]
@@ -677,8 +827,9 @@ class CashWithoutPolicy:
     from_at: datetime
 
 
-def cash_without_policy(policy: Policy) -> CashWithoutPolicy:
-    account = deposit_selectors.account_for_shop(policy.shop)
+def cash_without_policy(policy: Policy, *, account: Any = _NOT_READ) -> CashWithoutPolicy:
+    if account is _NOT_READ:
+        account = deposit_selectors.account_for_shop(policy.shop)
     assert policy.ends_on is not None
     from_at = datetime.combine(policy.ends_on + timedelta(days=1), time.min, tzinfo=MARKET_TZ)
     if account is None:  # pragma: no cover - every registered shop has one

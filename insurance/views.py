@@ -11,7 +11,7 @@ the services, then back to the page (PRG); a refusal is a message in the page's 
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +35,7 @@ from deposits.selectors import (
 )
 from insurance import selectors, services
 from insurance.models import OUTSTANDING_STATUSES, Policy, PolicyStatus
-from insurance.recovery_display import advance_rows
+from insurance.recovery_display import advance_rows, outstanding_recoveries_of
 from shops.models import MerchantUser, Shop
 from shops.selectors import membership_for_user
 
@@ -91,9 +91,15 @@ def _shop_for(request: HttpRequest, shop_id: str) -> tuple[MerchantUser, Shop]:
 
 
 def _offer(
-    shop: Shop, product: Any, deposit: Any, position: Any, now: Any, english: bool
+    shop: Shop,
+    product: Any,
+    deposit: Any,
+    position: Any,
+    now: Any,
+    english: bool,
+    reads: selectors.EligibilityReads,
 ) -> dict[str, Any]:
-    preview = selectors.quote_preview(shop=shop, product=product, now=now)
+    preview = selectors.quote_preview(shop=shop, product=product, now=now, reads=reads)
     with_insurance = (
         replace(deposit, guaranteed_minor=deposit.guaranteed_minor + preview.coverage_minor)
         if deposit is not None
@@ -122,22 +128,46 @@ def _offer(
     }
 
 
+@dataclass(frozen=True)
+class _PageReads:
+    """What the insurance page read once and its panels share: the eligibility facts (every
+    offer and the renewal's preview), the products in force, the policies and applications
+    listed (the open policies and renewals are among them) and the shop's deposit account."""
+
+    reads: selectors.EligibilityReads
+    products: dict[str, Any]
+    policies: list[Policy]
+    applications: list[Any]
+
+
 @login_required
 def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
-    membership, shop = _shop_for(request, shop_id)
+    membership = membership_for_user(request.user)
+    if membership is None:
+        raise Http404
+    now = timezone.now()
+    shop = selectors.shop_for_insurance_page(membership.merchant, shop_id, now)
+    if shop is None:
+        raise Http404  # another merchant's shop looks exactly like a missing one
     if not membership.may_manage_deposit:
         return render(request, "insurance/forbidden.html", {"shop": shop}, status=403)
-    now = timezone.now()
     account = getattr(shop, "deposit_account", None)  # joined by the selector
     deposit = deposit_summary(account) if account is not None else None
     position = withdrawal_position(shop, account) if account is not None else None
     english = request.LANGUAGE_CODE.startswith("en")
-    offers = [
-        _offer(shop, product, deposit, position, now, english)
-        for product in selectors.products_in_force(now).order_by("code")
-    ]
-    rows = advance_rows(shop, now)
-    policies = list(selectors.policies_for_shop(shop).order_by("-id")[:10])
+    reads = selectors.eligibility_reads(shop, now)
+    products = list(selectors.products_in_force(now).order_by("code"))
+    offers = [_offer(shop, product, deposit, position, now, english, reads) for product in products]
+    advances = list(selectors.advances_for_shop(shop))
+    rows = advance_rows(shop, now, advances)
+    policies = selectors.policies_for_insurance_page(shop)
+    applications = list(selectors.applications_for_shop(shop)[:10])
+    page = _PageReads(
+        reads=reads,
+        products={product.code: product for product in products},
+        policies=policies,
+        applications=applications,
+    )
     return render(
         request,
         "insurance/shop_insurance.html",
@@ -153,11 +183,15 @@ def shop_insurance(request: HttpRequest, shop_id: str) -> HttpResponse:
                 if policy.pk in rows
             ],
             "now": now,
-            "current": [_current(policy, now, shop, english) for policy in _open_policies(shop)],
+            "current": [
+                _current(policy, now, shop, english, page) for policy in _open_policies(policies)
+            ],
             "sandbox_payments": _sandbox_payments_enabled(),
             "form_key": uuid.uuid4().hex,
-            "applications": list(selectors.applications_for_shop(shop)[:10]),
-            "in_progress": selectors.open_application_or_policy_exists(shop),
+            "applications": applications,
+            # open_application_or_policy_exists, read with the shop (shop_for_insurance_page).
+            "in_progress": shop.submitted_application or shop.open_policy,  # type: ignore[attr-defined]
+            "outstanding_recoveries": outstanding_recoveries_of(advances),
         },
     )
 
@@ -209,12 +243,13 @@ def _sandbox_payments_enabled() -> bool:
     return bool(getattr(settings, "DEPOSIT_SANDBOX_PAYMENTS", settings.DEBUG))
 
 
-def _open_policies(shop: Shop) -> list[Policy]:
-    """Policies awaiting their premium or ACTIVE, except a renewal while the policy it renews is
-    still ACTIVE: that one is shown in the renewal panel of the policy it renews."""
+def _open_policies(policies: list[Policy]) -> list[Policy]:
+    """Among the 5 latest of the shop's `policies` (newest first, `renews` joined): those
+    awaiting their premium or ACTIVE, except a renewal while the policy it renews is still
+    ACTIVE: that one is shown in the renewal panel of the policy it renews."""
     open_policies = [
         policy
-        for policy in selectors.policies_for_shop(shop).select_related("renews").order_by("-id")[:5]
+        for policy in policies[:5]
         if policy.status in (PolicyStatus.AWAITING_PREMIUM, PolicyStatus.ACTIVE)
     ]
     return [
@@ -224,15 +259,46 @@ def _open_policies(shop: Shop) -> list[Policy]:
     ]
 
 
-def _renewal(shop: Shop, policy: Policy, now: Any, english: bool) -> dict[str, Any] | None:
+def _renewal_application(policy: Policy, page: _PageReads) -> Any:
+    """renewal_application_of, from the pk read with the policy: among the applications listed,
+    or read (an older one than the page lists)."""
+    pk = getattr(policy, "renewal_application_pk", None)
+    if pk is None:
+        return None
+    listed = next((a for a in page.applications if a.pk == pk), None)
+    return listed if listed is not None else selectors.renewal_application_of(policy)
+
+
+def _renewal_policy(policy: Policy, page: _PageReads) -> Policy | None:
+    """renewal_of, among the policies listed: a renewal is newer than the policy it renews, and
+    an open policy is one of the 5 latest, so its renewal is one of the 10 listed."""
+    return next(
+        (
+            p
+            for p in page.policies  # newest first, as renewal_of orders
+            if p.renews_id == policy.pk
+            and p.status in (PolicyStatus.AWAITING_PREMIUM, PolicyStatus.ACTIVE)
+        ),
+        None,
+    )
+
+
+def _document(policy: Policy) -> Any:
+    """policy_document_meta, joined with the policy (policies_for_insurance_page)."""
+    return getattr(policy, "document", None)
+
+
+def _renewal(
+    shop: Shop, policy: Policy, now: Any, english: bool, page: _PageReads
+) -> dict[str, Any] | None:
     """The renewal panel of a policy in force: shown from RENEWAL_OPENS_DAYS before its end, or
     as soon as a renewal is under way. The next term's quote (nothing written), then the
     application with the insurer, the premium to pay, and "renewed until" once paid."""
     today = selectors.market_date(now)
     if not selectors.policy_in_force(policy, today) or policy.ends_on is None:
         return None
-    application = selectors.renewal_application_of(policy)
-    renewal = selectors.renewal_of(policy)
+    application = _renewal_application(policy, page)
+    renewal = _renewal_policy(policy, page)
     opens_on = policy.ends_on - timedelta(days=selectors.RENEWAL_OPENS_DAYS)
     if application is None and renewal is None and today < opens_on:
         return None
@@ -242,16 +308,20 @@ def _renewal(shop: Shop, policy: Policy, now: Any, english: bool) -> dict[str, A
         "renewal": renewal,
         "days_left": (policy.ends_on - today).days,
         "next_starts_on": policy.ends_on + timedelta(days=1),
-        "cash": selectors.cash_without_policy(policy),
+        "cash": selectors.cash_without_policy(policy, account=page.reads.account),
     }
     if renewal is not None:
         panel["outstanding_premium_minor"] = renewal.premium_minor - renewal.premium_paid_minor
-        panel["document"] = selectors.policy_document_meta(renewal)
+        panel["document"] = _document(renewal)
     elif application is None:
-        product = selectors.product_in_force(policy.product.code, now)
+        product = page.products.get(policy.product.code)  # product_in_force, read for the offers
         if product is not None:
             preview = selectors.quote_preview(
-                shop=shop, product=product, now=now, starts_on=policy.ends_on + timedelta(days=1)
+                shop=shop,
+                product=product,
+                now=now,
+                starts_on=policy.ends_on + timedelta(days=1),
+                reads=page.reads,
             )
             panel["preview"] = preview
             panel["reasons"] = [
@@ -261,14 +331,20 @@ def _renewal(shop: Shop, policy: Policy, now: Any, english: bool) -> dict[str, A
     return panel
 
 
-def _current(policy: Policy, now: Any, shop: Shop, english: bool) -> dict[str, Any]:
-    preview = selectors.surrender_preview(policy, now) if policy.status == "ACTIVE" else None
+def _current(
+    policy: Policy, now: Any, shop: Shop, english: bool, page: _PageReads
+) -> dict[str, Any]:
+    preview = (
+        selectors.surrender_preview(policy, now, account=page.reads.account)
+        if policy.status == "ACTIVE"
+        else None
+    )
     return {
         "policy": policy,
-        "renewal": _renewal(shop, policy, now, english),
+        "renewal": _renewal(shop, policy, now, english, page),
         "in_force": selectors.policy_in_force(policy, selectors.market_date(now)),
         "outstanding_premium_minor": policy.premium_minor - policy.premium_paid_minor,
-        "document": selectors.policy_document_meta(policy),
+        "document": _document(policy),
         "surrender": preview,
         "surrender_blocks": [
             _refusal(r["code"], _SURRENDER_BLOCKS, gettext("The policy cannot be surrendered."))

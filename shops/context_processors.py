@@ -1,4 +1,4 @@
-"""What every dashboard page's navigation shows, whichever view rendered it."""
+"""Whether the dashboard's navigation shows "Team", whichever view rendered it."""
 
 from __future__ import annotations
 
@@ -7,20 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from shops.selectors import membership_for_user, unread_notices_count
+from shops.selectors import membership_for_user
 
-
-def unread_notices(request: HttpRequest) -> dict[str, Any]:
-    """The notices this user has not read, for the badge beside "Notices". Counted only when a page
-    shows it (lazily), and never for visitors or ops without a merchant."""
-
-    def count() -> int:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return 0
-        return unread_notices_count(user.pk)
-
-    return {"unread_notices": SimpleLazyObject(count)}
+# The unread notices badge is claims.context_processors.navigation's: read in the same query as
+# the claims badge and the shop switcher.
 
 
 def team_link(request: HttpRequest) -> dict[str, Any]:

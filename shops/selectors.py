@@ -49,8 +49,13 @@ def membership_for_user(user: AbstractBaseUser | AnonymousUser) -> MerchantUser 
     if hasattr(user, _MEMBERSHIP_ON_USER):
         return getattr(user, _MEMBERSHIP_ON_USER)
     membership = MerchantUser.objects.select_related("merchant").filter(user_id=user.pk).first()
-    setattr(user, _MEMBERSHIP_ON_USER, membership)
+    membership_remember(user, membership)
     return membership
+
+
+def membership_remember(user: AbstractBaseUser, membership: MerchantUser | None) -> None:
+    """Keep the membership read with the user (shops.auth_backends joins it) for the request."""
+    setattr(user, _MEMBERSHIP_ON_USER, membership)
 
 
 def shops_for_merchant(merchant: Merchant) -> QuerySet[Shop]:
@@ -82,13 +87,16 @@ def notifications_for_merchant(merchant: Merchant, *, limit: int = 100) -> list[
     )
 
 
-def unread_notices_count(user_id: int) -> int:
-    """How many of their merchant's notices this user has not read (the navigation's badge)."""
-    return (
-        Notification.objects.filter(merchant__members__user_id=user_id)
-        .exclude(reads__user_id=user_id)
-        .count()
+def unread_notices(user_id: int) -> QuerySet[Notification]:
+    """The notices of their merchant this user has not read (the navigation's badge counts them;
+    the navigation's one query counts them in a subquery)."""
+    return Notification.objects.filter(merchant__members__user_id=user_id).exclude(
+        reads__user_id=user_id
     )
+
+
+def unread_notices_count(user_id: int) -> int:
+    return unread_notices(user_id).count()
 
 
 @dataclass(frozen=True)
@@ -264,10 +272,15 @@ def category_catalogue(shop: Shop) -> list[Category]:
     return list(Category.objects.annotate(on_shop=Exists(on_shop)).order_by("-is_active", "code"))
 
 
-def shops_for_user_switcher(user_id: int) -> list[Shop]:
-    """The shops of the user's merchant, names and status only, by name (the shop switcher)."""
-    return list(
+def switcher_shops(user_id: int) -> QuerySet[Shop]:
+    """The shops of the user's merchant, names and status only, by name (the shop switcher; the
+    navigation's one query annotates it with what the badges count)."""
+    return (
         Shop.objects.filter(merchant__members__user_id=user_id)
         .only("public_id", "name", "status")
         .order_by("name", "id")
     )
+
+
+def shops_for_user_switcher(user_id: int) -> list[Shop]:
+    return list(switcher_shops(user_id))

@@ -32,7 +32,7 @@ from shops.selectors import (
 )
 
 # The backend a just-joined member is signed in with (the invitation proved who they are).
-_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_BACKEND = "shops.auth_backends.MemberBackend"
 
 
 def _owner_or_refusal(request: HttpRequest) -> MerchantUser | HttpResponse:

@@ -380,10 +380,14 @@ class Policy(models.Model):
 
     @property
     def limit_remaining_minor(self) -> int:
-        """Coverage − outstanding recoveries (insurance.models.advances); never below 0."""
-        outstanding = self.recoveries.filter(status__in=["OPEN", "OVERDUE"]).aggregate(
-            total=models.Sum("outstanding_minor")
-        )["total"]
+        """Coverage − outstanding recoveries (insurance.models.advances); never below 0. The
+        insurance page reads the sum with the policy (`outstanding_recoveries_read`)."""
+        if hasattr(self, "outstanding_recoveries_read"):
+            outstanding = self.outstanding_recoveries_read
+        else:
+            outstanding = self.recoveries.filter(status__in=["OPEN", "OVERDUE"]).aggregate(
+                total=models.Sum("outstanding_minor")
+            )["total"]
         return max(0, self.coverage_minor - (outstanding or 0))
 
 

@@ -15,8 +15,11 @@ register = template.Library()
 
 
 @register.inclusion_tag("insurance/_recovery_banner.html")
-def recovery_banners(shop: Shop, may_see_money: bool) -> dict[str, Any]:
-    return banner_context(shop, timezone.now(), may_see_money=bool(may_see_money))
+def recovery_banners(shop: Shop, may_see_money: bool, recoveries: Any = None) -> dict[str, Any]:
+    """`recoveries`: the shop's outstanding recoveries when the page read them already."""
+    return banner_context(
+        shop, timezone.now(), may_see_money=bool(may_see_money), recoveries=recoveries
+    )
 
 
 @register.simple_tag

@@ -1,8 +1,10 @@
 """`{% shop_switcher %}`: on every shop page (any dashboard URL with a `shop_id`), a menu of the
 merchant's other shops that keeps you on the same kind of page: the withdraw page of one shop
 leads to the withdraw page of the next. A page whose URL names more than the shop (a payment, a
-policy) leads to the other shop's main page instead. One query, only on shop pages; the list is
-the reader's own merchant's shops, so another merchant's shop is never offered."""
+policy) leads to the other shop's main page instead. The list is the reader's own merchant's
+shops, so another merchant's shop is never offered; it comes with the navigation's badges (the
+`navigation` the claims context processor puts on every page: one query for all three), or in
+a query of its own where a page is rendered without it."""
 
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ def shop_switcher(context: template.Context) -> dict[str, Any]:
     current = str(match.kwargs["shop_id"])
     same_kind = match.view_name if set(match.kwargs) == {"shop_id"} else "dashboard:shop_detail"
     entries = []
-    for shop in shops_for_user_switcher(user.pk):
+    navigation = context.get("navigation")
+    shops = navigation.shops if navigation is not None else shops_for_user_switcher(user.pk)
+    for shop in shops:
         try:
             href = reverse(same_kind, kwargs={"shop_id": shop.public_id})
         except NoReverseMatch:  # pragma: no cover - every shop page reverses with a shop id

@@ -56,6 +56,7 @@ from deposits.services.shortfall.ops import (
 )
 from deposits.services.shortfall.reads import (
     shortfall_banner,
+    shortfall_cases_for_page,
     shortfall_latest_deduction,
     shortfall_open_case,
     shortfall_open_cases_by_shop,
@@ -86,6 +87,7 @@ __all__ = [
     "shortfall_after_posting",
     "shortfall_after_requirement_change",
     "shortfall_banner",
+    "shortfall_cases_for_page",
     "shortfall_restriction_texts",
     "shortfall_candidates",
     "shortfall_case_resolve_by_ops",

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+from django.db.models import JSONField, OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 
 from deposits.models import (
     Account,
@@ -39,30 +43,96 @@ def shortfall_open_cases_by_shop(shop_ids: Iterable[int]) -> dict[int, Shortfall
     }
 
 
+def _deductions_before_opening(case: Any) -> Any:
+    """The money that left the deposit before the case opened, newest first (`case`: the case or
+    an OuterRef to it)."""
+    return Entry.objects.filter(
+        account_id=case.account_id,
+        amount_minor__lt=0,
+        occurred_at__lte=case.opened_at,
+    ).order_by("-id")
+
+
 def shortfall_latest_deduction(case: ShortfallCase) -> Entry | None:
     """The last money that left the deposit before the case opened: usually what caused it."""
-    return (
-        Entry.objects.filter(account_id=case.account_id, amount_minor__lt=0)
-        .filter(occurred_at__lte=case.opened_at)
-        .order_by("-id")
-        .first()
+    if hasattr(case, "latest_deduction_read"):  # read with the case (shortfall_cases_for_page)
+        return _entry_from_json(case.latest_deduction_read)
+    return _deductions_before_opening(case).first()
+
+
+class _CaseRef:
+    account_id = OuterRef("account_id")
+    opened_at = OuterRef("opened_at")
+
+
+_DEDUCTION_FIELDS = ("amount_minor", "currency", "occurred_at", "reason", "kind", "reference")
+
+
+def _entry_from_json(values: dict[str, Any] | None) -> Entry | None:
+    if not values:
+        return None
+    when = datetime.fromisoformat(values["occurred_at"])
+    # SQLite's JSON writes the stored UTC text without an offset.
+    values = {**values, "occurred_at": when if when.tzinfo else when.replace(tzinfo=UTC)}
+    return Entry(**values)
+
+
+@dataclass(frozen=True)
+class PageCases:
+    """The shortfall cases one shop page needs, read once: the open one (with its applied steps
+    and the deduction before it) and those the shop's restrictions were placed by."""
+
+    open: ShortfallCase | None
+    by_ref: dict[str, ShortfallCase]  # "shortfall:<pk>", as a restriction's source_ref names it
+
+
+def shortfall_cases_for_page(shop: Shop, restrictions: Iterable[ShopRestriction]) -> PageCases:
+    """One query for the cases (the latest deduction before each opened joined as one JSON
+    subquery), one for their applied steps: the shop page's query budget."""
+    refs = {
+        r.source_ref
+        for r in restrictions
+        if r.source == RestrictionSource.SHORTFALL and r.source_ref.startswith("shortfall:")
+    }
+    case_ids = {int(ref.split(":", 1)[1]) for ref in refs}
+    latest = _deductions_before_opening(_CaseRef).values(
+        json=JSONObject(**{name: name for name in _DEDUCTION_FIELDS})
+    )[:1]
+    cases = list(
+        ShortfallCase.objects.filter(Q(shop=shop, status=OPEN) | Q(pk__in=case_ids))
+        .annotate(latest_deduction_read=Subquery(latest, output_field=JSONField()))
+        .prefetch_related("steps")
+    )
+    return PageCases(
+        open=next((c for c in cases if c.status == OPEN and c.shop_id == shop.pk), None),
+        by_ref={f"shortfall:{c.pk}": c for c in cases},
     )
 
 
-def shortfall_banner(*, shop: Shop, account: Account | None) -> dict[str, Any] | None:
+_NOT_READ: Any = object()
+
+
+def shortfall_banner(
+    *, shop: Shop, account: Account | None, case: ShortfallCase | None = _NOT_READ
+) -> dict[str, Any] | None:
     """Everything the dashboard banner says about an open case: how much, why, what is restricted
-    since when, what happens next and when. None when the shop has no open case."""
+    since when, what happens next and when. None when the shop has no open case. `case`: the
+    open case when the caller read it already (shortfall_cases_for_page)."""
     if account is None:
         return None
-    case = shortfall_open_case(shop)
+    if case is _NOT_READ:
+        case = shortfall_open_case(shop)
     if case is None:
         return None
     applied = {step.position: step for step in case.steps.all()}
-    restricted = [
-        step.restriction
+    # The shop page read the shop's restrictions already: a step's is one of them.
+    known = {r.pk: r for r in getattr(shop, "all_restrictions", [])}
+    restrictions = [
+        known.get(step.restriction_id) or step.restriction
         for step in applied.values()
-        if step.restriction is not None and step.restriction.lifted_at is None
+        if step.restriction_id is not None
     ]
+    restricted = [r for r in restrictions if r.lifted_at is None]
     upcoming = [
         {"when": at(item["due_at"]), "what": step_description(item), "code": item["code"]}
         for item in case.plan
@@ -85,7 +155,11 @@ def shortfall_banner(*, shop: Shop, account: Account | None) -> dict[str, Any] |
 
 
 def shortfall_restriction_texts(
-    *, shop: Shop, account: Account | None, restrictions: Iterable[ShopRestriction]
+    *,
+    shop: Shop,
+    account: Account | None,
+    restrictions: Iterable[ShopRestriction],
+    cases: dict[str, ShortfallCase] | None = None,
 ) -> dict[int, RestrictionTexts]:
     """What the dashboard says of each shortfall restriction, in the active language and, for
     one in force, with today's shortfall. The texts stored with a restriction were written once,
@@ -99,7 +173,8 @@ def shortfall_restriction_texts(
         for r in refs.values()
         if r.source_ref.startswith("shortfall:")
     }
-    cases = {f"shortfall:{c.pk}": c for c in ShortfallCase.objects.filter(pk__in=case_ids)}
+    if cases is None:  # not read with the page's other cases (shortfall_cases_for_page)
+        cases = {f"shortfall:{c.pk}": c for c in ShortfallCase.objects.filter(pk__in=case_ids)}
     texts = {}
     for restriction_id, restriction in refs.items():
         case = cases.get(restriction.source_ref)
