@@ -16,7 +16,7 @@ SCRIPT = ROOT / ".ci" / "dependency_audit.py"
 
 UNREACHABLE = (
     "requests.exceptions.ConnectionError: HTTPSConnectionPool(host='api.osv.dev', port=443): "
-    "Max retries exceeded with url: /v1/query (Caused by NameResolutionError(\"Failed to "
+    'Max retries exceeded with url: /v1/query (Caused by NameResolutionError("Failed to '
     "resolve 'api.osv.dev'\"))"
 )
 ALL_NOT_FOUND = {
