@@ -91,11 +91,13 @@ def audit(pip_audit: str, requirements: str, service: str) -> Outcome:
         outcome.audited += 1
         for vuln in dependency.get("vulns", []):
             fixes = vuln.get("fix_versions") or []
-            line = f"{name}: {vuln.get('id')}" + (f" (fixed in {', '.join(fixes)})" if fixes else "")
+            fixed = f" (fixed in {', '.join(fixes)})" if fixes else ""
+            line = f"{name}: {vuln.get('id')}{fixed}"
             (outcome.fixable if fixes else outcome.unfixable).append(line)
     if outcome.audited == 0:
         reason = outcome.skipped[0] if outcome.skipped else "no dependency in the report"
-        outcome.blocked = f"no package could be looked up ({len(outcome.skipped)} skipped: {reason})"
+        skipped = len(outcome.skipped)
+        outcome.blocked = f"no package could be looked up ({skipped} skipped: {reason})"
     return outcome
 
 
