@@ -330,3 +330,18 @@ class TestRotationInTheAdmin:
         assert plain.status_code == 302 and money.status_code == 302
         assert list(ApiKey.objects.values_list("name", flat=True)) == ["read"]
         assert FourEyesRequest.objects.get().action == "partners.money_key"
+
+
+def test_a_rotated_keys_page_names_its_successor_and_the_successors_names_it(client, now):
+    from tests.approvals.helpers import in_role
+
+    old = make_api("Tmall", scopes=[Scope.SHOPS_READ]).api_key
+    new = services.api_key_rotate(api_key_id=old.pk, now=now).api_key
+    client.force_login(in_role("auditor", "ada"))
+
+    old_page = client.get(reverse("admin:partners_apikey_change", args=[old.pk]))
+    new_page = client.get(reverse("admin:partners_apikey_change", args=[new.pk]))
+
+    assert old_page.status_code == 200 and new_page.status_code == 200
+    assert new.prefix in old_page.content.decode()
+    assert old.prefix in new_page.content.decode()
