@@ -218,6 +218,7 @@ class TestTheRotationService:
             services.api_key_rotate(api_key_id=key.pk, now=now, overlap_hours=49)
         services.api_key_rotate(api_key_id=key.pk, now=now, overlap_hours=48)
 
+    @pytest.mark.postgres(reason="the audit trail is written by PostgreSQL triggers")
     def test_the_audit_trail_has_the_new_key_and_the_old_keys_new_expiry(self, now):
         key = make_api("Tmall", scopes=[Scope.SHOPS_READ]).api_key
 
