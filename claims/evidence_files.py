@@ -3,6 +3,8 @@ the ops admin): each checks who asks, then answers with this response.
 
 Always an attachment with the content type judged from the bytes at upload and `nosniff`, so a
 browser never renders or guesses a file inside the site's origin; never cached by a shared cache.
+The download's name is made safe and ends in the sniffed type's extension
+(claims.domain.evidence.download_name), so "invoice.pdf.exe" is saved as a PDF, not a program.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from django.http import FileResponse, Http404
 
 from claims import selectors
+from claims.domain.evidence import download_name
 from claims.models import ClaimEvidence
 
 
@@ -26,7 +29,7 @@ def evidence_response(evidence: ClaimEvidence, *, inline: bool = False) -> FileR
     response = FileResponse(
         handle,
         as_attachment=not (inline and evidence.is_image),
-        filename=evidence.filename,
+        filename=download_name(evidence.filename, evidence.content_type),
         content_type=evidence.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -114,6 +114,13 @@ class InvalidTransition(DomainError):
     default_detail = "The object is not in a state that allows this."
 
 
+class ApiKeyAlreadyRotated(InvalidTransition):
+    """A partner key that already has a successor (partners.services.keys.api_key_rotate)."""
+
+    code = "key_already_rotated"
+    default_detail = "This key was already rotated; use its successor."
+
+
 class ShopFrozen(DomainError):
     code = "shop_frozen"
     default_detail = "The shop is frozen by the platform; its deposit cannot be withdrawn."

@@ -385,6 +385,15 @@ def _four_eyes_threshold(key: str, default: int | None) -> int | None:
 
 FOUR_EYES_THRESHOLDS_MINOR = {k: _four_eyes_threshold(k, v) for k, v in _FOUR_EYES_DEFAULTS.items()}
 
+# Partner key rotation (partners.services.keys.api_key_rotate): the old key keeps working for
+# the overlap (default 24 h; a rotation may ask for 0 up to the maximum), then gets 401.
+PARTNER_KEY_ROTATION_MAX_OVERLAP_HOURS = env_int(
+    "PARTNER_KEY_ROTATION_MAX_OVERLAP_HOURS", 7 * 24, minimum=1
+)
+PARTNER_KEY_ROTATION_OVERLAP_HOURS = min(
+    env_int("PARTNER_KEY_ROTATION_OVERLAP_HOURS", 24), PARTNER_KEY_ROTATION_MAX_OVERLAP_HOURS
+)
+
 # Claim evidence files: private, outside STATIC_ROOT and every URL the site serves; they go out
 # only through the authorised views (claims.views_evidence, the API, the admin) as attachments.
 CLAIMS_EVIDENCE_DIR = Path(env_str("CLAIMS_EVIDENCE_DIR", str(VAR_DIR / "evidence")))

@@ -59,6 +59,28 @@ class PartnerAdmin(ModelAdmin):
     inlines = [ApiKeyInline]
 
 
+class ApiKeyActionForm(ReasonActionForm):
+    """Revoke needs a reason; rotate a reason and, optionally, the overlap in hours."""
+
+    overlap_hours = forms.IntegerField(
+        label=_("Overlap (hours)"),
+        required=False,
+        min_value=0,
+        widget=forms.NumberInput(
+            attrs={"placeholder": _("Overlap in hours (default 24)"), "class": "border rounded"}
+        ),
+    )
+
+
+def _overlap_hours(request: HttpRequest) -> int | None:
+    """The action bar's overlap, or None for the default; the service bounds it."""
+    raw = (request.POST.get("overlap_hours") or "").strip()
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return -1  # refused by the service with the allowed range
+
+
 class ApiKeyAddForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         choices=Scope.choices,
@@ -95,9 +117,11 @@ class ApiKeyAdmin(DeferredSaveMixin, ModelAdmin):
         "revoked_at",
         "revoked_reason",
         "last_used_at",
+        "replaces",
+        "replaced_by",
     ]
-    action_form = ReasonActionForm
-    actions = ["revoke"]
+    action_form = ApiKeyActionForm
+    actions = ["revoke", "rotate"]
     has_operate_permission = operate_permission
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
@@ -155,6 +179,49 @@ class ApiKeyAdmin(DeferredSaveMixin, ModelAdmin):
             ),
             str(_("revoked")),
         )
+
+    @admin.action(
+        description=_("Rotate: new key, the old one works for the overlap — reason required"),
+        permissions=OPERATE,
+    )
+    def rotate(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        reason = action_reason(request)
+        if reason is None:
+            return
+        overlap_hours = _overlap_hours(request)
+
+        def one(key: ApiKey) -> str:
+            now = timezone.now()
+            outcome = services.api_key_rotate_or_request(
+                api_key=key,
+                now=now,
+                overlap_hours=overlap_hours,
+                reason=reason,
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            if isinstance(outcome, FourEyesRequest):
+                return str(
+                    _(
+                        "money scopes: the rotation waits for a second person on the four-eyes "
+                        "list; the approver is shown the new key once."
+                    )
+                )
+            # The raw key goes in a message of its own, never in the audit trail or a log line.
+            key.refresh_from_db(fields=["expires_at"])
+            messages.warning(
+                request,
+                _(
+                    "Copy this key now; it is not stored and cannot be shown again: %(key)s. "
+                    "The old key works until %(until)s."
+                )
+                % {
+                    "key": outcome.raw,
+                    "until": timezone.localtime(key.expires_at).strftime("%Y-%m-%d %H:%M %Z"),
+                },
+            )
+            return str(_("rotated"))
+
+        apply_to_each(request, queryset, one)
 
 
 @admin.register(WebhookEndpoint)

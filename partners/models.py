@@ -7,6 +7,10 @@ Invariants:
   one indexed lookup per request, never a slow password hash. `prefix` is the visible, non-secret
   start of the key so people can tell keys apart. A key is usable while not revoked and not
   expired; revocation and expiry are timestamps, never deletions (who used what stays auditable).
+- Rotation issues a successor with the same partner, label and scopes (`replaces` points back,
+  unique) and moves the old key's expiry to the end of an overlap window, never later: both work
+  until then, so a partner can switch without downtime. A lineage has at most two usable keys:
+  rotating a key ends its own predecessor's overlap at once.
 - An idempotency record is unique per (partner, key) and is written in the same database
   transaction as the effect it records, so a posting never exists without its record or vice
   versa. Records are pruned after 24 hours (partners.tasks.prune_idempotency_records).
@@ -89,6 +93,17 @@ class ApiKey(models.Model):
     revoked_reason = models.CharField(_("why revoked"), max_length=300, blank=True)
     # Written at most once a minute per key (authentication), so it costs nothing per request.
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    # The key this one was issued to replace (partners.services.keys.api_key_rotate). One-to-one:
+    # a key is replaced at most once, so two rotations at once cannot both issue a successor.
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

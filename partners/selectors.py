@@ -71,3 +71,8 @@ def deliveries_for_partner(partner_id: int) -> QuerySet[Delivery]:
 # A failed delivery attempt: no HTTP answer at all, or one outside 2xx (the overview counts these
 # in the last 24 hours, the attempts list filters by the same condition).
 FAILED_ATTEMPT = Q(status_code__isnull=True) | Q(status_code__lt=200) | Q(status_code__gte=300)
+
+
+def api_key_of_partner(partner_id: int, prefix: str) -> ApiKey | None:
+    """A key of this partner by its visible prefix (another partner's key is None: not found)."""
+    return ApiKey.objects.filter(partner_id=partner_id, prefix=prefix).first()

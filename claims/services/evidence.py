@@ -27,6 +27,7 @@ from claims.domain.evidence import (
     MAX_FILE_BYTES,
     MAX_FILES_PER_PARTY,
     SNIFF_BYTES,
+    active_content,
     extension_for,
     sniff_content_type,
 )
@@ -94,6 +95,14 @@ def _receive(upload: Any) -> _Received:
         if content_type is None:
             raise _refuse(
                 gettext("Only JPEG, PNG, GIF or PDF files are accepted (judged by their content).")
+            )
+        # At most 5 MiB, so read back whole: a polyglot's markup may sit anywhere in it.
+        if active_content(temp.read_bytes(), content_type) is not None:
+            raise _refuse(
+                gettext(
+                    "The file holds active content (a script, a web page or an embedded "
+                    "program) and is refused; send a plain photo, scan or PDF."
+                )
             )
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -138,10 +138,16 @@ class PartnerAPIView(APIView):
         return f"api:{self.partner_id}:{self.idempotency_key}"
 
     def idempotent(
-        self, perform: Callable[[], tuple[int, Any]], *, fingerprint_data: Any = None
+        self,
+        perform: Callable[[], tuple[int, Any]],
+        *,
+        fingerprint_data: Any = None,
+        redact: Callable[[Any], Any] | None = None,
     ) -> HttpResponse:
         """Run `perform` (returning status and body data) exactly once per Idempotency-Key.
-        `fingerprint_data` stands for the body when it is not JSON (an upload: its digest)."""
+        `fingerprint_data` stands for the body when it is not JSON (an upload: its digest).
+        `redact` gives what the record keeps of a success when the answer holds a secret that
+        must never be stored (a rotated key): a replay answers that, not the secret."""
         request = self.request
         assert self.idempotency_key is not None
         fingerprint = services.request_fingerprint(
@@ -177,13 +183,14 @@ class PartnerAPIView(APIView):
                         raise  # 400/404: rolled back, not stored, the key may be retried
                     status, data = exc.http_status, error_body(exc.code, exc.detail, exc.fields)
                 body = render_json(data)
+                kept = body if redact is None or status >= 300 else render_json(redact(data))
                 if record_id is not None:
                     services.idempotency_complete(
-                        record_id=record_id, status_code=status, response_body=body
+                        record_id=record_id, status_code=status, response_body=kept
                     )
                 else:
                     existing = services.idempotency_store(
-                        **record_args, status_code=status, response_body=body, now=now
+                        **record_args, status_code=status, response_body=kept, now=now
                     )
                     if existing is not None:
                         # An earlier request committed this key first: undo ours, answer theirs.

@@ -152,3 +152,41 @@ class DeliveryListQuery(serializers.Serializer):  # unknown names: PartnerAPIVie
     event_type = serializers.CharField(
         max_length=60, required=False, help_text="Only events of this type."
     )
+
+
+class ApiKeyRotateInput(InputSerializer):
+    overlap_hours = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text=(
+            "How long the old key keeps working, in hours (default 24; at most 168 unless the "
+            "platform set another maximum). 0 ends it at once."
+        ),
+    )
+
+
+class ApiKeyReplacedOutput(serializers.Serializer):
+    prefix = serializers.CharField(read_only=True)
+    expires_at = UtcDateTimeField(help_text="The end of the overlap: 401 after it.")
+
+    class Meta:
+        ref_name = "ApiKeyReplaced"
+
+
+class ApiKeyRotatedOutput(serializers.Serializer):
+    prefix = serializers.CharField(read_only=True, help_text="The new key's visible start.")
+    key = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The new key, shown only in this response: it is stored hashed. A replay of the "
+            "same Idempotency-Key answers null here (the key was never stored to be replayed)."
+        ),
+    )
+    scopes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    created_at = UtcDateTimeField()
+    expires_at = UtcDateTimeField(allow_null=True)
+    replaces = ApiKeyReplacedOutput(read_only=True)
+
+    class Meta:
+        ref_name = "ApiKeyRotated"

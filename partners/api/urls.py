@@ -10,6 +10,7 @@ urlpatterns = [
         name="webhook-endpoint-detail",
     ),
     path("events/", views.EventListView.as_view(), name="events"),
+    path("api-keys/<str:prefix>/rotate/", views.ApiKeyRotateView.as_view(), name="api-key-rotate"),
     path("webhook-deliveries/", views.WebhookDeliveryListView.as_view(), name="webhook-deliveries"),
     path(
         "webhook-deliveries/<uuid:delivery_id>/",

@@ -1,4 +1,4 @@
-"""Partners' own endpoints: webhook endpoints and the pull feed of events."""
+"""Partners' own endpoints: webhook endpoints, the pull feed of events, key rotation."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from common.errors import PermissionDenied
 from partners import selectors, services
 from partners.api.base import PartnerAPIView
 from partners.api.pagination import OldestFirstCursorPagination
@@ -26,6 +27,8 @@ from partners.api.schema import (
     error_responses,
 )
 from partners.api.serializers import (
+    ApiKeyRotatedOutput,
+    ApiKeyRotateInput,
     DeliveryDetailOutput,
     DeliveryListQuery,
     DeliveryOutput,
@@ -323,3 +326,71 @@ class RedocView(SpectacularRedocView):
     """Redoc from local static files only (the stock template links Google Fonts)."""
 
     template_name = "partners/api/redoc.html"
+
+
+class ApiKeyRotateView(PartnerAPIView):
+    """A partner rotates the key it calls with (no scope needed: the successor can do exactly
+    what the caller's key can, so no four-eyes either). Only itself: a key that could rotate
+    another key of its partner would get that key's scopes."""
+
+    @extend_schema(
+        operation_id="api_keys_rotate",
+        summary="Rotate the calling API key",
+        description=(
+            "Issues a new key with the same scopes and label as the key this request is made "
+            "with, which must be the key named by `prefix`; the old key keeps working for "
+            "`overlap_hours` (default 24), then answers `401 not_authenticated`. The new key "
+            "is in this response **only**: a replay of the same Idempotency-Key answers "
+            "`key: null`. A key already rotated is `409 key_already_rotated`; another key of "
+            "your partner is `403 permission_denied`; a key that is not yours is `404`."
+        ),
+        request=ApiKeyRotateInput,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, RETRY_AFTER_HEADER],
+        responses={201: ApiKeyRotatedOutput, **error_responses(*POST_ERRORS)},
+        examples=[
+            OpenApiExample("a week of overlap", value={"overlap_hours": 168}, request_only=True),
+            OpenApiExample(
+                "rotated",
+                value={
+                    "prefix": "ddk_9f3a0c1e",
+                    "key": "ddk_9f3a0c1e_Zx3…",
+                    "scopes": ["shops:read", "deposits:write"],
+                    "created_at": "2026-12-07T06:00:00Z",
+                    "expires_at": None,
+                    "replaces": {"prefix": "ddk_41b7e2d0", "expires_at": "2026-12-08T06:00:00Z"},
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+        tags=["keys"],
+    )
+    def post(self, request: Request, prefix: str) -> HttpResponse:
+        data = self.validated(ApiKeyRotateInput)
+        target = selectors.api_key_of_partner(self.partner_id, prefix)
+        if target is None:
+            raise NotFound()
+        if target.pk != request.auth.pk:
+            raise PermissionDenied("A key may rotate only itself; send this with that key.")
+
+        def perform() -> tuple[int, Any]:
+            issued = services.api_key_rotate(
+                api_key_id=target.pk,
+                now=timezone.now(),
+                overlap_hours=data.get("overlap_hours"),
+                partner_id=self.partner_id,
+            )
+            new = issued.api_key
+            old = new.replaces  # the locked row, with its new expiry
+            assert old is not None
+            body = {
+                "prefix": new.prefix,
+                "key": issued.raw,
+                "scopes": new.scopes,
+                "created_at": new.created_at,
+                "expires_at": new.expires_at,
+                "replaces": {"prefix": old.prefix, "expires_at": old.expires_at},
+            }
+            return 201, ApiKeyRotatedOutput(body).data
+
+        return self.idempotent(perform, redact=lambda body: {**body, "key": None})

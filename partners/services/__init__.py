@@ -9,14 +9,20 @@ from partners.services.idempotency import (
     idempotency_store,
     request_fingerprint,
 )
-from partners.services.key_approvals import MONEY_SCOPES, api_key_create_or_request
+from partners.services.key_approvals import (
+    MONEY_SCOPES,
+    api_key_create_or_request,
+    api_key_rotate_or_request,
+)
 from partners.services.keys import (
     IssuedKey,
     api_key_create,
     api_key_revoke,
+    api_key_rotate,
     api_key_touch,
     hash_key,
     partner_get_or_create,
+    rotation_overlap,
 )
 from partners.services.webhooks import (
     deliveries_enqueue_due,
@@ -39,6 +45,8 @@ __all__ = [
     "api_key_create",
     "api_key_create_or_request",
     "api_key_revoke",
+    "api_key_rotate",
+    "api_key_rotate_or_request",
     "api_key_touch",
     "deliveries_enqueue_due",
     "deliveries_enqueue_on_commit",
@@ -56,6 +64,7 @@ __all__ = [
     "partner_get_or_create",
     "request_fingerprint",
     "retry_window",
+    "rotation_overlap",
     "webhook_endpoint_create",
     "webhook_endpoint_delete",
     "webhook_endpoint_disable",

@@ -1,9 +1,13 @@
-"""A partner key with money scopes under four-eyes (approvals, action "partners.money_key").
+"""A partner key with money scopes under four-eyes (approvals, actions "partners.money_key" and
+"partners.money_key_rotation").
 
-Keys that may move money (`MONEY_SCOPES`: deposits, claim decisions, underwriting) are issued
-only when a second person approves; other keys at once, as before. The raw key exists once, when
-the key is issued: on approval it is shown to the approving supervisor (never stored, never in
-the request), who hands it to the partner, so the maker never holds a money key alone.
+Keys that may move money (`MONEY_SCOPES`: deposits, claim decisions, underwriting) are issued,
+and rotated by ops, only when a second person approves; other keys at once, as before. The raw
+key exists once, when the key is issued: on approval it is shown to the approving supervisor
+(never stored, never in the request), who hands it to the partner, so the maker never holds a
+money key alone. Both kinds share one setting (`partners.money_key`). A partner rotating its own
+key through the API needs nobody: it already holds a key with those scopes, and the successor
+has no more.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, gettext_lazy
@@ -20,10 +25,12 @@ from django.utils.translation import gettext, gettext_lazy
 from approvals import registry
 from approvals.models import FourEyesRequest
 from approvals.services import four_eyes_route
+from common.errors import InvalidInput
 from partners.models import ApiKey, Partner, Scope
-from partners.services.keys import IssuedKey, api_key_create
+from partners.services.keys import IssuedKey, api_key_create, api_key_rotate, rotation_overlap
 
 ACTION = "partners.money_key"
+ROTATION = "partners.money_key_rotation"
 MONEY_SCOPES = frozenset({Scope.DEPOSITS_WRITE, Scope.CLAIMS_DECIDE, Scope.INSURANCE_UNDERWRITE})
 
 
@@ -90,6 +97,68 @@ def _carry_out(
     )
 
 
+def api_key_rotate_or_request(
+    *,
+    api_key: ApiKey,
+    now: datetime,
+    overlap_hours: int | None,
+    reason: str,
+    actor: AbstractBaseUser,
+) -> IssuedKey | FourEyesRequest:
+    """Ops rotate a key: at once, or (money scopes) when a second person approves, who is then
+    shown the new key. The overlap starts when the rotation is carried out."""
+    if not reason.strip():
+        raise InvalidInput(fields={"reason": ["Say why the key is rotated."]})
+    rotation_overlap(overlap_hours)  # refuse a bad overlap before anyone is asked to approve
+
+    def carry_out() -> IssuedKey:
+        return api_key_rotate(
+            api_key_id=api_key.pk, now=now, overlap_hours=overlap_hours, actor=actor
+        )
+
+    if not MONEY_SCOPES & set(api_key.scopes):
+        return carry_out()
+    return four_eyes_route(
+        action=ROTATION,
+        maker=actor,
+        reason=reason.strip(),
+        now=now,
+        subject=api_key,
+        subject_label=f"{api_key.prefix}… ({api_key.partner})",
+        payload={"api_key_id": api_key.pk, "overlap_hours": overlap_hours},
+        carry_out=carry_out,
+    )
+
+
+def _carry_out_rotation(
+    *, request: FourEyesRequest, checker: AbstractBaseUser, now: datetime, note: str = ""
+) -> ApprovedKey:
+    issued = api_key_rotate(
+        api_key_id=request.payload["api_key_id"],
+        now=now,
+        overlap_hours=request.payload.get("overlap_hours"),
+        actor=request.maker,
+    )
+    return ApprovedKey(
+        record=issued.api_key,
+        show_once=gettext(
+            "Copy this key now and hand it to the partner; it is not stored and cannot be shown "
+            "again: {key}"
+        ).format(key=issued.raw),
+    )
+
+
+def _describe_rotation(request: FourEyesRequest) -> list[tuple[Any, str]]:
+    hours = request.payload.get("overlap_hours")
+    return [
+        (gettext_lazy("key"), request.subject_label),
+        (
+            gettext_lazy("overlap (hours)"),
+            str(settings.PARTNER_KEY_ROTATION_OVERLAP_HOURS if hours is None else hours),
+        ),
+    ]
+
+
 def _describe(request: FourEyesRequest) -> list[tuple[Any, str]]:
     return [
         (gettext_lazy("partner"), request.subject_label),
@@ -107,5 +176,15 @@ def register_four_eyes() -> None:
             execute=_carry_out,
             threshold_key="partners.money_key",
             describe=_describe,
+        )
+    )
+    registry.register(
+        registry.ActionKind(
+            action=ROTATION,
+            label=gettext_lazy("Rotation of a partner key with money scopes"),
+            execute=_carry_out_rotation,
+            threshold_key="partners.money_key",
+            describe=_describe_rotation,
+            exclusive=True,  # one rotation of a key waiting at a time
         )
     )

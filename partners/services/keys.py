@@ -6,12 +6,13 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from common.errors import InvalidInput, InvalidTransition
+from common.errors import ApiKeyAlreadyRotated, InvalidInput, InvalidTransition, NotFound
 from partners.models import ApiKey, Partner, Scope
 
 KEY_PREFIX = "ddk_"
@@ -48,6 +49,7 @@ def api_key_create(
     name: str = "",
     expires_at: datetime | None = None,
     actor: AbstractBaseUser | None = None,
+    replaces: ApiKey | None = None,
 ) -> IssuedKey:
     """Issue a key (all scopes unless given). The raw key is returned once and never stored."""
     wanted = list(dict.fromkeys(Scope.values if scopes is None else scopes))
@@ -70,8 +72,83 @@ def api_key_create(
         created_at=now,
         created_by=actor,
         expires_at=expires_at,
+        replaces=replaces,
     )
     return IssuedKey(api_key=api_key, raw=raw)
+
+
+def rotation_overlap(hours: int | None) -> timedelta:
+    """The overlap asked for, or the default; refused outside 0 … the configured maximum."""
+    maximum = settings.PARTNER_KEY_ROTATION_MAX_OVERLAP_HOURS
+    if hours is None:
+        hours = settings.PARTNER_KEY_ROTATION_OVERLAP_HOURS
+    if not 0 <= hours <= maximum:
+        raise InvalidInput(
+            f"overlap_hours: must be 0 to {maximum}.",
+            fields={"overlap_hours": [f"Must be 0 to {maximum} hours."]},
+        )
+    return timedelta(hours=hours)
+
+
+def api_key_rotate(
+    *,
+    api_key_id: int,
+    now: datetime,
+    overlap_hours: int | None = None,
+    partner_id: int | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> IssuedKey:
+    """Issue the key's successor (same partner, label and scopes) and let the old key work only
+    until now + overlap (never later than it would have anyway). The raw key is returned once.
+
+    `partner_id`, when given, is the partner asking: another partner's key is `not_found`, as in
+    every partner-scoped read. Refused: a revoked or expired key, and a key already rotated
+    (`key_already_rotated`): under the old key's row lock, so of two rotations at once one
+    issues the successor and the other is refused; `replaces` being one-to-one backs that in the
+    schema. Rotating a key that is itself inside an overlap ends its predecessor's overlap now,
+    so a lineage never has three usable keys. The new key inherits the old one's absolute
+    expiry, if it had one: rotation never extends a key's life."""
+    overlap = rotation_overlap(overlap_hours)
+    with transaction.atomic():
+        # FOR NO KEY UPDATE, as everywhere: the successor's foreign key takes KEY SHARE on it.
+        old = (
+            ApiKey.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("partner", "replaces")
+            .filter(pk=api_key_id)
+            .first()
+        )
+        if old is None or (partner_id is not None and old.partner_id != partner_id):
+            raise NotFound("No such API key.")
+        if old.revoked_at is not None:
+            raise InvalidTransition("A revoked key cannot be rotated; issue a new key.")
+        if old.expires_at is not None and old.expires_at <= now:
+            raise InvalidTransition("An expired key cannot be rotated; issue a new key.")
+        successor = ApiKey.objects.filter(replaces=old).only("prefix").first()
+        if successor is not None:
+            raise ApiKeyAlreadyRotated(
+                f"This key was already rotated; its successor is {successor.prefix}…."
+            )
+        issued = api_key_create(
+            partner=old.partner,
+            now=now,
+            scopes=old.scopes,
+            name=old.name,
+            expires_at=old.expires_at,
+            actor=actor,
+            replaces=old,
+        )
+        until = now + overlap
+        if old.expires_at is None or until < old.expires_at:
+            old.expires_at = until
+            old.save(update_fields=["expires_at"])
+        predecessor = old.replaces
+        if (
+            predecessor is not None
+            and predecessor.revoked_at is None
+            and (predecessor.expires_at is None or predecessor.expires_at > now)
+        ):
+            ApiKey.objects.filter(pk=predecessor.pk).update(expires_at=now)
+    return issued
 
 
 def api_key_revoke(

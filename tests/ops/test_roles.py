@@ -190,6 +190,7 @@ ACTIONS = {
     ("otp_static.staticdevice", "delete_selected"): NOBODY,
     ("otp_totp.totpdevice", "delete_selected"): NOBODY,
     ("partners.apikey", "revoke"): SUPERVISOR,
+    ("partners.apikey", "rotate"): SUPERVISOR,
     ("partners.delivery", "redeliver"): SUPERVISOR,
     ("partners.event", "redeliver"): SUPERVISOR,
     ("partners.partner", "delete_selected"): NOBODY,
