@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _comparable(shop: dict) -> dict:
     """A shop's representation without what differs between any two shops."""
-    return {k: v for k, v in shop.items() if k not in ("id", "external_ref")}
+    return {k: v for k, v in shop.items() if k not in ("id", "external_ref", "created_at")}
 
 
 class TestMerchantEmail:
