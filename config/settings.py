@@ -218,6 +218,16 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Attempts (attempts, seconds) on the merchant's sign-in, password reset and invitation pages,
+# counted per client address and per account (common/ratelimit.py); over one: 429.
+RATE_LIMITS = {
+    "login_ip": (30, 15 * 60),  # one address, any usernames (axes locks username+address)
+    "login_account": (20, 15 * 60),  # one username, from any addresses
+    "password_reset_ip": (10, 60 * 60),
+    "password_reset_account": (3, 60 * 60),  # e-mails to one address
+    "join_ip": (20, 15 * 60),  # invitation links opened or submitted
+    "join_invitation": (10, 15 * 60),  # password submissions on one invitation link
+}
 # Staff two-factor sign-in (shops/two_factor.py): the name authenticator apps show.
 OTP_TOTP_ISSUER = "Deposit Desk"
 

@@ -23,7 +23,14 @@ from common.money import CURRENCY_CHOICES
 
 
 class Merchant(models.Model):
-    """A company that owns one or more shops."""
+    """A company that owns one or more shops, as one partner registered it.
+
+    Invariants:
+    - A contact e-mail is unique per partner (`partner` NULL: merchants ops created, one scope).
+      Two marketplaces may each register the same company; each gets a merchant of its own, so
+      a partner neither adds shops to another partner's merchant nor learns, from the answer to
+      a registration, that the e-mail is known elsewhere (issue 16, security).
+    """
 
     class Language(models.TextChoices):
         ZH_HANS = "zh-hans", "简体中文"
@@ -31,7 +38,17 @@ class Merchant(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200)
-    contact_email = models.EmailField(_("contact e-mail"), unique=True)
+    contact_email = models.EmailField(_("contact e-mail"))
+    # The partner that registered it through the API; NULL for merchants created by ops.
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # the unique index below leads with it
+        verbose_name=_("partner"),
+    )
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
@@ -41,6 +58,18 @@ class Merchant(models.Model):
         ordering = ["name"]
         verbose_name = _("merchant")
         verbose_name_plural = _("merchants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "contact_email"],
+                condition=Q(partner__isnull=False),
+                name="merchant_email_per_partner",
+            ),
+            models.UniqueConstraint(
+                fields=["contact_email"],
+                condition=Q(partner__isnull=True),
+                name="merchant_email_without_partner",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -48,29 +48,38 @@ from shops.selectors import AMOUNT_HIDDEN, NoticeRecipient, notice_recipients
 def merchant_get_or_create(
     *, email: str, name: str, language: str = "zh-hans", partner_id: int | None = None
 ) -> Merchant:
-    """The merchant with this contact e-mail, created if new.
+    """The partner's merchant with this contact e-mail, created if new.
 
-    A partner may add shops only to merchants that are its own (no shop yet, or shops it
-    registered): otherwise any partner could put a shop into another company's dashboard just
-    by knowing its e-mail. Such a request is refused; ops can link merchants by hand."""
-    merchant, created = Merchant.objects.get_or_create(
-        contact_email=email.strip().lower(), defaults={"name": name.strip(), "language": language}
-    )
-    if (
-        not created
-        and partner_id is not None
-        and Shop.objects.filter(merchant=merchant).exclude(partner_id=partner_id).exists()
-    ):
-        raise InvalidInput(
-            "This merchant e-mail belongs to a merchant registered through another partner.",
-            fields={
-                "merchant.email": [
-                    "Already registered through another partner; use the merchant's own "
-                    "e-mail for your platform, or ask the Deposit Desk operators to link them."
-                ]
-            },
+    Merchants are scoped by partner: a partner may add shops only to its own merchants (or to
+    one ops linked to its shops), otherwise any partner could put a shop into another company's
+    dashboard just by knowing its e-mail. An e-mail another partner's merchant uses is simply new
+    here: a merchant of this partner's own is created, and the answer is the one for any new
+    e-mail, so the registration does not tell this partner the company is registered elsewhere.
+    (Refusing it, as before, did.) Ops can still link merchants by hand."""
+    address = email.strip().lower()
+    if partner_id is None:
+        # Ops and the project's own tools (seed data), trusted: the merchant by e-mail, any.
+        mine = Merchant.objects.filter(contact_email=address).order_by("partner_id", "pk")
+    else:
+        mine = Merchant.objects.filter(contact_email=address, partner_id=partner_id)
+    merchant = mine.first()
+    if merchant is None and partner_id is not None:
+        # A merchant from before merchants had a partner, or one ops linked to this partner's
+        # shops: the partner keeps adding shops to it.
+        merchant = (
+            Merchant.objects.filter(contact_email=address, shops__partner_id=partner_id)
+            .order_by("pk")
+            .first()
         )
-    return merchant
+    if merchant is not None:
+        return merchant
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent registration may win the race
+            return Merchant.objects.create(
+                contact_email=address, name=name.strip(), language=language, partner_id=partner_id
+            )
+    except IntegrityError:
+        return mine.first()  # type: ignore[return-value]
 
 
 def _categories_by_code(codes: Iterable[str]) -> list[Category]:

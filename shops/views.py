@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 
+from common.ratelimit import client_ip, first_over, too_many_attempts
 from shops.forms import MerchantLoginForm
 from shops.selectors import membership_for_user
 
@@ -13,6 +16,17 @@ from shops.selectors import membership_for_user
 class MerchantLoginView(auth_views.LoginView):
     authentication_form = MerchantLoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = first_over(
+            [
+                ("login_ip", client_ip(request)),
+                ("login_account", request.POST.get("username", "")),
+            ]
+        )
+        if wait is not None:
+            return too_many_attempts(request, wait)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: MerchantLoginForm) -> HttpResponse:
         response = super().form_valid(form)
@@ -29,3 +43,20 @@ class MerchantLoginView(auth_views.LoginView):
                     secure=settings.SESSION_COOKIE_SECURE,
                 )
         return response
+
+
+class MerchantPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, with attempts capped per address and per e-mail typed: the form
+    answers the same whether or not the e-mail is known, so the cap (429) is too, and it stops
+    the form from mailing one inbox without end."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = first_over(
+            [
+                ("password_reset_ip", client_ip(request)),
+                ("password_reset_account", request.POST.get("email", "")),
+            ]
+        )
+        if wait is not None:
+            return too_many_attempts(request, wait)
+        return super().post(request, *args, **kwargs)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError, InvalidInput
+from common.ratelimit import client_ip, first_over, too_many_attempts
 from shops import team
 from shops.forms import InviteForm, RoleForm
 from shops.models import Invitation, MerchantUser
@@ -272,6 +273,12 @@ def _join_refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """The invitation link: choose a password, join with the invitation's role, signed in."""
+    checks = [("join_ip", client_ip(request))]
+    if request.method == "POST":
+        checks.append(("join_invitation", token))
+    wait = first_over(checks)
+    if wait is not None:
+        return too_many_attempts(request, wait)
     now = timezone.now()
     try:
         invitation = team.invitation_for_token(token, now=now)

@@ -172,6 +172,18 @@ class LedgerTransaction(models.Model):
     reference = models.CharField(_("reference"), max_length=200, blank=True)
     # A confirmed payment credits the deposit once, whatever idempotency key the caller used.
     payment_ref = models.CharField(_("payment reference"), max_length=200, null=True, blank=True)
+    # Whose payment reference it is: the deposit's shop's partner, written with the posting. A
+    # reference is unique per partner, so that one partner's reference never collides with (and
+    # so never reveals) another's. NULL (no partner: ops, the system transfers) is one scope.
+    payment_partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # the unique index below leads with it
+        verbose_name=_("payment reference's partner"),
+    )
     hold = models.ForeignKey(
         "deposits.Hold",
         on_delete=models.PROTECT,
@@ -194,9 +206,19 @@ class LedgerTransaction(models.Model):
         verbose_name_plural = _("ledger transactions")
         constraints = [
             models.UniqueConstraint(
+                fields=["payment_partner", "payment_ref"],
+                condition=Q(
+                    payment_ref__isnull=False, payment_partner__isnull=False, status="POSTED"
+                ),
+                name="ledger_tx_payment_ref_per_partner",
+            ),
+            # Without a partner NULLs would be distinct: those references stay unique together.
+            models.UniqueConstraint(
                 fields=["payment_ref"],
-                condition=Q(payment_ref__isnull=False, status="POSTED"),
-                name="ledger_tx_payment_ref_unique",
+                condition=Q(
+                    payment_ref__isnull=False, payment_partner__isnull=True, status="POSTED"
+                ),
+                name="ledger_tx_payment_ref_no_partner",
             ),
             models.CheckConstraint(
                 condition=Q(status="POSTED", error_code="")

@@ -66,7 +66,7 @@ def post(
             return Outcome(REPLAY, transaction_id=stored)
         row = (
             Account.objects.filter(pk=account.pk, kind=Account.Kind.DEPOSIT)
-            .values_list(*BALANCE_FIELDS, "shop__status", "shop__closed_at")
+            .values_list(*BALANCE_FIELDS, "shop__status", "shop__closed_at", "shop__partner_id")
             .first()
         )
         if row is None:
@@ -96,6 +96,9 @@ def post(
         if posting and (posted < held or held < 0 or debt < 0):
             return Outcome(STALE, balances=now_balances)
 
+        if tx.payment_ref is not None:
+            # The reference is the shop's partner's (deposits_post reads it the same way).
+            tx.payment_partner_id = row[7]
         conflict = _insert(tx)
         if conflict is not None:
             return conflict
@@ -140,7 +143,9 @@ def _insert(tx: LedgerTransaction) -> Outcome | None:
         if (
             tx.payment_ref is not None
             and LedgerTransaction.objects.filter(
-                payment_ref=tx.payment_ref, status=LedgerTransaction.Status.POSTED
+                payment_ref=tx.payment_ref,
+                payment_partner_id=tx.payment_partner_id,
+                status=LedgerTransaction.Status.POSTED,
             ).exists()
         ):
             return Outcome(DUPLICATE_PAYMENT_REF)
