@@ -115,6 +115,10 @@ def action_words(action: str) -> str:
         "reviewed": lambda: gettext("Reviewed by the platform"),
         "decision_requested": lambda: gettext("Decision proposed, awaiting a second reviewer"),
         "decision_approved": lambda: gettext("Decision approved by a second reviewer"),
+        "decision_rejected": lambda: gettext("Decision rejected by a second person"),
+        "decision_request_withdrawn": lambda: gettext("Decision withdrawn by its maker"),
+        "decision_request_expired": lambda: gettext("Decision expired without a second person"),
+        "consumer flag lifted": lambda: gettext("Malicious-complaint flag lifted"),
     }
     label = words.get(action)
     return label() if label else action.replace("_", " ").replace(":", ": ")
