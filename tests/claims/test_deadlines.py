@@ -94,7 +94,10 @@ class TestNegotiationDeadline:
         assert claim.status == ClaimStatus.IN_REVIEW
         escalated = claim.events.get(action="escalated")
         assert (escalated.actor, escalated.actor_label) == ("SYSTEM", "deadline task")
-        assert "did not answer" in escalated.note
+        assert escalated.system_notes[0] == {  # "did not answer by …", in the reader's language
+            "code": "no_answer",
+            "params": {"respond_by": respond_by.isoformat()},
+        }
         assert Hold.objects.get(public_id=claim.hold_public_id).amount_minor == 30_000
         assert Event.objects.filter(type="claim.escalated").count() == 1
         # Windows of 3 days from Wednesday 14:00 end Saturday 14:00; the review target counts
