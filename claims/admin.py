@@ -140,7 +140,13 @@ class AgentLimitAdmin(ModelAdmin):
 
 class ClaimEventInline(ReadOnlyInline):
     model = ClaimEvent
-    fields = ["at", "actor", "actor_label", "action", "note"]
+    fields = ["at", "actor", "actor_label", "action", "note_text"]
+    readonly_fields = ["note_text"]
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj: ClaimEvent) -> str:
+        # The person's note and the system's lines, in the reader's language.
+        return obj.text()
 
 
 class ClaimFundingInline(ReadOnlyInline):

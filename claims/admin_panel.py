@@ -207,7 +207,7 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
             for f in claim.funding.all()
         ],
         "events": [
-            {"at": local_time(e.at), "event": e, "label": action_label(e.action)}
+            {"at": local_time(e.at), "event": e, "label": action_label(e.action), "note": e.text()}
             for e in reversed(list(claim.events.all()))
         ],
         "pending": pending,

@@ -38,6 +38,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from claims import selectors, services
+from claims.domain import event_texts
 from claims.models import Actor, Claim, ClaimEvent, ClaimStatus, Outcome, Reason
 from claims.views_evidence import evidence_panel
 from common.errors import DomainError, InvalidClaimStatus
@@ -114,26 +115,20 @@ def action_words(action: str) -> str:
         "reviewed": lambda: gettext("Reviewed by the platform"),
         "decision_requested": lambda: gettext("Decision proposed, awaiting a second reviewer"),
         "decision_approved": lambda: gettext("Decision approved by a second reviewer"),
+        "decision_rejected": lambda: gettext("Decision rejected by a second person"),
+        "decision_request_withdrawn": lambda: gettext("Decision withdrawn by its maker"),
+        "decision_request_expired": lambda: gettext("Decision expired without a second person"),
+        "consumer flag lifted": lambda: gettext("Malicious-complaint flag lifted"),
     }
     label = words.get(action)
     return label() if label else action.replace("_", " ").replace(":", ": ")
 
 
-# Lines the services add to a timeline note for the record (the estimate, the hold, the
-# funding): machine English naming amounts. The page shows those facts in the reader's
-# language elsewhere, so only what a person wrote is shown.
-_MACHINE_LINE_PREFIXES = ("Estimate: ", "Funding: ", "Hold ", "Nothing available on the deposit")
-
-
-def person_note(event: ClaimEvent, claim: Claim) -> str:
-    lines = [
-        line
-        for line in event.note.splitlines()
-        if line.strip()
-        and not line.startswith(_MACHINE_LINE_PREFIXES)
-        and line.strip() not in (claim.computation_en, claim.computation_zh)
-    ]
-    return "\n".join(lines)
+def timeline_note(event: ClaimEvent) -> str:
+    """What a person wrote, as typed, then the system's lines in the reader's language, but
+    those naming amounts or the ledger's record (the estimate, the hold, the funding): the page
+    states those facts in its own panels, for the roles that may see amounts."""
+    return event.text(skip=event_texts.RECORD_CODES)
 
 
 def status_words(claim: Claim) -> str:
@@ -253,7 +248,7 @@ def _detail_context(
                 "event": event,
                 "actor": actor_words(event),
                 "action": action_words(event.action),
-                "note": person_note(event, claim),
+                "note": timeline_note(event),
             }
             for event in claim.events.all()
         ],

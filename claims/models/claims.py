@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from claims.domain import deadlines as deadline_rules
+from claims.domain import event_texts
 from common.money import CURRENCY_CHOICES
 
 
@@ -347,7 +348,12 @@ _DEADLINE_INPUTS = {
 
 
 class ClaimEvent(models.Model):
-    """The timeline: every step of a claim with who did it and when."""
+    """The timeline: every step of a claim with who did it and when.
+
+    `note` is what a person wrote, kept as typed. What the system wrote for the record is in
+    `system_notes` ([{"code", "params"}], claims.domain.event_texts), rendered in the reader's
+    language when read, never frozen in the language of the moment it was written.
+    """
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("at"))
@@ -357,6 +363,7 @@ class ClaimEvent(models.Model):
     )
     action = models.CharField(_("action"), max_length=40)
     note = models.TextField(_("note"), max_length=2000, blank=True)
+    system_notes = models.JSONField(_("system notes"), default=list, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -365,6 +372,11 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+    def text(self, *, skip: frozenset[str] = frozenset()) -> str:
+        """The person's note, then the system's lines in the active language."""
+        lines = [self.note] if self.note else []
+        return "\n".join(lines + event_texts.render_all(self.system_notes or [], skip=skip))
 
 
 class ClaimFunding(models.Model):

@@ -26,6 +26,7 @@ from datetime import datetime
 from django.db import transaction
 
 from claims import locks, selectors
+from claims.domain.event_texts import note as system_note
 from claims.models import (
     Actor,
     Claim,
@@ -205,18 +206,22 @@ def claim_appeal_decide(
         locked.appeal_outcome = outcome
         locked.closed_at = now
         locked.save(update_fields=["status", "appeal_outcome", "closed_at"])
-        returned = ", ".join(f"{r.source} {r.amount_minor} → {r.returned_to}" for r in reversals)
         records.timeline_add(
             claim=locked,
             actor=actor,
             actor_label=actor_label,
             action=f"appeal_decided:{outcome}",
             now=now,
-            note="\n".join(
-                t
-                for t in (note, f"Reversed: {returned}." if outcome == Outcome.UPHELD else "")
-                if t
-            ),
+            note=note,
+            system=[
+                system_note(
+                    "reversed",
+                    rows=[[r.source, r.amount_minor, r.returned_to] for r in reversals],
+                    currency=locked.currency,
+                )
+            ]
+            if outcome == Outcome.UPHELD
+            else [],
         )
         if outcome == Outcome.UPHELD:
             records.publish(claim=locked, type=records.EVENT_REVERSED, now=now)
@@ -250,7 +255,7 @@ def claim_close_unappealed(*, claim: Claim, now: datetime) -> Claim:
             actor=Actor.SYSTEM,
             action="closed",
             now=now,
-            note="The appeal window ended without an appeal: the decision is final.",
+            system=[system_note("closed_unappealed")],
         )
         records.publish(claim=locked, type=records.EVENT_CLOSED, now=now)
     return selectors.claim_with_details(claim.pk)

@@ -43,6 +43,7 @@ from approvals import services as four_eyes
 from approvals.models import FourEyesRequest, RequestWhy
 from approvals.payloads import row_from_payload, row_payload
 from claims import locks, ops_selectors, selectors
+from claims.domain.event_texts import note as system_note
 from claims.models import (
     Actor,
     Claim,
@@ -99,8 +100,14 @@ def _on_expire(*, request: FourEyesRequest, now: datetime) -> None:
         actor_label="four-eyes",
         action="decision_request_expired",
         now=now,
-        note=f"The {request.outcome} decision made by {_who(request.maker)} was not approved "
-        f"within {REQUEST_EXPIRES_AFTER.total_seconds() / 3600:.0f} h.",
+        system=[
+            system_note(
+                "decision_expired",
+                outcome=request.outcome,
+                maker=_who(request.maker),
+                hours=f"{REQUEST_EXPIRES_AFTER.total_seconds() / 3600:.0f}",
+            )
+        ],
     )
 
 
@@ -113,7 +120,10 @@ def _on_reject(*, request: FourEyesRequest, checker: Any, now: datetime) -> None
         actor_label=_who(checker),
         action="decision_request_withdrawn" if withdrawn else "decision_rejected",
         now=now,
-        note=f"The {request.outcome} decision made by {_who(request.maker)}: {request.check_note}",
+        note=request.check_note,
+        system=[
+            system_note("decision_not_approved", outcome=request.outcome, maker=_who(request.maker))
+        ],
     )
 
 
@@ -182,19 +192,25 @@ def claim_decision_make(
             subject_label=detailed.external_ref,
             why=RequestWhy.THRESHOLD if above_four_eyes else RequestWhy.OWN_LIMIT,
         )
-        which = "the four-eyes amount" if above_four_eyes else f"{_who(maker)}'s own limit"
         records.timeline_add(
             claim=detailed,
             actor=Actor.OPS,
             actor_label=_who(maker),
             action="decision_requested",
             now=now,
-            note=(
-                f"{outcome}, award {format_minor(award_minor, detailed.currency)} "
-                f"{detailed.currency}: above {which} "
-                f"{format_minor(limit, detailed.currency)}, it waits for a "
-                f"second person until {_at(request.expires_at)}.\n{note}"
-            ),
+            note=note,
+            system=[
+                system_note(
+                    "decision_requested",
+                    outcome=outcome,
+                    award_minor=award_minor,
+                    currency=detailed.currency,
+                    four_eyes=above_four_eyes,
+                    maker=_who(maker),
+                    limit_minor=limit,
+                    until=request.expires_at,
+                )
+            ],
         )
     assert isinstance(request, ClaimDecisionRequest)
     return request
@@ -218,22 +234,20 @@ def _carry_out(*, request: FourEyesRequest, checker: Any, now: datetime, note: s
         actor_label=approver,
         action="decision_approved",
         now=now,
-        note="\n".join(
-            t
-            for t in (
-                f"Approves the {request.outcome} decision made by {maker} on "
-                f"{_at(request.made_at)}.",
-                note.strip(),
+        note=note.strip(),
+        system=[
+            system_note(
+                "decision_approves", outcome=request.outcome, maker=maker, made_at=request.made_at
             )
-            if t
-        ),
+        ],
     )
     return claim_decide(
         claim=claim,
         outcome=request.outcome,
         now=now,
         amount_minor=request.typed_amount_minor,
-        note=f"{request.note}\nFour-eyes: made by {maker}, approved by {approver}.",
+        note=request.note,
+        system=[system_note("four_eyes", maker=maker, approver=approver)],
         actor=Actor.OPS,
         actor_label=f"{maker} + {approver}",
     )

@@ -30,6 +30,7 @@ from django.db import transaction
 
 from claims import locks, selectors
 from claims.domain import deadlines as rules
+from claims.domain.event_texts import note as system_note
 from claims.models import Actor, Claim, ClaimStatus, Outcome
 from claims.services import records
 from claims.services.appeals import claim_close_unappealed
@@ -73,17 +74,13 @@ def claims_due_scan(
     return total
 
 
-def _local(value: datetime | None) -> str:
-    return records.local_time(value) if value else "—"
-
-
 def _escalate(claim: Claim, *, now: datetime) -> None:
     claim_escalate(
         claim=claim,
         now=now,
         actor=Actor.SYSTEM,
         actor_label=SYSTEM_LABEL,
-        note=f"The merchant did not answer by {_local(claim.respond_by)}: the platform intervenes.",
+        system=[system_note("no_answer", respond_by=claim.respond_by)],
     )
 
 
@@ -94,21 +91,20 @@ def _auto_decide(claim: Claim, *, now: datetime) -> str:
     (the 24-hour cap is used up), it stays escalated for ops."""
     _escalate(claim, now=now)
     ship_by = claim.order_paid_at + rules.SHIP_WITHIN
-    shipped_en = (
-        f"shipped {_local(claim.order_shipped_at)}" if claim.order_shipped_at else "not shipped"
-    )
-    code = claim.rule.code
-    note = (
-        f"Decided automatically by rule {code}: the order data prove a late shipment (paid "
-        f"{_local(claim.order_paid_at)}, due to ship by {_local(ship_by)}, {shipped_en}) and the "
-        f"merchant did not contest by {_local(claim.respond_by)}."
+    why = system_note(
+        "auto_decided",
+        rule=claim.rule.code,
+        paid_at=claim.order_paid_at,
+        ship_by=ship_by,
+        shipped_at=claim.order_shipped_at,
+        respond_by=claim.respond_by,
     )
     try:
         claim_decide(
             claim=claim,
             outcome=Outcome.UPHELD,
             now=now,
-            note=note,
+            system=[why],
             actor=Actor.SYSTEM,
             actor_label=SYSTEM_LABEL,
         )
@@ -120,7 +116,8 @@ def _auto_decide(claim: Claim, *, now: datetime) -> str:
             actor_label=SYSTEM_LABEL,
             action="auto_decision_skipped",
             now=now,
-            note=f"Not decided automatically ({error}); ops decide.",
+            # The refusal's English detail is for ops' logs; the row says what happens next.
+            system=[system_note("auto_decision_skipped", error=str(error))],
         )
         return ESCALATED
     return AUTO_DECIDED
@@ -135,11 +132,14 @@ def _close_evidence(claim: Claim, *, now: datetime) -> None:
         actor_label=SYSTEM_LABEL,
         action="evidence_closed",
         now=now,
-        note=(
-            f"Evidence closed (consumer's window {_local(claim.consumer_evidence_by)}, "
-            f"merchant's {_local(claim.merchant_evidence_by)}); ready for ops, review target "
-            f"{_local(claim.decide_by)}."
-        ),
+        system=[
+            system_note(
+                "evidence_closed",
+                consumer_by=claim.consumer_evidence_by,
+                merchant_by=claim.merchant_evidence_by,
+                decide_by=claim.decide_by,
+            )
+        ],
     )
 
 
@@ -243,17 +243,21 @@ def claim_request_material(
             )
             window = locked.merchant_evidence_by
         locked.save(update_fields=fields)
-        whose_en = "consumer" if party == records.CONSUMER else "merchant"
         records.timeline_add(
             claim=locked,
             actor=Actor.OPS,
             actor_label=actor_label,
             action=f"material_requested:{party}",
             now=now,
-            note=(
-                f"{note.strip()}\nMore material asked of the {whose_en}: their evidence window "
-                f"ends {_local(window)}; review target {_local(locked.decide_by)}."
-            ),
+            note=note.strip(),
+            system=[
+                system_note(
+                    "material_requested",
+                    party=str(party),
+                    window=window,
+                    decide_by=locked.decide_by,
+                )
+            ],
         )
     return selectors.claim_with_details(claim.pk)
 

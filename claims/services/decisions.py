@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,8 @@ from django.db import transaction
 
 from claims import locks, selectors
 from claims.domain.compensation import OPS_DECIDES, compensation_award
+from claims.domain.event_texts import SystemNote
+from claims.domain.event_texts import note as system_note
 from claims.domain.funding import ADVANCE, CAPTURE, DEDUCT, FundingStep, funding_order
 from claims.models import Actor, Claim, ClaimFunding, ClaimStatus, FundingSource, Outcome
 from claims.services import records
@@ -191,6 +194,7 @@ def claim_decide(
     note: str = "",
     actor: str = Actor.PARTNER,
     actor_label: str = "",
+    system: Sequence[SystemNote] = (),
 ) -> Claim:
     """Decide an IN_REVIEW claim and pay the award: an insured shop's insurer advances first, up
     to its policy's remaining limit; then the hold is captured up to what is left (the rest
@@ -232,14 +236,22 @@ def claim_decide(
                 "appeal_by",
             ]
         )
-        paid = ", ".join(f"{r.source} {r.amount_minor}" for r in rows) or "nothing paid"
         records.timeline_add(
             claim=locked,
             actor=actor,
             actor_label=actor_label,
             action=f"decided:{outcome}",
             now=now,
-            note="\n".join(t for t in (note, computation_en, f"Funding: {paid}.") if t),
+            note=note,
+            system=[
+                *system,
+                system_note("computation", en=computation_en, zh=computation_zh),
+                system_note(
+                    "funding",
+                    rows=[[r.source, r.amount_minor] for r in rows],
+                    currency=locked.currency,
+                ),
+            ],
         )
         records.publish(claim=locked, type=records.EVENT_DECIDED, now=now)
     return selectors.claim_with_details(claim.pk)

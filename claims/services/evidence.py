@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from claims import locks, selectors
+from claims.domain.event_texts import note as system_note
 from claims.domain.evidence import (
     MAX_FILE_BYTES,
     MAX_FILES_PER_PARTY,
@@ -175,28 +176,29 @@ def evidence_add(
                 stored_name=stored_name,
             )
             lines = [
-                f"{evidence.filename} ({received.content_type}, {received.size} bytes, "
-                f"SHA-256 {received.sha256[:12]}…)",
+                system_note(
+                    "evidence_file",
+                    name=evidence.filename,
+                    type=received.content_type,
+                    size=received.size,
+                    sha=received.sha256[:12],
+                )
             ]
-            if note:
-                lines.append(note)
             if party == Party.CONSUMER and locked.status == ClaimStatus.IN_REVIEW:
                 extended = now + records.MERCHANT_EXTRA_AFTER_NEW_EVIDENCE
                 current = locked.merchant_evidence_by
                 if current is None or extended > current:
                     locked.merchant_evidence_by = extended
                     locked.save(update_fields=["merchant_evidence_by"])
-                    lines.append(
-                        "New consumer evidence: the merchant's evidence window now ends "
-                        f"{extended:%Y-%m-%d %H:%M} UTC (24 hours more)."
-                    )
+                    lines.append(system_note("evidence_extended", until=extended))
             records.timeline_add(
                 claim=locked,
                 actor=_ACTOR_FOR_PARTY[Party(party)],
                 actor_label=actor_label,
                 action=f"evidence added:{party}",
                 now=now,
-                note="\n".join(lines),
+                note=note,
+                system=lines,
             )
             final = selectors.evidence_path(evidence)
             final.parent.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
 from claims import locks, selectors
 from claims.domain.compensation import RuleTerms, compensation_award
+from claims.domain.event_texts import SystemNote
+from claims.domain.event_texts import note as system_note
 from claims.models import Actor, Claim, ClaimStatus, CompensationRule
 from claims.models.claims import DECIDED_STATUSES
 from claims.services import records
@@ -152,7 +155,7 @@ def claim_file(
                 actor=Actor.PARTNER,
                 action="filed",
                 now=now,
-                note=f"Estimate: {award.computation_en}",
+                system=[system_note("estimate", en=award.computation_en, zh=award.computation_zh)],
             )
             if flag is not None:
                 records.timeline_add(
@@ -160,7 +163,7 @@ def claim_file(
                     actor=Actor.SYSTEM,
                     action="marked for review",
                     now=now,
-                    note=review_reason,
+                    system=[system_note("review_flagged", until=flag.expires_at)],
                 )
             records.publish(claim=claim, type=records.EVENT_FILED, now=now)
     except IntegrityError:
@@ -258,6 +261,7 @@ def claim_escalate(
     actor: str = Actor.PARTNER,
     actor_label: str = "",
     place_hold: bool = True,
+    system: Sequence[SystemNote] = (),
 ) -> Claim:
     """The platform intervenes: IN_REVIEW, both sides get the evidence window, and a hold for the
     estimate (as much of it as is available) waits for the decision. Only from NEGOTIATING
@@ -283,20 +287,21 @@ def claim_escalate(
         )
         limit = insurer_limit_minor(locked)
         if hold_id:
-            held = f"Hold {hold_id} placed."
+            held = system_note("hold_placed", hold=str(hold_id))
         elif not place_hold:
-            held = "No hold: ops intervene to reject the claim."
+            held = system_note("no_hold_ops")
         elif limit >= locked.compensation_minor > 0:
-            held = "No hold: the shop's insurer would advance the estimate (remaining limit)."
+            held = system_note("no_hold_insurer")
         else:
-            held = "Nothing available on the deposit to hold."
+            held = system_note("nothing_to_hold")
         records.timeline_add(
             claim=locked,
             actor=actor,
             actor_label=actor_label,
             action="escalated",
             now=now,
-            note=(f"{note}\n{held}" if note else held),
+            note=note,
+            system=[*system, held],
         )
         records.publish(claim=locked, type=records.EVENT_ESCALATED, now=now)
     return selectors.claim_with_details(claim.pk)
@@ -332,14 +337,14 @@ def claim_withdraw(
         locked.ended_at = now
         locked.respond_by = None
         locked.save(update_fields=["status", "ended_at", "respond_by"])
-        text = "Hold released." if released else ""
         records.timeline_add(
             claim=locked,
             actor=actor,
             actor_label=actor_label,
             action="withdrawn",
             now=now,
-            note="\n".join(t for t in (note, text) if t),
+            note=note,
+            system=[system_note("hold_released")] if released else [],
         )
         records.publish(claim=locked, type=records.EVENT_CLOSED, now=now)
     return selectors.claim_with_details(claim.pk)

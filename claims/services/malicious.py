@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from claims import locks, selectors
+from claims.domain.event_texts import note as system_note
 from claims.models import Actor, Claim, ClaimStatus, ConsumerFlag, Outcome
 from claims.services import records
 from claims.services.decisions import claim_decide
@@ -53,12 +54,12 @@ def claim_mark_malicious(
             partner_id=claim.partner_id, consumer_ref=claim.consumer_ref
         )
         locked = next(c for c in consumer_claims if c.pk == claim.pk)
-        note = f"Malicious complaint: {reason}"
+        why = [system_note("malicious", reason=reason)]
         if locked.status == ClaimStatus.NEGOTIATING:
             claim_escalate(
                 claim=locked,
                 now=now,
-                note=note,
+                system=why,
                 actor=Actor.OPS,
                 actor_label=actor_label,
                 place_hold=False,
@@ -69,7 +70,7 @@ def claim_mark_malicious(
                 claim=locked,
                 outcome=Outcome.REJECTED,
                 now=now,
-                note=note,
+                system=why,
                 actor=Actor.OPS,
                 actor_label=actor_label,
             )
@@ -88,10 +89,10 @@ def claim_mark_malicious(
             actor_label=actor_label,
             action="marked malicious",
             now=now,
-            note=(
-                f"{note}\nConsumer {locked.consumer_ref} flagged until "
-                f"{expires_at:%Y-%m-%d %H:%M} UTC."
-            ),
+            system=[
+                *why,
+                system_note("consumer_flagged", consumer=locked.consumer_ref, until=expires_at),
+            ],
         )
         review_reason = (
             f"Consumer flagged for malicious complaints (claim {locked.external_ref}) until "
@@ -107,7 +108,9 @@ def claim_mark_malicious(
                 actor_label=actor_label,
                 action="marked for review",
                 now=now,
-                note=review_reason,
+                system=[
+                    system_note("review_flagged", claim=locked.external_ref, until=flag.expires_at)
+                ],
             )
     return selectors.claim_with_details(claim.pk)
 

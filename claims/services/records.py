@@ -3,6 +3,7 @@ the claim as partners see it (the API's body and the events' data are the same d
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.utils import timezone, translation
 
 from claims import selectors
 from claims.domain import deadlines as deadline_rules
+from claims.domain.event_texts import SystemNote
 from claims.models import Claim, ClaimEvent, ClaimEvidence
 from common.times import utc_iso
 from partners import services as partner_services
@@ -86,11 +88,31 @@ def deadlines_data(claim: Claim, *, chinese: bool) -> dict[str, Any]:
 
 
 def timeline_add(
-    *, claim: Claim, actor: str, action: str, now: datetime, note: str = "", actor_label: str = ""
+    *,
+    claim: Claim,
+    actor: str,
+    action: str,
+    now: datetime,
+    note: str = "",
+    actor_label: str = "",
+    system: Sequence[SystemNote] = (),
 ) -> ClaimEvent:
+    """A timeline row: `note` as a person typed it, `system` the service's own lines as codes
+    (claims.domain.event_texts.note), rendered in each reader's language when read."""
     return ClaimEvent.objects.create(
-        claim=claim, at=now, actor=actor, actor_label=actor_label, action=action, note=note
+        claim=claim,
+        at=now,
+        actor=actor,
+        actor_label=actor_label,
+        action=action,
+        note=note,
+        system_notes=list(system),
     )
+
+
+def _english(make: Callable[[], str]) -> str:
+    with translation.override("en"):
+        return make()
 
 
 def _chinese() -> bool:
@@ -143,7 +165,8 @@ def claim_data(claim: Claim, *, chinese: bool | None = None) -> dict[str, Any]:
                 "actor": e.actor,
                 "actor_label": e.actor_label,
                 "action": e.action,
-                "note": e.note,
+                # The API's note stays one English text, as partners have always read it.
+                "note": _english(e.text),
             }
             for e in claim.events.all()
         ],

@@ -94,7 +94,10 @@ class TestNegotiationDeadline:
         assert claim.status == ClaimStatus.IN_REVIEW
         escalated = claim.events.get(action="escalated")
         assert (escalated.actor, escalated.actor_label) == ("SYSTEM", "deadline task")
-        assert "did not answer" in escalated.note
+        assert escalated.system_notes[0] == {  # "did not answer by …", in the reader's language
+            "code": "no_answer",
+            "params": {"respond_by": respond_by.isoformat()},
+        }
         assert Hold.objects.get(public_id=claim.hold_public_id).amount_minor == 30_000
         assert Event.objects.filter(type="claim.escalated").count() == 1
         # Windows of 3 days from Wednesday 14:00 end Saturday 14:00; the review target counts
@@ -125,8 +128,9 @@ class TestAutomaticLateShipmentDecision:
         assert actions(claim) == ["filed", "escalated", "decided:UPHELD"]
         decided = claim.events.get(action="decided:UPHELD")
         assert decided.actor == "SYSTEM"
-        assert f"Decided automatically by rule {claim.rule.code}" in decided.note
-        assert "not shipped" in decided.note
+        why = decided.system_notes[0]
+        assert (why["code"], why["params"]["rule"]) == ("auto_decided", claim.rule.code)
+        assert why["params"]["shipped_at"] is None  # "not shipped" in the reader's language
         assert claim.appeal_by == claim.decided_at + timedelta(days=15)
         assert Event.objects.filter(type="claim.decided").count() == 1
         assert ledger_ok()

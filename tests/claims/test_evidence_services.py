@@ -158,7 +158,8 @@ class TestMerchantWindow:
         claim.refresh_from_db()
         assert claim.merchant_evidence_by == late + timedelta(hours=24)
         assert claim.consumer_evidence_by == now + timedelta(days=3)
-        assert "24 hours more" in ClaimEvent.objects.filter(claim=claim).last().note
+        last = ClaimEvent.objects.filter(claim=claim).last()
+        assert "evidence_extended" in [n["code"] for n in last.system_notes]  # 24 hours more
 
     def test_early_consumer_evidence_never_shortens_the_merchants_window(self, claim, now):
         services.claim_escalate(claim=claim, now=now)

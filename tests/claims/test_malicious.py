@@ -79,7 +79,7 @@ def test_a_negotiating_claim_is_escalated_by_ops_without_a_hold_then_rejected(pa
     assert actions(claim) == ["filed", "escalated", "decided:REJECTED", "marked malicious"]
     escalated = ClaimEvent.objects.get(claim=claim, action="escalated")
     assert escalated.actor == "OPS"
-    assert "No hold" in escalated.note
+    assert [n["code"] for n in escalated.system_notes] == ["malicious", "no_hold_ops"]
     assert ledger_ok()
 
 

@@ -81,7 +81,7 @@ class TestInsuredAwards:
         claim = services.claim_escalate(claim=file(api.partner.pk, shop, at), now=at)
         assert claim.hold_public_id is None
         assert account(shop).held_minor == 0
-        assert "insurer would advance" in claim.events.last().note
+        assert [n["code"] for n in claim.events.last().system_notes] == ["no_hold_insurer"]
 
         awarded = services.claim_decide(claim=claim, outcome="UPHELD", now=at)
 

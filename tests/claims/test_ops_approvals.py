@@ -134,7 +134,9 @@ class TestAboveTheAmount:
         assert balances(shop) == (posted_before - 1_500_000, 0, 0)
         event = decided.events.get(action="decided:UPHELD")
         assert event.actor_label == "alice + bob"
-        assert "made by alice, approved by bob" in event.note
+        assert {"code": "four_eyes", "params": {"maker": "alice", "approver": "bob"}} in (
+            event.system_notes
+        )
         assert decided.events.filter(action="decision_approved", actor_label="bob").exists()
         request.refresh_from_db()
         assert request.status == DecisionRequestStatus.APPROVED
