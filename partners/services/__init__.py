@@ -10,6 +10,12 @@ from partners.services.idempotency import (
     request_fingerprint,
 )
 from partners.services.key_approvals import MONEY_SCOPES, api_key_create_or_request
+from partners.services.key_cache import (
+    api_key_for_request,
+    api_keys_forget,
+    throttle_count,
+    throttle_key,
+)
 from partners.services.keys import (
     IssuedKey,
     api_key_create,
@@ -38,6 +44,8 @@ __all__ = [
     "MONEY_SCOPES",
     "api_key_create",
     "api_key_create_or_request",
+    "api_key_for_request",
+    "api_keys_forget",
     "api_key_revoke",
     "api_key_touch",
     "deliveries_enqueue_due",
@@ -56,6 +64,8 @@ __all__ = [
     "partner_get_or_create",
     "request_fingerprint",
     "retry_window",
+    "throttle_count",
+    "throttle_key",
     "webhook_endpoint_create",
     "webhook_endpoint_delete",
     "webhook_endpoint_disable",

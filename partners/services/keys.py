@@ -13,6 +13,7 @@ from django.db import transaction
 
 from common.errors import InvalidInput, InvalidTransition
 from partners.models import ApiKey, Partner, Scope
+from partners.services.key_cache import api_keys_forget
 
 KEY_PREFIX = "ddk_"
 # 32 random bytes: far beyond guessing, so a fast hash (SHA-256) is the right way to store it.
@@ -87,6 +88,8 @@ def api_key_revoke(
     if not updated:
         raise InvalidTransition("The key is already revoked.")
     api_key.revoked_at = now
+    # Web processes remember keys for a few seconds: tell them all (partners.services.key_cache).
+    api_keys_forget()
 
 
 def api_key_touch(*, api_key: ApiKey, now: datetime, every_seconds: int = 60) -> bool:
