@@ -61,7 +61,7 @@ def test_the_response_is_the_deposit_and_entry_as_the_api_reads_them_back():
     response = api.post(deductions(shop), DEDUCTION, key="bytes-1")
 
     body = response.json()
-    entry = api.get(f"/api/v1/shops/{shop['id']}/ledger/").json()["data"][0]
+    entry = api.get(f"/api/v1/shops/{shop['id']}/ledger/").json()["results"][0]
     deposit = api.get(f"/api/v1/shops/{shop['id']}/").json()["deposit"]
     assert response.status_code == 201
     assert body == {"entry": entry, "deposit": deposit}
