@@ -192,14 +192,16 @@ def prepare(env: dict[str, str], db: str, pgbench_db: str, shops: int) -> tuple[
     return key, accounts
 
 
-def start_gunicorn(env: dict[str, str], port: int, log: Any, *extra: str) -> subprocess.Popen:  # type: ignore[type-arg]
+def start_gunicorn(
+    env: dict[str, str], port: int, log: Any, *extra: str, workers: int = 4
+) -> subprocess.Popen:  # type: ignore[type-arg]
     """gunicorn as documented for 2 cores (4 sync workers), in its own process group."""
     return subprocess.Popen(
         [
             str(VENV / "gunicorn"),
             "config.wsgi:application",
             "--workers",
-            "4",
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             *extra,

@@ -8,8 +8,10 @@ transaction that also holds the idempotency record). Ledger services get a per-p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
@@ -17,7 +19,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.errors import InvalidInput, NotFound
+from common.errors import DomainError, InvalidInput, NotFound
 from deposits import services
 from deposits.api import examples as ex
 from deposits.api.lookups import (
@@ -51,15 +53,17 @@ from deposits.api.serializers import (
     WithdrawalPayoutInput,
     WithdrawalPostingOutput,
 )
-from deposits.models import Entry, Hold, Withdrawal
+from deposits.models import Account, Entry, Hold, LedgerTransaction, Withdrawal
 from deposits.selectors import (
     entries_with_transactions_for_account_id,
     holds_for_account_id,
     shops_with_accounts_for_partner,
     withdrawal_for_partner,
 )
-from deposits.services import PostingResult
-from partners.api.base import PartnerAPIView
+from deposits.services import PostingResult, Receipt, ReceiptConflict
+from partners import services as partner_services
+from partners.api.base import STORED_ERROR_STATUSES, PartnerAPIView, json_response, render_json
+from partners.api.errors import error_body
 from partners.api.schema import (
     IDEMPOTENCY_KEY_PARAMETER,
     POST_ERRORS,
@@ -101,6 +105,32 @@ def _posting_payload(result: PostingResult) -> dict[str, Any]:
         "entry": entry_data(entry, transaction_id=tx.public_id) if entry else None,
         "deposit": deposit_data(result.account),
     }
+
+
+def _posting_receipt(
+    receipt: Receipt,
+    account: Account,
+    tx: LedgerTransaction,
+    entry: Entry | None,
+    error: DomainError | None,
+) -> tuple[int, str] | None:
+    """The response `_posting_payload` (or a stored refusal) would give, rendered before the
+    posting with markers where only the posting knows the value (deposits_post_recorded fills
+    them in): the same functions, the same key order, the same bytes."""
+    if error is not None:
+        if error.http_status not in STORED_ERROR_STATUSES:
+            return None  # not an answer the API stores: the transaction path raises it
+        return error.http_status, render_json(error_body(error.code, error.detail, error.fields))
+    deposit = {
+        name: value if name == "currency" else receipt.marker(name)
+        for name, value in deposit_data(account).items()
+    }
+    shown = None
+    if entry is not None:
+        shown = entry_data(entry, transaction_id=tx.public_id)
+        shown["id"] = receipt.marker("entry_id")
+        shown["balance_after_minor"] = receipt.marker("balance_after_minor")
+    return 201, render_json({"entry": shown, "deposit": deposit})
 
 
 def _same_currency(ref: AccountRef, currency: str) -> None:
@@ -238,6 +268,38 @@ class LedgerPostView(PartnerAPIView):
     idempotency_claim_first = False
     scopes = {"POST": MONEY}
 
+    def posted_once(self, post: Callable[[Receipt | None], PostingResult]) -> HttpResponse:
+        """`post(receipt)` runs the ledger service. On PostgreSQL it first runs with a `Receipt`:
+        the idempotency record is stored by the posting's own call, in autocommit one round trip
+        where BEGIN, posting, record and COMMIT were four. Whenever that call stores nothing (a
+        replay, a key used before, a refusal the API does not store, a closed shop) it has
+        written nothing, and the transaction path (`idempotent`) answers as it always has."""
+        if connection.vendor == "postgresql":
+            receipt = self.receipt()
+            try:
+                post(receipt)
+            except (DomainError, ReceiptConflict):
+                pass  # a stored refusal is answered below; anything else by the path below
+            if receipt.stored is not None:
+                status, body = receipt.stored
+                return json_response(body, status)
+        return self.idempotent(lambda: (201, _posting_payload(post(None))))
+
+    def receipt(self) -> Receipt:
+        request = self.request
+        assert self.idempotency_key is not None
+        method = request.method or "POST"
+        return Receipt(
+            partner_id=self.partner_id,
+            key=self.idempotency_key,
+            fingerprint=partner_services.request_fingerprint(
+                method=method, path=request.path, data=request.data
+            ),
+            method=method,
+            path=request.path,
+            render=_posting_receipt,
+        )
+
 
 class TopUpView(LedgerPostView):
     @extend_schema(
@@ -311,8 +373,8 @@ class DeductionView(LedgerPostView):
         ref = account_for_partner(self.partner_id, shop_id)
         _same_currency(ref, data["currency"])
 
-        def perform() -> tuple[int, Any]:
-            result = services.deposit_deduct(
+        def deduct(receipt: Receipt | None) -> PostingResult:
+            return services.deposit_deduct(
                 account_id=ref.account_id,
                 amount_minor=data["amount_minor"],
                 currency=data["currency"],
@@ -322,10 +384,10 @@ class DeductionView(LedgerPostView):
                 idempotency_key=self.ledger_key(),
                 now=timezone.now(),
                 snapshot=ref.snapshot,
+                receipt=receipt,
             )
-            return 201, _posting_payload(result)
 
-        return self.idempotent(perform)
+        return self.posted_once(deduct)
 
 
 class WithdrawalView(LedgerPostView):

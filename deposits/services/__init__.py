@@ -127,6 +127,7 @@ from deposits.services.payouts import (
     withdrawal_payout_sent,
 )
 from deposits.services.posting import PostingResult
+from deposits.services.posting_receipt import Receipt, ReceiptConflict
 from deposits.services.reconciliation import (
     ImportResult,
     MatchPass,
@@ -195,6 +196,8 @@ __all__ = [
     "LedgerCheckResult",
     "PassResult",
     "PostingResult",
+    "Receipt",
+    "ReceiptConflict",
     "ScanResult",
     "account_open",
     "account_set_recent_gmv",

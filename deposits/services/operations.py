@@ -50,6 +50,7 @@ from deposits.services.posting import (
     run_operation,
     validate_amount,
 )
+from deposits.services.posting_receipt import Receipt
 from deposits.services.shortfall import evaluates_shortfall
 from shops import services as shop_services
 from shops.models import RestrictionKind, ShopRestriction
@@ -145,6 +146,7 @@ def deposit_deduct(
     allow_debt: bool = False,
     actor: AbstractBaseUser | None = None,
     snapshot: Account | None = None,
+    receipt: Receipt | None = None,
 ) -> PostingResult:
     """Pay a consumer out of the deposit. Refused with insufficient_funds when available is short,
     unless `allow_debt`: then what is available is taken and the rest becomes the merchant's debt
@@ -198,6 +200,7 @@ def deposit_deduct(
         plan,
         optimistic=True,
         snapshot=snapshot,
+        receipt=receipt,
     )
 
 

@@ -75,6 +75,7 @@ from deposits.services.posting_plan import (
     mark_saved,
     new_entries,
 )
+from deposits.services.posting_receipt import Receipt, ReceiptConflict
 from partners import services as partner_services
 
 __all__ = [
@@ -103,6 +104,7 @@ class Executor(Protocol):
         plan: Plan,
         entries: list[Entry],
         now: datetime,
+        receipt: Receipt | None = None,
     ) -> Outcome: ...
 
 
@@ -162,6 +164,7 @@ def run_operation(
     *,
     optimistic: bool = False,
     snapshot: Account | None = None,
+    receipt: Receipt | None = None,
 ) -> PostingResult:
     """Run one ledger operation exactly once per idempotency key. Raises the planner's error
     (after storing it) when the operation is refused.
@@ -174,13 +177,19 @@ def run_operation(
     Building block: joins the caller's transaction when there is one (an API view folds its
     idempotency record into it); otherwise, on the optimistic path, the posting is a
     transaction of its own.
+    `receipt`: the API's idempotency record, written by the posting's own call
+    (`posting_receipt`; optimistic planners on PostgreSQL only). Raises ReceiptConflict, having
+    written nothing, whenever that call would not store it: the caller then takes its
+    transaction path.
     """
     validate_key(request.idempotency_key)
-    run = _Run(request, planner, request.fingerprint, executor())
+    run = _Run(request, planner, request.fingerprint, executor(), receipt)
     result = None
     if optimistic:
         result = _run_optimistic(run, snapshot)
     if result is None:
+        if receipt is not None:
+            raise ReceiptConflict("overtaken on every optimistic attempt")
         result = _run_locked(run)
     if result.replayed and result.transaction.status == LedgerTransaction.Status.FAILED:
         refusal = _error_for_code(result.transaction.error_code)
@@ -193,12 +202,18 @@ class _Run:
     """One call of run_operation: what every attempt shares."""
 
     def __init__(
-        self, request: PostingRequest, planner: Planner, digest: str, executor: Executor
+        self,
+        request: PostingRequest,
+        planner: Planner,
+        digest: str,
+        executor: Executor,
+        receipt: Receipt | None = None,
     ) -> None:
         self.request = request
         self.planner = planner
         self.digest = digest
         self.executor = executor
+        self.receipt = receipt
 
     def post(self, account: Account, plan: Plan) -> tuple[LedgerTransaction, list[Entry], Outcome]:
         tx = self.request.transaction_row(account, plan, self.digest)
@@ -206,7 +221,12 @@ class _Run:
             plan.before_write(tx)
         entries = new_entries(account, tx, plan.nonzero_legs()) if plan.error is None else []
         outcome = self.executor.post(
-            account=account, tx=tx, plan=plan, entries=entries, now=self.request.now
+            account=account,
+            tx=tx,
+            plan=plan,
+            entries=entries,
+            now=self.request.now,
+            receipt=self.receipt,
         )
         return tx, entries, outcome
 

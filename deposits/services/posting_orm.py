@@ -31,6 +31,7 @@ from deposits.services.posting_plan import (
     Outcome,
     Plan,
 )
+from deposits.services.posting_receipt import Receipt, ReceiptConflict
 from partners import services as partner_services
 
 
@@ -52,10 +53,20 @@ def system_account_ids(currency: str) -> dict[str, int]:
 
 
 def post(
-    *, account: Account, tx: LedgerTransaction, plan: Plan, entries: list[Entry], now: datetime
+    *,
+    account: Account,
+    tx: LedgerTransaction,
+    plan: Plan,
+    entries: list[Entry],
+    now: datetime,
+    receipt: Receipt | None = None,
 ) -> Outcome:
     """Write one posting (or one stored refusal, when tx.status is FAILED), as `deposits_post`
-    would. Building block: joins the caller's transaction, or is one of its own."""
+    would. Building block: joins the caller's transaction, or is one of its own. A `receipt`
+    (the API's record folded into the posting's call) is PostgreSQL's alone: here the API keeps
+    its transaction path."""
+    if receipt is not None:
+        raise ReceiptConflict("the ORM executor does not store receipts")
     posting = tx.status == LedgerTransaction.Status.POSTED
     legs = plan.nonzero_legs() if posting else []
     if sum(leg.amount_minor for leg in legs) != 0:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import nullcontext
 from datetime import datetime
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from deposits.models import Account, Entry, LedgerTransaction
 from deposits.services.posting_event import entry_posted_event
@@ -22,9 +23,12 @@ from deposits.services.posting_orm import system_account_ids
 from deposits.services.posting_plan import (
     BALANCE_FIELDS,
     MISSING_SYSTEM_ACCOUNT,
+    POSTED,
+    STALE,
     Outcome,
     Plan,
 )
+from deposits.services.posting_receipt import Receipt, ReceiptConflict
 from partners import services as partner_services
 
 # Casts name every parameter's type: psycopg2 binds on the client, and an empty list or a None
@@ -39,26 +43,48 @@ _POST_SQL = (
     "%s::text[], %s::text[], %s::bigint[], "
     "%s::bigint, %s::uuid, %s::jsonb, %s::int[], %s::timestamptz)"
 )
+# The same call through the wrapper that also stores the API's idempotency record: nine more
+# parameters first, one more column (the response as stored) last.
+_POST_RECORDED_SQL = _POST_SQL.replace(
+    "SELECT o_outcome,", "SELECT o_response, o_outcome,", 1
+).replace(
+    "FROM deposits_post(",
+    "FROM deposits_post_recorded(%s::bigint, %s, %s, %s, %s, %s::int, %s, %s, %s::int, ",
+    1,
+)
+_RECEIPT_CLAIMED = "DDI01"  # raised by deposits_post_recorded; see posting_recorded_v1.sql
 
 
 def post(
-    *, account: Account, tx: LedgerTransaction, plan: Plan, entries: list[Entry], now: datetime
+    *,
+    account: Account,
+    tx: LedgerTransaction,
+    plan: Plan,
+    entries: list[Entry],
+    now: datetime,
+    receipt: Receipt | None = None,
 ) -> Outcome:
     """Send one posting (or one stored refusal, when tx.status is FAILED) to the database.
     `entries`: unsaved, one per non-zero leg (`posting_plan.new_entries`); the outcome says what
-    was written for each."""
-    outcome = _send(account, tx, plan, entries, now)
+    was written for each. With a `receipt`, the API's idempotency record is written by the same
+    call (`receipt.stored` says so) or nothing is."""
+    outcome = _send(account, tx, plan, entries, now, receipt)
     if outcome.outcome == MISSING_SYSTEM_ACCOUNT:
         # The first posting in a currency creates its system accounts; nothing was written.
         system_account_ids(account.currency)
-        outcome = _send(account, tx, plan, entries, now)
+        outcome = _send(account, tx, plan, entries, now, receipt)
         if outcome.outcome == MISSING_SYSTEM_ACCOUNT:
             raise ValueError(f"A leg names a system account that does not exist: {plan.legs}")
     return outcome
 
 
 def _send(
-    account: Account, tx: LedgerTransaction, plan: Plan, entries: list[Entry], now: datetime
+    account: Account,
+    tx: LedgerTransaction,
+    plan: Plan,
+    entries: list[Entry],
+    now: datetime,
+    receipt: Receipt | None = None,
 ) -> Outcome:
     legs = plan.nonzero_legs() if tx.status == LedgerTransaction.Status.POSTED else []
     if sum(leg.amount_minor for leg in legs) != 0:
@@ -95,9 +121,12 @@ def _send(
         [i + 1 for i in event.legs] if event is not None else [],  # SQL arrays count from 1
         now + partner_services.retry_window(),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_POST_SQL, params)
-        row = cursor.fetchone()
+    if receipt is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_POST_SQL, params)
+            row = cursor.fetchone()
+    else:
+        row = _send_recorded(receipt, account, tx, plan, entries, params)
     outcome, tx_id, entry_ids, entry_accounts, balances_after, balances, _event, deliveries = row
     return Outcome(
         outcome=outcome,
@@ -108,3 +137,51 @@ def _send(
         balances=tuple(balances) if balances is not None else None,
         delivery_ids=list(deliveries or []),
     )
+
+
+def _send_recorded(
+    receipt: Receipt,
+    account: Account,
+    tx: LedgerTransaction,
+    plan: Plan,
+    entries: list[Entry],
+    params: list[object],
+) -> tuple[object, ...]:
+    """The posting through `deposits_post_recorded`: the response rendered now, stored by the
+    call with the posting. Returns deposits_post's columns; sets `receipt.stored`."""
+    entry_leg = next(
+        (
+            i
+            for i, e in enumerate(entries)
+            if e.account_id == account.pk and e.bucket == Entry.Bucket.POSTED
+        ),
+        None,
+    )
+    error = plan.error
+    rendered = receipt.render(
+        receipt, account, tx, entries[entry_leg] if entry_leg is not None else None, error
+    )
+    if rendered is None:
+        raise ReceiptConflict("the caller does not store this outcome with the posting")
+    try:
+        # Inside a caller's transaction (tests, a caller of its own) a savepoint keeps the
+        # rare DDI01 from aborting it; in the API's autocommit the call is its own transaction.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _POST_RECORDED_SQL,
+                    receipt.params(rendered, entry_leg + 1 if entry_leg is not None else None)
+                    + params,
+                )
+                row = cursor.fetchone()
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "pgcode", None) == _RECEIPT_CLAIMED:
+            raise ReceiptConflict(str(exc)) from exc
+        raise
+    if row[1] not in (POSTED, STALE, MISSING_SYSTEM_ACCOUNT):
+        # Nothing was written: a replay, a key the partner used before ('recorded'), a closed
+        # shop. The caller's transaction path answers those, exactly as it always has.
+        raise ReceiptConflict(f"deposits_post_recorded answered {row[1]!r}")
+    if row[0] is not None:
+        receipt.stored = (rendered[0], row[0])
+    return tuple(row[1:])

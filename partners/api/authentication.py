@@ -1,7 +1,9 @@
-"""`Authorization: Bearer <key>`: one indexed lookup by the key's SHA-256 per request."""
+"""`Authorization: Bearer <key>`: the key found by its SHA-256, remembered by the process for a few
+seconds (partners.services.key_cache: a revocation still refuses it on the next request)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.utils import timezone
@@ -10,7 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from common.history import add_context
-from partners import selectors, services
+from partners import services
 from partners.models import ApiKey, Partner
 from partners.services.keys import MAX_RAW_KEY_LENGTH
 
@@ -28,7 +30,13 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed("Send the key as: Authorization: Bearer <key>.")
         if len(raw) > MAX_RAW_KEY_LENGTH:
             raise AuthenticationFailed("Invalid API key.")
-        api_key = selectors.api_key_by_hash(services.hash_key(raw))
+        now_ts = time.time()
+        api_key, count = services.api_key_for_request(
+            services.hash_key(raw),
+            count_for=lambda partner_id: services.throttle_key(partner_id, now_ts),
+        )
+        # The throttle's count for this request, taken with the key's check in one round trip.
+        request.partner_throttle = (count, now_ts) if count is not None else None
         if api_key is None:
             raise AuthenticationFailed("Invalid API key.")
         now = timezone.now()

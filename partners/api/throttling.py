@@ -1,8 +1,9 @@
 """Per-partner throttling: a fixed one-minute window counted in the Django cache.
 
 With REDIS_URL set the cache is Redis, shared by every worker, and the count is one INCR (one
-round trip; the window's EXPIRE is set by the first request of the minute); the local-memory cache
-of development counts per process.
+round trip; the window's EXPIRE is set by the first request of the minute), taken by the key's
+authentication together with the check of a remembered key (partners.services.key_cache); the
+local-memory cache of development counts per process.
 The limit is `Partner.throttle_per_minute` (default 6,000; api-v1.md: at least that).
 """
 
@@ -12,41 +13,11 @@ import math
 import time
 from typing import Any
 
-from django.core.cache import caches
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-WINDOW_SECONDS = 60
-
-
-def _count(key: str) -> int:
-    cache = caches["default"]
-    try:
-        from django.core.cache.backends.redis import RedisCache
-
-        if isinstance(cache, RedisCache):
-            full_key = cache.make_and_validate_key(key)
-            # Django builds a new client object on every get_client() (~0.1 ms: a dict of
-            # ~160 response callbacks); keep one per cache instance, i.e. per thread. Its
-            # connection pool is redis-py's own and starts afresh in a forked worker.
-            client = getattr(cache, "_throttle_client", None)
-            if client is None:
-                client = cache._cache.get_client(full_key, write=True)
-                cache._throttle_client = client
-            # One round trip per request: INCR creates the window's key at 1; only then is its
-            # expiry set (a second round trip once per partner per minute).
-            count = int(client.incr(full_key))
-            if count == 1:
-                client.expire(full_key, WINDOW_SECONDS + 1)
-            return count
-    except AttributeError:  # a Django without these internals: fall back to the public API
-        pass
-    cache.add(key, 0, WINDOW_SECONDS + 1)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS + 1)
-        return 1
+from partners import services
+from partners.services.key_cache import WINDOW_SECONDS
 
 
 class PartnerRateThrottle(BaseThrottle):
@@ -57,9 +28,12 @@ class PartnerRateThrottle(BaseThrottle):
         api_key = request.auth
         if api_key is None:
             return True
-        now = time.time()
-        window = int(now // WINDOW_SECONDS)
-        count = _count(f"api-throttle:{api_key.partner_id}:{window}")
+        taken = getattr(request, "partner_throttle", None)
+        if taken is not None:
+            count, now = taken
+        else:
+            now = time.time()
+            count = services.throttle_count(services.throttle_key(api_key.partner_id, now))
         if count > api_key.partner.throttle_per_minute:
             self._wait = max(1, math.ceil(WINDOW_SECONDS - (now % WINDOW_SECONDS)))
             return False

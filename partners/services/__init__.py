@@ -14,6 +14,12 @@ from partners.services.key_approvals import (
     api_key_create_or_request,
     api_key_rotate_or_request,
 )
+from partners.services.key_cache import (
+    api_key_for_request,
+    api_keys_forget,
+    throttle_count,
+    throttle_key,
+)
 from partners.services.keys import (
     IssuedKey,
     api_key_create,
@@ -44,6 +50,8 @@ __all__ = [
     "MONEY_SCOPES",
     "api_key_create",
     "api_key_create_or_request",
+    "api_key_for_request",
+    "api_keys_forget",
     "api_key_revoke",
     "api_key_rotate",
     "api_key_rotate_or_request",
@@ -65,6 +73,8 @@ __all__ = [
     "request_fingerprint",
     "retry_window",
     "rotation_overlap",
+    "throttle_count",
+    "throttle_key",
     "webhook_endpoint_create",
     "webhook_endpoint_delete",
     "webhook_endpoint_disable",

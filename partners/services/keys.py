@@ -14,6 +14,7 @@ from django.db import transaction
 
 from common.errors import ApiKeyAlreadyRotated, InvalidInput, InvalidTransition, NotFound
 from partners.models import ApiKey, Partner, Scope
+from partners.services.key_cache import api_keys_forget
 
 KEY_PREFIX = "ddk_"
 # 32 random bytes: far beyond guessing, so a fast hash (SHA-256) is the right way to store it.
@@ -148,6 +149,7 @@ def api_key_rotate(
             and (predecessor.expires_at is None or predecessor.expires_at > now)
         ):
             ApiKey.objects.filter(pk=predecessor.pk).update(expires_at=now)
+            api_keys_forget()  # update() sends no signal: web processes must drop it now
     return issued
 
 
@@ -164,6 +166,8 @@ def api_key_revoke(
     if not updated:
         raise InvalidTransition("The key is already revoked.")
     api_key.revoked_at = now
+    # Web processes remember keys for a few seconds: tell them all (partners.services.key_cache).
+    api_keys_forget()
 
 
 def api_key_touch(*, api_key: ApiKey, now: datetime, every_seconds: int = 60) -> bool:

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -66,9 +67,23 @@ class TestStorage:
         assert api.raw_key.startswith(row["prefix"] + "_")
         assert not any(api.raw_key == value for value in row.values())
 
-    def test_authentication_is_one_indexed_query(self):
+    def test_authentication_is_one_indexed_query_then_none_while_the_key_is_remembered(self):
         api = make_api("Tmall")
-        api.get("/api/v1/shops/")  # warm up: last_used_at written
+
+        with CaptureQueriesContext(connection) as first:
+            api.get("/api/v1/shops/")
+        with CaptureQueriesContext(connection) as next_one:
+            api.get("/api/v1/webhook-endpoints/")
+
+        auth_queries = [q for q in first if "partners_apikey" in q["sql"]]
+        assert len(auth_queries) == 2  # the lookup, and the first use written (last_used_at)
+        assert "key_hash" in auth_queries[0]["sql"]
+        assert not [q for q in next_one if "partners_apikey" in q["sql"]]
+
+    @override_settings(PARTNER_API_KEY_CACHE_SECONDS=0)
+    def test_without_remembering_every_request_looks_its_key_up(self):
+        api = make_api("Tmall")
+        api.get("/api/v1/shops/")
 
         with CaptureQueriesContext(connection) as queries:
             api.get("/api/v1/webhook-endpoints/")

@@ -17,7 +17,7 @@ from deposits.models import LedgerTransaction
 from partners import services
 from partners.models import IdempotencyRecord, WebhookEndpoint
 from shops.models import Shop
-from tests.partners.api_client import funded_shop, make_api, shop_body
+from tests.partners.api_client import funded_shop, make_api, register_shop, shop_body
 
 DEDUCTION = {"amount_minor": 1_500, "currency": "CNY", "reason": "延迟发货赔付", "reference": "o-1"}
 
@@ -154,17 +154,23 @@ class TestKeysArePerPartner:
 
 @pytest.mark.django_db
 class TestRecordAndEffectShareATransaction:
+    # A top-up takes the transaction path (BEGIN, posting, record, COMMIT). A deduction stores its
+    # record in the posting's own call: tests/deposits/api/test_deduction_round_trips.py.
     def test_a_failure_after_the_posting_rolls_both_back(self, api, monkeypatch):
-        shop = funded_shop(api)
+        shop = register_shop(api)
 
         def boom(**kwargs):
             raise RuntimeError("crash after the posting, before the record")
 
         monkeypatch.setattr("partners.services.idempotency_store", boom)
         with pytest.raises(RuntimeError):
-            api.post(deductions(shop), DEDUCTION, key="crash-1")
+            api.post(
+                f"/api/v1/shops/{shop['id']}/top-ups/",
+                {"amount_minor": 1_000, "currency": "CNY", "payment_ref": "PAY-crash-1"},
+                key="crash-1",
+            )
 
-        assert LedgerTransaction.objects.filter(kind="DEDUCTION").count() == 0
+        assert LedgerTransaction.objects.filter(kind="TOP_UP").count() == 0
         assert not IdempotencyRecord.objects.filter(key="crash-1").exists()
 
 
