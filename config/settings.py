@@ -161,11 +161,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_redis("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that stops answering (not just refusing) must not hold requests: the
+            # throttle fails open after this long (partners/api/throttling.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# A Redis broker that accepts connections but stops answering (frozen, swapped out, a half-open
+# network path) held one send_task for more than 4 minutes, and with it the request whose
+# posting had just committed (the on-commit "deliver now"). With these the send fails after
+# Celery's publish retries (5.9 s measured); the failure is logged and dropped, and
+# the sweep (deliver_due_webhooks) sends the delivery. The worker's BRPOP waits 1 s, below them.
+BROKER_SOCKET_TIMEOUTS = {"socket_timeout": 2, "socket_connect_timeout": 2}
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -182,7 +194,8 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # runs, or a slow task would run twice (harmless, they are idempotent, but wasted); the
     # periodic scans also find the work again (tests/integration/test_worker_killed.py).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1)
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1),
+        **BROKER_SOCKET_TIMEOUTS,
     }
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True

@@ -17,6 +17,11 @@ the key between the two, and read the row as it was before the commit, reloads i
 `QuerySet.update()` on keys or partners bypasses the signals: call `api_keys_forget()` after it.
 Without a shared cache (local memory, development) the counter is per process: a change made in
 another process is seen when the remembered key expires (PARTNER_API_KEY_CACHE_SECONDS).
+
+With Redis unreachable nothing remembered is trusted (the generation cannot be read): each
+request reads its key from the database, as before the cache, and leaves the count to the
+throttle, which fails open. A revocation made meanwhile still commits (its bump is skipped and
+every process's remembered keys are dropped for lack of a generation to compare with).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from partners import selectors
 from partners.models import ApiKey
@@ -101,11 +107,25 @@ def _count_and_generation(key: str) -> tuple[int, int]:
     return int(count), int(generation or 0)
 
 
-def _generation() -> int:
-    return int(caches["default"].get(GENERATION_KEY, 0))
+def _generation() -> int | None:
+    """The current generation; None when the cache cannot be reached (then nothing is trusted)."""
+    try:
+        return int(caches["default"].get(GENERATION_KEY, 0))
+    except RedisError:
+        return None
 
 
 def _bump() -> None:
+    try:
+        _bump_generation()
+    except RedisError:
+        # Nobody can read the generation either: every process reads keys from the database
+        # until the cache is back, and then finds a generation its remembered keys don't carry
+        # (an emptied Redis starts again at 0; one that kept its data drops them by age).
+        pass
+
+
+def _bump_generation() -> None:
     cache = caches["default"]
     client = _redis(cache)
     if client is not None:
@@ -134,13 +154,17 @@ def api_key_for_request(
     ttl = _ttl()
     remembered = _remembered.get(key_hash) if ttl > 0 else None
     if remembered is None:
-        generation = _generation() if ttl > 0 else 0
+        generation = _generation() if ttl > 0 else None
         api_key = selectors.api_key_by_hash(key_hash)
-        if api_key is not None and ttl > 0:
+        if api_key is not None and generation is not None:
             _remember(key_hash, api_key, generation)
         return api_key, None
     api_key, generation, read_at = remembered
-    count, current = _count_and_generation(count_for(api_key.partner_id))
+    try:
+        count, current = _count_and_generation(count_for(api_key.partner_id))
+    except RedisError:
+        _remembered.pop(key_hash, None)
+        return selectors.api_key_by_hash(key_hash), None
     if current == generation and time.monotonic() - read_at < ttl:
         return api_key, count
     # Changed or old: read it again. `current` was read before this read, as the rule says.

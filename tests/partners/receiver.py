@@ -1,13 +1,21 @@
 """A local webhook receiver for the delivery tests: http.server on 127.0.0.1 in a thread,
-answering with scripted statuses and recording what it was sent."""
+answering with scripted statuses and recording what it was sent.
+
+Besides a status, a script step may be TIMEOUT (answer 200 only after `slow_seconds`, by when
+the sender has given up) or CLOSE (read the request, then close the connection without a
+response)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+TIMEOUT = "timeout"
+CLOSE = "close"
 
 
 @dataclass
@@ -20,9 +28,10 @@ class Received:
 @dataclass
 class Receiver:
     url: str
-    statuses: list[int] = field(default_factory=list)  # answers in order; then 200
+    statuses: list[int | str] = field(default_factory=list)  # answers in order; then 200
     received: list[Received] = field(default_factory=list)
     redirect_to: str = ""
+    slow_seconds: float = 2.0
 
 
 @contextmanager
@@ -35,6 +44,13 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(length)
             state.received.append(Received(self.path, dict(self.headers.items()), body))
             status = state.statuses.pop(0) if state.statuses else 200
+            if status == CLOSE:
+                self.close_connection = True
+                return  # nothing written: the sender sees the connection end without an answer
+            if status == TIMEOUT:
+                time.sleep(state.slow_seconds)
+                status = 200  # too late: the sender stopped waiting
+            assert isinstance(status, int)
             self.send_response(status)
             if 300 <= status < 400:
                 self.send_header("Location", state.redirect_to or "http://127.0.0.1:1/")

@@ -14,7 +14,7 @@ from partners.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from partners.services.events import DELIVER_WEBHOOK_TASK
 from partners.services.webhooks import backoff
 from tests.partners.api_client import make_api
-from tests.partners.receiver import receiver
+from tests.partners.receiver import CLOSE, TIMEOUT, receiver
 
 pytestmark = [
     pytest.mark.django_db,
@@ -158,6 +158,41 @@ class TestDelivery:
         endpoint.refresh_from_db()
         assert endpoint.failing_since is None
         assert endpoint.last_success_at is not None
+
+    def test_a_receiver_that_times_out_fails_or_hangs_up_is_retried_with_backoff(
+        self, partner_api, hook, now, settings
+    ):
+        settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+        hook.slow_seconds = 1.5
+        hook.statuses = [TIMEOUT, 500, CLOSE]
+        endpoint = endpoint_for(partner_api, hook.url, now)
+        delivery = delivery_of(publish(partner_api, now), endpoint)
+
+        outcomes, delays, at = [], [], now
+        for _ in range(4):
+            outcomes.append(services.delivery_attempt(delivery_id=delivery.pk, now=at))
+            delivery.refresh_from_db()
+            delays.append((delivery.next_attempt_at - at).total_seconds())
+            at = delivery.next_attempt_at
+
+        attempts = list(DeliveryAttempt.objects.filter(delivery=delivery).order_by("id"))
+        assert outcomes == ["retry", "retry", "retry", "delivered"]
+        assert delays[:3] == [10, 20, 40]  # each failure waits twice as long as the one before
+        assert [a.status_code for a in attempts] == [None, 500, None, 200]
+        assert "timed out" in attempts[0].error.lower()
+        assert "RemoteDisconnected" in attempts[2].error or "closed" in attempts[2].error.lower()
+        assert attempts[0].duration_ms < 1400  # the sender gave up at its timeout, not later
+        # The same event each time, numbered by attempt, so the receiver can deduplicate.
+        assert {r.headers["Deposit-Event-Id"] for r in hook.received} == {
+            str(delivery.event.public_id)
+        }
+        assert [r.headers["Deposit-Delivery-Attempt"] for r in hook.received] == [
+            "1",
+            "2",
+            "3",
+            "4",
+        ]
+        assert delivery.status == Delivery.Status.SUCCEEDED
 
     def test_backoff_doubles_up_to_an_hour(self):
         delays = [backoff(n).total_seconds() for n in range(1, 12)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from tests.partners.api_client import make_api
+from tests.partners.api_client import make_api, shop_body, top_up
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,65 @@ def test_counts_in_redis_when_the_cache_is_redis(settings):
 
     assert statuses == [200, 200, 429]
     caches["default"].clear()
+
+
+class _Warnings:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict]] = []
+
+    def warning(self, event: str, **fields: object) -> None:
+        self.events.append((event, fields))
+
+
+def test_with_redis_unreachable_the_throttle_lets_requests_through_and_says_so(
+    settings, monkeypatch
+):
+    from partners.api import throttling
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    warnings = _Warnings()
+    monkeypatch.setattr(throttling, "log", warnings)
+    monkeypatch.setattr(throttling, "_last_logged", 0.0)
+    api = _api_with_its_own_counter("Redis-down", throttle=1)
+
+    statuses = [api.get("/api/v1/shops/").status_code for _ in range(3)]
+    shop = api.post("/api/v1/shops/", shop_body(), key="redis-down-shop")
+    paid = top_up(api, shop.json()["id"], 500_00)
+
+    assert statuses == [200, 200, 200]  # over the limit of 1, yet not refused: it fails open
+    assert (shop.status_code, paid.status_code) == (201, 201), paid.content
+    assert [event for event, _ in warnings.events] == ["throttle_fail_open"]  # once, not per call
+    assert "ConnectionError" in warnings.events[0][1]["error"]
+
+
+def test_with_redis_unreachable_a_revoked_key_is_refused_on_the_next_request(settings, monkeypatch):
+    """The remembered keys need Redis's generation to be trusted: without it each request reads
+    its key from the database, so a revocation (whose bump cannot reach Redis) still counts."""
+    from django.utils import timezone
+
+    from partners import services
+    from partners.api import throttling
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.PARTNER_API_KEY_CACHE_SECONDS = 60
+    monkeypatch.setattr(throttling, "log", _Warnings())
+    api = _api_with_its_own_counter("Redis-down-revoked", throttle=100)
+    before = [api.get("/api/v1/shops/").status_code for _ in range(2)]
+
+    services.api_key_revoke(api_key=api.api_key, now=timezone.now(), reason="leaked")
+    after = api.get("/api/v1/shops/")
+
+    assert before == [200, 200]
+    assert after.status_code == 401
