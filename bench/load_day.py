@@ -3,7 +3,7 @@ gunicorn with a real Celery worker and beat, then the ledger checked and every 2
 against what the database holds.
 
     .venv/bin/python bench/load_day.py --users 40 --run-time 10m
-    .venv/bin/python bench/load_day.py --users 20,40,60 --run-time 2m     # calibration steps
+    .venv/bin/python bench/load_day.py --users 10@0.25,10@0.5,20 --run-time 2m  # calibration
 
 locust is not a dependency of the product (the `bench` extra; it only speaks HTTP to the
 server): the script runs `--locust` (default: `locust` next to this Python, else on PATH, e.g.
@@ -213,7 +213,9 @@ def drain(env: dict[str, str], timeout: float = 120) -> None:
         time.sleep(1)
 
 
-def run_locust(locust: str, name: str, users: int, run_time: str, port: int) -> None:
+def run_locust(
+    locust: str, name: str, users: int, run_time: str, port: int, pace: float = 1.0
+) -> None:
     with open(OUT / f"{name}_locust.log", "w") as log:
         subprocess.run(
             [
@@ -241,7 +243,7 @@ def run_locust(locust: str, name: str, users: int, run_time: str, port: int) -> 
                 "--loglevel",
                 "WARNING",
             ],
-            env={**os.environ, "BENCH_OUT": str(OUT)},
+            env={**os.environ, "BENCH_OUT": str(OUT), "BENCH_PACE": str(pace)},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -250,7 +252,11 @@ def run_locust(locust: str, name: str, users: int, run_time: str, port: int) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", default="40", help="one count, or steps: 20,40,60")
+    parser.add_argument(
+        "--users",
+        default="40",
+        help="USERS[@PACE] or steps 10@0.5,20: PACE tasks a second per user (default 1)",
+    )
     parser.add_argument("--run-time", default="10m", help="per step (locust's -t)")
     parser.add_argument("--shops", type=int, default=500)
     parser.add_argument("--merchants", type=int, default=200)
@@ -305,7 +311,9 @@ def main() -> None:
     beat, beat_log = start(
         [celery, "-A", "config", "beat", "-l", "INFO", "--pidfile="], env, "beat.log"
     )
-    steps = [int(u) for u in args.users.split(",")]
+    steps = [
+        (int(u), float(p or 1)) for u, _, p in (s.partition("@") for s in args.users.split(","))
+    ]
     seconds = parse_seconds(args.run_time)
     results = []
     try:
@@ -314,17 +322,19 @@ def main() -> None:
         # (seconds on a loaded machine). Its answers count in the match, not in the tables.
         run_locust(locust, "warmup", 4, "20s", args.port)
         warmup = read_stats("warmup")
-        for users in steps:
+        for users, pace in steps:
             load_before = os.getloadavg()
-            print(f"locust: {users} users for {args.run_time} …", flush=True)
+            print(f"locust: {users} users × {pace} tasks/s for {args.run_time} …", flush=True)
             started = time.monotonic()
-            run_locust(locust, f"u{users}", users, args.run_time, args.port)
+            name = f"u{users}-p{pace}"
+            run_locust(locust, name, users, args.run_time, args.port, pace)
             elapsed = time.monotonic() - started
-            rows = read_stats(f"u{users}")
+            rows = read_stats(name)
             uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
             results.append(
                 {
                     "users": users,
+                    "pace": pace,
                     "seconds": seconds,
                     "elapsed": elapsed,
                     "rows": rows,
@@ -367,7 +377,7 @@ def main() -> None:
     print()
     for result in results:
         print(
-            f"### {result['users']} users, {result['seconds']} s "
+            f"### {result['users']} users × {result['pace']} tasks/s, {result['seconds']} s "
             f"(load before {result['load_before'][0]:.1f}; after: {result['uptime_after']})"
         )
         print()

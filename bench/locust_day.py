@@ -3,7 +3,9 @@ database (bench/api_bench_setup.py + bench/load_day_setup.py) and reads BENCH_OU
 
     locust -f bench/locust_day.py --headless -u 40 -r 10 -t 10m --host http://127.0.0.1:8108
 
-Four kinds of user, each waiting 0.5–1.5 s between its tasks (about one task a second each):
+Four kinds of user, each waiting 0.5–1.5 s between its tasks (about one task a second each),
+divided by BENCH_PACE (tasks a second per user, default 1): the rate is users × pace. Users
+are given out by weight (2:4:1:3), so fewer than 10 leave a kind out: vary the pace instead.
   PaymentProvider  confirms payments: POST top-ups (a fresh payment_ref each)
   Marketplace      deducts for consumers, reads shops and ledgers, files claims and escalates
                    them (the platform steps in: a hold is placed), asks for insurance quotes
@@ -36,6 +38,9 @@ API = "/api/v1"
 # Behind the TLS terminator as in production: SECURE_SSL_REDIRECT is on with DEBUG off.
 HTTPS = {"X-Forwarded-Proto": "https"}
 
+PACE = float(os.environ.get("BENCH_PACE", "1"))
+WAIT = between(0.5 / PACE, 1.5 / PACE)
+
 # Claims escalated by the marketplace and not yet decided: the ops users take them from here
 # (one locust process, one gevent loop: a deque is enough).
 ESCALATED: deque[str] = deque(maxlen=10_000)
@@ -52,7 +57,7 @@ def _headers(key: str) -> dict[str, str]:
 
 class _Partner(FastHttpUser):
     abstract = True
-    wait_time = between(0.5, 1.5)
+    wait_time = WAIT
     key = KEY
 
     def call(self, method: str, path: str, name: str, expect: int, body: dict | None = None):  # type: ignore[no-untyped-def]
@@ -158,7 +163,7 @@ class Ops(_Partner):
 
 class Merchant(FastHttpUser):
     weight = 3
-    wait_time = between(0.5, 1.5)
+    wait_time = WAIT
 
     def on_start(self) -> None:
         session, self.shop = random.choice(SESSIONS)
