@@ -67,7 +67,7 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
     # The active ones are listed with what lifts them; history shows the rest.
     lifted = shop.lifted_restrictions  # type: ignore[attr-defined]
     # The open case and those the restrictions name, read once for the banner and the texts.
-    cases = shortfall_cases_for_page(shop, active + lifted) if account else None
+    cases = shortfall_cases_for_page(shop, account, active + lifted) if account else None
     texts = shortfall_restriction_texts(
         shop=shop,
         account=account,

@@ -34,7 +34,7 @@ def test_the_short_shops_banner_read_with_the_page_says_what_the_separate_reads_
     account = shop.deposit_account
     alone = shortfall_banner(shop=world.home, account=account)
 
-    cases = shortfall_cases_for_page(shop, shop.all_restrictions)
+    cases = shortfall_cases_for_page(shop, shop.deposit_account, shop.all_restrictions)
     folded = shortfall_banner(shop=shop, account=account, case=cases.open)
 
     assert cases.open is not None and cases.open.pk == shortfall_open_case(world.home).pk
@@ -51,7 +51,7 @@ def test_the_short_shops_banner_read_with_the_page_says_what_the_separate_reads_
 def test_a_shop_without_a_case_has_no_banner_from_the_pages_read(world):
     shop = shop_with_account_for_merchant(world.flagship.merchant, world.flagship.public_id)
 
-    cases = shortfall_cases_for_page(shop, shop.all_restrictions)
+    cases = shortfall_cases_for_page(shop, shop.deposit_account, shop.all_restrictions)
 
     assert cases.open is None and cases.by_ref == {}
     assert shortfall_banner(shop=shop, account=shop.deposit_account, case=cases.open) is None

@@ -43,13 +43,11 @@ def shortfall_open_cases_by_shop(shop_ids: Iterable[int]) -> dict[int, Shortfall
     }
 
 
-def _deductions_before_opening(case: Any) -> Any:
-    """The money that left the deposit before the case opened, newest first (`case`: the case or
-    an OuterRef to it)."""
+def _deductions_before_opening(account_id: int, opened_at: Any) -> Any:
+    """The money that left the deposit before a case opened, newest first (`opened_at`: a time,
+    or an OuterRef to the case's)."""
     return Entry.objects.filter(
-        account_id=case.account_id,
-        amount_minor__lt=0,
-        occurred_at__lte=case.opened_at,
+        account_id=account_id, amount_minor__lt=0, occurred_at__lte=opened_at
     ).order_by("-id")
 
 
@@ -57,12 +55,7 @@ def shortfall_latest_deduction(case: ShortfallCase) -> Entry | None:
     """The last money that left the deposit before the case opened: usually what caused it."""
     if hasattr(case, "latest_deduction_read"):  # read with the case (shortfall_cases_for_page)
         return _entry_from_json(case.latest_deduction_read)
-    return _deductions_before_opening(case).first()
-
-
-class _CaseRef:
-    account_id = OuterRef("account_id")
-    opened_at = OuterRef("opened_at")
+    return _deductions_before_opening(case.account_id, case.opened_at).first()
 
 
 _DEDUCTION_FIELDS = ("amount_minor", "currency", "occurred_at", "reason", "kind", "reference")
@@ -86,20 +79,27 @@ class PageCases:
     by_ref: dict[str, ShortfallCase]  # "shortfall:<pk>", as a restriction's source_ref names it
 
 
-def shortfall_cases_for_page(shop: Shop, restrictions: Iterable[ShopRestriction]) -> PageCases:
+def shortfall_cases_for_page(
+    shop: Shop, account: Account, restrictions: Iterable[ShopRestriction]
+) -> PageCases:
     """One query for the cases (the latest deduction before each opened joined as one JSON
-    subquery), one for their applied steps: the shop page's query budget."""
+    subquery), one for their applied steps: the shop page's query budget. `account`: the shop's
+    deposit account, every case's. Given as a value, not correlated to the case's column: with
+    the account a parameter the planner walked the primary key backwards past every other
+    account's entries (80 ms at 200,000 entries, EXPLAIN ANALYZE) instead of using
+    entry_account_recent_idx (account, -id)."""
     refs = {
         r.source_ref
         for r in restrictions
         if r.source == RestrictionSource.SHORTFALL and r.source_ref.startswith("shortfall:")
     }
     case_ids = {int(ref.split(":", 1)[1]) for ref in refs}
-    latest = _deductions_before_opening(_CaseRef).values(
+    latest = _deductions_before_opening(account.pk, OuterRef("opened_at")).values(
         json=JSONObject(**{name: name for name in _DEDUCTION_FIELDS})
     )[:1]
     cases = list(
         ShortfallCase.objects.filter(Q(shop=shop, status=OPEN) | Q(pk__in=case_ids))
+        .filter(account=account)
         .annotate(latest_deduction_read=Subquery(latest, output_field=JSONField()))
         .prefetch_related("steps")
     )
