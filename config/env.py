@@ -107,7 +107,7 @@ def behind_pooler(database: dict[str, Any], pooler: str) -> dict[str, Any]:
 
     PgBouncer in transaction pooling mode gives a client a server connection for one transaction
     only: what a session keeps between transactions is lost or, worse, seen by another client.
-    Django's `.iterator()` outside a transaction declares a WITH HOLD cursor on one server
+    Django's `.iterator()` outside a transaction declares a holdable cursor on one server
     connection and fetches from it in later statements, which may land on another one ("cursor
     does not exist"); hence no server-side cursors. The rest of the code keeps no session state:
     psycopg2 prepares nothing on the server, the audit context and lock_timeout are set
