@@ -99,6 +99,25 @@ def env_database(name: str, default: str) -> dict[str, Any]:
     return config
 
 
+DATABASE_POOLERS = ("none", "pgbouncer")
+
+
+def behind_pooler(database: dict[str, Any], pooler: str) -> dict[str, Any]:
+    """Adjusts a PostgreSQL database's settings for the connection pooler in front of it.
+
+    PgBouncer in transaction pooling mode gives a client a server connection for one transaction
+    only: what a session keeps between transactions is lost or, worse, seen by another client.
+    Django's `.iterator()` outside a transaction declares a holdable cursor on one server
+    connection and fetches from it in later statements, which may land on another one ("cursor
+    does not exist"); hence no server-side cursors. The rest of the code keeps no session state:
+    psycopg2 prepares nothing on the server, the audit context and lock_timeout are set
+    transaction-local (set_config(..., true), SET LOCAL), advisory locks are transaction-level
+    (tests/config/test_pooler.py checks the source), and no one LISTENs."""
+    if pooler == "pgbouncer":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return database
+
+
 _BROKER_SCHEMES = {"redis", "rediss", "filesystem", "amqp", "memory"}
 
 

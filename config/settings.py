@@ -12,7 +12,10 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from common.replica import REPLICA_ALIAS
 from config.env import (
+    DATABASE_POOLERS,
+    behind_pooler,
     env_bool,
     env_broker,
     env_choice,
@@ -154,6 +157,25 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # DATABASE_POOLER=pgbouncer: DATABASE_URL is a PgBouncer in transaction pooling mode, which
+    # hands each transaction whichever server connection is free (docs/operations.md, "Scaling
+    # out"). Migrations go to PostgreSQL directly (docker-compose.yml).
+    behind_pooler(DATABASES["default"], env_choice("DATABASE_POOLER", "none", DATABASE_POOLERS))
+    # A read replica for the merchant's statements only (deposits/statement.py asks for it by
+    # common.replica.statement_db). Everything else, and every write, stays on default: a
+    # replica lags, and the money paths read under row locks.
+    _replica_url = env_str("DATABASE_REPLICA_URL", "")
+    if _replica_url:
+        DATABASES[REPLICA_ALIAS] = env_database("DATABASE_REPLICA_URL", _replica_url)
+        DATABASES[REPLICA_ALIAS]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+        DATABASES[REPLICA_ALIAS]["CONN_HEALTH_CHECKS"] = True
+        behind_pooler(
+            DATABASES[REPLICA_ALIAS],
+            env_choice("DATABASE_REPLICA_POOLER", "none", DATABASE_POOLERS),
+        )
+        # Tests run the replica as a mirror of the test database (no second copy to fill).
+        DATABASES[REPLICA_ALIAS]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 # ATOMIC_REQUESTS stays off: entry-point services open their own durable transactions.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -206,6 +228,49 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Three queues, each with workers of its own (Procfile, docker-compose.yml), so a backlog of one
+# kind never delays another: 50,000 webhook retries to a partner that is down must not hold up a
+# shortfall's enforcement, nor a slow mail server the claims deadlines. A new task needs a line
+# here (tests/config/test_task_routes.py); one without would sit on the default queue.
+TASKS_BY_QUEUE = {
+    # What moves or guards money, and the ledger's own checks: few, short, and they must not wait.
+    "money": [
+        "deposits.tasks.enforce_shortfall",
+        "deposits.tasks.scan_shortfalls",
+        "deposits.tasks.expire_due_holds",
+        "deposits.tasks.expire_due_guarantees",
+        "deposits.tasks.recompute_requirements",
+        "deposits.tasks.reconcile_daily",
+        "deposits.tasks.run_ledger_check",
+        "deposits.tasks.take_daily_snapshot",
+        "claims.tasks.scan_deadlines",
+        "claims.tasks.process_deadline",
+        "insurance.tasks.scan_recoveries",
+        "insurance.tasks.process_recovery",
+        "insurance.tasks.scan_policy_terms",
+        "insurance.tasks.process_policy_term",
+        "insurance.tasks.expire_unpaid_applications",
+        "insurance.tasks.reconcile_insurers_daily",
+        "approvals.tasks.expire_requests",
+    ],
+    # What tells people: e-mails, and the e-policy PDF (CPU-heavy rendering, never urgent).
+    "notices": [
+        "shops.tasks.send_notification_email",
+        "shops.tasks.send_invitation_email",
+        "shops.tasks.deliver_notification_emails",
+        "insurance.tasks.issue_policy_document",
+    ],
+    # What talks to partners' systems: deliveries wait on other people's servers (timeouts,
+    # retries with backoff), and the partner API's idempotency housekeeping.
+    "webhooks": [
+        "partners.tasks.deliver_webhook",
+        "partners.tasks.deliver_due_webhooks",
+        "partners.tasks.prune_idempotency_records",
+    ],
+}
+CELERY_TASK_ROUTES = {
+    name: {"queue": queue} for queue, names in TASKS_BY_QUEUE.items() for name in names
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 

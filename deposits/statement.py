@@ -11,6 +11,9 @@ reference filters hide: a filter chooses which rows are listed, not what the bal
 computed in the database: the sum of everything before the first row listed, then one window sum
 over the rows between the first and the last listed (entry_statement_idx, which includes the
 amount, serves both without reading the table).
+
+Every read of the ledger here goes to `statement_db()`: the read replica when one is configured
+(common.replica), else the primary.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 
+from common.replica import statement_db
 from deposits.models import Account, Entry, TransactionKind
 from shops.models import Shop
 
@@ -126,6 +130,10 @@ class StatementPage:
         return self.first_index + len(self.rows) - 1 if self.rows else 0
 
 
+def _entries() -> QuerySet[Entry]:
+    return Entry.objects.using(statement_db())
+
+
 def shop_with_account_for_member(merchant_id: int, public_id: uuid.UUID | str) -> Shop | None:
     """One of the merchant's shops with its deposit account joined (one query), or None: another
     merchant's shop is not found either."""
@@ -139,7 +147,8 @@ def shop_with_account_for_member(merchant_id: int, public_id: uuid.UUID | str) -
 def statement_rows(account: Account, flt: StatementFilter) -> QuerySet[Entry]:
     """The rows the filter lists, oldest first, with what a row shows joined."""
     return (
-        Entry.objects.filter(account=account)
+        _entries()
+        .filter(account=account)
         .filter(flt.rows_q())
         .select_related("transaction__withdrawal")
         .order_by("occurred_at", "id")
@@ -152,7 +161,7 @@ def balance_before(account: Account, *, at: datetime) -> int:
     not the chain's stored `balance_after_minor`: that chain is in id order, and an entry posted
     late with an earlier moment (a backdated posting) would make a stored balance disagree with
     the dates the statement is cut by."""
-    entries = Entry.objects.filter(account=account, occurred_at__lt=at)
+    entries = _entries().filter(account=account, occurred_at__lt=at)
     return entries.aggregate(total=Sum("amount_minor"))["total"] or 0
 
 
@@ -161,7 +170,8 @@ def statement_totals(account: Account, flt: StatementFilter) -> StatementTotals:
     period's end) and the listed rows' credits, debits and count (one aggregate over the
     period's rows): two queries."""
     result = (
-        Entry.objects.filter(account=account)
+        _entries()
+        .filter(account=account)
         .filter(flt.rows_q())
         .aggregate(
             credits=Sum("amount_minor", filter=Q(amount_minor__gt=0)),
@@ -170,7 +180,7 @@ def statement_totals(account: Account, flt: StatementFilter) -> StatementTotals:
         )
     )
     # Both balances in one pass over the index up to the period's end.
-    upto = Entry.objects.filter(account=account)
+    upto = _entries().filter(account=account)
     if flt.end is not None:
         upto = upto.filter(occurred_at__lt=flt.end)
     sums = {"closing": Sum("amount_minor")}
@@ -210,6 +220,7 @@ def running_balances(account: Account, rows: list[Entry]) -> dict[int, int]:
     if not rows:
         return {}
     first, last = rows[0], rows[-1]
+    connection = connections[statement_db()]
     adapt = connection.ops.adapt_datetimefield_value
     first_at, last_at = adapt(first.occurred_at), adapt(last.occurred_at)
     ids = [row.pk for row in rows]
@@ -233,7 +244,8 @@ def statement_page(
     # The page's ids first, walking entry_statement_idx alone (a deep page skips 100,000 index
     # tuples in milliseconds, where skipping joined rows took over a second), then those rows.
     ids = list(
-        Entry.objects.filter(account=account)
+        _entries()
+        .filter(account=account)
         .filter(flt.rows_q())
         .order_by("occurred_at", "id")
         .values_list("id", flat=True)[offset : offset + per_page]
@@ -290,7 +302,8 @@ def statement_stream(account: Account, flt: StatementFilter) -> Iterator[Stateme
     kinds = {value: str(label) for value, label in TransactionKind.choices}
     buckets = {value: str(label) for value, label in Entry.Bucket.choices}
     period = (
-        Entry.objects.filter(account=account)
+        _entries()
+        .filter(account=account)
         .filter(flt.period_q())
         .order_by("occurred_at", "id")
         .values_list(

@@ -10,6 +10,9 @@ import os
 from config.settings import *  # noqa: F403
 
 CELERY_TASK_DEFAULT_QUEUE = os.environ["SHORTFALL_IT_QUEUE"]
+# Every task on that one queue: the production routes (money, notices, webhooks) would send the
+# tasks the worker enqueues itself to queues it does not consume.
+CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {}
 
 # A worker killed while it held kombu's restore mutex (test_worker_killed kills one on purpose)
 # would keep every other worker from restoring unacknowledged messages for the mutex's expiry

@@ -130,9 +130,14 @@ def _candidate_batches(now: datetime, batch_size: int) -> Iterator[list[int]]:
 
     PostgreSQL: one statement through a server-side cursor (one pass over the open cases; keyset
     pages would re-read what follows each page). SQLite: keyset pages, since the evaluations
-    that a batch triggers write the same table on the same connection.
+    that a batch triggers write the same table on the same connection. Behind PgBouncer in
+    transaction mode (DISABLE_SERVER_SIDE_CURSORS) keyset pages too: the cursor, declared in
+    autocommit, lives on one server connection and the next fetch may be sent to another
+    ("cursor does not exist"; Django's chunked_cursor does not check the setting itself).
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not connection.settings_dict.get(
+        "DISABLE_SERVER_SIDE_CURSORS"
+    ):
         with connection.chunked_cursor() as cursor:
             cursor.execute(CANDIDATES_SQL, {"now": _db_datetime(now)})
             while rows := cursor.fetchmany(batch_size):
