@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def small_limits(settings):  # type: ignore[no-untyped-def]
+    settings.LANGUAGE_CODE = "en"  # a client that asks for no language reads English here
     settings.RATE_LIMITS = {
         "login_ip": (3, 900),
         "login_account": (3, 900),
