@@ -306,7 +306,21 @@ def main() -> None:
     )
     celery = str(VENV / "celery")
     worker, worker_log = start(
-        [celery, "-A", "config", "worker", "-l", "INFO", "--concurrency", "2"], env, "worker.log"
+        # every queue (CELERY_TASK_ROUTES), as Procfile.dev's one worker
+        [
+            celery,
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "INFO",
+            "--concurrency",
+            "2",
+            "-Q",
+            "money,notices,webhooks,celery",
+        ],
+        env,
+        "worker.log",
     )
     beat, beat_log = start(
         [celery, "-A", "config", "beat", "-l", "INFO", "--pidfile="], env, "beat.log"

@@ -209,7 +209,8 @@ def main() -> int:
         start("gunicorn", str(VENV / "gunicorn"), "config.wsgi:application", "--workers", "4",
               "--bind", f"127.0.0.1:{port}", "--timeout", "60")  # fmt: skip
         start("worker", str(VENV / "celery"), "-A", "config", "worker", "--loglevel=INFO",
-              "--concurrency=2", "--without-gossip", "--without-mingle")  # fmt: skip
+              "--concurrency=2", "--without-gossip", "--without-mingle",
+              "-Q", "money,notices,webhooks,celery")  # every queue, as Procfile.dev  # fmt: skip
         start("beat", str(VENV / "celery"), "-A", "config", "beat", "--loglevel=INFO")
         wait_port(port, up=True, timeout=60)
 
