@@ -35,7 +35,7 @@ def test_the_api_answers_503_with_retry_after_in_the_contracts_error_shape(
 ):
     api = make_api("Tmall")
     monkeypatch.setattr(
-        "partners.api.authentication.selectors.api_key_by_hash", refuse, raising=True
+        "partners.services.key_cache.selectors.api_key_by_hash", refuse, raising=True
     )
 
     response = client.get("/api/v1/shops/", HTTP_AUTHORIZATION=f"Bearer {api.raw_key}")
@@ -80,7 +80,7 @@ def _interface_error(*args, **kwargs):
 def test_any_other_error_is_still_a_500(client, monkeypatch, settings):
     settings.DEBUG = False
     monkeypatch.setattr(
-        "partners.api.authentication.selectors.api_key_by_hash",
+        "partners.services.key_cache.selectors.api_key_by_hash",
         lambda *a, **k: 1 / 0,
     )
 
