@@ -6,8 +6,8 @@ Invariants:
   "policy:<public id>"); `payment_ref` is unique per partner (`payment_partner`, the policy's
   shop's partner: a payment credits once, whichever policy, and one partner's reference never
   collides with, so never reveals, another's), and the ledger transaction is one-to-one. The
-  payments of a policy sum to its
-  `premium_paid_minor`, which never exceeds its premium; written under the policy's row lock.
+  payments of a policy sum to its `premium_paid_minor`, which never exceeds its premium; written
+  under the policy's row lock.
   Rows are never changed: a mistaken payment is corrected in the ledger, not here.
 - A PolicyDocument is the e-policy PDF as issued, one per policy (unique policy), with the
   SHA-256 of its bytes; never updated nor deleted (a PostgreSQL trigger refuses both, and `save`
