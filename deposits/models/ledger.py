@@ -174,7 +174,8 @@ class LedgerTransaction(models.Model):
     payment_ref = models.CharField(_("payment reference"), max_length=200, null=True, blank=True)
     # Whose payment reference it is: the deposit's shop's partner, written with the posting. A
     # reference is unique per partner, so that one partner's reference never collides with (and
-    # so never reveals) another's. NULL (no partner: ops, the system transfers) is one scope.
+    # so never reveals) another's; insurance's system transfers pass the paying shop's partner.
+    # NULL (no partner: ops' references) is one scope.
     payment_partner = models.ForeignKey(
         "partners.Partner",
         on_delete=models.PROTECT,

@@ -355,10 +355,19 @@ def _our_top_ups(refs: set[str] | None = None, day: date | None = None) -> dict[
     if day is not None:
         start, end = selectors.market_day_bounds(day)
         rows = rows.filter(occurred_at__gte=start, occurred_at__lt=end)
-    return {
-        ref: Side(amount, currency, "SUCCESS")
-        for ref, amount, currency in rows.values_list("payment_ref", "amount_minor", "currency")
-    }
+    # A reference is unique per marketplace partner (deposits 0020), but the payment provider's
+    # file covers every partner's top-ups and names none of them, so it cannot be scoped to one:
+    # its reference is its own payment, made once. Two partners' postings under one reference
+    # are added up, so their line shows the difference (credited twice, settled once) instead of
+    # one posting silently standing in for the other.
+    ours: dict[str, Side] = {}
+    for ref, amount, currency in rows.values_list("payment_ref", "amount_minor", "currency"):
+        earlier = ours.get(ref)
+        if earlier is not None and earlier.amount_minor is not None:
+            amount += earlier.amount_minor
+            currency = earlier.currency if earlier.currency == currency else ""
+        ours[ref] = Side(amount, currency, "SUCCESS")
+    return ours
 
 
 def _our_withdrawals(refs: set[str] | None = None, day: date | None = None) -> dict[str, Side]:

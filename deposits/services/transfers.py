@@ -50,13 +50,17 @@ def system_transfer(
     idempotency_key: str,
     now: datetime,
     payment_ref: str | None = None,
+    payment_partner_id: int | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> tuple[LedgerTransaction, bool]:
     """Move `amount_minor` from one system account to another (source −, destination +).
     Returns (transaction, replayed). Idempotent on the key: a replay returns the first
     transaction, the same key with other terms is `idempotency_key_reused`; a payment reference
-    credits once (`duplicate_reference`, naming `payment_ref`). Building block: plain `atomic`,
-    so it commits with the caller's transaction (e.g. the policy it pays for)."""
+    credits once within its partner's scope (`duplicate_reference`, naming `payment_ref`):
+    `payment_partner_id` says whose reference it is (the paying shop's partner; None is the
+    no-partner scope), the same scope as that partner's top-ups, so another partner's reference
+    is never refused (which would reveal it). Building block: plain `atomic`, so it commits with
+    the caller's transaction (e.g. the policy it pays for)."""
     validate_amount(amount_minor)
     validate_key(idempotency_key)
     for field, code in (("source", source), ("destination", destination)):
@@ -93,6 +97,7 @@ def system_transfer(
                 reason=reason,
                 reference=reference,
                 payment_ref=payment_ref,
+                payment_partner_id=payment_partner_id if payment_ref is not None else None,
                 actor=actor,
                 occurred_at=now,
                 recorded_at=now,

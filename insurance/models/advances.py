@@ -15,8 +15,10 @@ Invariants:
   slice, on an upheld appeal); REPAID and CANCELLED are final and take no repayment.
 - `due_on` is the advance's Asia/Shanghai date + the product's `recovery_days`; `due_at` is the
   first moment after it (00:00 Shanghai the next day): the recovery is overdue from then.
-- A RecoveryRepayment is one payment, `payment_ref` unique across all repayments (and credited
-  once in the ledger), amount > 0, in the recovery's currency, pointing at its ledger transaction.
+- A RecoveryRepayment is one payment, `payment_ref` unique among its partner's repayments
+  (`payment_partner`, the policy's shop's partner; credited once in the ledger, in the same
+  scope, so one partner's reference never collides with, and so never reveals, another's),
+  amount > 0, in the recovery's currency, pointing at its ledger transaction.
 - Ledger (deposits.services.system_transfer, reference "insurance_policy:<policy public id>"):
   an advance posts INSURER_ADVANCES → COMPENSATION_PAYABLE, a repayment PAYMENTS_CLEARING →
   INSURER_ADVANCES; so for each policy, −balance(INSURER_ADVANCES) = Σ outstanding of its
@@ -153,7 +155,18 @@ class RecoveryRepayment(models.Model):
     recovery = models.ForeignKey(Recovery, on_delete=models.PROTECT, related_name="repayments")
     amount_minor = models.BigIntegerField(_("amount"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
-    payment_ref = models.CharField(_("payment reference"), max_length=100, unique=True)
+    payment_ref = models.CharField(_("payment reference"), max_length=100)
+    # Whose reference it is (the policy's shop's partner), the scope `payment_ref` is unique in.
+    # NULL (a shop without a partner) is one scope of its own.
+    payment_partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # the unique index below leads with it
+        verbose_name=_("payment reference's partner"),
+    )
     ledger_transaction = models.ForeignKey(
         "deposits.LedgerTransaction", on_delete=models.PROTECT, related_name="+"
     )
@@ -166,7 +179,18 @@ class RecoveryRepayment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_minor__gt=0), name="recovery_repayment_amount_gt_0"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["payment_partner", "payment_ref"],
+                condition=Q(payment_partner__isnull=False),
+                name="recovery_repayment_ref_per_partner",
+            ),
+            # Without a partner NULLs would be distinct: those references stay unique together.
+            models.UniqueConstraint(
+                fields=["payment_ref"],
+                condition=Q(payment_partner__isnull=True),
+                name="recovery_repayment_ref_no_partner",
+            ),
         ]
 
     def __str__(self) -> str:

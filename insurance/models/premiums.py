@@ -3,9 +3,11 @@
 Invariants:
 - A PremiumPayment is one confirmed payment towards one policy's premium, posted to the ledger as
   one PREMIUM transaction (PAYMENTS_CLEARING → INSURANCE_PREMIUMS, reference
-  "policy:<public id>"); `payment_ref` is unique (a payment credits once, whichever policy), and
-  the ledger transaction is one-to-one. The payments of a policy sum to its
-  `premium_paid_minor`, which never exceeds its premium; written under the policy's row lock.
+  "policy:<public id>"); `payment_ref` is unique per partner (`payment_partner`, the policy's
+  shop's partner: a payment credits once, whichever policy, and one partner's reference never
+  collides with, so never reveals, another's), and the ledger transaction is one-to-one. The
+  payments of a policy sum to its `premium_paid_minor`, which never exceeds its premium; written
+  under the policy's row lock.
   Rows are never changed: a mistaken payment is corrected in the ledger, not here.
 - A PolicyDocument is the e-policy PDF as issued, one per policy (unique policy), with the
   SHA-256 of its bytes; never updated nor deleted (a PostgreSQL trigger refuses both, and `save`
@@ -32,7 +34,18 @@ class PremiumPayment(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="premium_payments")
     amount_minor = models.BigIntegerField(_("amount"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
-    payment_ref = models.CharField(_("payment reference"), max_length=200, unique=True)
+    payment_ref = models.CharField(_("payment reference"), max_length=200)
+    # Whose reference it is (the policy's shop's partner), the scope `payment_ref` is unique in.
+    # NULL (a shop without a partner) is one scope of its own.
+    payment_partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # the unique index below leads with it
+        verbose_name=_("payment reference's partner"),
+    )
     ledger_transaction = models.OneToOneField(
         "deposits.LedgerTransaction", on_delete=models.PROTECT, related_name="+"
     )
@@ -48,7 +61,18 @@ class PremiumPayment(models.Model):
             models.CheckConstraint(
                 condition=Q(amount_minor__gt=0, outstanding_after_minor__gte=0),
                 name="premium_payment_amounts_in_range",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["payment_partner", "payment_ref"],
+                condition=Q(payment_partner__isnull=False),
+                name="premium_payment_ref_per_partner",
+            ),
+            # Without a partner NULLs would be distinct: those references stay unique together.
+            models.UniqueConstraint(
+                fields=["payment_ref"],
+                condition=Q(payment_partner__isnull=True),
+                name="premium_payment_ref_no_partner",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,9 @@ when a recovery runs late.
 - `recovery_repay(recovery_id, amount_minor, currency, payment_ref, now) -> Recovery`: a
   partial or full repayment; `invalid_state` once REPAID or CANCELLED, `validation_error`
   naming `currency` or `amount_minor` (more than is outstanding), `duplicate_reference` naming
-  `payment_ref`. Building block (the API's idempotent wrapper holds the transaction).
+  `payment_ref` (already used by the shop's partner: another partner's reference is credited
+  like a new one; the ledger key is per partner too). Building block (the API's idempotent
+  wrapper holds the transaction).
 - `advance_reverse(advance_id, reason, now) -> AdvanceReversal`: the claim this advance paid
   was reversed on appeal (claims, under the claim's lock, once per advance): what is still
   outstanding goes back to the insurer from compensation payable (COMPENSATION_PAYABLE →
@@ -423,11 +425,13 @@ def recovery_repay(
                 f"The recovery is in {recovery.currency}.",
                 fields={"currency": [f"Must be {recovery.currency}, the recovery's currency."]},
             )
-        if RecoveryRepayment.objects.filter(payment_ref=payment_ref).exists():
-            raise DuplicateReference(
-                "This payment has already been credited.",
-                fields={"payment_ref": ["Already used by another payment."]},
-            )
+        # The reference is the paying shop's partner's: unique among its repayments only, so
+        # that another partner's reference is credited like a new one instead of revealing it.
+        partner_id = policy.shop.partner_id
+        if RecoveryRepayment.objects.filter(
+            payment_partner_id=partner_id, payment_ref=payment_ref
+        ).exists():
+            raise _duplicate_repayment()
         if amount_minor > recovery.outstanding_minor:
             raise InvalidInput(
                 f"Only {recovery.outstanding_minor} is outstanding.",
@@ -437,24 +441,33 @@ def recovery_repay(
                     ]
                 },
             )
-        ledger_tx, _ = deposit_services.system_transfer(
-            source=SystemAccount.PAYMENTS_CLEARING,
-            destination=SystemAccount.INSURER_ADVANCES,
-            amount_minor=amount_minor,
-            currency=currency,
-            kind=TransactionKind.RECOVERY_REPAYMENT,
-            reason=f"Repayment of the advance for claim {recovery.advance.claim_ref}",
-            reference=policy_ref(policy),
-            idempotency_key=f"insurance_repayment:{payment_ref}",
-            payment_ref=payment_ref,
-            now=now,
-            actor=actor,
-        )
+        try:
+            ledger_tx, replayed = deposit_services.system_transfer(
+                source=SystemAccount.PAYMENTS_CLEARING,
+                destination=SystemAccount.INSURER_ADVANCES,
+                amount_minor=amount_minor,
+                currency=currency,
+                kind=TransactionKind.RECOVERY_REPAYMENT,
+                reason=f"Repayment of the advance for claim {recovery.advance.claim_ref}",
+                reference=policy_ref(policy),
+                idempotency_key=_repayment_key(partner_id, payment_ref),
+                payment_ref=payment_ref,
+                payment_partner_id=partner_id,
+                now=now,
+                actor=actor,
+            )
+        except IdempotencyKeyReused:
+            replayed = True
+        if replayed:
+            # The key is the reference's, and no repayment held it under our locks: another
+            # repayment of this partner (another policy, so not behind our locks) took it since.
+            raise _duplicate_repayment()
         RecoveryRepayment.objects.create(
             recovery=recovery,
             amount_minor=amount_minor,
             currency=currency,
             payment_ref=payment_ref,
+            payment_partner_id=partner_id,
             ledger_transaction=ledger_tx,
             repaid_at=now,
         )
@@ -494,6 +507,21 @@ def recovery_repay(
         else:
             _publish(policy, EVENT_REPAYMENT_RECEIVED, data, now=now)
     return recovery
+
+
+def _repayment_key(partner_id: int | None, payment_ref: str) -> str:
+    """The ledger's idempotency key of a repayment: per partner, as its reference is, so two
+    partners' identical references never meet on one key (no partner: the key it always had)."""
+    if partner_id is None:
+        return f"insurance_repayment:{payment_ref}"
+    return f"insurance_repayment:{partner_id}:{payment_ref}"
+
+
+def _duplicate_repayment() -> DuplicateReference:
+    return DuplicateReference(
+        "This payment has already been credited.",
+        fields={"payment_ref": ["Already used by another payment."]},
+    )
 
 
 # --- Reminders and overdue --------------------------------------------------------------------

@@ -11,7 +11,8 @@ e-policy issued once → surrender with its refund by day (domain.md §5, §5.1;
   e-policy task enqueued after commit. Refuses, writing nothing: `validation_error` naming
   `currency` (not the policy's) or `amount_minor` (more than is outstanding); `invalid_state`
   unless AWAITING_PREMIUM or once the premium's due time has passed (the acceptance lapsed);
-  `duplicate_reference` naming `payment_ref` (already credited). A replay of the same key with
+  `duplicate_reference` naming `payment_ref` (already credited by the shop's partner: another
+  partner's reference is credited like a new one). A replay of the same key with
   the same payment returns the policy as it is; with another payment `idempotency_key_reused`.
 - `policy_document_issue(policy_id, now) -> PolicyDocument`: renders the e-policy of an ACTIVE
   (or since ended) policy once and stores it with its SHA-256; a second call, or a concurrent
@@ -112,7 +113,12 @@ def premium_pay(
     with transaction.atomic():
         deposit_services.guarantee_account_lock(account_id=_account_id(policy))
         locked = locks.lock_policy(policy.pk)
-        earlier = PremiumPayment.objects.filter(payment_ref=payment_ref).first()
+        # The reference is the paying shop's partner's: unique among its payments only, so that
+        # another partner's reference is credited like a new one instead of revealing it exists.
+        partner_id = locked.shop.partner_id
+        earlier = PremiumPayment.objects.filter(
+            payment_partner_id=partner_id, payment_ref=payment_ref
+        ).first()
         if earlier is not None:
             replay = earlier.ledger_transaction.idempotency_key == ledger_key
             if replay and earlier.policy_id == locked.pk and earlier.amount_minor == amount_minor:
@@ -153,12 +159,14 @@ def premium_pay(
             idempotency_key=ledger_key,
             now=now,
             payment_ref=payment_ref,
+            payment_partner_id=partner_id,
         )
         PremiumPayment.objects.create(
             policy=locked,
             amount_minor=amount_minor,
             currency=currency,
             payment_ref=payment_ref,
+            payment_partner_id=partner_id,
             ledger_transaction=tx,
             paid_at=now,
             outstanding_after_minor=outstanding - amount_minor,

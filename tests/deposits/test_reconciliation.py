@@ -25,6 +25,7 @@ from deposits.models import (
     SettlementImport,
     SettlementLine,
 )
+from partners import services as partner_services
 from tests.factories import make_shop, make_user
 
 pytestmark = [
@@ -204,6 +205,32 @@ class TestThePartnersFile:
         ).runs[0]
 
         assert (run.matched, run.differences) == (1, 0)
+
+    def test_one_reference_credited_by_two_partners_is_a_difference_not_a_match(self, account):
+        # References are unique per partner, so two partners may post the same one; the payment
+        # provider settled it once, and that must not match one posting and hide the other.
+        tmall = partner_services.partner_get_or_create(name="Tmall")
+        jd = partner_services.partner_get_or_create(name="JD")
+        _, mine = make_shop(now=DAY_TIME - timedelta(days=30), partner_id=tmall.pk)
+        _, theirs = make_shop(now=DAY_TIME - timedelta(days=30), partner_id=jd.pk)
+        top_up(mine, 10 * YUAN, "PAY-SHARED")
+        services.deposit_top_up(
+            account_id=theirs.pk,
+            amount_minor=10 * YUAN,
+            currency=theirs.currency,
+            payment_ref="PAY-SHARED",
+            idempotency_key="top-up:PAY-SHARED:jd",
+            now=DAY_TIME,
+        )
+
+        run = import_partner_file(csv_file("2026-11-02,PAY-SHARED,top-up,10.00,CNY,success")).runs[
+            0
+        ]
+
+        assert run.matched == 0
+        assert items() == {("AMOUNT_MISMATCH", "PAY-SHARED")}
+        item = ReconciliationItem.objects.get()
+        assert (item.our_amount_minor, item.their_amount_minor) == (20 * YUAN, 10 * YUAN)
 
     def test_a_failed_payment_we_never_credited_agrees(self, account):
         run = import_partner_file(csv_file("2026-11-02,PAY-DECLINED,top-up,80.00,CNY,failed")).runs[

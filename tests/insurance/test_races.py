@@ -9,11 +9,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from common.errors import DomainError
+from common.errors import DomainError, DuplicateReference
 from deposits.services import ledger_check_run
 from insurance import services
-from insurance.models import Advance
+from insurance.models import Advance, RecoveryRepayment
+from tests.insurance.advance_helpers import make_active_policy
 from tests.insurance.test_policies import PAID_AT, accepted_policy, pay, top_up
 
 pytestmark = [
@@ -88,4 +90,46 @@ class TestAdvanceRacingSurrender:
                 assert advanced is not None and advanced.amount_minor == 20_000
                 assert getattr(surrender, "code", None) == "recoveries_outstanding"
 
+        assert ledger_check_run(record=False).ok
+
+
+class TestOneReferenceRepaidOnTwoRecoveriesAtOnce:
+    def test_one_is_credited_and_the_other_is_a_duplicate_reference(self, api, insurer_api):
+        # Two policies, so two lock chains that do not serialise: the reference's own key in the
+        # ledger is what meets, and the loser must hear `duplicate_reference` as it would have
+        # a moment later, not `idempotency_key_reused` for a key it never chose.
+        now = timezone.now()
+        for round_ in range(4):
+            recoveries = []
+            for side in ("a", "b"):
+                policy = make_active_policy(api, insurer_api, now)
+                recoveries.append(
+                    services.policy_advance(
+                        policy_id=policy.pk,
+                        claim_ref=f"CLM-{round_}-{side}",
+                        amount_minor=30_000,
+                        currency="CNY",
+                        idempotency_key=f"adv-{round_}-{side}",
+                        now=now,
+                    ).advance.recovery
+                )
+            ref = f"ALIPAY-RACE-{round_}"
+
+            results = run_together(
+                *(
+                    lambda r=recovery, ref=ref: services.recovery_repay(
+                        recovery_id=r.pk,
+                        amount_minor=10_000,
+                        currency="CNY",
+                        payment_ref=ref,
+                        now=now,
+                    )
+                    for recovery in recoveries
+                )
+            )
+
+            refused = [r for r in results if isinstance(r, Exception)]
+            assert len(refused) == 1, results
+            assert isinstance(refused[0], DuplicateReference), refused
+            assert RecoveryRepayment.objects.filter(payment_ref=ref).count() == 1
         assert ledger_check_run(record=False).ok
