@@ -44,6 +44,16 @@ def _allow_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_sign_in_ceiling(settings) -> None:  # type: ignore[no-untyped-def]
+    """Every browser test signs in from 127.0.0.1, dozens of times within minutes and counted in
+    the shared Redis: the sign-in limits (settings.RATE_LIMITS, asserted in
+    tests/security/test_rate_limits.py) would refuse the suite itself after thirty."""
+    settings.RATE_LIMITS = {
+        name: (1_000_000, window) for name, (_attempts, window) in settings.RATE_LIMITS.items()
+    }
+
+
+@pytest.fixture(autouse=True)
 def reference_data(_allow_orm_beside_playwright, transactional_db) -> None:  # type: ignore[no-untyped-def]
     """Put back the rows the project's data migrations install (categories, default rules, the
     shortfall ladder, schedules).
