@@ -1,4 +1,4 @@
-"""How far a deduction through the API *can* go on this machine: the API beside two reference
+"""How far a deduction through the API *can* go on this machine: the API beside three reference
 endpoints served by the same gunicorn, at 4 and 16 connections, with the database CPU each costs
 beside pgbench `tpcb-like`'s, and the API's throughput with 1, 2 and 4 web processes.
 
@@ -10,6 +10,8 @@ round and with the mean of the two pgbench runs around it:
 
   framework  a DRF POST that validates the deduction body and sends `SELECT 1`: authenticates
              nothing (bench/floor_urls.py). The floor of issue 16, 1.
+  writes     the same, but the rows a deduction must write in one statement instead of `SELECT 1`
+             (no checks, no plan, no key): the cheapest deduction the schema allows
   posting    the same, plus the shop's account lookup and the ledger posting as the API makes them
   api        the real endpoint, POST /api/v1/shops/{id}/deductions/ with key, throttle,
              idempotency record and response
@@ -58,6 +60,7 @@ from api_bench import (  # noqa: E402
 
 ENDPOINTS = {
     "framework": "/floor/framework/%s/",
+    "writes": "/floor/writes/%s/",
     "posting": "/floor/posting/%s/",
     "api": "/api/v1/shops/%s/deductions/",
 }

@@ -7,6 +7,11 @@ and what the posting costs:
   /floor/posting/<shop>/     the same, then the shop's account lookup and the ledger posting
                              exactly as the API makes them (no key, no throttle, no idempotency
                              record, no response rendering)
+  /floor/writes/<shop>/      the same as the framework floor, but instead of `SELECT 1` the rows a
+                             deduction must write (balance, transaction, two entries, event) in
+                             one statement that also finds the shop's account, with no checks
+                             and no plan: the cheapest deduction this schema allows, whatever
+                             the code around it (bench/posting_cost/writes.sql is its twin)
 
 The real endpoint adds to /floor/posting/ only what a partner API needs on top: the key, the
 throttle, the idempotency record and the response."""
@@ -75,8 +80,65 @@ class PostingFloor(FrameworkFloor):
         return _created()
 
 
+# One round trip: the shop's account found, debited, and the transaction, its two entries and
+# the partner's event written. The zero-sum trigger still checks the entries at commit.
+_WRITES_SQL = """
+WITH a AS (
+    UPDATE deposits_account AS acc SET posted_minor = acc.posted_minor - %(amount)s
+      FROM shops_shop AS s
+     WHERE s.public_id = %(shop)s AND s.partner_id = %(partner)s AND acc.shop_id = s.id
+     RETURNING acc.id, acc.posted_minor
+), t AS (
+    INSERT INTO deposits_ledgertransaction (public_id, idempotency_key, fingerprint, kind, status,
+        error_code, amount_minor, currency, reason, reference, occurred_at, recorded_at,
+        account_id)
+    SELECT gen_random_uuid(), %(key)s, 'fp', 'DEDUCTION', 'POSTED', '', %(amount)s,
+        %(currency)s, %(reason)s, %(reference)s, now(), now(), a.id FROM a
+    RETURNING id, account_id
+), e AS (
+    INSERT INTO deposits_entry (transaction_id, account_id, bucket, amount_minor,
+        balance_after_minor, currency, kind, reason, reference, occurred_at, recorded_at)
+    SELECT t.id, l.account_id, 'POSTED', l.amount, l.after, %(currency)s, 'DEDUCTION',
+           %(reason)s, %(reference)s, now(), now()
+      FROM t, a, LATERAL (VALUES (t.account_id, -%(amount)s::bigint, a.posted_minor),
+          ((SELECT id FROM deposits_account WHERE kind = 'SYSTEM'
+               AND system_code = 'COMPENSATION_PAYABLE' AND currency = %(currency)s),
+           %(amount)s::bigint, NULL::bigint)) AS l(account_id, amount, after)
+    RETURNING id
+)
+INSERT INTO partners_event (public_id, partner_id, type, ordering_key, data, created_at)
+SELECT gen_random_uuid(), %(partner)s, 'deposit.entry_posted', %(shop)s, '{}'::jsonb, now()
+  FROM t
+RETURNING (SELECT count(*) FROM e)
+"""
+
+
+class WritesFloor(FrameworkFloor):
+    def post(self, request: Request, shop_id: str) -> HttpResponse:
+        body = DeductionInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _WRITES_SQL,
+                {
+                    "amount": data["amount_minor"],
+                    "shop": shop_id,
+                    "partner": _bench_partner_id(),
+                    "key": f"floor:{uuid.uuid4().hex}",
+                    "currency": data["currency"],
+                    "reason": data["reason"],
+                    "reference": data["reference"],
+                },
+            )
+            if cursor.fetchone() is None:
+                return HttpResponse(status=404)
+        return _created()
+
+
 urlpatterns = [
     path("", include("config.urls")),
     path("floor/framework/<str:shop_id>/", FrameworkFloor.as_view()),
     path("floor/posting/<str:shop_id>/", PostingFloor.as_view()),
+    path("floor/writes/<str:shop_id>/", WritesFloor.as_view()),
 ]

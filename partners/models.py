@@ -117,7 +117,12 @@ class ApiKey(models.Model):
 class IdempotencyRecord(models.Model):
     """The first response to a POST, replayed for the same Idempotency-Key (api-v1.md)."""
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # idempotency_key_per_partner leads with it
+    )
     key = models.CharField(_("idempotency key"), max_length=255)
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     method = models.CharField(_("method"), max_length=10)
@@ -182,11 +187,20 @@ class Event(models.Model):
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Every index here is paid for by every posting (the ledger writes its event in the same
+    # call), so only those a query uses: the partner's feed by id, and the admin's filter by
+    # type. No LIKE indexes (`db_index=True` on a CharField builds one); nothing looks events up
+    # by ordering key (deliveries carry their own).
     partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_index=False,  # event_partner_idx leads with it
     )
-    type = models.CharField(_("type"), max_length=60, db_index=True)
-    ordering_key = models.CharField(_("ordering key"), max_length=100, blank=True, db_index=True)
+    type = models.CharField(_("type"), max_length=60)
+    ordering_key = models.CharField(_("ordering key"), max_length=100, blank=True)
     data = models.JSONField(_("data"), default=dict)
     created_at = models.DateTimeField(_("created at"))
 
@@ -194,7 +208,10 @@ class Event(models.Model):
         ordering = ["id"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
-        indexes = [models.Index(fields=["partner", "id"], name="event_partner_idx")]
+        indexes = [
+            models.Index(fields=["partner", "id"], name="event_partner_idx"),
+            models.Index(fields=["type"], name="event_type_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.public_id}"
@@ -214,7 +231,12 @@ class Delivery(models.Model):
     # SQL function take it from the column's database default (gen_random_uuid(), migration
     # 0006), ORM inserts from uuid4.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,  # delivery_once_per_endpoint leads with it
+    )
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )

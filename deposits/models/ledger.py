@@ -160,12 +160,19 @@ class LedgerTransaction(models.Model):
         FAILED = "FAILED", _("Refused")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=300, unique=True)
+    # Unique by the constraint below, not `unique=True`, which on PostgreSQL also builds a second
+    # (LIKE) index that no query uses and every posting would pay for (docs/benchmarks.md).
+    idempotency_key = models.CharField(_("idempotency key"), max_length=300)
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     kind = models.CharField(_("kind"), max_length=20, choices=TransactionKind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     error_code = models.CharField(_("error code"), max_length=50, blank=True)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="transactions")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,  # ledger_tx_account_idx leads with it
+    )
     amount_minor = models.BigIntegerField(_("requested amount"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
@@ -191,12 +198,18 @@ class LedgerTransaction(models.Model):
         null=True,
         blank=True,
         related_name="transactions",
+        db_index=False,  # partial index below: most postings have no hold
     )
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index below: partners' postings have no actor
     )
     occurred_at = models.DateTimeField(_("occurred at"))
     recorded_at = models.DateTimeField(_("recorded at"))
@@ -206,6 +219,10 @@ class LedgerTransaction(models.Model):
         verbose_name = _("ledger transaction")
         verbose_name_plural = _("ledger transactions")
         constraints = [
+            # The name PostgreSQL gave the column's UNIQUE when it was `unique=True`.
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="deposits_ledgertransaction_idempotency_key_key"
+            ),
             models.UniqueConstraint(
                 fields=["payment_partner", "payment_ref"],
                 condition=Q(
@@ -227,7 +244,17 @@ class LedgerTransaction(models.Model):
                 name="ledger_tx_failure_has_code",
             ),
         ]
-        indexes = [models.Index(fields=["account", "-id"], name="ledger_tx_account_idx")]
+        # Every index is paid for by every posting: the foreign keys that are mostly NULL are
+        # indexed only where set (enough for PROTECT's lookups and the admin's filters).
+        indexes = [
+            models.Index(fields=["account", "-id"], name="ledger_tx_account_idx"),
+            models.Index(
+                fields=["hold"], condition=Q(hold__isnull=False), name="ledger_tx_hold_idx"
+            ),
+            models.Index(
+                fields=["actor"], condition=Q(actor__isnull=False), name="ledger_tx_actor_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
@@ -241,7 +268,12 @@ class Entry(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
     )
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,  # the three indexes below lead with it
+    )
     bucket = models.CharField(_("bucket"), max_length=10, choices=Bucket.choices)
     # Signed from the account's point of view: credits (money in the merchant's favour) positive.
     # A DEBT-bucket entry of −40 means the merchant now owes 40 more.
@@ -252,7 +284,12 @@ class Entry(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     reference = models.CharField(_("reference"), max_length=200, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index below
     )
     occurred_at = models.DateTimeField(_("occurred at"))
     recorded_at = models.DateTimeField(_("recorded at"))
@@ -277,6 +314,9 @@ class Entry(models.Model):
             # The dashboard's ledger, newest first across both buckets: without it PostgreSQL
             # walks the primary key backwards past every other account's entries.
             models.Index(fields=["account", "-id"], name="entry_account_recent_idx"),
+            models.Index(
+                fields=["actor"], condition=Q(actor__isnull=False), name="entry_actor_idx"
+            ),
         ]
 
     def __str__(self) -> str:
