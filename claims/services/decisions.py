@@ -253,5 +253,5 @@ def claim_decide(
                 ),
             ],
         )
-        records.publish(claim=locked, type=records.EVENT_DECIDED, now=now)
-    return selectors.claim_with_details(claim.pk)
+        decided = records.publish(claim=locked, type=records.EVENT_DECIDED, now=now)
+    return decided

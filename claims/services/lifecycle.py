@@ -165,7 +165,7 @@ def claim_file(
                     now=now,
                     system=[system_note("review_flagged", until=flag.expires_at)],
                 )
-            records.publish(claim=claim, type=records.EVENT_FILED, now=now)
+            filed = records.publish(claim=claim, type=records.EVENT_FILED, now=now)
     except IntegrityError:
         # A concurrent filing of the same external_ref committed first: answer with its claim.
         raced = selectors.claim_by_external_ref(partner_id, external_ref)
@@ -176,7 +176,7 @@ def claim_file(
                 fields={"external_ref": ["Already used for another claim."]}
             ) from None
         return raced, False
-    return selectors.claim_with_details(claim.pk), True
+    return filed, True
 
 
 def refuse_when_decided(claim: Claim) -> None:
@@ -303,8 +303,8 @@ def claim_escalate(
             note=note,
             system=[*system, held],
         )
-        records.publish(claim=locked, type=records.EVENT_ESCALATED, now=now)
-    return selectors.claim_with_details(claim.pk)
+        escalated = records.publish(claim=locked, type=records.EVENT_ESCALATED, now=now)
+    return escalated
 
 
 def release_hold(*, claim: Claim, now: datetime, step: str) -> bool:

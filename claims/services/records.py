@@ -217,9 +217,11 @@ def evidence_data(evidence: ClaimEvidence) -> dict[str, Any]:
     }
 
 
-def publish(*, claim: Claim, type: str, now: datetime) -> None:
+def publish(*, claim: Claim, type: str, now: datetime) -> Claim:
     """The event to the filing partner, in the caller's transaction (partners' outbox), ordered
-    per shop like every other event."""
+    per shop like every other event. Returns the claim as the event shows it, with its details:
+    when publishing is the operation's last write, that is what the operation answers, without
+    reading the claim and its five relations again after the commit."""
     fresh = selectors.claim_with_details(claim.pk)
     partner_services.event_publish(
         partner_id=claim.partner_id,
@@ -228,3 +230,4 @@ def publish(*, claim: Claim, type: str, now: datetime) -> None:
         now=now,
         ordering_key=str(fresh.shop.public_id),
     )
+    return fresh
