@@ -11,3 +11,9 @@ class ClaimsConfig(AppConfig):
         from claims.services.approvals import register_four_eyes
 
         register_four_eyes()
+
+        # The merchant's statement names a claim's reason in the reader's language.
+        from claims.models import Reason
+        from deposits.domain.entry_reasons import claim_reason_labels_register
+
+        claim_reason_labels_register({code: label for code, label in Reason.choices})

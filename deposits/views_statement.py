@@ -25,6 +25,7 @@ from common.tabular import csv_response, xlsx_response
 from common.templatetags.money import money
 from deposits.coverage_history import PERIODS, coverage_history
 from deposits.coverage_svg import coverage_chart, event_rows, series_labels, table_points
+from deposits.domain.entry_reasons import entry_reason_text
 from deposits.models import Account
 from deposits.statement import (
     STATEMENT_TZ,
@@ -175,7 +176,7 @@ def _export_rows(account: Account, flt: StatementFilter) -> Any:
             line.occurred_at.astimezone(STATEMENT_TZ).strftime("%Y-%m-%d %H:%M:%S"),
             line.kind_label,
             line.bucket_label,
-            line.reason,
+            entry_reason_text(line.reason),
             line.reference,
             line.currency,
             format_minor(line.amount_minor, line.currency).replace(",", ""),
