@@ -146,7 +146,8 @@ def fill(claims: int) -> float:
                 compensation_minor, rule_id, computation_en, computation_zh, hold_public_id,
                 respond_by, filed_at, escalated_at, decided_at, ended_at,
                 consumer_evidence_by, merchant_evidence_by, decide_by, appeal_by, appealed_at,
-                appeal_note, appeal_outcome, closed_at, evidence_closed_at, next_deadline_at)
+                appeal_note, appeal_outcome, closed_at, evidence_closed_at, next_deadline_at,
+                needs_review, review_reason)
             SELECT gen_random_uuid(), %(partner)s, 'bench-claim-' || i,
                    %(shop)s + (i %% 1000), 'LATE_SHIPMENT',
                    CASE WHEN k < 3 OR k BETWEEN 5 AND 14 THEN 'NEGOTIATING'
@@ -185,7 +186,8 @@ def fill(claims: int) -> float:
                         WHEN k BETWEEN 3 AND 4 THEN now() - interval '1 minute'
                         WHEN k BETWEEN 5 AND 14 THEN now() + interval '1 day'
                         WHEN k BETWEEN 15 AND 24 THEN now() + interval '2 days'
-                        WHEN k BETWEEN 35 AND 54 THEN now() + interval '14 days' END
+                        WHEN k BETWEEN 35 AND 54 THEN now() + interval '14 days' END,
+                   false, ''
               FROM (SELECT i, i %% 1000 AS k FROM generate_series(1, %(claims)s) AS i) AS g
             """,
             {"partner": partner.pk, "shop": first_shop, "rule": rule_id, "claims": claims},
