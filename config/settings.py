@@ -299,7 +299,9 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts (attempts, seconds) on the merchant's sign-in, password reset and invitation pages,
 # counted per client address and per account (common/ratelimit.py); over one: 429.
 RATE_LIMITS = {
-    "login_ip": (30, 15 * 60),  # one address, any usernames (axes locks username+address)
+    # Failed sign-ins from one address, any usernames (axes locks username+address); successes
+    # are not counted: an office behind one NAT signs in all day (shops.views).
+    "login_ip": (30, 15 * 60),
     "login_account": (20, 15 * 60),  # one username, from any addresses
     "password_reset_ip": (10, 60 * 60),
     "password_reset_account": (3, 60 * 60),  # e-mails to one address
