@@ -196,10 +196,15 @@ else:
 
 # A Redis broker that accepts connections but stops answering (frozen, swapped out, a half-open
 # network path) held one send_task for more than 4 minutes, and with it the request whose
-# posting had just committed (the on-commit "deliver now"). With these the send fails after
-# Celery's publish retries (5.9 s measured); the failure is logged and dropped, and
-# the sweep (deliver_due_webhooks) sends the delivery. The worker's BRPOP waits 1 s, below them.
-BROKER_SOCKET_TIMEOUTS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+# posting had just committed (the on-commit "deliver now"). With these a send fails within
+# seconds; the on-commit nudges (common.enqueue.task_nudge) try once, without Celery's publish
+# retries, log the failure and drop it, and the sweep (deliver_due_webhooks) sends the
+# delivery. The worker's BRPOP waits 1 s, below the socket timeout; a connect on the local
+# network takes milliseconds, so 1 s is plenty for it.
+BROKER_SOCKET_TIMEOUTS = {"socket_timeout": 2, "socket_connect_timeout": 1}
+# After a nudge failed to publish, this process skips the next ones for this long: while Redis
+# is down each request would otherwise pay a failed connect (or a hung broker's timeout) again.
+BROKER_DOWN_SKIP_SECONDS = env_int("BROKER_DOWN_SKIP_SECONDS", 5, minimum=0)
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
