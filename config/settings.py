@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, the first to read the body: an upload larger than its view allows
+    # is a 413 from its Content-Length, before Django spools it to disk (common/uploads.py).
+    "common.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified when the session holds a confirmed device; then staff without
