@@ -227,7 +227,18 @@ class LedgerTransaction(models.Model):
                 name="ledger_tx_failure_has_code",
             ),
         ]
-        indexes = [models.Index(fields=["account", "-id"], name="ledger_tx_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "-id"], name="ledger_tx_account_idx"),
+            # A reference looked up on its own: the posting function's duplicate check after a
+            # conflict (its partner compared with IS NOT DISTINCT FROM, which neither partial
+            # unique index above can serve) and reconciliation, whose provider file names no
+            # partner. Without it both read every transaction (deposits 0022).
+            models.Index(
+                fields=["payment_ref"],
+                condition=Q(payment_ref__isnull=False),
+                name="ledger_tx_payment_ref_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
