@@ -44,6 +44,7 @@ from claims import (
     services,
 )
 from claims.admin_ops import ops_urls
+from claims.domain.evidence import MAX_FILE_BYTES
 from claims.evidence_files import evidence_response
 from claims.exports import ClaimDecisionResource
 from claims.models import (
@@ -67,6 +68,7 @@ from common.admin import (
     service_action,
 )
 from common.errors import DomainError
+from common.uploads import upload_limit
 from shops.admin_exports import ExportableAdmin
 
 # How long a flag stands unless ops choose otherwise.
@@ -414,6 +416,7 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
         url_path="add-ops-evidence",
         permissions=["operate"],
     )
+    @upload_limit(MAX_FILE_BYTES)
     def add_ops_evidence(self, request: HttpRequest, object_id: str) -> HttpResponse:
         claim = self._claim_or_404(request, object_id)
         title = gettext("Add ops evidence to claim {ref}").format(ref=claim.external_ref)

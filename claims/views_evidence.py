@@ -28,9 +28,11 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from claims import selectors, services
+from claims.domain.evidence import MAX_FILE_BYTES
 from claims.evidence_files import evidence_response
 from claims.models import Claim, Party
 from common.errors import DomainError, EvidenceWindowClosed
+from common.uploads import upload_limit
 from shops.models import MerchantUser
 from shops.selectors import membership_for_user
 
@@ -109,6 +111,7 @@ def _refusal(exc: DomainError) -> str:
     return refusal() if refusal else gettext("The file could not be added. Try again.")
 
 
+@upload_limit(MAX_FILE_BYTES)
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, claim_id: uuid.UUID) -> HttpResponse:

@@ -5,6 +5,11 @@ across many accounts and at one account from many addresses).
 
 Fixed windows in the cache (Redis in production, shared by every web process). A cache that
 cannot be reached lets the request through: a rate limit must never turn into a 500.
+
+Most limits count every attempt (`attempt`). The sign-in's per-address limit counts failures
+only (`failure_count`, checked with `failures_over` before the attempt): an office behind one
+NAT signs in dozens of times a morning, and counting those would lock its people out, while an
+address guessing passwords fails and is stopped all the same.
 """
 
 from __future__ import annotations
@@ -40,14 +45,19 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def attempt(name: str, key: str) -> int | None:
-    """Count one attempt under the limit `name` for `key`; the seconds to wait when it is over
-    the limit, else None."""
+def _window(name: str, key: str) -> tuple[Limit, int, int, str]:
+    """The limit, the clock, the current window's number and its cache key."""
     limit = limit_for(name)
     now = int(time.time())
     window = now // limit.seconds
     digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
-    cache_key = f"ratelimit:{name}:{digest}:{window}"
+    return limit, now, window, f"ratelimit:{name}:{digest}:{window}"
+
+
+def attempt(name: str, key: str) -> int | None:
+    """Count one attempt under the limit `name` for `key`; the seconds to wait when it is over
+    the limit, else None."""
+    limit, now, window, cache_key = _window(name, key)
     try:
         if cache.add(cache_key, 1, timeout=limit.seconds + 1):
             count = 1
@@ -61,6 +71,28 @@ def attempt(name: str, key: str) -> int | None:
     if count > limit.attempts:
         return max(1, (window + 1) * limit.seconds - now)
     return None
+
+
+def failures_over(name: str, key: str) -> int | None:
+    """The seconds to wait when `key` already has as many failures as the limit `name` allows
+    in this window, else None; counts nothing (`failure_count` does, after a failure)."""
+    if not key:
+        return None
+    limit, now, window, cache_key = _window(name, key)
+    try:
+        count = int(cache.get(cache_key) or 0)
+    except Exception:  # the cache is down: let the request through, say so in the log
+        logger.warning("rate limit %s not checked: the cache did not answer", name)
+        return None
+    if count >= limit.attempts:
+        return max(1, (window + 1) * limit.seconds - now)
+    return None
+
+
+def failure_count(name: str, key: str) -> None:
+    """Count one failure under the limit `name` for `key` (checked by `failures_over`)."""
+    if key:
+        attempt(name, key)
 
 
 def first_over(checks: list[tuple[str, str]]) -> int | None:

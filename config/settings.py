@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, the first to read the body: an upload larger than its view allows
+    # is a 413 from its Content-Length, before Django spools it to disk (common/uploads.py).
+    "common.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified when the session holds a confirmed device; then staff without
@@ -196,10 +199,15 @@ else:
 
 # A Redis broker that accepts connections but stops answering (frozen, swapped out, a half-open
 # network path) held one send_task for more than 4 minutes, and with it the request whose
-# posting had just committed (the on-commit "deliver now"). With these the send fails after
-# Celery's publish retries (5.9 s measured); the failure is logged and dropped, and
-# the sweep (deliver_due_webhooks) sends the delivery. The worker's BRPOP waits 1 s, below them.
-BROKER_SOCKET_TIMEOUTS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+# posting had just committed (the on-commit "deliver now"). With these a send fails within
+# seconds; the on-commit nudges (common.enqueue.task_nudge) try once, without Celery's publish
+# retries, log the failure and drop it, and the sweep (deliver_due_webhooks) sends the
+# delivery. The worker's BRPOP waits 1 s, below the socket timeout; a connect on the local
+# network takes milliseconds, so 1 s is plenty for it.
+BROKER_SOCKET_TIMEOUTS = {"socket_timeout": 2, "socket_connect_timeout": 1}
+# After a nudge failed to publish, this process skips the next ones for this long: while Redis
+# is down each request would otherwise pay a failed connect (or a hung broker's timeout) again.
+BROKER_DOWN_SKIP_SECONDS = env_int("BROKER_DOWN_SKIP_SECONDS", 5, minimum=0)
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -299,7 +307,9 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts (attempts, seconds) on the merchant's sign-in, password reset and invitation pages,
 # counted per client address and per account (common/ratelimit.py); over one: 429.
 RATE_LIMITS = {
-    "login_ip": (30, 15 * 60),  # one address, any usernames (axes locks username+address)
+    # Failed sign-ins from one address, any usernames (axes locks username+address); successes
+    # are not counted: an office behind one NAT signs in all day (shops.views).
+    "login_ip": (30, 15 * 60),
     "login_account": (20, 15 * 60),  # one username, from any addresses
     "password_reset_ip": (10, 60 * 60),
     "password_reset_account": (3, 60 * 60),  # e-mails to one address

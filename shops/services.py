@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from approvals import registry as approvals_registry
 from approvals.models import FourEyesRequest
 from approvals.services import four_eyes_route
-from common.enqueue import task_enqueue
+from common.enqueue import task_nudge
 from common.errors import InvalidInput, InvalidTransition
 from common.templatetags.money import mask_money
 from common.times import utc_iso
@@ -459,7 +459,7 @@ def notification_email_enqueue_on_commit(notification_id: int) -> None:
     if not getattr(settings, "NOTIFICATION_EMAIL_ON_COMMIT", True):
         return
     transaction.on_commit(
-        lambda: task_enqueue(SEND_NOTIFICATION_EMAIL_TASK, notification_id=notification_id),
+        lambda: task_nudge(SEND_NOTIFICATION_EMAIL_TASK, notification_id=notification_id),
         robust=True,
     )
 

@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from common.enqueue import task_enqueue
+from common.enqueue import task_nudge
 from common.errors import (
     InvalidInput,
     InvalidTransition,
@@ -152,7 +152,7 @@ def _enqueue_on_commit(invitation_id: int) -> None:
     if not getattr(settings, "NOTIFICATION_EMAIL_ON_COMMIT", True):
         return
     transaction.on_commit(
-        lambda: task_enqueue(SEND_INVITATION_EMAIL_TASK, invitation_id=invitation_id),
+        lambda: task_nudge(SEND_INVITATION_EMAIL_TASK, invitation_id=invitation_id),
         robust=True,
     )
 

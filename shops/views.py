@@ -8,7 +8,13 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 
-from common.ratelimit import client_ip, first_over, too_many_attempts
+from common.ratelimit import (
+    client_ip,
+    failure_count,
+    failures_over,
+    first_over,
+    too_many_attempts,
+)
 from shops.forms import MerchantLoginForm
 from shops.selectors import membership_for_user
 
@@ -18,15 +24,24 @@ class MerchantLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        wait = first_over(
-            [
-                ("login_ip", client_ip(request)),
-                ("login_account", request.POST.get("username", "")),
-            ]
-        )
-        if wait is not None:
-            return too_many_attempts(request, wait)
+        # Per account every attempt counts (one account tried from many addresses); per address
+        # only the failures (form_invalid): an office behind one NAT signs in all morning, and
+        # once an address has failed too often, even the right password waits.
+        waits = [
+            wait
+            for wait in (
+                first_over([("login_account", request.POST.get("username", ""))]),
+                failures_over("login_ip", client_ip(request)),
+            )
+            if wait is not None
+        ]
+        if waits:
+            return too_many_attempts(request, max(waits))
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: MerchantLoginForm) -> HttpResponse:
+        failure_count("login_ip", client_ip(self.request))
+        return super().form_invalid(form)
 
     def form_valid(self, form: MerchantLoginForm) -> HttpResponse:
         response = super().form_valid(form)

@@ -8,17 +8,24 @@ registered the shop files and reads its claims; anyone else's shop or claim is 4
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from claims import selectors, services
 from claims.api.serializers import (
@@ -305,10 +312,30 @@ class ClaimDetailView(PartnerAPIView):
         return Response(services.claim_data(_claim_for_partner(self.partner_id, claim_id)))
 
 
-class ClaimEscalateView(PartnerAPIView):
-    scopes = {"POST": WRITE}
+class ClaimTransitionView(PartnerAPIView):
+    """A POST that moves one claim on (escalate, withdraw, decide, appeal, decide the appeal):
+    the body validated first (a 400 is never stored), the partner's claim found (anyone else's
+    is a 404), then the one service call inside `idempotent`, answered 200 with the claim.
+    Each operation names its scope, its input and its service call (`transition`), and carries
+    its own schema (`extend_schema_view`, which keeps each subclass's `post` apart)."""
 
-    @extend_schema(
+    input_class: ClassVar[type[Serializer]]
+
+    def transition(self, claim: Claim, data: dict[str, Any], now: datetime) -> Claim:
+        raise NotImplementedError
+
+    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
+        data = self.validated(self.input_class)
+        claim = _claim_for_partner(self.partner_id, claim_id)
+
+        def perform() -> tuple[int, Any]:
+            return 200, services.claim_data(self.transition(claim, data, timezone.now()))
+
+        return self.idempotent(perform)
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="claims_escalate",
         summary="Escalate a claim: the platform intervenes",
         description=(
@@ -328,22 +355,17 @@ class ClaimEscalateView(PartnerAPIView):
         ],
         tags=TAGS,
     )
-    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
-        data = self.validated(NoteInput)
-        claim = _claim_for_partner(self.partner_id, claim_id)
-
-        def perform() -> tuple[int, Any]:
-            return 200, services.claim_data(
-                services.claim_escalate(claim=claim, note=data["note"], now=timezone.now())
-            )
-
-        return self.idempotent(perform)
-
-
-class ClaimWithdrawView(PartnerAPIView):
+)
+class ClaimEscalateView(ClaimTransitionView):
     scopes = {"POST": WRITE}
+    input_class = NoteInput
 
-    @extend_schema(
+    def transition(self, claim: Claim, data: dict[str, Any], now: datetime) -> Claim:
+        return services.claim_escalate(claim=claim, note=data["note"], now=now)
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="claims_withdraw",
         summary="Withdraw a claim (the consumer's wish)",
         description=(
@@ -371,22 +393,17 @@ class ClaimWithdrawView(PartnerAPIView):
         ],
         tags=TAGS,
     )
-    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
-        data = self.validated(NoteInput)
-        claim = _claim_for_partner(self.partner_id, claim_id)
+)
+class ClaimWithdrawView(ClaimTransitionView):
+    scopes = {"POST": WRITE}
+    input_class = NoteInput
 
-        def perform() -> tuple[int, Any]:
-            return 200, services.claim_data(
-                services.claim_withdraw(claim=claim, note=data["note"], now=timezone.now())
-            )
-
-        return self.idempotent(perform)
+    def transition(self, claim: Claim, data: dict[str, Any], now: datetime) -> Claim:
+        return services.claim_withdraw(claim=claim, note=data["note"], now=now)
 
 
-class ClaimDecisionView(PartnerAPIView):
-    scopes = {"POST": DECIDE}
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="claims_decide",
         summary="Decide a claim",
         description=(
@@ -428,27 +445,23 @@ class ClaimDecisionView(PartnerAPIView):
         ],
         tags=TAGS,
     )
-    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
-        data = self.validated(ClaimDecisionInput)
-        claim = _claim_for_partner(self.partner_id, claim_id)
+)
+class ClaimDecisionView(ClaimTransitionView):
+    scopes = {"POST": DECIDE}
+    input_class = ClaimDecisionInput
 
-        def perform() -> tuple[int, Any]:
-            decided = services.claim_decide(
-                claim=claim,
-                outcome=data["outcome"],
-                amount_minor=data.get("amount_minor"),
-                note=data["note"],
-                now=timezone.now(),
-            )
-            return 200, services.claim_data(decided)
-
-        return self.idempotent(perform)
+    def transition(self, claim: Claim, data: dict[str, Any], now: datetime) -> Claim:
+        return services.claim_decide(
+            claim=claim,
+            outcome=data["outcome"],
+            amount_minor=data.get("amount_minor"),
+            note=data["note"],
+            now=now,
+        )
 
 
-class ClaimAppealView(PartnerAPIView):
-    scopes = {"POST": APPEAL}
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="claims_appeal",
         summary="Appeal a decision (the merchant's grounds)",
         description=(
@@ -475,26 +488,17 @@ class ClaimAppealView(PartnerAPIView):
         ],
         tags=TAGS,
     )
-    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
-        data = self.validated(AppealInput)
-        claim = _claim_for_partner(self.partner_id, claim_id)
+)
+class ClaimAppealView(ClaimTransitionView):
+    scopes = {"POST": APPEAL}
+    input_class = AppealInput
 
-        def perform() -> tuple[int, Any]:
-            appealed = services.claim_appeal(
-                claim=claim,
-                note=data["note"],
-                now=timezone.now(),
-                actor=Actor.PARTNER,
-            )
-            return 200, services.claim_data(appealed)
-
-        return self.idempotent(perform)
+    def transition(self, claim: Claim, data: dict[str, Any], now: datetime) -> Claim:
+        return services.claim_appeal(claim=claim, note=data["note"], now=now, actor=Actor.PARTNER)
 
 
-class ClaimAppealDecisionView(PartnerAPIView):
-    scopes = {"POST": DECIDE}
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="claims_appeal_decide",
         summary="Decide an appeal",
         description=(
@@ -523,20 +527,15 @@ class ClaimAppealDecisionView(PartnerAPIView):
         ],
         tags=TAGS,
     )
-    def post(self, request: Request, claim_id: uuid.UUID) -> HttpResponse:
-        data = self.validated(AppealDecisionInput)
-        claim = _claim_for_partner(self.partner_id, claim_id)
+)
+class ClaimAppealDecisionView(ClaimTransitionView):
+    scopes = {"POST": DECIDE}
+    input_class = AppealDecisionInput
 
-        def perform() -> tuple[int, Any]:
-            closed = services.claim_appeal_decide(
-                claim=claim,
-                outcome=data["outcome"],
-                note=data["note"],
-                now=timezone.now(),
-            )
-            return 200, services.claim_data(closed)
-
-        return self.idempotent(perform)
+    def transition(self, claim: Claim, data: dict[str, Any], now: datetime) -> Claim:
+        return services.claim_appeal_decide(
+            claim=claim, outcome=data["outcome"], note=data["note"], now=now
+        )
 
 
 class ClaimEvidenceView(PartnerAPIView):

@@ -37,8 +37,14 @@ from common.admin import (
     service_action,
 )
 from common.errors import DomainError
+from common.uploads import upload_limit
 from deposits import services
-from deposits.domain.settlement_csv import COLUMNS, SettlementFileInvalid, check_size
+from deposits.domain.settlement_csv import (
+    COLUMNS,
+    MAX_FILE_BYTES,
+    SettlementFileInvalid,
+    check_size,
+)
 from deposits.models import (
     ReconciliationItem,
     ReconciliationItemEvent,
@@ -178,6 +184,7 @@ class SettlementImportAdmin(ReadOnlyAdmin):
     @action(
         description=_("Upload payment partner file"), url_path="upload", permissions=["operate"]
     )
+    @upload_limit(MAX_FILE_BYTES)
     def upload(self, request: HttpRequest) -> HttpResponse:
         form = SettlementUploadForm(request.POST or None, request.FILES or None)
 

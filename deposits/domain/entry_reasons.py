@@ -48,19 +48,24 @@ _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     ),
     (
         re.compile(r"advance for claim (?P<claim>.+) reversed \((?P<why>.*)\)", re.S),
-        lambda m: _("advance for claim %(claim)s reversed (%(why)s)")
-        % {"claim": m["claim"], "why": m["why"]},
+        lambda m: (
+            _("advance for claim %(claim)s reversed (%(why)s)")
+            % {"claim": m["claim"], "why": m["why"]}
+        ),
     ),
     (re.compile(r"撤销: (?P<inner>.*)", re.S), _reversed),
     (
         re.compile(r"Claim (?P<ref>.+) \((?P<code>[A-Z_]+)\) beyond its hold"),
-        lambda m: _("Claim %(ref)s (%(reason)s), beyond its hold")
-        % {"ref": m["ref"], "reason": _claim_reason(m["code"])},
+        lambda m: (
+            _("Claim %(ref)s (%(reason)s), beyond its hold")
+            % {"ref": m["ref"], "reason": _claim_reason(m["code"])}
+        ),
     ),
     (
         re.compile(r"Claim (?P<ref>.+) \((?P<code>[A-Z_]+)\)"),
-        lambda m: _("Claim %(ref)s (%(reason)s)")
-        % {"ref": m["ref"], "reason": _claim_reason(m["code"])},
+        lambda m: (
+            _("Claim %(ref)s (%(reason)s)") % {"ref": m["ref"], "reason": _claim_reason(m["code"])}
+        ),
     ),
     (re.compile(r"保费 insurance premium"), lambda m: _("Insurance premium")),
     (
@@ -73,8 +78,10 @@ _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     ),
     (
         re.compile(r"Insurer's advance for claim (?P<claim>.+) \(policy (?P<policy>\S+)\)"),
-        lambda m: _("Insurer's advance for claim %(claim)s (policy %(policy)s)")
-        % {"claim": m["claim"], "policy": m["policy"]},
+        lambda m: (
+            _("Insurer's advance for claim %(claim)s (policy %(policy)s)")
+            % {"claim": m["claim"], "policy": m["policy"]}
+        ),
     ),
     (
         re.compile(r"Repayment of the advance for claim (?P<claim>.+)"),
@@ -91,5 +98,3 @@ def entry_reason_text(stored: str) -> str:
         if match:
             return render(match)
     return stored
-
-

@@ -254,6 +254,16 @@ class LedgerTransaction(models.Model):
             models.Index(
                 fields=["actor"], condition=Q(actor__isnull=False), name="ledger_tx_actor_idx"
             ),
+            # A reference looked up on its own: the posting function's duplicate check after a
+            # conflict (its partner compared with IS NOT DISTINCT FROM, which neither partial
+            # unique index above can serve) and reconciliation, whose provider file names no
+            # partner. Without it both read every transaction (deposits 0023). Only postings
+            # with a reference (top-ups) write it.
+            models.Index(
+                fields=["payment_ref"],
+                condition=Q(payment_ref__isnull=False),
+                name="ledger_tx_payment_ref_idx",
+            ),
         ]
 
     def __str__(self) -> str:

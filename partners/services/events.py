@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from common.enqueue import task_enqueue
+from common.enqueue import task_nudge
 from partners.models import Delivery, Event, WebhookEndpoint
 
 # The task that attempts one delivery, enqueued by name (common.enqueue says why: partners.tasks
@@ -125,13 +125,16 @@ def _publish_orm(
 
 def deliveries_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
     """Ask a worker to attempt these deliveries once the current transaction commits. A broker
-    that is down loses nothing: the periodic sweep (deliver_due_webhooks) finds them."""
+    that is down loses nothing and holds no one up: one try each, none at all for a few seconds
+    after a failure (common.enqueue.task_nudge); the periodic sweep (deliver_due_webhooks)
+    finds them."""
     ids = [i for i in delivery_ids if i is not None]
     if not ids:
         return
 
     def enqueue() -> None:
         for delivery_id in ids:
-            task_enqueue(DELIVER_WEBHOOK_TASK, delivery_id=delivery_id)
+            if not task_nudge(DELIVER_WEBHOOK_TASK, delivery_id=delivery_id):
+                return  # the broker is down: the sweep sends this one and the rest
 
     transaction.on_commit(enqueue, robust=True)

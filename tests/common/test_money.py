@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from django.conf import settings
+from django.template import Context, Template
 
 from common.errors import InvalidInput
 from common.money import Money
@@ -52,3 +56,35 @@ class TestMoneyFilter:
 
     def test_shows_a_dash_for_no_amount(self):
         assert money(None, "CNY") == "—"
+
+
+class TestMoneyKeptOnOneLine:
+    """On a phone "¥" must not end one line and its digits start the next (the recovery banner in
+    Chinese at 390 px did): in pages every amount is one `<span class="money">`, which the
+    stylesheet keeps on one line; the text inside is what `money` writes."""
+
+    def test_the_template_filter_wraps_the_amount_and_keeps_its_text(self):
+        html = Template("{% load money %}{{ amount|money:'CNY' }}").render(
+            Context({"amount": -120_000})
+        )
+
+        assert html == '<span class="money">-¥ 1,200.00</span>'
+
+    def test_a_sentence_built_in_python_keeps_its_amounts_together_and_is_escaped(self):
+        sentence = "先行垫付 <b>¥ 1,200.00</b>，已还 HK$ 5.00 与 JP¥ 300。"
+
+        html = Template("{% load money %}{{ sentence|money_nowrap }}").render(
+            Context({"sentence": sentence})
+        )
+
+        assert html == (
+            '先行垫付 &lt;b&gt;<span class="money">¥ 1,200.00</span>&lt;/b&gt;，已还 '
+            '<span class="money">HK$ 5.00</span> 与 <span class="money">JP¥ 300</span>。'
+        )
+
+    def test_the_stylesheet_keeps_the_span_on_one_line(self):
+        css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
+
+        rule = re.search(r"([^{}]*\.money\b[^{}]*)\{([^}]*)\}", css)
+
+        assert rule is not None and "white-space: nowrap" in rule.group(2)

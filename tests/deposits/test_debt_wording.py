@@ -18,6 +18,7 @@ from django.utils import timezone
 from deposits import services
 from deposits.selectors import debt_origin
 from tests.factories import fund, make_member, make_shop
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def page(user, url: str, language: str = "en") -> str:  # type: ignore[no-untype
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.force_login(user)
-    return client.get(url).content.decode().replace("&#x27;", "'")
+    return page_html(client.get(url)).replace("&#x27;", "'")
 
 
 def shop_url(shop) -> str:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from common.errors import InvalidInput, InvalidTransition, WouldCauseShortfall
 from deposits import services
 from deposits.models import Account, LedgerTransaction, Withdrawal
 from tests.factories import fund, make_member, make_shop
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -163,12 +164,12 @@ class TestOnTheDashboard:
         shop, account = rich_shop
         client = client_for(make_member(shop))
         url = reverse("dashboard:withdraw", args=[shop.public_id])
-        form = client.get(url).content.decode()
+        form = page_html(client.get(url))
         key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', form)[1]
 
         response = client.post(url, {"amount": "1000.00", "idempotency_key": key}, follow=True)
 
-        page = response.content.decode()
+        page = page_html(response)
         withdrawal = Withdrawal.objects.get()
         assert "account ending in 6789" in form and "招商银行" in form
         assert (

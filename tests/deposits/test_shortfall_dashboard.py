@@ -19,6 +19,7 @@ from deposits.models import Account, LedgerTransaction, ShortfallCase
 from shops.models import Notification, Shop
 from tests.deposits.test_shortfall import SHORT, evaluate, live_short_shop
 from tests.factories import fund, make_member, make_shop
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ class TestShortfallBanner:
         response = client.get(reverse("dashboard:shop_detail", args=[shop.public_id]))
 
         assert response.status_code == 200
-        html = response.content.decode()
+        html = page_html(response)
         banner = html[
             html.index('id="shortfall"') : html.index("</section>", html.index('id="shortfall"'))
         ]
@@ -96,7 +97,7 @@ class TestShortfallBanner:
         fund(account, 40_000, now=timezone.now())  # ¥400 of the ¥1,000 short
         client = owner_client(shop)
 
-        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+        html = page_html(client.get(reverse("dashboard:shop_detail", args=[shop.public_id])))
         table = html[html.index("Active restrictions") :]
 
         assert "Top up ¥ 600.00 to restore the deposit" in table
@@ -111,7 +112,7 @@ class TestShortfallBanner:
         evaluate(shop, timezone.now())  # restored: the case resolves and its restrictions lift
         client = owner_client(shop)
 
-        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+        html = page_html(client.get(reverse("dashboard:shop_detail", args=[shop.public_id])))
         table = html[html.index("Lifted restrictions") :]
 
         assert "was short by ¥ 1,000.00 from" in table
@@ -123,7 +124,7 @@ class TestShortfallBanner:
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(make_member(shop, role="VIEWER"))
 
-        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+        html = page_html(client.get(reverse("dashboard:shop_detail", args=[shop.public_id])))
 
         banner = html[html.index('id="shortfall"') :]
         assert "This shop's deposit is short of what is required." in banner
@@ -135,7 +136,7 @@ class TestShortfallBanner:
         shop, account = short_shop
         client = owner_client(shop)
 
-        html = client.get(reverse("dashboard:home")).content.decode()
+        html = page_html(client.get(reverse("dashboard:home")))
 
         assert "1 shop&#x27;s deposit is short." in html or "1 shop's deposit is short." in html
         assert "short by ¥ 1,000.00" in html
@@ -147,7 +148,7 @@ class TestShortfallBanner:
         shop, account = make_shop(now=now)
         client = owner_client(shop)
 
-        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+        html = page_html(client.get(reverse("dashboard:shop_detail", args=[shop.public_id])))
 
         assert 'id="shortfall"' not in html
 
@@ -161,9 +162,9 @@ class TestNotices:
         marked = client.post(reverse("dashboard:notices"))
 
         assert page.status_code == 200
-        assert "Marketing restricted: " + shop.name in page.content.decode()
+        assert "Marketing restricted: " + shop.name in page_html(page)
         assert marked.status_code == 302 and marked["Location"] == reverse("dashboard:notices")
-        after = client.get(reverse("dashboard:notices")).content.decode()
+        after = page_html(client.get(reverse("dashboard:notices")))
         assert 'class="unread"' not in after and "0 unread" in after
 
 
@@ -174,7 +175,7 @@ class TestSandboxTopUp:
 
         response = client.get(top_up_url(shop))
 
-        html = response.content.decode()
+        html = page_html(response)
         assert response.status_code == 200
         assert "Sandbox" in html and "no real money moves" in html
         assert 'value="1000.00"' in html
@@ -191,7 +192,7 @@ class TestSandboxTopUp:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(confirm_url, {"idempotency_key": payment_id})
 
-        assert "Sandbox" in confirm_page.content.decode()
+        assert "Sandbox" in page_html(confirm_page)
         assert response.status_code == 302
         assert response["Location"] == reverse("dashboard:shop_detail", args=[shop.public_id])
         tx = LedgerTransaction.objects.get(payment_ref=f"sandbox:{payment_id}")
@@ -206,7 +207,7 @@ class TestSandboxTopUp:
         assert (case.status, case.resolution) == ("RESOLVED", "TOP_UP")
         shop.refresh_from_db()
         assert shop.status == "ACTIVE"
-        page = client.get(response["Location"]).content.decode()
+        page = page_html(client.get(response["Location"]))
         assert "credited to the deposit" in page and 'id="shortfall"' not in page
 
     def test_the_payment_page_shows_the_unread_notices_badge_like_every_page(self, short_shop):
@@ -214,7 +215,7 @@ class TestSandboxTopUp:
         client = owner_client(shop)
         unread = Notification.objects.filter(merchant=shop.merchant)  # none read yet
 
-        html = client.get(top_up_url(shop)).content.decode()
+        html = page_html(client.get(top_up_url(shop)))
 
         assert unread.count() >= 1
         assert f'<span class="nav-count" title="Unread">{unread.count()}</span>' in html
@@ -232,7 +233,7 @@ class TestSandboxTopUp:
         assert LedgerTransaction.objects.filter(payment_ref=f"sandbox:{payment_id}").count() == 1
         account.refresh_from_db()
         assert account.posted_minor == account.required_minor  # credited exactly once
-        follow = client.get(second["Location"]).content.decode()
+        follow = page_html(client.get(second["Location"]))
         assert "already credited" in follow
 
     def test_two_payments_are_two_credits(self, short_shop):
@@ -264,7 +265,7 @@ class TestSandboxTopUp:
         response = client.post(top_up_url(shop), {"amount": amount})
 
         assert response.status_code == 400
-        html = response.content.decode()
+        html = page_html(response)
         assert re.search(r"Amount: " + re.escape(message), html)
         assert 'aria-invalid="true"' in html
         assert not LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").exists()
@@ -307,7 +308,7 @@ class TestSandboxTopUp:
         shop, account = short_shop
         client = owner_client(shop, enforce_csrf_checks=True)
         page = client.get(top_up_url(shop))
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page_html(page))[1]
         confirm_url = client.post(
             top_up_url(shop), {"amount": "1000", "csrfmiddlewaretoken": token}
         )["Location"]
@@ -326,7 +327,7 @@ class TestSandboxTopUp:
         response = client.post(top_up_url(shop), {"amount": "abc"})
 
         assert response.status_code == 400
-        assert "请输入数字，例如 1000.00。" in response.content.decode()
+        assert "请输入数字，例如 1000.00。" in page_html(response)
 
     def test_a_shop_that_has_exited_takes_no_new_payment(self, short_shop):
         shop, account = short_shop
@@ -344,7 +345,7 @@ class TestSandboxTopUp:
             assert response.redirect_chain[-1][0] == reverse(
                 "dashboard:shop_detail", args=[shop.public_id]
             )
-            assert "it cannot be topped up" in response.content.decode()
+            assert "it cannot be topped up" in page_html(response)
         assert Account.objects.get(pk=account.pk).posted_minor == posted_before
         assert not LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").exists()
 
@@ -354,6 +355,6 @@ class TestSandboxTopUp:
         client = owner_client(shop)
 
         assert client.get(top_up_url(shop)).status_code == 404
-        html = client.get(reverse("dashboard:shop_detail", args=[shop.public_id])).content.decode()
+        html = page_html(client.get(reverse("dashboard:shop_detail", args=[shop.public_id])))
         assert top_up_url(shop) not in html
         assert "Top up through your payment provider" in html

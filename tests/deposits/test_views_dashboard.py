@@ -18,6 +18,7 @@ from deposits import services
 from shops import services as shop_services
 from shops.models import MerchantUser, RestrictionKind, RestrictionSource, Shop
 from tests.factories import fund, make_member, make_shop, make_user
+from tests.pages import page_html
 
 YUAN = 100
 
@@ -81,7 +82,7 @@ class TestDashboardHome:
         response = client.get(reverse("dashboard:home"))
 
         assert response.status_code == 200
-        content = response.content.decode()
+        content = page_html(response)
         assert _shop_hrefs(content) == {_detail_url(s) for s in shops.values()}
         assert {row.shop.pk for row in response.context["rows"]} == {s.pk for s in shops.values()}
         for label in ("正常", "待开店", "受限", "已冻结", "已退店"):
@@ -91,7 +92,7 @@ class TestDashboardHome:
     def test_never_shows_another_merchants_shop(self, client, owner_with_shops):
         _, other_shop = owner_with_shops
 
-        content = client.get(reverse("dashboard:home")).content.decode()
+        content = page_html(client.get(reverse("dashboard:home")))
 
         assert _detail_url(other_shop) not in content
         assert f">{other_shop.name}<" not in content
@@ -99,7 +100,7 @@ class TestDashboardHome:
     def test_the_owner_sees_required_available_and_shortfall(self, client, owner_with_shops):
         shops, _ = owner_with_shops
 
-        content = client.get(reverse("dashboard:home")).content.decode()
+        content = page_html(client.get(reverse("dashboard:home")))
 
         assert "¥ 50,000.00" in content  # flagship, registered trademarks: the base amount
         assert "开店前待缴" in content  # the onboarding shop has paid nothing yet
@@ -110,13 +111,13 @@ class TestDashboardHome:
 
         response = client.get(reverse("dashboard:home"), {"status": "FROZEN"})
 
-        assert _shop_hrefs(response.content.decode()) == {_detail_url(shops["FROZEN"])}
+        assert _shop_hrefs(page_html(response)) == {_detail_url(shops["FROZEN"])}
 
     def test_a_filter_with_no_match_says_so_and_offers_all_shops(self, client, now):
         shop = _shop_in_status("ACTIVE", merchant_email="solo@example.com", now=now)
         client.force_login(make_member(shop))
 
-        content = client.get(reverse("dashboard:home"), {"status": "FROZEN"}).content.decode()
+        content = page_html(client.get(reverse("dashboard:home"), {"status": "FROZEN"}))
 
         assert _shop_hrefs(content) == set()
         assert "没有处于该状态的店铺。" in content
@@ -131,7 +132,7 @@ class TestDashboardHome:
         response = client.get(reverse("dashboard:home"))
 
         assert response.status_code == 200
-        content = response.content.decode()
+        content = page_html(response)
         assert "还没有店铺" in content
         assert "平台为贵公司登记店铺后，店铺会显示在这里" in content
         assert "按状态筛选" not in content  # no filters to offer when there is nothing
@@ -145,7 +146,7 @@ class TestDashboardHome:
 
         response = client.get(reverse("dashboard:home"))
 
-        content = response.content.decode()
+        content = page_html(response)
         assert _shop_hrefs(content) == {_detail_url(s) for s in shops.values()}
         assert ">正常</span>" in content and ">已冻结</span>" in content
         assert "¥" not in content
@@ -157,7 +158,7 @@ class TestDashboardHome:
         staff = make_member(shops["ACTIVE"], role=MerchantUser.Role.FINANCE)
         client.force_login(staff)
 
-        content = client.get(reverse("dashboard:home")).content.decode()
+        content = page_html(client.get(reverse("dashboard:home")))
 
         assert "¥ 50,000.00" in content
 
@@ -168,7 +169,7 @@ class TestDashboardHome:
 
         assert response.status_code == 403
         assert "dashboard/no_merchant.html" in [t.name for t in response.templates]
-        assert "该账号尚未关联商家" in response.content.decode()
+        assert "该账号尚未关联商家" in page_html(response)
 
     def test_ops_who_sign_in_at_the_admin_login_land_in_the_admin(self, client):
         ops = make_user("ops-login", staff=True)
@@ -216,7 +217,7 @@ class TestShopDetail:
 
         response = client.get(_detail_url(shop))
 
-        content = response.content.decode()
+        content = page_html(response)
         assert "为什么是这个金额" in content
         assert (
             "这是旗舰店、商标均已注册（R 标）的基础标准；您的类目均没有更高的专属标准。" in content
@@ -232,7 +233,7 @@ class TestShopDetail:
         )
         client.force_login(make_member(shop))
 
-        content = client.get(_detail_url(shop)).content.decode()
+        content = page_html(client.get(_detail_url(shop)))
 
         assert "“保健食品”类目对专营店有专属保证金标准，且是您所有类目中最高的。" in content
         assert "¥ 300,000.00" in content and "¥ 150,000.00" in content
@@ -243,7 +244,7 @@ class TestShopDetail:
         client.force_login(make_member(shop))
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-        content = client.get(_detail_url(shop)).content.decode()
+        content = page_html(client.get(_detail_url(shop)))
 
         assert (
             "The standard amount for a Brand-authorised store (专卖店) with a trademark only "
@@ -255,7 +256,7 @@ class TestShopDetail:
         fund(account, 30_000 * YUAN, now=now)
         client.force_login(make_member(shop))
 
-        content = client.get(_detail_url(shop)).content.decode()
+        content = page_html(client.get(_detail_url(shop)))
 
         assert "保证金缴足后店铺即可开店，还需缴纳 ¥ 20,000.00。" in content
 
@@ -264,7 +265,7 @@ class TestShopDetail:
     ):
         shops, _ = owner_with_shops
 
-        content = client.get(_detail_url(shops["RESTRICTED"])).content.decode()
+        content = page_html(client.get(_detail_url(shops["RESTRICTED"])))
 
         assert "当前限制" in content
         assert "限制营销活动" in content
@@ -275,7 +276,7 @@ class TestShopDetail:
     def test_an_ops_freeze_says_ops_lift_it(self, client, owner_with_shops):
         shops, _ = owner_with_shops
 
-        content = client.get(_detail_url(shops["FROZEN"])).content.decode()
+        content = page_html(client.get(_detail_url(shops["FROZEN"])))
 
         assert "该店铺已被冻结：无法售卖，也不能接新订单。" in content
         assert "平台冻结" in content
@@ -291,7 +292,7 @@ class TestShopDetail:
             shop=shop, reason="调查结束，未发现问题", actor=make_user(staff=True), now=now
         )
 
-        content = client.get(_detail_url(shop)).content.decode()
+        content = page_html(client.get(_detail_url(shop)))
 
         assert "当前限制" not in content
         assert "已解除的限制" in content
@@ -302,7 +303,7 @@ class TestShopDetail:
     ):
         shops, _ = owner_with_shops
 
-        content = client.get(_detail_url(shops["CLOSED"])).content.decode()
+        content = page_html(client.get(_detail_url(shops["CLOSED"])))
 
         assert "该店铺已于 2026-11-02 退店。" in content
         refund_on = services.refund_available_at(shops["CLOSED"].closed_at)
@@ -324,7 +325,7 @@ class TestShopDetail:
 
         response = client.get(_detail_url(shop))
 
-        content = response.content.decode()
+        content = page_html(response)
         assert "资金明细" in content
         assert content.index("2026-11-02 15:00") < content.index("2026-11-02 14:00")
         assert "延迟发货赔付" in content and "ORDER-0042" in content
@@ -341,11 +342,11 @@ class TestShopDetail:
         second = client.get(_detail_url(shop), {"page": 2})
 
         assert len(first.context["entries_page"].object_list) == 25
-        assert "第 1 页" in first.content.decode()
-        assert "较早" in first.content.decode()
+        assert "第 1 页" in page_html(first)
+        assert "较早" in page_html(first)
         assert len(second.context["entries_page"].object_list) == 5
-        assert "第 2 页" in second.content.decode()
-        assert "较早" not in second.content.decode()  # no older page: the list ends here
+        assert "第 2 页" in page_html(second)
+        assert "较早" not in page_html(second)  # no older page: the list ends here
         first_ids = {e.pk for e in first.context["entries_page"]}
         second_ids = {e.pk for e in second.context["entries_page"]}
         assert not first_ids & second_ids
@@ -365,7 +366,7 @@ class TestShopDetail:
         )
         client.force_login(make_member(shop))
 
-        content = client.get(_detail_url(shop)).content.decode()
+        content = page_html(client.get(_detail_url(shop)))
 
         assert "理赔冻结" in content
         assert "假一赔四投诉审核中" in content and "CLAIM-8812" in content
@@ -380,7 +381,7 @@ class TestShopDetail:
 
         response = client.get(_detail_url(shops["RESTRICTED"]))
 
-        content = response.content.decode()
+        content = page_html(response)
         assert response.status_code == 200
         assert "受限" in content and "限制营销活动" in content
         assert "¥" not in content
@@ -392,12 +393,12 @@ class TestShopDetail:
 class TestLanguageSwitcher:
     def test_switches_to_english_and_back(self, client, owner_with_shops):
         home = reverse("dashboard:home")
-        assert "我的店铺" in client.get(home).content.decode()
+        assert "我的店铺" in page_html(client.get(home))
 
         to_english = client.post(reverse("set_language"), {"language": "en", "next": home})
-        english = client.get(home).content.decode()
+        english = page_html(client.get(home))
         client.post(reverse("set_language"), {"language": "zh-hans", "next": home})
-        chinese = client.get(home).content.decode()
+        chinese = page_html(client.get(home))
 
         assert to_english.status_code == 302 and to_english["Location"] == home
         assert '<html lang="en">' in english
@@ -407,7 +408,7 @@ class TestLanguageSwitcher:
         assert "我的店铺" in chinese and ">已冻结</span>" in chinese
 
     def test_the_switcher_is_on_every_page_and_marks_the_current_language(self, client):
-        content = client.get(reverse("login")).content.decode()
+        content = page_html(client.get(reverse("login")))
 
         assert 'action="/i18n/setlang/"' in content
         assert re.search(r'value="zh-hans" class="lang current"', content)

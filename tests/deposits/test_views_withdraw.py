@@ -21,6 +21,7 @@ from deposits.models import Account, LedgerTransaction
 from shops import services as shop_services
 from shops.models import Shop
 from tests.factories import fund, make_member, make_shop, make_user
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,7 @@ class TestWithdrawButton:
     def test_the_owner_of_a_shop_with_surplus_sees_the_button(self, rich_shop):
         shop, _ = rich_shop
 
-        html = owner(shop).get(shop_url(shop)).content.decode()
+        html = page_html(owner(shop).get(shop_url(shop)))
 
         assert withdraw_url(shop) in html
         assert "申请提现" in html
@@ -86,7 +87,7 @@ class TestWithdrawButton:
         shop, account = make_shop(now=now)
         fund(account, REQUIRED, now=now)
 
-        html = owner(shop, english=True).get(shop_url(shop)).content.decode()
+        html = page_html(owner(shop, english=True).get(shop_url(shop)))
 
         assert withdraw_url(shop) not in html
         assert "The deposit must stay at ¥ 50,000.00" in html
@@ -105,7 +106,7 @@ class TestWithdrawButton:
             now=now,
         )
 
-        html = owner(shop).get(shop_url(shop)).content.decode()
+        html = page_html(owner(shop).get(shop_url(shop)))
 
         assert withdraw_url(shop) not in html
         assert "未决理赔冻结了 ¥ 2,000.00" in html
@@ -114,7 +115,7 @@ class TestWithdrawButton:
         shop, _ = rich_shop
         client = client_for(make_member(shop, role="VIEWER"))
 
-        html = client.get(shop_url(shop)).content.decode()
+        html = page_html(client.get(shop_url(shop)))
 
         assert withdraw_url(shop) not in html
 
@@ -122,7 +123,7 @@ class TestWithdrawButton:
         shop, _ = rich_shop
         client = client_for(make_member(shop, role="FINANCE"))
 
-        assert withdraw_url(shop) in client.get(shop_url(shop)).content.decode()
+        assert withdraw_url(shop) in page_html(client.get(shop_url(shop)))
 
 
 class TestWithdrawPage:
@@ -131,7 +132,7 @@ class TestWithdrawPage:
 
         response = owner(shop).get(withdraw_url(shop))
 
-        html = response.content.decode()
+        html = page_html(response)
         assert response.status_code == 200
         assert 'name="amount"' in html and 'value="12000.00"' in html
         assert hidden_key(html)
@@ -148,7 +149,7 @@ class TestWithdrawPage:
         assert balances(account) == (REQUIRED + SURPLUS - 5_000 * YUAN, 0, 0)
         (tx,) = withdrawals()
         assert (tx.amount_minor, tx.idempotency_key) == (5_000 * YUAN, f"dashboard-withdraw:{key}")
-        page = client.get(response["Location"]).content.decode()
+        page = page_html(client.get(response["Location"]))
         assert "已申请提现 ¥ 5,000.00" in page
 
     def test_a_double_submit_withdraws_once(self, rich_shop):
@@ -162,7 +163,7 @@ class TestWithdrawPage:
         assert first.status_code == second.status_code == 302
         assert len(withdrawals()) == 1
         assert balances(account) == (REQUIRED, 0, 0)
-        assert "这笔 ¥ 12,000.00 的提现已经申请过了" in client.get(shop_url(shop)).content.decode()
+        assert "这笔 ¥ 12,000.00 的提现已经申请过了" in page_html(client.get(shop_url(shop)))
 
     def test_each_showing_of_the_form_carries_a_new_key(self, rich_shop):
         shop, _ = rich_shop
@@ -193,7 +194,7 @@ class TestWithdrawPage:
 
         response = client.post(withdraw_url(shop), {"amount": "12000.01", "idempotency_key": key})
 
-        html = response.content.decode()
+        html = page_html(response)
         assert response.status_code == 409
         assert message in html
         assert 'aria-invalid="true"' in html
@@ -209,7 +210,7 @@ class TestWithdrawPage:
         response = client.post(withdraw_url(shop), {"amount": "70000", "idempotency_key": key})
 
         assert response.status_code == 409
-        assert "Only ¥ 62,000.00 is available." in response.content.decode()
+        assert "Only ¥ 62,000.00 is available." in page_html(response)
         assert balances(account) == (REQUIRED + SURPLUS, 0, 0)
 
     @pytest.mark.parametrize(
@@ -231,7 +232,7 @@ class TestWithdrawPage:
 
         response = client.post(withdraw_url(shop), {"amount": amount, "idempotency_key": key})
 
-        html = response.content.decode()
+        html = page_html(response)
         assert response.status_code == 400
         assert message in html
         assert f'value="{amount}"' in html  # what was typed stays in the field
@@ -243,7 +244,7 @@ class TestWithdrawPage:
         response = owner(shop).post(withdraw_url(shop), {"amount": "100"})
 
         assert response.status_code == 400
-        assert "页面已过期" in response.content.decode()
+        assert "页面已过期" in page_html(response)
         assert withdrawals() == []
 
 
@@ -256,7 +257,7 @@ class TestWithdrawRefusals:
         post = client.post(withdraw_url(shop), {"amount": "100", "idempotency_key": "a" * 32})
 
         assert page.status_code == post.status_code == 403
-        assert "“财务”角色" in page.content.decode()
+        assert "“财务”角色" in page_html(page)
         assert balances(account) == (REQUIRED + SURPLUS, 0, 0)
 
     def test_another_merchants_shop_is_not_found(self, rich_shop, now):
@@ -282,15 +283,15 @@ class TestWithdrawRefusals:
         services.shop_exit_confirm(shop=shop, now=now)
         client = owner(shop, english=True)
 
-        detail = client.get(shop_url(shop)).content.decode()
+        detail = page_html(client.get(shop_url(shop)))
         page = client.get(withdraw_url(shop))
         post = client.post(withdraw_url(shop), {"amount": "100", "idempotency_key": "a" * 32})
 
         explanation = "This shop has exited, so nothing can be withdrawn"
         assert withdraw_url(shop) not in detail and explanation in detail
-        assert page.status_code == 200 and explanation in page.content.decode()
-        assert 'name="amount"' not in page.content.decode()
-        assert post.status_code == 409 and explanation in post.content.decode()
+        assert page.status_code == 200 and explanation in page_html(page)
+        assert 'name="amount"' not in page_html(page)
+        assert post.status_code == 409 and explanation in page_html(post)
         assert balances(account) == (REQUIRED + SURPLUS, 0, 0)
         assert withdrawals() == []
 
@@ -302,8 +303,8 @@ class TestWithdrawRefusals:
         services.deposit_refund_on_exit(account_id=account.pk, idempotency_key="r", now=later)
         client = owner(shop, english=True)
 
-        detail = client.get(shop_url(shop)).content.decode()
-        page = client.get(withdraw_url(shop)).content.decode()
+        detail = page_html(client.get(shop_url(shop)))
+        page = page_html(client.get(withdraw_url(shop)))
 
         assert "Its deposit has been refunded." in detail
         assert "its deposit has been refunded" in page
@@ -366,8 +367,8 @@ class TestWithdrawableFigureAndBlockerAgree:
         arrange(shop, now)
         client = owner(shop, english=True)
 
-        detail = client.get(shop_url(shop)).content.decode()
-        page = client.get(withdraw_url(shop)).content.decode()
+        detail = page_html(client.get(shop_url(shop)))
+        page = page_html(client.get(withdraw_url(shop)))
 
         assert blocker in detail and blocker in page
         assert shop_page_withdrawable(detail) == "¥ 0.00"
@@ -378,8 +379,8 @@ class TestWithdrawableFigureAndBlockerAgree:
         shop, _ = rich_shop
         client = owner(shop, english=True)
 
-        detail = client.get(shop_url(shop)).content.decode()
-        page = client.get(withdraw_url(shop)).content.decode()
+        detail = page_html(client.get(shop_url(shop)))
+        page = page_html(client.get(withdraw_url(shop)))
 
         assert shop_page_withdrawable(detail) == withdraw_page_withdrawable(page) == "¥ 12,000.00"
         assert "nothing can be withdrawn" not in detail + page
@@ -389,6 +390,6 @@ class TestNoticesLink:
     def test_the_top_navigation_links_to_the_notices(self, rich_shop):
         shop, _ = rich_shop
 
-        html = owner(shop).get(shop_url(shop)).content.decode()
+        html = page_html(owner(shop).get(shop_url(shop)))
 
         assert f'href="{reverse("dashboard:notices")}"' in html and "通知" in html

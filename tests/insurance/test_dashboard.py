@@ -11,6 +11,7 @@ from insurance import services
 from insurance.models import InsuranceApplication, InsuranceQuote, Recovery, RecoveryRepayment
 from shops.models import MerchantUser, ShopRestriction
 from tests.factories import fund, make_shop, make_user
+from tests.pages import page_html, without_money_spans
 
 pytestmark = pytest.mark.django_db
 YUAN = 100
@@ -39,7 +40,7 @@ class TestInsurancePage:
 
         response = owner_of(shop).get(page_url(shop))
 
-        text = response.content.decode()
+        text = page_html(response)
         assert response.status_code == 200
         assert "¥ 1,500.00" in text  # 50,000 at 3% for 365 days
         assert "ACT/365" in text
@@ -54,7 +55,7 @@ class TestInsurancePage:
 
         response = client.get(page_url(shop))
 
-        text = response.content.decode()
+        text = page_html(response)
         assert "暂不可投保" in text
         assert "保健食品" in text and "health_supplements" not in text
         assert "申请投保" not in text
@@ -69,7 +70,7 @@ class TestInsurancePage:
 
         assert first.status_code == 302
         assert InsuranceApplication.objects.filter(shop=shop, status="SUBMITTED").count() == 1
-        assert "already has an application or a policy in progress" in second.content.decode()
+        assert "already has an application or a policy in progress" in page_html(second)
 
     def test_staff_without_the_deposit_permission_cannot_see_or_apply(self, owner_of):
         shop, _ = make_shop(now=timezone.now())
@@ -110,7 +111,7 @@ class TestPolicyOnThePage:
         from deposits.selectors import account_for_shop, deposit_summary
 
         policy, client = accepted
-        page = client.get(page_url(policy.shop)).content.decode()
+        page = page_html(client.get(page_url(policy.shop)))
         key = page.split('name="form_key" value="', 1)[1].split('"', 1)[0]
         pay = reverse(
             "insurance:policy_pay_sandbox", args=[policy.shop.public_id, policy.public_id]
@@ -136,7 +137,7 @@ class TestPolicyOnThePage:
         download = client.get(
             reverse("insurance:policy_document", args=[policy.shop.public_id, policy.public_id])
         )
-        page = client.get(page_url(policy.shop)).content.decode()
+        page = page_html(client.get(page_url(policy.shop)))
 
         assert download["Content-Type"] == "application/pdf"
         assert download.content.startswith(b"%PDF")
@@ -188,7 +189,7 @@ class TestAdvancesAndRecoveriesOnThePage:
         policy, client = insured
         recovery = self.advance(policy, days_ago=0)
 
-        text = client.get(page_url(policy.shop)).content.decode()
+        text = page_html(client.get(page_url(policy.shop)))
 
         assert f'id="recovery-{recovery.public_id}"' in text
         assert "CLM-7" in text
@@ -207,7 +208,7 @@ class TestAdvancesAndRecoveriesOnThePage:
         self.advance(policy, days_ago=0, claim="CLM-8", amount=100 * YUAN)
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
 
-        text = client.get(page_url(policy.shop)).content.decode()
+        text = page_html(client.get(page_url(policy.shop)))
 
         assert "已逾期" in text and "待还款" in text
         assert "剩余 2\xa0周" in text  # Django's timeuntil, in Chinese
@@ -223,7 +224,7 @@ class TestAdvancesAndRecoveriesOnThePage:
         recovery = self.overdue(self.advance(policy, days_ago=20))
         supervised = ShopRestriction.objects.filter(shop=policy.shop, lifted_at__isnull=True)
         assert supervised.get().kind == "SUPERVISED"
-        page = client.get(page_url(policy.shop)).content.decode()
+        page = page_html(client.get(page_url(policy.shop)))
         key = page.split('name="form_key" value="', 1)[1].split('"', 1)[0]
 
         first = client.post(self.repay_url(recovery), {"form_key": key})
@@ -240,7 +241,7 @@ class TestAdvancesAndRecoveriesOnThePage:
         assert deposit_summary(account_for_shop(policy.shop)).guaranteed_minor == (
             policy.coverage_minor
         )
-        assert "Nothing is owed on this advance any more." in second.content.decode()
+        assert "Nothing is owed on this advance any more." in page_html(second)
 
     def test_banners_appear_when_due_soon_and_overdue_and_go_once_repaid(self, insured):
         policy, client = insured
@@ -249,14 +250,20 @@ class TestAdvancesAndRecoveriesOnThePage:
         late = self.overdue(self.advance(policy, days_ago=20, claim="CLM-LATE"))
 
         for url in (shop_url, page_url(policy.shop)):
-            text = client.get(url).content.decode()
+            text = page_html(client.get(url))
             when = f"{soon.due_on:%Y-%m-%d} 23:59"
             assert f"Repay ¥ 300.00 to the insurer by {when}." in text
             assert "The shop is supervised until ¥ 1,200.00 is repaid to the insurer." in text
             assert page_url(policy.shop) in text
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
-        text = client.get(shop_url).content.decode()
+        html = client.get(shop_url).content.decode()
+        text = without_money_spans(html)
         assert "保险公司" in text and "¥ 300.00" in text
+        # On a phone "¥" must not end a line with "300.00" on the next: each amount is one
+        # span the stylesheet keeps on one line (common.templatetags.money).
+        banners = html[html.index("recovery-banner") :]
+        assert '<span class="money">¥ 300.00</span>' in banners
+        assert '<span class="money">¥ 1,200.00</span>' in banners
 
         for recovery in (soon, late):
             services.recovery_repay(
@@ -267,7 +274,7 @@ class TestAdvancesAndRecoveriesOnThePage:
                 now=timezone.now(),
             )
         for url in (shop_url, page_url(policy.shop)):
-            assert "recovery-banner" not in client.get(url).content.decode()
+            assert "recovery-banner" not in page_html(client.get(url))
 
     def test_staff_and_another_merchant_cannot_repay(self, insured, client):
         policy, _ = insured
@@ -302,7 +309,7 @@ class TestAdvancesAndRecoveriesOnThePage:
         recovery = self.advance(policy, days_ago=0)
         settings.DEPOSIT_SANDBOX_PAYMENTS = False
 
-        text = client.get(page_url(policy.shop)).content.decode()
+        text = page_html(client.get(page_url(policy.shop)))
         posted = client.post(self.repay_url(recovery), {"form_key": "a" * 32})
 
         assert "(sandbox)" not in text
@@ -335,7 +342,7 @@ class TestOffersOnceInsured:
 
         policy = accepted_policy(api, insurer_api, at=timezone.now())
 
-        page = owner_of(policy.shop).get(page_url(policy.shop)).content.decode()
+        page = page_html(owner_of(policy.shop).get(page_url(policy.shop)))
 
         assert policy.policy_number in page
         assert 'id="offer-perf-bond"' not in page

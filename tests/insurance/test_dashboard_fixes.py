@@ -14,6 +14,7 @@ from insurance import services
 from insurance.models import Recovery, RecoveryRepayment
 from shops.models import MerchantUser
 from tests.factories import make_shop, make_user
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 YUAN = 100
@@ -45,7 +46,7 @@ def advance(policy, *, days_ago: float, amount: int = 1_200 * YUAN, claim: str =
 
 
 def page(client, shop) -> str:
-    return client.get(reverse("insurance:shop_insurance", args=[shop.public_id])).content.decode()
+    return page_html(client.get(reverse("insurance:shop_insurance", args=[shop.public_id])))
 
 
 def repay(client, recovery, amount: str | None, *, key: str = "b" * 32):
@@ -53,7 +54,7 @@ def repay(client, recovery, amount: str | None, *, key: str = "b" * 32):
     url = reverse(
         "insurance:recovery_repay_sandbox", args=[recovery.shop.public_id, recovery.public_id]
     )
-    return client.post(url, body, follow=True).content.decode()
+    return page_html(client.post(url, body, follow=True))
 
 
 class TestPartialRepayment:
@@ -99,7 +100,7 @@ class TestBanners:
         assert recovery.status == "OPEN"
         shop_url = reverse("dashboard:shop_detail", args=[policy.shop.public_id])
 
-        for text in (page(client, policy.shop), client.get(shop_url).content.decode()):
+        for text in (page(client, policy.shop), page_html(client.get(shop_url))):
             assert "recovery-banner past-due" in text
             assert "Overdue: ¥ 1,200.00 was due to the insurer by" in text
             assert "minutes left" not in text and " left)" not in text
@@ -112,9 +113,7 @@ class TestBanners:
         policy.shop.refresh_from_db()
         assert policy.shop.status == "FROZEN"
 
-        text = client.get(
-            reverse("dashboard:shop_detail", args=[policy.shop.public_id])
-        ).content.decode()
+        text = page_html(client.get(reverse("dashboard:shop_detail", args=[policy.shop.public_id])))
 
         assert "The shop is supervised until ¥ 1,200.00 is repaid to the insurer." in text
         assert "This shop is frozen: it cannot sell" not in text

@@ -16,6 +16,7 @@ from insurance import selectors, services
 from insurance.models import InsuranceApplication, Policy
 from shops.models import MerchantUser
 from tests.factories import make_user
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def insured(api, insurer_api, client, settings):
 def page(client, shop) -> str:
     response = client.get(reverse("insurance:shop_insurance", args=[shop.public_id]))
     assert response.status_code == 200
-    return response.content.decode()
+    return page_html(response)
 
 
 def form_key(html: str) -> str:
@@ -79,7 +80,7 @@ def test_renew_then_pay_in_the_sandbox_then_renewed_until(insured, insurer_api):
     assert first.status_code == 302
     application = InsuranceApplication.objects.get(quote__renews=policy)
     assert application.status == "SUBMITTED"
-    assert "A renewal of this policy is already under way." in again.content.decode()
+    assert "A renewal of this policy is already under way." in page_html(again)
     assert "Renewal sent to the insurer on" in page(client, shop)
 
     services.application_accept(
@@ -99,7 +100,7 @@ def test_renew_then_pay_in_the_sandbox_then_renewed_until(insured, insurer_api):
 
     renewal.refresh_from_db()
     assert (renewal.status, renewal.starts_on) == ("ACTIVE", next_day)
-    text = paid.content.decode()
+    text = page_html(paid)
     assert f"renewed until {renewal.ends_on:%Y-%m-%d}" in text
     assert f"Renewed until {renewal.ends_on:%Y-%m-%d}" in text
     # The deposit still counts one policy's coverage, not two.

@@ -23,6 +23,7 @@ from deposits.selectors import requirement_why
 from insurance.models import InsuranceApplication, InsuranceQuote
 from shops.models import Category, MerchantUser, Shop
 from tests.factories import fund, make_shop, make_user
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 YUAN = 100
@@ -143,7 +144,7 @@ class TestWhyRows:
         shop, _ = make_shop(now=now, categories=("apparel", "jewelry"))
         html = _log_in(client, shop).get(reverse("dashboard:shop_detail", args=[shop.public_id]))
 
-        text = html.content.decode()
+        text = page_html(html)
         assert "Flagship store (旗舰店) with all trademarks registered (R): ¥ 50,000.00" in text
         assert "Category “Jewellery and accessories”" in text
         assert what_if_url(shop) in text
@@ -189,7 +190,7 @@ class TestWhatIf:
         assert insurance["preview"].coverage_minor == 100_000 * YUAN
         assert insurance["preview"].premium_minor == 3_000 * YUAN  # 3% a year
         assert insurance["cash_needed_insured_minor"] == 0
-        assert "¥ 3,000.00" in response.content.decode()
+        assert "¥ 3,000.00" in page_html(response)
         assert _row_counts() == before
 
     def test_changing_the_shop_type_counts_holds_and_debt_as_the_coverage_rule_does(
@@ -218,7 +219,7 @@ class TestWhatIf:
         # 100,000 − (70,000 posted − 15,000 held) = 45,000
         assert result.cash_needed_today_minor == 45_000 * YUAN
         assert result.cash_needed_today_minor == result.after.shortfall_minor
-        assert "专营店" in response.content.decode()
+        assert "专营店" in page_html(response)
         assert _row_counts() == before
 
     def test_a_category_closed_to_shops_is_refused_naming_the_field(self, client, now):
@@ -231,15 +232,15 @@ class TestWhatIf:
 
         assert response.status_code == 400
         assert response.context["result"] is None
-        text = response.content.decode()
+        text = page_html(response)
         assert "Category to add: “Fireworks” is not open to shops" in text
 
     def test_a_category_already_held_and_an_empty_try_are_explained(self, client, now):
         shop, _ = make_shop(now=now, categories=("apparel",))
         client = _log_in(client, shop)
 
-        held = client.get(what_if_url(shop), {"category": "apparel"}).content.decode()
-        empty = client.get(what_if_url(shop), {"shop_type": "FLAGSHIP"}).content.decode()
+        held = page_html(client.get(what_if_url(shop), {"category": "apparel"}))
+        empty = page_html(client.get(what_if_url(shop), {"shop_type": "FLAGSHIP"}))
 
         assert "Category to add: your shop already sells in “Apparel”." in held
         assert "Choose a category to add, a brand to add or another shop type" in empty
@@ -260,7 +261,7 @@ class TestWhatIf:
         )
 
         assert response.status_code == 403
-        assert "¥" not in response.content.decode()
+        assert "¥" not in page_html(response)
 
     def test_the_page_stays_within_its_query_budget(
         self, client, now, django_assert_max_num_queries

@@ -44,6 +44,14 @@ def _sign_in(username: str, ip: str = "203.0.113.7", **extra: str):  # type: ign
     )
 
 
+def _sign_in_rightly(username: str, ip: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
+    return Client().post(
+        reverse("login"),
+        {"username": username, "password": "right-Passw0rd-2026"},
+        REMOTE_ADDR=ip,
+    )
+
+
 def _is_told_to_wait(response) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
@@ -76,6 +84,31 @@ class TestSignIn:
         )
 
         assert response.status_code == 429
+
+    def test_an_office_behind_one_address_signs_in_beyond_the_ceiling(self):
+        """The per-address limit counts failures only: six colleagues behind one NAT (twice the
+        ceiling of 3) all get in, a typo among them included, and only a third failure from
+        the address makes it wait."""
+        colleagues = [f"clerk{n}@yunjin.example" for n in range(6)]
+        for username in colleagues:
+            make_user(username, password="right-Passw0rd-2026")
+        _sign_in("clerk0@yunjin.example")  # a typo: one failure
+        _sign_in("clerk1@yunjin.example")  # and a second
+
+        signed_in = [_sign_in_rightly(username).status_code for username in colleagues]
+        third_failure = _sign_in("clerk2@yunjin.example")
+
+        assert signed_in == [302] * 6
+        assert third_failure.status_code == 200  # the form's error: the third failure counts
+        _is_told_to_wait(_sign_in_rightly("clerk3@yunjin.example"))
+
+    def test_after_the_failures_from_one_address_even_the_right_password_waits(self):
+        make_user("owner@yunjin.example", password="right-Passw0rd-2026")
+        for n in range(3):
+            _sign_in(f"guess{n}@example.com")
+
+        _is_told_to_wait(_sign_in_rightly("owner@yunjin.example"))
+        assert _sign_in_rightly("owner@yunjin.example", ip="198.51.100.1").status_code == 302
 
     def test_a_cache_that_does_not_answer_lets_people_sign_in(self):
         make_user("owner@yunjin.example", password="right-Passw0rd-2026")

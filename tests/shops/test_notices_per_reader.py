@@ -22,6 +22,7 @@ from shops import services as shop_services
 from shops.models import Merchant, Notification, NotificationRead
 from tests.deposits.test_shortfall import evaluate, live_short_shop
 from tests.factories import make_member, make_shop, make_user
+from tests.pages import page_html
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def reader(user, language: str) -> Client:  # type: ignore[no-untyped-def]
 
 
 def notices_page(client: Client) -> str:
-    return client.get(reverse("dashboard:notices")).content.decode()
+    return page_html(client.get(reverse("dashboard:notices")))
 
 
 class TestReadStatePerUser:
