@@ -56,6 +56,8 @@ class Migration(migrations.Migration):
                 ('kind', models.CharField(choices=[('TOP_UP', 'Top-up (充值)'), ('DEDUCTION', 'Deduction (扣款)'), ('HOLD', 'Hold placed'), ('HOLD_CAPTURE', 'Hold captured'), ('HOLD_RELEASE', 'Hold released (解冻)'), ('HOLD_EXPIRY', 'Hold expired'), ('WITHDRAWAL', 'Withdrawal of surplus'), ('REFUND', 'Refund on exit (保证金退款)'), ('FORFEIT', 'Forfeiture (罚没)'), ('ADJUSTMENT', 'Manual adjustment'), ('REVERSAL', 'Reversal (撤销)'), ('PREMIUM', 'Insurance premium (保费)'), ('PREMIUM_REFUND', 'Premium refund on surrender (退保退费)'), ('INSURER_ADVANCE', "Insurer's advance to a consumer (先行垫付)"), ('RECOVERY_REPAYMENT', "Repayment of an insurer's advance (追偿还款)")], max_length=20, verbose_name='kind')),
                 ('posted_minor', models.BigIntegerField(default=0, verbose_name='deposit balance moved')),
                 ('debt_minor', models.BigIntegerField(default=0, verbose_name='debt bucket moved')),
+                ('credits_minor', models.BigIntegerField(default=0, verbose_name='credits')),
+                ('debits_minor', models.BigIntegerField(default=0, verbose_name='debits')),
                 ('transactions', models.PositiveIntegerField(default=0, verbose_name='postings')),
                 ('entries', models.PositiveIntegerField(default=0, verbose_name='entries')),
                 ('through_entry_id', models.BigIntegerField(verbose_name='up to entry')),

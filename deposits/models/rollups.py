@@ -52,6 +52,10 @@ class EntryDayRollup(models.Model):
     # Sums of the day's entries of this kind, per bucket, signed as entries are.
     posted_minor = models.BigIntegerField(_("deposit balance moved"), default=0)
     debt_minor = models.BigIntegerField(_("debt bucket moved"), default=0)
+    # Money in and out as a statement counts it (both buckets): the sums of the positive and of
+    # the negative amounts (debits negative, as entries are).
+    credits_minor = models.BigIntegerField(_("credits"), default=0)
+    debits_minor = models.BigIntegerField(_("debits"), default=0)
     # How many postings (transactions): a deduction beyond the deposit is two entries, one event.
     transactions = models.PositiveIntegerField(_("postings"), default=0)
     entries = models.PositiveIntegerField(_("entries"), default=0)

@@ -38,6 +38,8 @@ def _day_totals(entries: Any) -> list[dict[str, Any]]:
         .annotate(
             posted=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.POSTED)),
             debt=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.DEBT)),
+            credits=Sum("amount_minor", filter=Q(amount_minor__gt=0)),
+            debits=Sum("amount_minor", filter=Q(amount_minor__lt=0)),
             n=Count("transaction_id", distinct=True),
             entries=Count("id"),
             last=Max("id"),
@@ -72,6 +74,8 @@ def _advance(mark: EntryRollupMark, now: datetime) -> int:
             kind=row["kind"],
             posted_minor=row["posted"] or 0,
             debt_minor=row["debt"] or 0,
+            credits_minor=row["credits"] or 0,
+            debits_minor=row["debits"] or 0,
             transactions=row["n"],
             entries=row["entries"],
             through_entry_id=through,
@@ -114,18 +118,29 @@ def entry_rollup_verify(*, account_id: int) -> list[str]:
             (row["day"], row["kind"]): (
                 row["posted"] or 0,
                 row["debt"] or 0,
+                row["credits"] or 0,
+                row["debits"] or 0,
                 row["n"],
                 row["entries"],
             )
             for row in _day_totals(Entry.objects.filter(account_id=account_id, id__lte=mark))
         }
         rolled = {
-            (row["day"], row["kind"]): (row["posted"], row["debt"], row["n"], row["entries"])
+            (row["day"], row["kind"]): (
+                row["posted"],
+                row["debt"],
+                row["credits"],
+                row["debits"],
+                row["n"],
+                row["entries"],
+            )
             for row in EntryDayRollup.objects.filter(account_id=account_id)
             .values("day", "kind")
             .annotate(
                 posted=Sum("posted_minor"),
                 debt=Sum("debt_minor"),
+                credits=Sum("credits_minor"),
+                debits=Sum("debits_minor"),
                 n=Sum("transactions"),
                 entries=Sum("entries"),
             )
