@@ -11,6 +11,10 @@ merchant (tests/dashboard_pages.build_world, through services). Then it grows th
     the shop's account holds that many ledger entries. Balances after are written directly, not
     replayed: the scratch database fails ledger_check by design. Never point this at a real one.
   - `--claims` consumer claims filed through claims.services.claim_file (a twentieth escalated).
+  - then the ledger's day totals are rolled up (deposits.services.entry_rollup_advance), as the
+    nightly task would have done: the filled entries are all of days before today.
+`--keep` measures an existing database again (filled by an earlier run) without touching it:
+to compare two code trees on one database.
 Each page is requested in turn, round-robin with /healthz, through Django's test client in this
 process (middleware, views, templates and queries; no HTTP server, no browser), after two warm-up
 rounds. Target: p95 < 100 ms per page. Prints a Markdown table and writes
@@ -44,8 +48,11 @@ def recreate_database(url: str) -> None:
     args = ["-h", parsed.hostname or "127.0.0.1", "-p", str(parsed.port or 5432)]
     args += ["-U", parsed.username or "postgres"]
     name = parsed.path.lstrip("/")
-    if not name.startswith(("dd_bench", "bench")):
-        sys.exit(f"Refusing to drop {name!r}: a scratch database's name starts with dd_bench.")
+    if not (name.startswith(("dd_bench", "bench")) or name.endswith("_bench")):
+        sys.exit(
+            f"Refusing to drop {name!r}: a scratch database's name starts with dd_bench "
+            "or ends with _bench."
+        )
     subprocess.run(["dropdb", *args, "--if-exists", "--force", name], check=True)
     subprocess.run(["createdb", *args, name], check=True)
 
@@ -132,6 +139,49 @@ def file_claims(world, count: int, now) -> float:  # type: ignore[no-untyped-def
     return time.monotonic() - started
 
 
+def roll_up(now) -> float:  # type: ignore[no-untyped-def]
+    """What the nightly task (deposits.tasks.roll_up_ledgers) does, in this process."""
+    from deposits import services
+
+    started = time.monotonic()
+    due: list[int] = []
+    services.entry_rollups_due(dispatch=due.extend)
+    for account_id in due:
+        services.entry_rollup_advance(account_id=account_id, now=now)
+    return time.monotonic() - started
+
+
+def load_world():  # type: ignore[no-untyped-def]
+    """The world an earlier run built (`--keep`), found by its references."""
+    from django.contrib.auth import get_user_model
+
+    from claims.models import Claim
+    from partners.models import Partner
+    from shops.models import Shop
+    from tests.dashboard_pages import OWNER, World
+
+    shops = {s.external_ref: s for s in Shop.objects.filter(external_ref__startswith="yj-")}
+    flagship = shops["yj-flagship"]
+    claims = {
+        name: Claim.objects.get(shop=flagship, external_ref=ref)
+        for name, ref in (
+            ("due", "2207"),
+            ("fresh", "3391"),
+            ("review", "0815"),
+            ("decided", "4410"),
+        )
+    }
+    return World(
+        owner=get_user_model().objects.get(username=OWNER[0]),
+        partner=Partner.objects.get(name="Tmall"),
+        flagship=flagship,
+        home=shops["yj-home"],
+        kids=shops["yj-kids"],
+        insured=shops["yj-bags"],
+        claims=claims,
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -175,11 +225,13 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--claims", type=int, default=1_000)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--keep", action="store_true", help="Measure the database as it is.")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a scratch PostgreSQL database named dd_bench_…")
-    recreate_database(url)
+    if not args.keep:
+        recreate_database(url)
 
     import django
 
@@ -191,16 +243,22 @@ def main() -> None:
 
     settings.NOTIFICATION_EMAIL_ON_COMMIT = False
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
-    call_command("migrate", verbosity=0)
     from claims.models import Claim
     from deposits.models import Entry
     from tests.dashboard_pages import build_world
 
     now = timezone.now()
-    world = build_world(now=now)
+    if args.keep:
+        world = load_world()
+        fill = {"ledger_s": 0.0, "claims_s": 0.0, "rollup_s": 0.0}
+    else:
+        call_command("migrate", verbosity=0)
+        world = build_world(now=now)
+        account = world.flagship.deposit_account
+        fill = {"ledger_s": grow_ledger(account, args.entries)}
+        fill["claims_s"] = file_claims(world, args.claims, now)
+        fill["rollup_s"] = roll_up(now)
     account = world.flagship.deposit_account
-    fill = {"ledger_s": grow_ledger(account, args.entries)}
-    fill["claims_s"] = file_claims(world, args.claims, now)
     sizes = {
         "entries": Entry.objects.filter(account=account).count(),
         "claims": Claim.objects.filter(shop=world.flagship).aggregate(n=Count("id"))["n"],
@@ -209,7 +267,8 @@ def main() -> None:
 
     print(
         f"\nshop: {sizes['entries']:,} ledger entries, {sizes['claims']:,} claims; "
-        f"fill {fill['ledger_s']:.1f} s (ledger), {fill['claims_s']:.1f} s (claims); "
+        f"fill {fill['ledger_s']:.1f} s (ledger), {fill['claims_s']:.1f} s (claims), "
+        f"{fill['rollup_s']:.1f} s (day totals); "
         f"{args.requests} requests per page\n"
     )
     print("| page | p50 ms | p95 ms | max ms |")

@@ -9,7 +9,9 @@ against the payments clearing account so the ledger's triggers accept them. Then
 page ROUNDS times through Django's test client (the whole request: middleware, queries,
 template), round-robin with /healthz as the reference (on a shared host the load moves every
 figure: compare each page with the reference of the same run), and prints the median, p95 and
-worst time and the number of queries, as a Markdown table for docs/benchmarks.md.
+worst time and the number of queries, as a Markdown table for docs/benchmarks.md. Before
+measuring, the shop's ledger is rolled up into day totals as the nightly task would have done
+(`ROLLUP=0` leaves them out: the pages then read the entries, exact but slower).
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ def main() -> None:
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE deposits_entry")
+    # The ledger's day totals, as the nightly task would have rolled them (ROLLUP=0: without).
+    if os.environ.get("ROLLUP", "1") == "1":
+        services.entry_rollup_advance(account_id=account.pk, now=now)
     owner = get_user_model().objects.create_user(username=f"bench-{tag}")
     MerchantUser.objects.create(user=owner, merchant=shop.merchant, role="OWNER")
     client = Client(HTTP_HOST="127.0.0.1")

@@ -251,6 +251,9 @@ TASKS_BY_QUEUE = {
         "deposits.tasks.reconcile_daily",
         "deposits.tasks.run_ledger_check",
         "deposits.tasks.take_daily_snapshot",
+        # Reads of the ledger like the snapshot's; a chunk of accounts is short, once a night.
+        "deposits.tasks.roll_up_ledgers",
+        "deposits.tasks.roll_up_ledger_accounts",
         "claims.tasks.scan_deadlines",
         "claims.tasks.process_deadline",
         "insurance.tasks.scan_recoveries",

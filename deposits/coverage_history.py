@@ -1,8 +1,10 @@
 """Coverage over time: required vs cash vs guarantee (and holds, debt), day by day (reads only).
 
 Each series is rebuilt from what is recorded, never from the account's cached columns alone:
-- cash (posted) and debt: the ledger's entries, summed per calendar day (one grouped query) on
-  top of their sums before the window;
+- cash (posted) and debt: the ledger's entries, summed per calendar day on top of their sums
+  before the window; read from the ledger's day totals (deposits.models.rollups) for the days
+  before today, and from the entries for today and for what was posted since the last roll
+  (`ledger_days`), with exactly the sums every entry would give (`ledger_days_live`);
 - held: the holds' lives (created → resolved);
 - guaranteed: the guarantees' lives (valid_from → the first of valid_to and ended_at);
 - required: RequirementChange rows (deposits.models.history), recorded since migration 0015. A
@@ -18,12 +20,33 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 
 from deposits.domain.coverage import shortfall_minor
-from deposits.models import Account, Entry, Guarantee, Hold, RequirementChange
+from deposits.models import (
+    Account,
+    Entry,
+    EntryDayRollup,
+    EntryRollupMark,
+    Guarantee,
+    Hold,
+    RequirementChange,
+)
 from deposits.statement import STATEMENT_TZ
 
 PERIODS = (30, 90, 365)
@@ -91,23 +114,35 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(STATEMENT_TZ).date()
 
 
-def coverage_history(account: Account, *, days: int, now: datetime) -> CoverageHistory:
-    """The last `days` days up to today, one point a day (five queries)."""
-    today = _local_day(now)
-    first_day = today - timedelta(days=days - 1)
-    start = datetime.combine(first_day, time.min, tzinfo=STATEMENT_TZ)
-    entries = Entry.objects.filter(account=account)
+@dataclass
+class LedgerDays:
+    """What the entries say about a window: the sums before its first day, each day's sums in
+    it, and the day's top-ups and deductions by kind (postings, amount)."""
 
-    before = entries.filter(occurred_at__lt=start).aggregate(
-        posted=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.POSTED)),
-        debt=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.DEBT)),
-    )
-    posted_delta: dict[date, int] = defaultdict(int)
-    debt_delta: dict[date, int] = defaultdict(int)
-    moves: dict[tuple[date, str], tuple[int, int]] = {}
-    for row in (
-        entries.filter(occurred_at__gte=start, occurred_at__lte=now)
-        .annotate(day=TruncDate("occurred_at", tzinfo=STATEMENT_TZ))
+    posted_before: int = 0
+    debt_before: int = 0
+    posted_delta: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    debt_delta: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    moves: dict[tuple[date, str], tuple[int, int]] = field(default_factory=dict)
+
+    def add(
+        self, day: date | None, kind: str, posted: int | None, debt: int | None, n: int
+    ) -> None:
+        """One group of entries (one day and kind; day None: before the window)."""
+        if day is None:
+            self.posted_before += posted or 0
+            self.debt_before += debt or 0
+            return
+        self.posted_delta[day] += posted or 0
+        self.debt_delta[day] += debt or 0
+        if kind in TOP_UP_KINDS | DEDUCTION_KINDS:
+            count, total = self.moves.get((day, kind), (0, 0))
+            self.moves[(day, kind)] = (count + n, total + (posted or 0) + (debt or 0))
+
+
+def _day_sums(entries: QuerySet[Entry]) -> QuerySet[Entry, dict[str, Any]]:
+    return (
+        entries.annotate(day=TruncDate("occurred_at", tzinfo=STATEMENT_TZ))
         .values("day", "kind")
         .annotate(
             posted=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.POSTED)),
@@ -115,15 +150,93 @@ def coverage_history(account: Account, *, days: int, now: datetime) -> CoverageH
             # A deduction beyond the deposit is two entries (deposit and debt): one event.
             n=Count("transaction_id", distinct=True),
         )
-        .order_by("day")
-    ):
-        posted_delta[row["day"]] += row["posted"] or 0
-        debt_delta[row["day"]] += row["debt"] or 0
-        if row["kind"] in TOP_UP_KINDS | DEDUCTION_KINDS:
-            moves[(row["day"], row["kind"])] = (
-                row["n"],
-                (row["posted"] or 0) + (row["debt"] or 0),
-            )
+        .order_by()
+    )
+
+
+def ledger_days_live(account: Account, *, first_day: date, now: datetime) -> LedgerDays:
+    """Every entry of the account up to `now`, grouped here (two queries: the sums before the
+    window, then the window's entries per day and kind). Linear in the entries of the window:
+    the reference the rollup-backed reading must equal (tests, `rollup_entries --verify`)."""
+    start = datetime.combine(first_day, time.min, tzinfo=STATEMENT_TZ)
+    entries = Entry.objects.filter(account=account)
+    result = LedgerDays()
+    before = entries.filter(occurred_at__lt=start).aggregate(
+        posted=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.POSTED)),
+        debt=Sum("amount_minor", filter=Q(bucket=Entry.Bucket.DEBT)),
+    )
+    result.add(None, "", before["posted"], before["debt"], 0)
+    for row in _day_sums(entries.filter(occurred_at__gte=start, occurred_at__lte=now)):
+        result.add(row["day"], row["kind"], row["posted"], row["debt"], row["n"])
+    return result
+
+
+def ledger_days(account: Account, *, first_day: date, now: datetime) -> LedgerDays:
+    """The same as `ledger_days_live`, from the day totals (deposits.models.rollups) for the
+    days before today, and from the entries only for what those do not hold: today up to `now`,
+    and the entries above the rollup's mark (posted since the last roll, backdated ones too).
+    Two queries whatever the length of the ledger, as before.
+
+    The day totals are read with the mark in one statement (one snapshot, in which the rows are
+    exactly the entries up to that mark: both are written in one transaction), and the entries
+    above that mark read next: complementary sets, whatever roll commits in between, since
+    entries are never changed or deleted. No rows: nothing before today was rolled in that
+    snapshot, and every entry before today is read (mark 0)."""
+    today = _local_day(now)
+    today_start = datetime.combine(today, time.min, tzinfo=STATEMENT_TZ)
+    mark_of_account = Subquery(
+        EntryRollupMark.objects.filter(account=account).values("through_entry_id")[:1]
+    )
+    rolled = list(
+        EntryDayRollup.objects.filter(account=account, day__lt=today)
+        .annotate(
+            # The days before the window are summed into one group (day NULL).
+            in_window=Case(
+                When(day__lt=first_day, then=Value(None)),
+                default=F("day"),
+                output_field=DateField(),
+            ),
+            of_kind=Case(
+                When(day__lt=first_day, then=Value("")),
+                default=F("kind"),
+                output_field=CharField(),
+            ),
+            mark=mark_of_account,
+        )
+        .values("in_window", "of_kind", "mark")
+        .annotate(posted=Sum("posted_minor"), debt=Sum("debt_minor"), n=Sum("transactions"))
+        .order_by()
+        .values_list("in_window", "of_kind", "posted", "debt", "n", "mark")
+    )
+    mark = rolled[0][5] if rolled else 0
+    result = LedgerDays()
+    for day, kind, posted, debt, n, _ in rolled:
+        result.add(day, kind, posted, debt, n)
+    not_rolled = _day_sums(
+        Entry.objects.filter(account=account).filter(
+            Q(occurred_at__gte=today_start, occurred_at__lte=now)
+            | Q(occurred_at__lt=today_start, id__gt=mark)
+        )
+    )
+    for row in not_rolled:
+        day = row["day"]
+        result.add(
+            None if day < first_day else day, row["kind"], row["posted"], row["debt"], row["n"]
+        )
+    return result
+
+
+def coverage_history(
+    account: Account, *, days: int, now: datetime, rolled_up: bool = True
+) -> CoverageHistory:
+    """The last `days` days up to today, one point a day (five queries; `rolled_up=False` reads
+    every entry of the window instead of the day totals, for comparison)."""
+    today = _local_day(now)
+    first_day = today - timedelta(days=days - 1)
+    start = datetime.combine(first_day, time.min, tzinfo=STATEMENT_TZ)
+    read = ledger_days if rolled_up else ledger_days_live
+    ledger = read(account, first_day=first_day, now=now)
+    posted_delta, debt_delta, moves = ledger.posted_delta, ledger.debt_delta, ledger.moves
 
     held_delta = _lives(
         Hold.objects.filter(account=account, created_at__lte=now)
@@ -150,8 +263,8 @@ def coverage_history(account: Account, *, days: int, now: datetime) -> CoverageH
     )
 
     points = []
-    posted = before["posted"] or 0
-    debt = -(before["debt"] or 0)
+    posted = ledger.posted_before
+    debt = -ledger.debt_before
     held = held_delta.pop(None, 0)
     guaranteed = guaranteed_delta.pop(None, 0)
     change_index = 0

@@ -76,3 +76,26 @@ def take_daily_snapshot() -> int:
     now = timezone.now()
     derived = services.daily_snapshots_backfill(now=now)
     return services.daily_snapshot_take(now=now) + derived
+
+
+# --- Ledger day totals (the coverage chart's and the statement's rollup) ------------------------
+
+
+def _roll_up_chunks(account_ids: list[int]) -> None:
+    roll_up_ledger_accounts.apply_async(kwargs={"account_ids": account_ids})
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def roll_up_ledgers() -> int:
+    """Nightly (django-celery-beat, 00:20 Asia/Shanghai, just after the merchants' day closed):
+    the accounts with entries above their rollup mark, in chunks of one task each."""
+    return services.entry_rollups_due(dispatch=_roll_up_chunks)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def roll_up_ledger_accounts(account_ids: list[int]) -> int:
+    """One chunk of accounts, each in its own transaction; running it twice rolls nothing more."""
+    now = timezone.now()
+    return sum(
+        services.entry_rollup_advance(account_id=account_id, now=now) for account_id in account_ids
+    )

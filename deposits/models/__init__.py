@@ -1,7 +1,7 @@
 """Deposit models: requirement rules (rules.py) and the requirement's history (history.py), the
 ledger (ledger.py), guarantees (guarantees.py), shortfall enforcement (shortfall.py), withdrawals'
-payouts (payouts.py), reconciliation (reconciliation.py) and the overview's daily totals
-(snapshots.py)."""
+payouts (payouts.py), reconciliation (reconciliation.py), the overview's daily totals (snapshots.py)
+and each ledger's day totals (rollups.py)."""
 
 from deposits.models.guarantees import Guarantee
 from deposits.models.history import RequirementChange
@@ -25,6 +25,7 @@ from deposits.models.reconciliation import (
     SettlementImport,
     SettlementLine,
 )
+from deposits.models.rollups import EntryDayRollup, EntryRollupMark
 from deposits.models.rules import (
     BaseRequirementRule,
     CategoryRequirementRule,
@@ -48,6 +49,8 @@ __all__ = [
     "CategoryRequirementRule",
     "DailyDepositSnapshot",
     "Entry",
+    "EntryDayRollup",
+    "EntryRollupMark",
     "GmvRequirementSchedule",
     "Guarantee",
     "Hold",

@@ -82,6 +82,11 @@ evaluated (`shortfall_after_posting`).
   shortfalls, shops by standing) into `DailyDepositSnapshot`, for the ops overview's figures
   over every shop and its charts (every 5 minutes, beat);
   `daily_snapshots_backfill(now, days=90)` derives missing earlier days from the ledger once.
+- Ledger day totals (`deposits.services.rollups`, for the coverage chart and the statement's
+  balances): `entry_rollup_advance(account_id, now)` rolls an account's entries above its mark
+  (idempotent, safe in two workers), `entry_rollup_rebuild(account_id, now)`,
+  `entry_rollup_verify(account_id)` (differences, empty when exact) and
+  `entry_rollups_due(dispatch)` (the nightly scan's fan-out).
 """
 
 from deposits.services.enforcement import PassResult, shortfall_run_pass
@@ -154,6 +159,12 @@ from deposits.services.requirements import (
     requirement_what_if,
     requirements_recompute,
 )
+from deposits.services.rollups import (
+    entry_rollup_advance,
+    entry_rollup_rebuild,
+    entry_rollup_verify,
+    entry_rollups_due,
+)
 from deposits.services.shortfall import (
     Evaluation,
     ScanResult,
@@ -213,6 +224,10 @@ __all__ = [
     "guarantee_account_lock",
     "guarantee_register",
     "daily_snapshot_take",
+    "entry_rollup_advance",
+    "entry_rollup_rebuild",
+    "entry_rollup_verify",
+    "entry_rollups_due",
     "daily_snapshots_backfill",
     "guarantee_set_amount",
     "guarantee_withdraw",

@@ -138,6 +138,25 @@ class TestFilters:
         page = _page(client, shop, reference="order-7")
         assert [e.reference for e in page.rows] == ["ORDER-77"]
 
+    def test_a_withdrawal_is_found_by_part_of_its_payout_reference(self, client):
+        shop, account = make_shop(now=SHOP_OPENED, merchant_email="owner@payout.example")
+        _top_up(account, account.required_minor + 100_000, datetime(2026, 10, 5, 2, 0, tzinfo=UTC))
+        withdrawal = services.deposit_withdraw(
+            account_id=account.pk,
+            amount_minor=40_000,
+            currency="CNY",
+            idempotency_key=f"st-withdraw-{uuid.uuid4()}",
+            now=datetime(2026, 10, 6, 2, 0, tzinfo=UTC),
+        ).transaction.withdrawal
+        client.force_login(make_member(shop, role=MerchantUser.Role.OWNER))
+
+        page = _page(client, shop, reference=withdrawal.reference[-5:].lower())
+        nothing = _page(client, shop, reference="WD-1999")
+
+        assert [(e.kind, e.amount_minor) for e in page.rows] == [("WITHDRAWAL", -40_000)]
+        assert page.totals.debits_minor == 40_000
+        assert nothing.rows == [] and nothing.totals.row_count == 0
+
     def test_without_filters_the_page_shows_this_month_so_far(self, client, ledger):
         shop, _ = ledger
         response = client.get(_url(shop))

@@ -59,6 +59,8 @@ SCREENS = {
     "deposits.categoryrequirementrule": ALL,
     "deposits.dailydepositsnapshot": ALL,
     "deposits.entry": ALL,
+    "deposits.entrydayrollup": ALL,
+    "deposits.entryrollupmark": ALL,
     "deposits.gmvrequirementschedule": ALL,
     "deposits.guarantee": ALL,
     "deposits.hold": ALL,
