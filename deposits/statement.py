@@ -92,7 +92,7 @@ class StatementFilter:
             # A substring, not a prefix: merchants search by the tail of an order number
             # ("0042" of "ORDER-20261101-0042") or a claim's number inside "claim:<id>", so a
             # prefix match would miss what they type. The trigram index on UPPER(reference)
-            # (migration deposits 0023) serves icontains; the withdrawals (a handful per shop)
+            # (migration deposits 0025) serves icontains; the withdrawals (a handful per shop)
             # are matched beforehand, so that both sides of the OR are conditions on the
             # entries' own columns and PostgreSQL can combine two index scans, where an OR
             # across the join read every entry of the period (1.6 s for 100,000).

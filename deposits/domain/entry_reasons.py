@@ -1,14 +1,14 @@
 """A ledger entry's reason in the reader's language.
 
 The ledger stores each posting's reason as text, append-only, and the partner API returns it as
-stored (api-v1.md). What the product itself wrote there follows a handful of fixed wordings, some
-in Chinese ("充值", "保证金退款", "撤销: …", "提现失败 …"), some in English ("Claim 4410 (LATE_SHIPMENT)"),
-so a merchant's statement mixed both languages whatever the interface's. Here each of those
-wordings is recognised and said again in the active language when the statement, the shop page,
-the exports or the PDF show it; anything else (a reason a partner or ops typed) is shown as
-typed. Recognising stored text is safe because the product's own code is the only writer of these
-shapes (deposits, claims and insurance services); a typed reason that happened to match would be
-translated, not altered in meaning.
+stored (api-v1.md). What the product itself wrote there follows a handful of fixed wordings,
+some in Chinese ("充值", "保证金退款", "撤销: …", "提现失败 …"), some in English
+("Claim 4410 (LATE_SHIPMENT)"), so a merchant's statement mixed both languages whatever the
+interface's. Here each of those wordings is recognised and said again in the active language
+when the statement, the shop page, the exports or the PDF show it; anything else (a reason a
+partner or ops typed) is shown as typed. Recognising stored text is safe because the product's
+own code is the only writer of these shapes (deposits, claims and insurance services); a typed
+reason that happened to match would be translated, not altered in meaning.
 
 Claim reasons are labelled by the claims app, which deposits may not import: it hands its labels
 over at start-up (`claim_reason_labels_register`).

@@ -1,5 +1,5 @@
 """Roles (0007) meet the ledger's day totals behind the coverage chart and the statement
-(deposits 0022): every role reads them, as every deposits screen; nobody changes them (the
+(deposits 0024): every role reads them, as every deposits screen; nobody changes them (the
 nightly task and `manage.py rollup_entries` write them).
 
 Pinned dependencies, as 0007 explains.
@@ -33,7 +33,7 @@ def install(apps, schema_editor):  # type: ignore[no-untyped-def]
 class Migration(migrations.Migration):
     dependencies = [
         ("shops", "0016_merge_merchant_per_partner_and_key_roles"),
-        ("deposits", "0022_entry_day_rollup"),
+        ("deposits", "0024_entry_day_rollup"),
     ]
 
     operations = [migrations.RunPython(install, migrations.RunPython.noop)]

@@ -31,7 +31,7 @@ def unschedule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deposits', '0021_merge_payment_ref_per_partner_and_posting_recorded'),
+        ('deposits', '0023_payment_ref_lookup_index'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 

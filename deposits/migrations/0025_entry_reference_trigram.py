@@ -36,6 +36,6 @@ def _run(statements):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("deposits", "0022_entry_day_rollup")]
+    dependencies = [("deposits", "0024_entry_day_rollup")]
 
     operations = [migrations.RunPython(_run(CREATE), _run(DROP))]
