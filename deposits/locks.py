@@ -39,6 +39,9 @@ rows deadlocked (see deposits_post's comment and deposits.services.shortfall). N
 enough because no service changes a key column (id, a unique reference) of a locked row; a
 service that ever must should get its own function here, saying why.
 
+The ledger's day-total mark (`lock_rollup_mark`) stands apart: the nightly roller locks only it,
+never anything else, and no posting reads or locks it, so it has no place in the order above.
+
 Sweepers use the SKIP LOCKED variants (`try_lock_account`): a row another transaction is
 working on is left for the next sweep rather than waited for.
 """
@@ -51,7 +54,14 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from deposits import selectors
-from deposits.models import Account, AdjustmentRequest, Guarantee, Hold, ShortfallCase
+from deposits.models import (
+    Account,
+    AdjustmentRequest,
+    EntryRollupMark,
+    Guarantee,
+    Hold,
+    ShortfallCase,
+)
 from shops import locks as shop_locks
 from shops.models import Shop
 
@@ -65,6 +75,7 @@ __all__ = [
     "lock_hold",
     "lock_holds",
     "lock_open_shortfall_case",
+    "lock_rollup_mark",
     "lock_shop",
     "lock_shortfall_case",
     "try_lock_account",
@@ -162,3 +173,13 @@ def lock_adjustment_request(request_id: int) -> AdjustmentRequest:
 def lock_shop(shop_id: int) -> Shop | None:
     """The shop row (shops.locks.lock_shop: shops may not import deposits). Last in the order."""
     return shop_locks.lock_shop(shop_id)
+
+
+# --- the ledger's day totals ------------------------------------------------------------------
+
+
+def lock_rollup_mark(account_id: int) -> EntryRollupMark:
+    """The account's day-total mark (deposits.services.rollups): two rollers of one account queue
+    here; the second reads the first's mark once it commits (READ COMMITTED re-reads a row it
+    waited for) and finds nothing left to roll."""
+    return _locked(EntryRollupMark.objects.all()).get(account_id=account_id)

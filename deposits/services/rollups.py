@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
+from deposits import locks
 from deposits.models import Account, Entry, EntryDayRollup, EntryRollupMark
 from deposits.statement import STATEMENT_TZ
 
@@ -52,9 +53,7 @@ def _locked_mark(account_id: int) -> EntryRollupMark:
     EntryRollupMark.objects.bulk_create(
         [EntryRollupMark(account_id=account_id)], ignore_conflicts=True
     )
-    # Two rollers of one account queue here; the second reads the first's mark once it commits
-    # (READ COMMITTED re-reads a row it waited for) and finds nothing left to roll.
-    return EntryRollupMark.objects.select_for_update().get(account_id=account_id)
+    return locks.lock_rollup_mark(account_id)
 
 
 def _advance(mark: EntryRollupMark, now: datetime) -> int:
