@@ -295,7 +295,19 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
     # Ops: the panel above the record (order, story, calculator, decide, four-eyes) and its forms'
     # POST targets (claims.admin_ops).
     change_form_outer_before_template = "admin/claims/claim/ops_before.html"
-    readonly_fields = ["current_deadline", "request_material_link"]
+    # The record's page shows money as money ("1,280.00 CNY", never 128000 minor units).
+    order_paid = money_column("order_paid_minor", _("order paid"))
+    requested = money_column("requested_minor", _("requested"))
+    fields = [
+        {
+            "order_paid_minor": "order_paid",
+            "requested_minor": "requested",
+            "compensation_minor": "compensation",
+        }.get(f.name, f.name)
+        for f in Claim._meta.fields
+        if f.editable and not f.auto_created
+    ] + ["current_deadline", "request_material_link"]
+    readonly_fields = fields
     export_resource = ClaimDecisionResource
     export_permission = "shops.export_claims"
 
