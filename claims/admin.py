@@ -60,10 +60,12 @@ from claims.models import (
     Party,
 )
 from common.admin import (
+    ON_TIMELINE,
     DeferredSaveMixin,
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReasonActionForm,
+    TimelineReasonActionForm,
     money_column,
     service_action,
 )
@@ -169,7 +171,7 @@ class RequestMaterialForm(forms.Form):
         label=_("What is needed"),
         widget=forms.Textarea(attrs={"rows": 4, "class": _FIELD_CLASS + " w-full"}),
         max_length=2000,
-        help_text=_("Kept on the claim's timeline."),
+        help_text=ON_TIMELINE,
     )
 
 
@@ -248,7 +250,9 @@ class MarkMaliciousForm(forms.Form):
         label=_("Reason"),
         max_length=2000,
         widget=UnfoldAdminTextareaWidget,
-        help_text=_("Kept on the claim's timeline and on the blacklist."),
+        help_text=_(
+            "Kept on the blacklist; the merchant reads it on the claim's timeline, as typed."
+        ),
     )
     expires_at = forms.SplitDateTimeField(
         label=_("Flag expires at"),
@@ -288,7 +292,7 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
     list_select_related = ["shop"]
     inlines = [ClaimEventInline, ClaimFundingInline, ClaimEvidenceInline, ClaimReversalInline]
     actions = ["review_done"]
-    action_form = ReasonActionForm
+    action_form = TimelineReasonActionForm
     actions_detail = ["add_ops_evidence", "mark_malicious"]
     paid = money_column("order_paid_minor", _("paid"))
     compensation = money_column("compensation_minor", _("compensation"))
@@ -494,6 +498,7 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
         call=lambda c, act: services.claim_review_done(
             claim=c, now=act.now, actor_label=f"ops:{act.actor.get_username()}", note=act.reason
         ),
+        seen=ON_TIMELINE,
     )
 
 

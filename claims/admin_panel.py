@@ -87,7 +87,7 @@ class DecisionForm(forms.Form):
         label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        help_text=_("Required: it is on the claim's timeline."),
+        help_text=_("Required. The merchant reads this note on the claim's timeline, as typed."),
     )
 
 
@@ -106,7 +106,10 @@ class AppealDecisionForm(forms.Form):
         ],
     )
     note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("The merchant reads this note on the claim's timeline, as typed."),
     )
 
 

@@ -14,10 +14,11 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from approvals.models import FourEyesRequest
 from common.admin import (
+    IN_NOTICE,
     OPERATE,
+    NoticeReasonActionForm,
     ReadOnlyAdmin,
     ReadOnlyInline,
-    ReasonActionForm,
     action_reason,
     apply_to_each,
     operate_permission,
@@ -109,7 +110,7 @@ class ShopAdmin(ModelAdmin):
     autocomplete_fields = ["merchant"]
     filter_horizontal = ["categories"]
     inlines = [RestrictionInline]
-    action_form = ReasonActionForm
+    action_form = NoticeReasonActionForm  # the freeze notices quote the reason as typed
     actions = ["freeze", "unfreeze"]
     has_operate_permission = operate_permission
 
@@ -134,11 +135,12 @@ class ShopAdmin(ModelAdmin):
         call=lambda shop, act: services.shop_freeze(
             shop=shop, reason=act.reason, actor=act.actor, now=act.now
         ),
+        seen=IN_NOTICE,
     )
 
     @admin.action(description=_("Lift an ops freeze — reason required"), permissions=OPERATE)
     def unfreeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
-        reason = action_reason(request)
+        reason = action_reason(request, IN_NOTICE)
         if reason is None:
             return
 
