@@ -44,6 +44,7 @@ from claims import (
     services,
 )
 from claims.admin_ops import ops_urls
+from claims.admin_panel import action_label
 from claims.domain.evidence import MAX_FILE_BYTES
 from claims.evidence_files import evidence_response
 from claims.exports import ClaimDecisionResource
@@ -144,8 +145,12 @@ class AgentLimitAdmin(ModelAdmin):
 
 class ClaimEventInline(ReadOnlyInline):
     model = ClaimEvent
-    fields = ["at", "actor", "actor_label", "action", "note_text"]
-    readonly_fields = ["note_text"]
+    fields = ["at", "actor", "actor_label", "what", "note_text"]
+    readonly_fields = ["what", "note_text"]
+
+    @admin.display(description=_("action"))
+    def what(self, obj: ClaimEvent) -> str:
+        return action_label(obj.action)  # "Evidence added by the merchant", not its code
 
     @admin.display(description=_("note"))
     def note_text(self, obj: ClaimEvent) -> str:

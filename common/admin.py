@@ -82,19 +82,19 @@ class AmountReasonActionForm(StatementReasonActionForm):
     )
 
 
-def action_reason(request: HttpRequest, seen: Any = None) -> str | None:
+def action_reason(request: HttpRequest, seen: Any = None, items: Any = None) -> str | None:
     """The action bar's reason, or None with a message asking for it (`seen`: ON_STATEMENT or
-    IN_NOTICE when the merchant reads it)."""
+    IN_NOTICE when the merchant reads it). The changelist comes back with nothing selected and
+    the bar hidden, so the message says to select the `items` (e.g. "shops") again."""
     reason = (request.POST.get("reason") or "").strip()
     if not reason:
-        if seen is None:
-            messages.error(
-                request, _("Give a reason in the action bar: it is kept in the audit trail.")
-            )
-        else:
-            messages.error(
-                request, format_lazy("{} {}", _("Give a reason in the action bar."), seen)
-            )
+        ask = _(
+            "Nothing was done: select the %(items)s again, type a reason in the action bar and "
+            "run the action again."
+        ) % {"items": items or _("rows in the list")}
+        messages.error(
+            request, format_lazy("{} {}", ask, seen or _("The reason is kept in the audit trail."))
+        )
         return None
     return reason
 
@@ -178,7 +178,7 @@ def service_action(
     @admin.action(description=description)
     def action(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
         if reason_required:
-            reason = action_reason(request, seen)
+            reason = action_reason(request, seen, modeladmin.opts.verbose_name_plural)
             if reason is None:
                 return
         else:

@@ -154,7 +154,7 @@ class AccountAdmin(ReadOnlyAdmin):
         description=_("Adjust balance by Amount (signed) — reason required"), permissions=OPERATE
     )
     def adjust(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
-        reason = action_reason(request, ON_STATEMENT)
+        reason = action_reason(request, ON_STATEMENT, self.opts.verbose_name_plural)
         if reason is None:
             return
 
@@ -196,7 +196,7 @@ class AccountAdmin(ReadOnlyAdmin):
         self._forfeit_each(request, queryset)
 
     def _forfeit_each(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
-        reason = action_reason(request, ON_STATEMENT)
+        reason = action_reason(request, ON_STATEMENT, self.opts.verbose_name_plural)
         if reason is None:
             return
 

@@ -67,7 +67,10 @@ def test_an_adjustment_without_a_reason_asks_for_one_the_merchant_will_read(ops_
         follow=True,
     )
 
-    assert messages_of(response) == [f"Give a reason in the action bar. {STATEMENT}"]
+    assert messages_of(response) == [
+        "Nothing was done: select the accounts again, type a reason in the action bar and run "
+        f"the action again. {STATEMENT}"
+    ]
     assert not LedgerTransaction.objects.filter(account=account).exists()
 
 
