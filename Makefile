@@ -32,7 +32,8 @@ run: export PORT := $(PORT)
 run: export DASHBOARD_BASE_URL ?= http://localhost:$(PORT)
 run: $(VENV)/.run-installed
 	@mkdir -p var
-	@[ -f .env ] || { printf '# Written by make run for development; delete it on a production host.\nDJANGO_DEBUG=true\nDJANGO_SECURE_SSL_REDIRECT=false\n' > .env; echo "wrote .env (DJANGO_DEBUG=true) so manage.py commands run in development mode"; }
+	@# .env: development mode and the DATABASE_URL/broker given here, for later manage.py commands
+	@$(PY) -m config.dev_env .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py banner --port $(PORT)

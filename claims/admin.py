@@ -44,6 +44,7 @@ from claims import (
     services,
 )
 from claims.admin_ops import ops_urls
+from claims.admin_panel import action_label
 from claims.domain.evidence import MAX_FILE_BYTES
 from claims.evidence_files import evidence_response
 from claims.exports import ClaimDecisionResource
@@ -60,10 +61,12 @@ from claims.models import (
     Party,
 )
 from common.admin import (
+    ON_TIMELINE,
     DeferredSaveMixin,
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReasonActionForm,
+    TimelineReasonActionForm,
     money_column,
     service_action,
 )
@@ -142,8 +145,12 @@ class AgentLimitAdmin(ModelAdmin):
 
 class ClaimEventInline(ReadOnlyInline):
     model = ClaimEvent
-    fields = ["at", "actor", "actor_label", "action", "note_text"]
-    readonly_fields = ["note_text"]
+    fields = ["at", "actor", "actor_label", "what", "note_text"]
+    readonly_fields = ["what", "note_text"]
+
+    @admin.display(description=_("action"))
+    def what(self, obj: ClaimEvent) -> str:
+        return action_label(obj.action)  # "Evidence added by the merchant", not its code
 
     @admin.display(description=_("note"))
     def note_text(self, obj: ClaimEvent) -> str:
@@ -169,7 +176,7 @@ class RequestMaterialForm(forms.Form):
         label=_("What is needed"),
         widget=forms.Textarea(attrs={"rows": 4, "class": _FIELD_CLASS + " w-full"}),
         max_length=2000,
-        help_text=_("Kept on the claim's timeline."),
+        help_text=ON_TIMELINE,
     )
 
 
@@ -248,7 +255,9 @@ class MarkMaliciousForm(forms.Form):
         label=_("Reason"),
         max_length=2000,
         widget=UnfoldAdminTextareaWidget,
-        help_text=_("Kept on the claim's timeline and on the blacklist."),
+        help_text=_(
+            "Kept on the blacklist; the merchant reads it on the claim's timeline, as typed."
+        ),
     )
     expires_at = forms.SplitDateTimeField(
         label=_("Flag expires at"),
@@ -288,14 +297,26 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
     list_select_related = ["shop"]
     inlines = [ClaimEventInline, ClaimFundingInline, ClaimEvidenceInline, ClaimReversalInline]
     actions = ["review_done"]
-    action_form = ReasonActionForm
+    action_form = TimelineReasonActionForm
     actions_detail = ["add_ops_evidence", "mark_malicious"]
     paid = money_column("order_paid_minor", _("paid"))
     compensation = money_column("compensation_minor", _("compensation"))
     # Ops: the panel above the record (order, story, calculator, decide, four-eyes) and its forms'
     # POST targets (claims.admin_ops).
     change_form_outer_before_template = "admin/claims/claim/ops_before.html"
-    readonly_fields = ["current_deadline", "request_material_link"]
+    # The record's page shows money as money ("1,280.00 CNY", never 128000 minor units).
+    order_paid = money_column("order_paid_minor", _("order paid"))
+    requested = money_column("requested_minor", _("requested"))
+    fields = [
+        {
+            "order_paid_minor": "order_paid",
+            "requested_minor": "requested",
+            "compensation_minor": "compensation",
+        }.get(f.name, f.name)
+        for f in Claim._meta.fields
+        if f.editable and not f.auto_created
+    ] + ["current_deadline", "request_material_link"]
+    readonly_fields = fields
     export_resource = ClaimDecisionResource
     export_permission = "shops.export_claims"
 
@@ -482,6 +503,7 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
         call=lambda c, act: services.claim_review_done(
             claim=c, now=act.now, actor_label=f"ops:{act.actor.get_username()}", note=act.reason
         ),
+        seen=ON_TIMELINE,
     )
 
 

@@ -52,11 +52,20 @@ def _keep_typed(request: HttpRequest, claim_id: int) -> HttpResponseRedirect:
     return _back(claim_id)
 
 
-def _refused(request: HttpRequest, exc: DomainError) -> None:
-    detail = exc.detail
-    if exc.fields:
-        detail += " " + "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
-    messages.error(request, gettext("Refused: %(detail)s") % {"detail": detail})
+# The service's field names (the partner API's) for the decision form's own fields.
+DECISION_FORM_FIELDS = {"amount_minor": "amount", "outcome": "outcome", "note": "note"}
+
+
+def _refused(request: HttpRequest, exc: DomainError, form: forms.Form | None = None) -> None:
+    """One message per refusal: a field's refusal under the label ops see on the form, in their
+    language (DecisionRefused.ops_text), never the service's field names or minor units."""
+    if isinstance(exc, claim_services.DecisionRefused):
+        name = DECISION_FORM_FIELDS.get(exc.field)
+        label = form.fields[name].label if form is not None and name in form.fields else None
+        text = f"{label}: {exc.ops_text}" if label else exc.ops_text
+        messages.error(request, gettext("Refused: %(detail)s") % {"detail": text})
+        return
+    messages.error(request, gettext("Refused: %(detail)s") % {"detail": exc.detail})
 
 
 def _form_errors(request: HttpRequest, form: forms.Form) -> None:
@@ -86,7 +95,7 @@ def decide_view(request: HttpRequest, object_id: int) -> HttpResponse:
             now=admin_panel.clock(),
         )
     except DomainError as exc:
-        _refused(request, exc)
+        _refused(request, exc, form)
         return _keep_typed(request, claim.pk)
     if isinstance(result, ClaimDecisionRequest):
         messages.warning(

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from claims import ops_selectors, selectors
 from claims.models import Claim, ClaimStatus, DecisionRequestStatus, Outcome, RuleKind
@@ -46,8 +47,8 @@ def money_text(amount_minor: int | None, currency: str) -> str:
     return "—" if amount_minor is None else f"{format_minor(amount_minor, currency)} {currency}"
 
 
-# The timeline's actions as ops read them; an action another slice adds shows as its code until
-# it is named here.
+# The timeline's actions as ops read them (claims.services writes these codes); an action another
+# slice adds shows as its code in words until it is named here.
 ACTION_LABELS = {
     "filed": _("Filed"),
     "settled": _("Settled by the merchant"),
@@ -58,6 +59,21 @@ ACTION_LABELS = {
     "decision_rejected": _("Decision rejected by a second person"),
     "decision_request_withdrawn": _("Decision withdrawn by its maker"),
     "decision_request_expired": _("Decision expired without a second person"),
+    "appealed": _("Appealed by the merchant"),
+    "appeal_decided:UPHELD": _("Appeal upheld: the payout was reversed"),
+    "appeal_decided:REJECTED": _("Appeal rejected: the decision stands"),
+    "closed": pgettext_lazy("claim status", "Closed"),
+    "evidence added:CONSUMER": _("Evidence added by the consumer"),
+    "evidence added:MERCHANT": _("Evidence added by the merchant"),
+    "evidence added:OPS": _("Evidence added by the platform"),
+    "evidence_closed": _("Evidence windows closed"),
+    "material_requested:CONSUMER": _("The platform asked the consumer for more"),
+    "material_requested:MERCHANT": _("The platform asked the merchant for more material"),
+    "auto_decision_skipped": _("Left to the platform to decide"),
+    "marked malicious": _("Rejected as a malicious complaint"),
+    "marked for review": _("Marked for the platform's review"),
+    "reviewed": _("Reviewed by the platform"),
+    "consumer flag lifted": _("Malicious-complaint flag lifted"),
 }
 
 
@@ -66,7 +82,8 @@ def action_label(action: str) -> str:
         outcome = action.split(":", 1)[1]
         label = Outcome(outcome).label if outcome in Outcome.values else outcome
         return f"{_('Decided')}: {label}"
-    return str(ACTION_LABELS.get(action, action))
+    # A code named nowhere yet still reads as words, not "evidence added:MERCHANT".
+    return str(ACTION_LABELS.get(action, action.replace("_", " ").replace(":", ": ")))
 
 
 def _chinese() -> bool:
@@ -87,7 +104,7 @@ class DecisionForm(forms.Form):
         label=_("Note"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        help_text=_("Required: it is on the claim's timeline."),
+        help_text=_("Required. The merchant reads this note on the claim's timeline, as typed."),
     )
 
 
@@ -106,7 +123,10 @@ class AppealDecisionForm(forms.Form):
         ],
     )
     note = forms.CharField(
-        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("The merchant reads this note on the claim's timeline, as typed."),
     )
 
 

@@ -19,6 +19,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.forms import ActionForm
@@ -29,6 +30,8 @@ from common.money import format_minor
 
 
 class ReasonActionForm(ActionForm):
+    """The action bar's reason, for actions whose reason only ops and the audit trail read."""
+
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -36,7 +39,40 @@ class ReasonActionForm(ActionForm):
     )
 
 
-class AmountReasonActionForm(ReasonActionForm):
+# Where a reason typed by ops reaches the merchant word for word: said next to the field and in
+# the message asking for it, so nobody writes an internal note into a merchant's statement.
+ON_STATEMENT = _("The merchant sees this reason on their statement.")
+IN_NOTICE = _("The merchant reads this reason word for word in their notice and e-mail.")
+ON_TIMELINE = _("The merchant reads this note on the claim's timeline, as typed.")
+
+
+def _merchant_reason_field(seen: Any) -> forms.CharField:
+    return forms.CharField(
+        label=seen,
+        required=False,
+        widget=UnfoldAdminTextInputWidget(attrs={"placeholder": _("Reason (required)")}),
+    )
+
+
+class StatementReasonActionForm(ReasonActionForm):
+    """For actions that post a ledger entry (or fail a payout) with the reason as its text."""
+
+    reason = _merchant_reason_field(ON_STATEMENT)
+
+
+class NoticeReasonActionForm(ReasonActionForm):
+    """For actions that send the merchant a notice quoting the reason (freeze, lift a freeze)."""
+
+    reason = _merchant_reason_field(IN_NOTICE)
+
+
+class TimelineReasonActionForm(ReasonActionForm):
+    """For claim actions whose note goes on the claim's timeline, which the merchant reads."""
+
+    reason = _merchant_reason_field(ON_TIMELINE)
+
+
+class AmountReasonActionForm(StatementReasonActionForm):
     """For the one action that also needs an amount (a manual adjustment)."""
 
     amount = forms.CharField(
@@ -46,11 +82,18 @@ class AmountReasonActionForm(ReasonActionForm):
     )
 
 
-def action_reason(request: HttpRequest) -> str | None:
+def action_reason(request: HttpRequest, seen: Any = None, items: Any = None) -> str | None:
+    """The action bar's reason, or None with a message asking for it (`seen`: ON_STATEMENT or
+    IN_NOTICE when the merchant reads it). The changelist comes back with nothing selected and
+    the bar hidden, so the message says to select the `items` (e.g. "shops") again."""
     reason = (request.POST.get("reason") or "").strip()
     if not reason:
+        ask = _(
+            "Nothing was done: select the %(items)s again, type a reason in the action bar and "
+            "run the action again."
+        ) % {"items": items or _("rows in the list")}
         messages.error(
-            request, _("Give a reason in the action bar: it is kept in the audit trail.")
+            request, format_lazy("{} {}", ask, seen or _("The reason is kept in the audit trail."))
         )
         return None
     return reason
@@ -124,16 +167,18 @@ def service_action(
     done: Any,
     call: Callable[[Any, ActionCall], object],
     reason_required: bool = True,
+    seen: Any = None,
 ) -> Callable[[Any, HttpRequest, Any], None]:
     """An admin action that makes one service call per selected object:
     `call(obj, ActionCall)`. Without a reason (when one is required) nothing is called and ops
-    are told why; each refusal is a message naming the object. Assign it as a class attribute
-    and list its name in `actions`."""
+    are told why; each refusal is a message naming the object. `seen` (ON_STATEMENT, IN_NOTICE)
+    says where the merchant reads the reason. Assign it as a class attribute and list its name in
+    `actions`."""
 
     @admin.action(description=description)
     def action(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
         if reason_required:
-            reason = action_reason(request)
+            reason = action_reason(request, seen, modeladmin.opts.verbose_name_plural)
             if reason is None:
                 return
         else:

@@ -57,6 +57,8 @@ if not ALLOWED_HOSTS and not DEBUG:
     )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
+# Third-party apps whose admin names ops read go through config.third_party_apps (the same apps,
+# named for people).
 INSTALLED_APPS = [
     "unfold",
     "unfold.contrib.filters",
@@ -72,14 +74,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
-    "django_celery_results",
+    "config.third_party_apps.CeleryResultsConfig",
     "django_htmx",
-    "axes",
+    "config.third_party_apps.AxesConfig",
     "pgtrigger",
     "pghistory",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "config.third_party_apps.OtpTotpConfig",
+    "config.third_party_apps.OtpStaticConfig",
     "common",
     # config is an app only for its management commands (seed_demo, banner), which may import
     # every app; the apps themselves import one way (import-linter).

@@ -168,7 +168,7 @@ class ApiKeyAdmin(DeferredSaveMixin, ModelAdmin):
 
     @admin.action(description=_("Revoke the key — reason required"), permissions=OPERATE)
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        reason = action_reason(request)
+        reason = action_reason(request, items=self.opts.verbose_name_plural)
         if reason is None:
             return
         act_on_each(
@@ -185,7 +185,7 @@ class ApiKeyAdmin(DeferredSaveMixin, ModelAdmin):
         permissions=OPERATE,
     )
     def rotate(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        reason = action_reason(request)
+        reason = action_reason(request, items=self.opts.verbose_name_plural)
         if reason is None:
             return
         overlap_hours = _overlap_hours(request)
@@ -277,7 +277,7 @@ class WebhookEndpointAdmin(ModelAdmin):
 
     @admin.action(description=_("Disable — reason required"), permissions=OPERATE)
     def disable(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
-        reason = action_reason(request)
+        reason = action_reason(request, items=self.opts.verbose_name_plural)
         if reason is None:
             return
         apply_to_each(

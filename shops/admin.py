@@ -3,6 +3,8 @@ shops.services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -14,10 +16,11 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from approvals.models import FourEyesRequest
 from common.admin import (
+    IN_NOTICE,
     OPERATE,
+    NoticeReasonActionForm,
     ReadOnlyAdmin,
     ReadOnlyInline,
-    ReasonActionForm,
     action_reason,
     apply_to_each,
     operate_permission,
@@ -58,6 +61,18 @@ class MerchantAdmin(ModelAdmin):
     search_fields = ["name", "contact_email", "public_id"]
     readonly_fields = ["public_id", "created_at"]
     inlines = [MerchantUserInline]
+
+    # A merchant's shops protect it (PROTECT): no bulk delete that could only fail, and no
+    # delete button on a merchant with shops.
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Merchant | None = None) -> bool:
+        if obj is not None and obj.shops.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(MerchantUser)
@@ -109,9 +124,21 @@ class ShopAdmin(ModelAdmin):
     autocomplete_fields = ["merchant"]
     filter_horizontal = ["categories"]
     inlines = [RestrictionInline]
-    action_form = ReasonActionForm
+    action_form = NoticeReasonActionForm  # the freeze notices quote the reason as typed
     actions = ["freeze", "unfreeze"]
     has_operate_permission = operate_permission
+
+    # A shop with a deposit account has a ledger, which protects it (PROTECT): "Delete selected
+    # shops" could only fail, so it is not offered; nor is the delete button on such a shop.
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Shop | None = None) -> bool:
+        if obj is not None and has_deposit_account(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Shop | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -134,11 +161,12 @@ class ShopAdmin(ModelAdmin):
         call=lambda shop, act: services.shop_freeze(
             shop=shop, reason=act.reason, actor=act.actor, now=act.now
         ),
+        seen=IN_NOTICE,
     )
 
     @admin.action(description=_("Lift an ops freeze — reason required"), permissions=OPERATE)
     def unfreeze(self, request: HttpRequest, queryset: QuerySet[Shop]) -> None:
-        reason = action_reason(request)
+        reason = action_reason(request, IN_NOTICE, self.opts.verbose_name_plural)
         if reason is None:
             return
 

@@ -304,7 +304,8 @@ class Claim(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.external_ref} ({self.reason}, {self.status})"
+        # The admin's page title and links: reason and status as people read them.
+        return f"{self.external_ref} ({self.get_reason_display()}, {self.get_status_display()})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Keep `next_deadline_at` in step with the status and the deadlines on every save, so a

@@ -12,4 +12,5 @@ class QueuedClaim(Claim):
     class Meta:
         proxy = True
         verbose_name = _("claim waiting on ops")
-        verbose_name_plural = _("claims queue")
+        # Also the list's count: "2 claims waiting on ops", not "2 claims queue".
+        verbose_name_plural = _("claims waiting on ops")

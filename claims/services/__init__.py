@@ -76,7 +76,7 @@ from claims.services.deadlines import (
     claims_due_scan,
     deadlines_run_pass,
 )
-from claims.services.decisions import claim_decide
+from claims.services.decisions import DecisionRefused, claim_decide
 from claims.services.evidence import evidence_add
 from claims.services.lifecycle import (
     claim_escalate,
@@ -107,6 +107,7 @@ __all__ = [
     "claim_close_unappealed",
     "claim_data",
     "claim_decide",
+    "DecisionRefused",
     "claim_decision_approve",
     "claim_decision_make",
     "claim_decision_reject",

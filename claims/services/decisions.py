@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from claims import locks, selectors
 from claims.domain.compensation import OPS_DECIDES, compensation_award
@@ -28,8 +29,20 @@ from deposits import services as deposit_services
 from insurance import services as insurance_services
 
 
-def _bad(field: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{field}: {message}", fields={field: [message]})
+class DecisionRefused(InvalidInput):
+    """A decision the rule does not allow. The partner API shows `detail` and `fields` (English,
+    its field names, amounts with currency and minor units: api-v1.md's error format); the admin
+    shows `ops_text` instead: the same sentence in the staff user's language, outcomes by their
+    labels and amounts as money, under the form field ops typed into (`field` names the API's)."""
+
+    def __init__(self, field: str, message: str, ops_text: str) -> None:
+        super().__init__(f"{field}: {message}", fields={field: [message]})
+        self.field = field
+        self.ops_text = ops_text
+
+
+def _bad(field: str, message: str, ops_text: Any) -> DecisionRefused:
+    return DecisionRefused(field, message, str(ops_text))
 
 
 def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int, str, str]:
@@ -51,9 +64,17 @@ def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int
     def m(amount: int) -> str:
         return f"{format_minor(amount, claim.currency)} {claim.currency}"
 
+    def rule_amount() -> str:
+        # Partners send integer minor units: name both, so nobody reads 640000 as yuan.
+        return f"{m(award.amount_minor)} ({award.amount_minor} minor units)"
+
     if outcome == Outcome.REJECTED:
         if amount_minor:
-            raise _bad("amount_minor", "A rejection awards nothing; leave it out.")
+            raise _bad(
+                "amount_minor",
+                "A rejection awards nothing; leave it out.",
+                gettext("A rejection awards nothing; leave the amount empty."),
+            )
         return (
             0,
             f"{award.computation_en} Rejected: nothing awarded.",
@@ -61,7 +82,11 @@ def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int
         )
     if rule.kind == OPS_DECIDES:
         if amount_minor is None:
-            raise _bad("amount_minor", f"Required: rule {rule.code} leaves the amount to ops.")
+            raise _bad(
+                "amount_minor",
+                f"Required: rule {rule.code} leaves the amount to ops.",
+                gettext("Required: rule %(rule)s leaves the amount to ops.") % {"rule": rule.code},
+            )
         return (
             amount_minor,
             f"Rule {rule.code}: ops decided {m(amount_minor)} ({outcome}).",
@@ -71,21 +96,40 @@ def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int
         raise _bad(
             "outcome",
             "The 24-hour cap leaves nothing to award for this order; decide REJECTED.",
+            gettext(
+                "The 24-hour cap leaves nothing to award for this order; decide “%(rejected)s”."
+            )
+            % {"rejected": Outcome.REJECTED.label},
         )
     if outcome == Outcome.UPHELD:
         if amount_minor is not None and amount_minor != award.amount_minor:
             raise _bad(
                 "amount_minor",
-                f"UPHELD awards the rule amount {award.amount_minor}; for another amount "
+                f"UPHELD awards the rule amount {rule_amount()}; for another amount "
                 "decide PARTLY_UPHELD.",
+                gettext(
+                    "“%(upheld)s” awards the rule amount %(amount)s; for another amount "
+                    "decide “%(partly)s”."
+                )
+                % {
+                    "upheld": Outcome.UPHELD.label,
+                    "partly": Outcome.PARTLY_UPHELD.label,
+                    "amount": m(award.amount_minor),
+                },
             )
         return award.amount_minor, award.computation_en, award.computation_zh
     if amount_minor is None:
-        raise _bad("amount_minor", "Required for PARTLY_UPHELD.")
+        raise _bad(
+            "amount_minor",
+            "Required for PARTLY_UPHELD.",
+            gettext("Required for “%(partly)s”.") % {"partly": Outcome.PARTLY_UPHELD.label},
+        )
     if amount_minor >= award.amount_minor:
         raise _bad(
             "amount_minor",
-            f"PARTLY_UPHELD awards less than the rule amount {award.amount_minor}.",
+            f"PARTLY_UPHELD awards less than the rule amount {rule_amount()}.",
+            gettext("“%(partly)s” awards less than the rule amount %(amount)s.")
+            % {"partly": Outcome.PARTLY_UPHELD.label, "amount": m(award.amount_minor)},
         )
     return (
         amount_minor,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.models import FourEyesRequest, RequestWhy
 from common.admin import (
+    ON_STATEMENT,
     OPERATE,
     AmountReasonActionForm,
     ReadOnlyAdmin,
@@ -153,7 +154,7 @@ class AccountAdmin(ReadOnlyAdmin):
         description=_("Adjust balance by Amount (signed) — reason required"), permissions=OPERATE
     )
     def adjust(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
-        reason = action_reason(request)
+        reason = action_reason(request, ON_STATEMENT, self.opts.verbose_name_plural)
         if reason is None:
             return
 
@@ -195,7 +196,7 @@ class AccountAdmin(ReadOnlyAdmin):
         self._forfeit_each(request, queryset)
 
     def _forfeit_each(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
-        reason = action_reason(request)
+        reason = action_reason(request, ON_STATEMENT, self.opts.verbose_name_plural)
         if reason is None:
             return
 

@@ -12,9 +12,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import (
+    ON_STATEMENT,
     ReadOnlyAdmin,
     ReadOnlyInline,
     ReasonActionForm,
+    StatementReasonActionForm,
     fields_with_money,
     money_column,
     service_action,
@@ -62,7 +64,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     fields = fields_with_money(LedgerTransaction, amount_minor="requested")
     readonly_fields = fields
     inlines = [TransactionEntryInline]
-    action_form = ReasonActionForm
+    action_form = StatementReasonActionForm  # the reversal's entry reads "撤销: <reason>"
     actions = ["reverse"]
 
     reverse = service_action(
@@ -77,6 +79,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
             idempotency_key=f"admin-reverse:{tx.pk}:{uuid.uuid4()}",
             now=act.now,
         ),
+        seen=ON_STATEMENT,
     )
 
 

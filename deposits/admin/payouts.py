@@ -7,7 +7,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
-from common.admin import ReadOnlyAdmin, ReasonActionForm, money_column, service_action
+from common.admin import (
+    ON_STATEMENT,
+    ReadOnlyAdmin,
+    StatementReasonActionForm,
+    money_column,
+    service_action,
+)
 from deposits import services
 from deposits.models import PayoutAccount, Withdrawal
 
@@ -20,7 +26,8 @@ class WithdrawalAdmin(ReadOnlyAdmin):
     list_select_related = ["account__shop"]
     date_hierarchy = "requested_at"
     amount = money_column("amount_minor", _("amount"))
-    action_form = ReasonActionForm
+    # A failure's reason is on the merchant's payouts list and statement ("提现失败 <ref>: …").
+    action_form = StatementReasonActionForm
     actions = ["mark_sent", "mark_paid", "mark_failed"]
 
     mark_sent = service_action(
@@ -41,6 +48,7 @@ class WithdrawalAdmin(ReadOnlyAdmin):
         call=lambda w, act: services.withdrawal_payout_failed(
             reference=w.reference, reason=act.reason, actor=act.actor, now=act.now
         ),
+        seen=ON_STATEMENT,
     )
 
 

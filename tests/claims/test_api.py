@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from claims.models import Claim
+from common.money import format_minor
 from deposits import services as deposit_services
 from deposits.models import Hold
 from partners.models import Event, Scope
@@ -223,6 +224,29 @@ class TestBadInput:
 
         assert response.status_code == 400
         assert "amount_minor" in response.json()["fields"]
+        assert Claim.objects.get().status == "IN_REVIEW"
+
+    def test_partly_upheld_at_the_rule_amount_names_it_in_money_and_minor_units(self, api):
+        shop = funded_shop(api)
+        claim = file(api, shop["id"]).json()
+        api.post(f"/api/v1/claims/{claim['id']}/escalate/", {})
+        rule_minor = Claim.objects.get().compensation_minor
+
+        response = api.post(
+            f"/api/v1/claims/{claim['id']}/decision/",
+            {"outcome": "PARTLY_UPHELD", "amount_minor": rule_minor},
+        )
+
+        assert response.status_code == 400
+        body = response.json()
+        # api-v1.md's error format; the amount readable both ways (6,400.00 CNY, not "640000")
+        assert set(body) == {"code", "detail", "fields"} and body["code"] == "validation_error"
+        expected = (
+            f"PARTLY_UPHELD awards less than the rule amount "
+            f"{format_minor(rule_minor, 'CNY')} CNY ({rule_minor} minor units)."
+        )
+        assert body["fields"] == {"amount_minor": [expected]}
+        assert body["detail"] == f"amount_minor: {expected}"
         assert Claim.objects.get().status == "IN_REVIEW"
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from claims import admin_panel, services
 from claims.models import Claim, ClaimDecisionRequest, ClaimStatus, DecisionRequestStatus
+from common.money import format_minor
 from partners.services import partner_get_or_create
 from tests.claims.ops_helpers import (
     appealed,
@@ -165,6 +166,22 @@ class TestClaimPage:
         assert 'id="decide-claim"' in html
         assert "Escalated: the platform intervenes" in html
 
+    def test_the_records_amounts_read_as_money(self, client, partner, shop, now, clock):
+        claim = in_review(partner, shop, at=now, paid=128_000)
+        client.force_login(ops())
+
+        html = client.get(page(claim)).content.decode()
+
+        fields = dict(
+            re.findall(
+                r'>([^<>]+)</label>\s*</div>\s*<div class="grow[^"]*">\s*'
+                r'<div class="readonly[^"]*">([^<]*)</div>',
+                html,
+            )
+        )
+        assert fields["Order paid"] == "1,280.00 CNY"
+        assert fields["Compensation"] == f"{format_minor(claim.compensation_minor, 'CNY')} CNY"
+
     def test_the_page_reads_in_chinese(self, client, partner, shop, now, clock):
         claim = in_review(partner, shop, at=now)
         client.force_login(ops())
@@ -218,6 +235,40 @@ class TestDecideThroughTheAdmin:
         assert "Half.</textarea>" in html  # what ops typed is still there
         assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.IN_REVIEW
         assert balances(shop) == before
+
+    @staticmethod
+    def refusals(response) -> list[str]:
+        return [str(m) for m in response.context["messages"] if "Refused" in str(m)]
+
+    def test_a_missing_amount_is_named_once_by_the_forms_label_and_the_outcomes_label(
+        self, client, partner, shop, now, clock
+    ):
+        claim = in_review(partner, shop, at=now)
+        client.force_login(ops())
+
+        response = client.post(
+            decide_url(claim), {"outcome": "PARTLY_UPHELD", "amount": "", "note": "Half."}
+        )
+
+        assert self.refusals(client.get(page(claim))) == [
+            "Refused: Amount: Required for “Partly upheld”."
+        ]
+        assert response.status_code == 302
+
+    def test_an_amount_at_the_rule_amount_is_refused_in_money(
+        self, client, partner, shop, now, clock
+    ):
+        claim = in_review(partner, shop, at=now)
+        rule = format_minor(claim.compensation_minor, "CNY")
+        client.force_login(ops())
+
+        client.post(
+            decide_url(claim), {"outcome": "PARTLY_UPHELD", "amount": rule, "note": "Half."}
+        )
+
+        assert self.refusals(client.get(page(claim))) == [
+            f"Refused: Amount: “Partly upheld” awards less than the rule amount {rule} CNY."
+        ]
 
     def test_without_the_permission_the_decide_url_is_403(self, client, partner, shop, now):
         claim = in_review(partner, shop, at=now)
