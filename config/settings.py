@@ -106,15 +106,17 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # common.api_lane: Django's, skipped for a partner's call to the API (key, no cookie), to
+    # which it has nothing to say; so are OTP, two-factor, messages and htmx below.
+    "common.api_lane.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified when the session holds a confirmed device; then staff without
     # it are kept to the two-factor pages anywhere under the admin.
-    "django_otp.middleware.OTPMiddleware",
+    "common.api_lane.OTPMiddleware",
     "shops.middleware.StaffTwoFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "common.api_lane.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "common.api_lane.HtmxMiddleware",
     "common.logging.RequestLogMiddleware",
     # After the request id exists and the session user is known: the audit trail's who/where.
     "common.history.HistoryContextMiddleware",
