@@ -1,12 +1,13 @@
 """Middleware that has nothing to do for a partner's call to the API, and skips it.
 
-A partner's server calling `/api/v1/` with its key and without a cookie has no session, no CSRF
-token, no flash messages, no htmx and no staff sign-in: the middleware for those ran on every
-such call only to find nothing (~0.2 ms of a deduction's ~3 ms of worker CPU, bench/api_profile.py,
-docs/benchmarks.md "A leaner API deduction"). The classes here are those middleware, subclassed
-(so that checks looking for them, such as the admin's, still find them), which hand a partner
-call straight to the next layer. Everything else runs for it as before: the session and
-authentication middleware too, whose `Vary: Cookie` is part of every API answer.
+A partner's server calling `/api/v1/` with its key and without a cookie has no verified device,
+no flash messages, no htmx and no staff sign-in: the middleware for those ran on every such call
+only to find nothing (docs/benchmarks.md, "A leaner API deduction"). The classes here are
+those middleware, subclassed (so that checks looking for them, such as the admin's, still find
+them), which hand a partner call straight to the next layer. Everything else runs for it as
+before: the session and authentication middleware too, whose `Vary: Cookie` is part of every
+API answer, and CSRF's, which the deployment check wants by its own name (every API view is
+exempt from it anyway).
 
 A browser is never a partner call here: it sends cookies once it has any, and the API docs
 (Swagger UI, Redoc, the schema) are fetched without a key.
@@ -15,11 +16,9 @@ A browser is never a partner call here: it sends cookies once it has any, and th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware as DjangoCsrfViewMiddleware
 from django_htmx.middleware import HtmxMiddleware as DjangoHtmxMiddleware
 from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 
@@ -54,21 +53,6 @@ class SkippedForPartnerCalls:
         if is_partner_call(request):
             return self.get_response(request)
         return super().__call__(request)  # type: ignore[misc]
-
-
-class CsrfViewMiddleware(SkippedForPartnerCalls, DjangoCsrfViewMiddleware):
-    """Every view under /api/v1/ is DRF's and exempt from CSRF: the check always passed."""
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        callback: Any,
-        callback_args: Any,
-        callback_kwargs: Any,
-    ) -> HttpResponse | None:
-        if is_partner_call(request):
-            return None
-        return super().process_view(request, callback, callback_args, callback_kwargs)
 
 
 class OTPMiddleware(SkippedForPartnerCalls, DjangoOTPMiddleware):

@@ -106,12 +106,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # common.api_lane: Django's, skipped for a partner's call to the API (key, no cookie), to
-    # which it has nothing to say; so are OTP, two-factor, messages and htmx below.
-    "common.api_lane.CsrfViewMiddleware",
+    # Django's own, by name: the deployment check (security.W003) looks for it.
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified when the session holds a confirmed device; then staff without
-    # it are kept to the two-factor pages anywhere under the admin.
+    # it are kept to the two-factor pages anywhere under the admin. common.api_lane: these four
+    # skip a partner's call to the API (key, no cookie), to which they have nothing to say.
     "common.api_lane.OTPMiddleware",
     "shops.middleware.StaffTwoFactorMiddleware",
     "common.api_lane.MessageMiddleware",
