@@ -17,9 +17,9 @@ from django.http import HttpRequest, HttpResponse
 
 # structlog keeps one ContextVar per bound key in this registry. Its own merge/clear/get walk
 # every context variable of the thread instead: ~100 in a Django process (asgiref's Locals),
-# three walks per request, ~0.05 ms of an API deduction (docs/benchmarks.md "A leaner API
-# deduction"). The functions below read the registry, with structlog's as the fallback should
-# a release rename it.
+# three walks per request (~6% of an API deduction's profiled worker time, docs/benchmarks.md
+# "A leaner API deduction"). The functions below read the registry, with structlog's as the
+# fallback should a release rename it.
 _BOUND: dict[str, contextvars.ContextVar[Any]] | None = getattr(
     structlog.contextvars, "_CONTEXT_VARS", None
 )
