@@ -6,8 +6,8 @@ only to find nothing (docs/benchmarks.md, "A leaner API deduction"). The classes
 those middleware, subclassed (so that checks looking for them, such as the admin's, still find
 them), which hand a partner call straight to the next layer. Everything else runs for it as
 before: the session and authentication middleware too, whose `Vary: Cookie` is part of every
-API answer, and CSRF's, which the deployment check wants by its own name (every API view is
-exempt from it anyway).
+API answer on PostgreSQL (the audit context reads the user), and CSRF's, which the deployment
+check wants by its own name (every API view is exempt from it anyway).
 
 A browser is never a partner call here: it sends cookies once it has any, and the API docs
 (Swagger UI, Redoc, the schema) are fetched without a key.
