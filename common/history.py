@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pghistory
-import structlog
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+
+from common.logging import bound_value
 
 # Celery task id -> the open context, closed by task_postrun.
 _task_contexts: dict[str, Any] = {}
@@ -49,7 +50,7 @@ class HistoryContextMiddleware:
         if not history_enabled():
             return self.get_response(request)
         user = getattr(request, "user", None)
-        request_id = structlog.contextvars.get_contextvars().get("request_id")
+        request_id = bound_value("request_id")
         with pghistory.context(
             user=user.pk if user is not None and user.is_authenticated else None,
             url=request.path,

@@ -111,15 +111,17 @@ MIDDLEWARE = [
     # Before the CSRF check, the first to read the body: an upload larger than its view allows
     # is a 413 from its Content-Length, before Django spools it to disk (common/uploads.py).
     "common.uploads.UploadLimitMiddleware",
+    # Django's own, by name: the deployment check (security.W003) looks for it.
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified when the session holds a confirmed device; then staff without
-    # it are kept to the two-factor pages anywhere under the admin.
-    "django_otp.middleware.OTPMiddleware",
+    # it are kept to the two-factor pages anywhere under the admin. common.api_lane: these four
+    # skip a partner's call to the API (key, no cookie), to which they have nothing to say.
+    "common.api_lane.OTPMiddleware",
     "shops.middleware.StaffTwoFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "common.api_lane.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "common.api_lane.HtmxMiddleware",
     "common.logging.RequestLogMiddleware",
     # After the request id exists and the session user is known: the audit trail's who/where.
     "common.history.HistoryContextMiddleware",

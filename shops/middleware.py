@@ -4,7 +4,8 @@ A signed-in staff user whose session is not OTP-verified may reach, under the ad
 log-in and log-out pages and the two-factor pages: enrolment when they have no confirmed device,
 the code page when they have one. Everything else under the admin redirects there, so no admin
 page, action or JSON endpoint is reachable on a password alone. Paths outside the admin (the
-merchant dashboard, the API) are not this middleware's concern."""
+merchant dashboard, the API) are not this middleware's concern: a partner's call to the API skips
+it without even resolving the admin's path (common.api_lane)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from common.api_lane import is_partner_call
 from shops.two_factor import staff_has_confirmed_device
 
 
@@ -22,6 +24,8 @@ class StaffTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_partner_call(request):
+            return self.get_response(request)
         redirect = self._redirect_for(request)
         return redirect if redirect is not None else self.get_response(request)
 

@@ -24,12 +24,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from common.errors import DomainError, IdempotencyKeyReused, InvalidInput
 from partners import services
 from partners.api.authentication import ApiKeyAuthentication
 from partners.api.errors import IdempotencyKeyRequired, RequestTooLarge, error_body
+from partners.api.fields import simple_validated
 from partners.api.pagination import PartnerCursorPagination
 from partners.api.parsers import BoundedJSONParser, body_limit
 from partners.api.permissions import HasScope
@@ -109,6 +111,20 @@ class PartnerAPIView(APIView):
                 )
             self.idempotency_key = key
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        """DRF's negotiation, answered without parsing the Accept header when the partner takes
+        anything or JSON (most send no Accept at all): a view that renders only JSON then gets
+        what DRF would give it, JSON as `application/json`."""
+        accept = request.META.get("HTTP_ACCEPT", "*/*")
+        if (
+            accept in ("*/*", "application/json")
+            and self.renderer_classes == [JSONRenderer]
+            and not self.format_kwarg
+            and api_settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
     def max_body_bytes(self) -> int:
         """The largest body this view reads (an upload endpoint allows its file's limit)."""
         return body_limit()
@@ -125,10 +141,13 @@ class PartnerAPIView(APIView):
         return set(query().fields)
 
     def validated(self, serializer_class: type[Serializer], data: Any = None) -> dict[str, Any]:
-        """Validate the body (or `data`); a 400 here is never stored."""
-        serializer = serializer_class(
-            data=self.request.data if data is None else data, context={"view": self}
-        )
+        """Validate the body (or `data`); a 400 here is never stored. A body the serializer
+        would surely accept is taken without building it (`simple_validated`)."""
+        payload = self.request.data if data is None else data
+        simple = simple_validated(serializer_class, payload)
+        if simple is not None:
+            return simple
+        serializer = serializer_class(data=payload, context={"view": self})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
