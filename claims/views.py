@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -42,6 +43,7 @@ from claims.domain import event_texts
 from claims.models import Actor, Claim, ClaimEvent, ClaimStatus, Outcome, Reason
 from claims.views_evidence import evidence_panel
 from common.errors import DomainError, InvalidClaimStatus
+from common.money import Money
 from shops.models import MerchantUser
 from shops.selectors import membership_for_user
 
@@ -268,7 +270,31 @@ def _detail_context(
         "form_key": uuid.uuid4().hex,
         "settle_form": SettleForm(),
         "contest_form": ContestForm(),
+        **_contest_preview(membership, claim, may_act and negotiating, now),
         "now": now,
+    }
+
+
+def _contest_preview(
+    membership: MerchantUser, claim: Claim, can_contest: bool, now: datetime
+) -> dict[str, Any]:
+    """What contesting would hold and whether that leaves the shop short, said before the
+    merchant confirms (a healthy shop could otherwise fall short without warning). Read only."""
+    if not (can_contest and membership.may_see_money):
+        return {}
+    preview = services.contest_hold_preview(claim=claim, now=now)
+    if preview is None:
+        return {}
+    shop_id = claim.shop.public_id
+    sandbox = bool(getattr(settings, "DEPOSIT_SANDBOX_PAYMENTS", settings.DEBUG))
+    return {
+        "contest_preview": preview,
+        # The sandbox form opens with the shortfall to pay; without it the shop page says how.
+        "top_up_url": reverse("dashboard:sandbox_top_up", args=[shop_id])
+        + "?amount="
+        + Money(preview.shortfall_after_minor, preview.currency).major_str().replace(",", "")
+        if sandbox
+        else reverse("dashboard:shop_detail", args=[shop_id]),
     }
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from claims import services
 from claims.models import Actor, Claim, ClaimStatus
+from common.templatetags.money import money
 from deposits.models import Hold
 from partners.services import partner_get_or_create
 from shops.models import MerchantUser
@@ -395,6 +396,54 @@ class TestContest:
         # The page now asks for evidence by the merchant's window.
         assert "您的举证截止" in text
         assert note in text  # the merchant's own words on the timeline
+
+    def test_before_contesting_it_says_what_is_held_and_that_the_shop_would_fall_short(
+        self, client, owner, partner, shop
+    ):
+        # The shop holds exactly its requirement: the hold of the estimate makes it short.
+        account = shop.deposit_account
+        account.refresh_from_db()
+        assert account.shortfall_minor == 0
+        surplus = account.available_minor - account.required_minor
+        claim = file(partner, shop, paid=100_000)
+        assert claim.compensation_minor == 30_000 > surplus
+
+        page = client.get(detail_url(claim))
+
+        preview = page.context["contest_preview"]
+        assert preview.held_minor == 30_000
+        assert preview.available_after_minor == account.available_minor - 30_000
+        assert preview.shortfall_after_minor == 30_000 - surplus
+        # The figures, in the page (the sentences read in the reader's language; the amounts
+        # are the money filter's): held, available after, short by.
+        box = page.content.decode().split('id="contest-preview"')[1].split("</div>")[0]
+        for minor in (30_000, account.available_minor - 30_000, 30_000 - surplus):
+            assert str(money(minor, "CNY")) in box
+        assert 'class="banner bad' in page.content.decode().split('id="contest-preview"')[0][-80:]
+        # The ladder's next step, as the shop page's banner words it (marketing after 72 h).
+        when = timezone.localtime(preview.next_when)
+        assert timezone.now() + timedelta(hours=71) < preview.next_when
+        assert when.strftime("%Y-%m-%d %H:%M") in box
+        assert preview.next_what in box
+        assert f"?amount={(30_000 - surplus) / 100:.2f}" in page.content.decode()
+        # Read only: nothing held, nothing opened by looking.
+        assert not Hold.objects.exists()
+        assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.NEGOTIATING
+
+    def test_before_contesting_a_shop_with_room_is_told_the_hold_only(
+        self, client, owner, partner, shop
+    ):
+        fund(shop.deposit_account, 1_000_000, now=timezone.now())
+        claim = file(partner, shop, paid=100_000)
+        english(client)
+
+        page = client.get(detail_url(claim))
+
+        preview = page.context["contest_preview"]
+        assert preview.held_minor == 30_000 and not preview.makes_short
+        box = page.content.decode().split('id="contest-preview"')[1].split("</div>")[0]
+        assert "Contesting holds" in box
+        assert str(money(30_000, "CNY")) in box and "short by" not in box
 
 
 class TestBadgeAndPanel:
