@@ -23,6 +23,7 @@ from django.utils import timezone
 from claims import services
 from claims.models import Actor, Claim, ClaimStatus
 from common.templatetags.money import money
+from deposits import services as deposit_services
 from deposits.models import Hold
 from partners.services import partner_get_or_create
 from shops.models import MerchantUser
@@ -483,6 +484,33 @@ class TestBadgeAndPanel:
 
         assert "1 条消费者理赔等待您答复" in text
         assert f"{reverse('claims:list')}?shop={shop.public_id}" in text
+
+
+class TestClaimsOnTheShopPage:
+    def test_holds_ledger_and_shortfall_name_the_claim_by_its_order_and_link_to_it(
+        self, client, owner, partner, shop
+    ):
+        # Funded exactly to the requirement: the award taken from the hold leaves it short.
+        taken = file(partner, shop, order_ref="ORD-TAKEN")
+        escalate(taken)
+        decide(taken)
+        deposit_services.shortfall_evaluate(shop_id=shop.pk, now=timezone.now())
+        held = file(partner, shop, order_ref="ORD-HELD")
+        escalate(held)
+        shop_url = reverse("dashboard:shop_detail", args=[shop.public_id])
+
+        html = client.get(shop_url).content.decode()
+
+        # No stored code reaches the Chinese page: the reason reads in Chinese, the reference
+        # is the claim's order, linked to its page (holds, ledger and the shortfall banner).
+        assert "claim:" not in html
+        assert "LATE_SHIPMENT" not in html and "Claim C-" not in html
+        holds = html.split('id="holds"')[1].split("</section>")[0] if 'id="holds"' in html else ""
+        assert holds, "the page has its holds table"
+        assert f'href="{detail_url(held)}"' in holds and "ORD-HELD" in holds
+        banner = html.split('id="shortfall"')[1].split("</section>")[0]
+        assert f'href="{detail_url(taken)}"' in banner and "ORD-TAKEN" in banner
+        assert html.count(f'href="{detail_url(taken)}"') >= 2  # the banner and the ledger
 
 
 class TestLanguages:
