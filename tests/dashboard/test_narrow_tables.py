@@ -73,3 +73,19 @@ def test_the_stylesheet_turns_card_tables_into_cards_on_narrow_screens():
         r"table\.data\.cards td\[data-label\]::before \{ content: attr\(data-label\)", rules
     )
     assert "display: flex" in rules and "min-width: 0" in rules
+
+
+def test_the_coverage_chart_opens_at_today_on_narrow_screens():
+    # A 560 px chart in a 324 px box: the box starts at its right end (right-to-left scroll
+    # box), the chart keeps its left-to-right text.
+    css = (settings.BASE_DIR / "static" / "css" / "reports.css").read_text()
+
+    narrow = "".join(
+        block
+        for width, block in re.findall(r"@media \(max-width: (\d+)px\) \{(.*?)\n\}", css, re.S)
+        if int(width) >= 390
+    )
+
+    assert "svg.chart { min-width: 560px; }" in narrow
+    assert re.search(r"\.chart-scroll \{ direction: rtl; \}", narrow)
+    assert re.search(r"\.chart-scroll > svg\.chart \{ direction: ltr; \}", narrow)
