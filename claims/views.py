@@ -92,10 +92,16 @@ def actor_words(event: ClaimEvent) -> str:
     return label() if label else event.actor
 
 
-def action_words(action: str) -> str:
+def action_words(action: str, actor: str = "") -> str:
+    """What an event did, in the reader's language. The actor tells one escalation from another:
+    the merchant's own is their contest, not something done to them (the API's note keeps the
+    stored action)."""
     words = {
         "filed": lambda: gettext("Claim filed by the consumer"),
         "settled": lambda: gettext("Settled with the consumer directly"),
+        "escalated:MERCHANT": lambda: gettext(
+            "Contested by the merchant: the platform reviews the claim"
+        ),
         "escalated": lambda: gettext("Escalated: the platform reviews the claim"),
         "withdrawn": lambda: gettext("Withdrawn by the consumer"),
         "decided:UPHELD": lambda: gettext("Decided: upheld"),
@@ -122,7 +128,7 @@ def action_words(action: str) -> str:
         "decision_request_expired": lambda: gettext("Decision expired without a second person"),
         "consumer flag lifted": lambda: gettext("Malicious-complaint flag lifted"),
     }
-    label = words.get(action)
+    label = words.get(f"{action}:{actor}") or words.get(action)
     return label() if label else action.replace("_", " ").replace(":", ": ")
 
 
@@ -249,7 +255,7 @@ def _detail_context(
             {
                 "event": event,
                 "actor": actor_words(event),
-                "action": action_words(event.action),
+                "action": action_words(event.action, event.actor),
                 "note": timeline_note(event),
             }
             for event in claim.events.all()

@@ -485,6 +485,28 @@ class TestBadgeAndPanel:
         assert "1 条消费者理赔等待您答复" in text
         assert f"{reverse('claims:list')}?shop={shop.public_id}" in text
 
+    def test_the_timeline_says_the_merchant_contested_and_the_api_keeps_its_action(
+        self, client, owner, partner, shop
+    ):
+        contested = file(partner, shop)
+        client.post(reverse("claims:contest", args=[contested.public_id]), {"note": "Shipped."})
+        by_partner = file(partner, shop)
+        escalate(by_partner)
+        english(client)
+
+        def escalation(claim):
+            page = client.get(detail_url(claim))
+            return next(
+                row["action"]
+                for row in page.context["timeline"]
+                if row["event"].action == "escalated"
+            )
+
+        assert escalation(contested) == "Contested by the merchant: the platform reviews the claim"
+        assert escalation(by_partner) == "Escalated: the platform reviews the claim"
+        api = services.claim_data(Claim.objects.get(pk=contested.pk))["timeline"]
+        assert [row["action"] for row in api] == ["filed", "escalated"]
+
 
 class TestClaimsOnTheShopPage:
     def test_holds_ledger_and_shortfall_name_the_claim_by_its_order_and_link_to_it(
