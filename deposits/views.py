@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.errors import DomainError
-from common.money import Money
+from common.money import CURRENCY_EXPONENTS, Money
 from common.pagination import UncountedPage
 from common.templatetags.money import money
 from deposits import services
@@ -201,6 +201,14 @@ def _closed_shop_refusal(request: HttpRequest, shop: Shop) -> HttpResponse:
     return redirect("dashboard:shop_detail", shop.public_id)
 
 
+def sandbox_top_up_limit(account: Account) -> int:
+    """The most one sandbox payment credits: the setting's amount, or twice what the shop must
+    keep plus its debt when that is more (a shop's own shortfall is always payable at once)."""
+    exponent = CURRENCY_EXPONENTS[account.currency]
+    configured = settings.DEPOSIT_SANDBOX_TOP_UP_MAX_MAJOR * 10**exponent
+    return max(configured, 2 * account.required_minor + account.debt_minor)
+
+
 @login_required
 def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
     """Step 1 of the sandbox payment: the merchant enters an amount. A valid POST creates a
@@ -218,7 +226,9 @@ def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
     form = AmountForm(currency=account.currency)
     amount_text = request.GET.get("amount", "")
     if request.method == "POST":
-        form = AmountForm(request.POST, currency=account.currency)
+        form = AmountForm(
+            request.POST, currency=account.currency, max_minor=sandbox_top_up_limit(account)
+        )
         amount_text = form.typed_amount()
         if form.is_valid():
             payment_id = str(uuid.uuid4())
