@@ -17,3 +17,9 @@ class ClaimsConfig(AppConfig):
         from deposits.domain.entry_reasons import claim_reason_labels_register
 
         claim_reason_labels_register({code: label for code, label in Reason.choices})
+
+        # The shop page names a claim's postings and holds by the claim's order reference.
+        from claims.selectors import claim_order_refs
+        from deposits.selectors import claim_ref_reader_register
+
+        claim_ref_reader_register(claim_order_refs)

@@ -365,3 +365,13 @@ def with_decision_maker(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
         decided_by=Subquery(decided.values("actor_label")[:1]),
         decided_by_kind=Subquery(decided.values("actor")[:1]),
     )
+
+
+def claim_order_refs(shop_id: int, public_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The order reference of each of the shop's claims among `public_ids` (the shop page names
+    a ledger line's or a hold's claim by it: deposits.selectors.claim_refs_for_shop)."""
+    return dict(
+        Claim.objects.filter(shop_id=shop_id, public_id__in=public_ids).values_list(
+            "public_id", "order_ref"
+        )
+    )

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -42,6 +43,7 @@ from claims.domain import event_texts
 from claims.models import Actor, Claim, ClaimEvent, ClaimStatus, Outcome, Reason
 from claims.views_evidence import evidence_panel
 from common.errors import DomainError, InvalidClaimStatus
+from common.money import Money
 from shops.models import MerchantUser
 from shops.selectors import membership_for_user
 
@@ -90,10 +92,16 @@ def actor_words(event: ClaimEvent) -> str:
     return label() if label else event.actor
 
 
-def action_words(action: str) -> str:
+def action_words(action: str, actor: str = "") -> str:
+    """What an event did, in the reader's language. The actor tells one escalation from another:
+    the merchant's own is their contest, not something done to them (the API's note keeps the
+    stored action)."""
     words = {
         "filed": lambda: gettext("Claim filed by the consumer"),
         "settled": lambda: gettext("Settled with the consumer directly"),
+        "escalated:MERCHANT": lambda: gettext(
+            "Contested by the merchant: the platform reviews the claim"
+        ),
         "escalated": lambda: gettext("Escalated: the platform reviews the claim"),
         "withdrawn": lambda: gettext("Withdrawn by the consumer"),
         "decided:UPHELD": lambda: gettext("Decided: upheld"),
@@ -120,7 +128,7 @@ def action_words(action: str) -> str:
         "decision_request_expired": lambda: gettext("Decision expired without a second person"),
         "consumer flag lifted": lambda: gettext("Malicious-complaint flag lifted"),
     }
-    label = words.get(action)
+    label = words.get(f"{action}:{actor}") or words.get(action)
     return label() if label else action.replace("_", " ").replace(":", ": ")
 
 
@@ -247,7 +255,7 @@ def _detail_context(
             {
                 "event": event,
                 "actor": actor_words(event),
-                "action": action_words(event.action),
+                "action": action_words(event.action, event.actor),
                 "note": timeline_note(event),
             }
             for event in claim.events.all()
@@ -268,7 +276,31 @@ def _detail_context(
         "form_key": uuid.uuid4().hex,
         "settle_form": SettleForm(),
         "contest_form": ContestForm(),
+        **_contest_preview(membership, claim, may_act and negotiating, now),
         "now": now,
+    }
+
+
+def _contest_preview(
+    membership: MerchantUser, claim: Claim, can_contest: bool, now: datetime
+) -> dict[str, Any]:
+    """What contesting would hold and whether that leaves the shop short, said before the
+    merchant confirms (a healthy shop could otherwise fall short without warning). Read only."""
+    if not (can_contest and membership.may_see_money):
+        return {}
+    preview = services.contest_hold_preview(claim=claim, now=now)
+    if preview is None:
+        return {}
+    shop_id = claim.shop.public_id
+    sandbox = bool(getattr(settings, "DEPOSIT_SANDBOX_PAYMENTS", settings.DEBUG))
+    return {
+        "contest_preview": preview,
+        # The sandbox form opens with the shortfall to pay; without it the shop page says how.
+        "top_up_url": reverse("dashboard:sandbox_top_up", args=[shop_id])
+        + "?amount="
+        + Money(preview.shortfall_after_minor, preview.currency).major_str().replace(",", "")
+        if sandbox
+        else reverse("dashboard:shop_detail", args=[shop_id]),
     }
 
 

@@ -11,8 +11,11 @@ memory at once.
   openpyxl's write-only mode, which keeps one row in memory, into a temporary file that spills to
   disk past a few MB; the response then streams that file.
 
-Cells are written as given: amounts should be passed as decimal strings in major units (or as
-integers of minor units with a column that says so), never as floats.
+Cells: text, integers, amounts as `Decimal` in major units with exactly the currency's places
+(never floats), moments as naive local `datetime`. The CSV writes an amount as its plain decimal
+("50000.00", "-99.99") and a moment as "YYYY-MM-DD HH:MM:SS"; the XLSX writes them as a number
+with a format showing those places and as a real date-time, so Excel sums and sorts them (text
+cells it would not).
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import csv
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 
@@ -33,7 +39,8 @@ _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 # starts with "=" must not run when ops opens the export (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = str | int | None
+Cell = str | int | Decimal | datetime | None
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 Row = Sequence[Cell]
 
 
@@ -65,11 +72,41 @@ class _Echo:
         return value
 
 
+def _csv_cell(cell: Cell) -> Cell:
+    if isinstance(cell, Decimal):
+        return format(cell, "f")
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y-%m-%d %H:%M:%S")
+    return _neutralise(cell)
+
+
 def csv_lines(header: Row, rows: Iterable[Row]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(header)
     for row in rows:
-        yield writer.writerow([_neutralise(cell) for cell in row])
+        yield writer.writerow([_csv_cell(cell) for cell in row])
+
+
+def amount_format(amount: Decimal) -> str:
+    """Excel's number format for an amount: grouped, with the amount's decimal places."""
+    places = max(0, -int(amount.as_tuple().exponent))
+    return "#,##0" + ("." + "0" * places if places else "")
+
+
+def _xlsx_cell(sheet: Any, cell: Cell) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(cell, Decimal):
+        typed = WriteOnlyCell(sheet, value=cell)
+        typed.number_format = amount_format(cell)
+        return typed
+    if isinstance(cell, datetime):
+        if cell.tzinfo is not None:
+            raise ValueError("XLSX has no time zones: pass the local time, naive")
+        typed = WriteOnlyCell(sheet, value=cell)
+        typed.number_format = XLSX_DATETIME_FORMAT
+        return typed
+    return _neutralise(cell)
 
 
 def csv_response(*, filename: str, header: Row, rows: Iterable[Row]) -> StreamingHttpResponse:
@@ -88,7 +125,7 @@ def xlsx_response(
     sheet = workbook.create_sheet(title=sheet_title[:31])
     sheet.append(list(header))
     for row in rows:
-        sheet.append([_neutralise(cell) for cell in row])
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     spool = tempfile.SpooledTemporaryFile(max_size=_XLSX_MEMORY_LIMIT)
     workbook.save(spool)
     spool.seek(0)

@@ -445,6 +445,10 @@ DEPOSIT_REFUND_DELAY_DAYS = env_int("DEPOSIT_REFUND_DELAY_DAYS", 30)
 DEPOSIT_REFUND_DELAY_WORKING_DAYS = env_int("DEPOSIT_REFUND_DELAY_WORKING_DAYS", 10)
 # The sandbox payment page stands in for the payment provider: never on in production by default.
 DEPOSIT_SANDBOX_PAYMENTS = env_bool("DEPOSIT_SANDBOX_PAYMENTS", DEBUG)
+# The most one sandbox payment may credit, in major units of the deposit's currency (raised to
+# twice the shop's own requirement plus its debt where that is more): a typo of ¥99,999,999,999
+# went through to the confirmation page and would have credited it.
+DEPOSIT_SANDBOX_TOP_UP_MAX_MAJOR = env_int("DEPOSIT_SANDBOX_TOP_UP_MAX_MAJOR", 1_000_000)
 # Absolute base of links in merchant e-mails, e.g. https://deposit-desk.example.com.
 DASHBOARD_BASE_URL = env_str("DASHBOARD_BASE_URL", "").rstrip("/")
 # Manual adjustments above this (minor units, 10,000.00 CNY) need a second person's approval.

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from common.errors import DomainError
 from common.money import CURRENCY_EXPONENTS, Money
+from common.templatetags.money import money
 from shops.models import ShopType, TrademarkStatus
 
 NOT_A_NUMBER = "amount_not_a_number"
@@ -51,9 +52,12 @@ class AmountForm(forms.Form):
 
     amount = forms.CharField(max_length=64, strip=True)
 
-    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, currency: str, max_minor: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
+        self.max_minor = max_minor  # the most this form accepts, when it has a limit
         self.fields["amount"].error_messages["required"] = amount_message(NOT_A_NUMBER, currency)
 
     def clean_amount(self) -> Money:
@@ -66,6 +70,12 @@ class AmountForm(forms.Form):
         if amount.amount_minor < 1:
             raise forms.ValidationError(
                 gettext("Enter an amount above zero."), code="amount_not_positive"
+            )
+        if self.max_minor is not None and amount.amount_minor > self.max_minor:
+            raise forms.ValidationError(
+                gettext("at most %(limit)s in one payment.")
+                % {"limit": money(self.max_minor, self.currency)},
+                code="amount_above_limit",
             )
         return amount
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from common.money import format_minor
 from common.templatetags.money import money
 from deposits.domain.coverage import Coverage, WithdrawLimit, coverage_of
+from deposits.domain.references import claim_public_id
 from deposits.models import (
     Account,
     Entry,
@@ -370,6 +372,42 @@ def holds_for_account_id(account_id: int, *, status: str | None = None) -> Query
     if status is not None:
         holds = holds.filter(status=status)
     return holds
+
+
+# --- Claim references ---------------------------------------------------------------------------
+# Claims post and hold under "claim:<public id>"; the shop page names the claim by its order
+# reference and links to it. Deposits may not import claims, so the claims app hands over its
+# reader at start-up (claims.apps), as it does its reason labels.
+
+
+@dataclass(frozen=True)
+class ClaimRef:
+    public_id: uuid.UUID
+    label: str  # the order reference the merchant knows the claim by
+
+
+ClaimRefReader = Callable[[int, list[uuid.UUID]], dict[uuid.UUID, str]]
+_claim_ref_readers: list[ClaimRefReader] = []
+
+
+def claim_ref_reader_register(reader: ClaimRefReader) -> None:
+    """`reader(shop_id, public ids)` → {public id: order reference}, in one query."""
+    _claim_ref_readers[:] = [reader]
+
+
+def claim_refs_for_shop(shop: Shop, references: Iterable[str | None]) -> dict[str, ClaimRef]:
+    """Every "claim:<id>" among `references` that names one of the shop's claims, read in one
+    query (none when no reference names a claim)."""
+    ids = {ref: claim_public_id(ref) for ref in set(references) if ref}
+    wanted = sorted({i for i in ids.values() if i is not None})
+    if not wanted or not _claim_ref_readers:
+        return {}
+    labels = _claim_ref_readers[0](shop.pk, wanted)
+    return {
+        ref: ClaimRef(public_id=i, label=labels[i])
+        for ref, i in ids.items()
+        if i is not None and i in labels
+    }
 
 
 def holds_for_account(account: Account, *, active_only: bool = False) -> QuerySet[Hold]:

@@ -32,12 +32,12 @@ from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 
 from common.replica import statement_db
+from deposits.domain.references import CLAIM_REFERENCE_PREFIX, claim_public_id
 from deposits.models import Account, Entry, TransactionKind, Withdrawal
 from shops.models import Shop
 
 # Statement dates are the merchant's calendar days (the dashboard shows China Standard Time).
 STATEMENT_TZ = ZoneInfo("Asia/Shanghai")
-CLAIM_REFERENCE_PREFIX = "claim:"
 # Rows read per round trip when a download streams the whole filtered statement.
 EXPORT_CHUNK = 2000
 
@@ -458,12 +458,7 @@ def statement_stream(account: Account, flt: StatementFilter) -> Iterator[Stateme
 
 def claim_of(entry: Entry) -> uuid.UUID | None:
     """The claim an entry was posted for ("claim:<public id>" references), or None."""
-    if not entry.reference.startswith(CLAIM_REFERENCE_PREFIX):
-        return None
-    try:
-        return uuid.UUID(entry.reference.removeprefix(CLAIM_REFERENCE_PREFIX))
-    except ValueError:
-        return None
+    return claim_public_id(entry.reference)
 
 
 def kind_choices() -> list[tuple[str, str]]:

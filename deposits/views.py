@@ -20,13 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.errors import DomainError
-from common.money import Money
+from common.money import CURRENCY_EXPONENTS, Money
 from common.pagination import UncountedPage
 from common.templatetags.money import money
 from deposits import services
 from deposits.forms import AmountForm, top_up_refusal
 from deposits.models import Account, ShortfallCase
 from deposits.selectors import (
+    claim_refs_for_shop,
     debt_origin,
     deposit_summary,
     entries_for_account,
@@ -83,6 +84,10 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             entries_for_account(account), request.GET.get("page"), ENTRIES_PER_PAGE
         )
         holds = list(holds_for_account(account, active_only=True))
+    shortfall_context = _shortfall_shop_context(
+        membership, shop, account, cases.open if cases else None
+    )
+    _name_claims(shop, page, holds, shortfall_context["shortfall"])
     return render(
         request,
         "dashboard/shop_detail.html",
@@ -105,10 +110,24 @@ def shop_detail(request: HttpRequest, shop_id: str) -> HttpResponse:
             "lifted_restrictions": lifted,
             "refund_on": refund_available_at(shop.closed_at) if shop.closed_at else None,
             "may_see_money": membership.may_manage_deposit,
-            **_shortfall_shop_context(membership, shop, account, cases.open if cases else None),
+            **shortfall_context,
             **withdraw_shop_context(membership, shop, account),
         },
     )
+
+
+def _name_claims(
+    shop: Shop, page: UncountedPage | None, holds: list[Any], shortfall: dict[str, Any] | None
+) -> None:
+    """Give each ledger line, hold and the banner's latest deduction posted for a claim
+    ("claim:<uuid>") that claim's order reference and link (`claim_ref`), read in one query for
+    the whole page: the bare reference was a code to the merchant."""
+    rows = [*(page or []), *holds]
+    if shortfall and shortfall.get("latest_deduction") is not None:
+        rows.append(shortfall["latest_deduction"])
+    refs = claim_refs_for_shop(shop, (row.reference for row in rows))
+    for row in rows:
+        row.claim_ref = refs.get(row.reference)
 
 
 # --- Shortfall banner, notices and the sandbox payment page ------------------------------------
@@ -182,6 +201,14 @@ def _closed_shop_refusal(request: HttpRequest, shop: Shop) -> HttpResponse:
     return redirect("dashboard:shop_detail", shop.public_id)
 
 
+def sandbox_top_up_limit(account: Account) -> int:
+    """The most one sandbox payment credits: the setting's amount, or twice what the shop must
+    keep plus its debt when that is more (a shop's own shortfall is always payable at once)."""
+    exponent = CURRENCY_EXPONENTS[account.currency]
+    configured = settings.DEPOSIT_SANDBOX_TOP_UP_MAX_MAJOR * 10**exponent
+    return max(configured, 2 * account.required_minor + account.debt_minor)
+
+
 @login_required
 def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
     """Step 1 of the sandbox payment: the merchant enters an amount. A valid POST creates a
@@ -199,7 +226,9 @@ def sandbox_top_up(request: HttpRequest, shop_id: str) -> HttpResponse:
     form = AmountForm(currency=account.currency)
     amount_text = request.GET.get("amount", "")
     if request.method == "POST":
-        form = AmountForm(request.POST, currency=account.currency)
+        form = AmountForm(
+            request.POST, currency=account.currency, max_minor=sandbox_top_up_limit(account)
+        )
         amount_text = form.typed_amount()
         if form.is_valid():
             payment_id = str(uuid.uuid4())

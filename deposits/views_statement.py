@@ -9,6 +9,7 @@ shop is a 404, exactly like a missing one.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -20,7 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from common.money import format_minor
+from common.money import decimal_text
 from common.tabular import csv_response, xlsx_response
 from common.templatetags.money import money
 from deposits.coverage_history import PERIODS, coverage_history
@@ -173,14 +174,16 @@ def _export_header() -> list[str]:
 def _export_rows(account: Account, flt: StatementFilter) -> Any:
     for line in statement_stream(account, flt):
         yield [
-            line.occurred_at.astimezone(STATEMENT_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+            # Local time, naive (the header names the zone): a date-time cell in the XLSX.
+            line.occurred_at.astimezone(STATEMENT_TZ).replace(tzinfo=None),
             line.kind_label,
             line.bucket_label,
             entry_reason_text(line.reason),
             line.reference,
             line.currency,
-            format_minor(line.amount_minor, line.currency).replace(",", ""),
-            format_minor(line.balance_minor, line.currency).replace(",", ""),
+            # Numbers in the XLSX (Excel sums them), the same plain decimals in the CSV.
+            Decimal(decimal_text(line.amount_minor, line.currency)),
+            Decimal(decimal_text(line.balance_minor, line.currency)),
             line.id,
         ]
 

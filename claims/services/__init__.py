@@ -83,6 +83,7 @@ from claims.services.lifecycle import (
     claim_file,
     claim_settle,
     claim_withdraw,
+    contest_hold_preview,
     insurer_limit_minor,
 )
 from claims.services.malicious import (
@@ -113,6 +114,7 @@ __all__ = [
     "claim_decision_reject",
     "claim_decision_requests_expire",
     "claim_escalate",
+    "contest_hold_preview",
     "claim_mark_malicious",
     "claim_review_done",
     "claim_file",

@@ -25,6 +25,7 @@ from common.errors import (
 )
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
+from deposits.services.shortfall import HoldPreview, shortfall_preview_after_hold
 from insurance import selectors as insurance_selectors
 from shops.models import Shop, ShopStatus
 
@@ -218,6 +219,36 @@ def insurer_limit_minor(claim: Claim) -> int:
     return insurance_selectors.limit_remaining_for_shop(claim.shop_id)
 
 
+def _uncovered_minor(claim: Claim) -> int:
+    """The part of the estimate the insurer would not advance: what a contest holds."""
+    return max(0, claim.compensation_minor - insurer_limit_minor(claim))
+
+
+def _hold_size_minor(*, uncovered: int, available_minor: int) -> int:
+    """As much of the uncovered estimate as the deposit has available."""
+    return min(uncovered, max(available_minor, 0))
+
+
+def contest_hold_preview(*, claim: Claim, now: datetime) -> HoldPreview | None:
+    """What contesting would hold on the deposit now and where that leaves the shop (the claim
+    page's warning before the merchant confirms): the same sizing as the escalation's hold and
+    the coverage rule's arithmetic, read without locks and without writing anything. None when
+    nothing would be held (no account, no estimate, or the insurer covers it)."""
+    if claim.compensation_minor <= 0:
+        return None
+    account = deposit_selectors.account_for_shop(claim.shop)
+    if account is None:
+        return None
+    amount = _hold_size_minor(
+        uncovered=_uncovered_minor(claim), available_minor=account.available_minor
+    )
+    if amount <= 0:
+        return None
+    return shortfall_preview_after_hold(
+        shop=claim.shop, account=account, held_minor=amount, now=now
+    )
+
+
 def _place_hold(*, claim: Claim, now: datetime) -> str | None:
     """Hold as much of the estimate as the deposit has available, less what the shop's insurer
     would advance (domain.md §5: no cash is frozen for the covered part; §6.1: insured shops pay
@@ -225,13 +256,13 @@ def _place_hold(*, claim: Claim, now: datetime) -> str | None:
     account = deposit_selectors.account_for_shop(claim.shop)
     if account is None or claim.compensation_minor <= 0:
         return None
-    uncovered = max(0, claim.compensation_minor - insurer_limit_minor(claim))
+    uncovered = _uncovered_minor(claim)
     if uncovered <= 0:
         return None
     for attempt in range(1, HOLD_ATTEMPTS + 1):
         snapshot = deposit_selectors.account_snapshot(account.pk)
         available = snapshot.available_minor if snapshot is not None else 0
-        amount = min(uncovered, max(available, 0))
+        amount = _hold_size_minor(uncovered=uncovered, available_minor=available)
         if amount <= 0:
             return None
         try:

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from claims import services
 from claims.models import Actor, Claim, ClaimStatus
+from common.templatetags.money import money
+from deposits import services as deposit_services
 from deposits.models import Hold
 from partners.services import partner_get_or_create
 from shops.models import MerchantUser
@@ -396,6 +398,54 @@ class TestContest:
         assert "您的举证截止" in text
         assert note in text  # the merchant's own words on the timeline
 
+    def test_before_contesting_it_says_what_is_held_and_that_the_shop_would_fall_short(
+        self, client, owner, partner, shop
+    ):
+        # The shop holds exactly its requirement: the hold of the estimate makes it short.
+        account = shop.deposit_account
+        account.refresh_from_db()
+        assert account.shortfall_minor == 0
+        surplus = account.available_minor - account.required_minor
+        claim = file(partner, shop, paid=100_000)
+        assert claim.compensation_minor == 30_000 > surplus
+
+        page = client.get(detail_url(claim))
+
+        preview = page.context["contest_preview"]
+        assert preview.held_minor == 30_000
+        assert preview.available_after_minor == account.available_minor - 30_000
+        assert preview.shortfall_after_minor == 30_000 - surplus
+        # The figures, in the page (the sentences read in the reader's language; the amounts
+        # are the money filter's): held, available after, short by.
+        box = page.content.decode().split('id="contest-preview"')[1].split("</div>")[0]
+        for minor in (30_000, account.available_minor - 30_000, 30_000 - surplus):
+            assert str(money(minor, "CNY")) in box
+        assert 'class="banner bad' in page.content.decode().split('id="contest-preview"')[0][-80:]
+        # The ladder's next step, as the shop page's banner words it (marketing after 72 h).
+        when = timezone.localtime(preview.next_when)
+        assert timezone.now() + timedelta(hours=71) < preview.next_when
+        assert when.strftime("%Y-%m-%d %H:%M") in box
+        assert preview.next_what in box
+        assert f"?amount={(30_000 - surplus) / 100:.2f}" in page.content.decode()
+        # Read only: nothing held, nothing opened by looking.
+        assert not Hold.objects.exists()
+        assert Claim.objects.get(pk=claim.pk).status == ClaimStatus.NEGOTIATING
+
+    def test_before_contesting_a_shop_with_room_is_told_the_hold_only(
+        self, client, owner, partner, shop
+    ):
+        fund(shop.deposit_account, 1_000_000, now=timezone.now())
+        claim = file(partner, shop, paid=100_000)
+        english(client)
+
+        page = client.get(detail_url(claim))
+
+        preview = page.context["contest_preview"]
+        assert preview.held_minor == 30_000 and not preview.makes_short
+        box = page.content.decode().split('id="contest-preview"')[1].split("</div>")[0]
+        assert "Contesting holds" in box
+        assert str(money(30_000, "CNY")) in box and "short by" not in box
+
 
 class TestBadgeAndPanel:
     def test_the_badge_counts_answers_due_and_open_evidence_windows(
@@ -434,6 +484,55 @@ class TestBadgeAndPanel:
 
         assert "1 条消费者理赔等待您答复" in text
         assert f"{reverse('claims:list')}?shop={shop.public_id}" in text
+
+    def test_the_timeline_says_the_merchant_contested_and_the_api_keeps_its_action(
+        self, client, owner, partner, shop
+    ):
+        contested = file(partner, shop)
+        client.post(reverse("claims:contest", args=[contested.public_id]), {"note": "Shipped."})
+        by_partner = file(partner, shop)
+        escalate(by_partner)
+        english(client)
+
+        def escalation(claim):
+            page = client.get(detail_url(claim))
+            return next(
+                row["action"]
+                for row in page.context["timeline"]
+                if row["event"].action == "escalated"
+            )
+
+        assert escalation(contested) == "Contested by the merchant: the platform reviews the claim"
+        assert escalation(by_partner) == "Escalated: the platform reviews the claim"
+        api = services.claim_data(Claim.objects.get(pk=contested.pk))["timeline"]
+        assert [row["action"] for row in api] == ["filed", "escalated"]
+
+
+class TestClaimsOnTheShopPage:
+    def test_holds_ledger_and_shortfall_name_the_claim_by_its_order_and_link_to_it(
+        self, client, owner, partner, shop
+    ):
+        # Funded exactly to the requirement: the award taken from the hold leaves it short.
+        taken = file(partner, shop, order_ref="ORD-TAKEN")
+        escalate(taken)
+        decide(taken)
+        deposit_services.shortfall_evaluate(shop_id=shop.pk, now=timezone.now())
+        held = file(partner, shop, order_ref="ORD-HELD")
+        escalate(held)
+        shop_url = reverse("dashboard:shop_detail", args=[shop.public_id])
+
+        html = client.get(shop_url).content.decode()
+
+        # No stored code reaches the Chinese page: the reason reads in Chinese, the reference
+        # is the claim's order, linked to its page (holds, ledger and the shortfall banner).
+        assert "claim:" not in html
+        assert "LATE_SHIPMENT" not in html and "Claim C-" not in html
+        holds = html.split('id="holds"')[1].split("</section>")[0] if 'id="holds"' in html else ""
+        assert holds, "the page has its holds table"
+        assert f'href="{detail_url(held)}"' in holds and "ORD-HELD" in holds
+        banner = html.split('id="shortfall"')[1].split("</section>")[0]
+        assert f'href="{detail_url(taken)}"' in banner and "ORD-TAKEN" in banner
+        assert html.count(f'href="{detail_url(taken)}"') >= 2  # the banner and the ledger
 
 
 class TestLanguages:

@@ -41,3 +41,20 @@ def test_an_xlsx_download_opens_with_the_header_and_every_row():
 def test_a_file_name_keeps_only_safe_ascii():
     assert safe_filename("对账单 2026/12") == "2026-12"
     assert safe_filename("家") == "export"
+
+
+def test_amounts_and_moments_are_numbers_and_dates_in_xlsx_and_plain_text_in_csv():
+    from datetime import datetime
+    from decimal import Decimal
+
+    row = [datetime(2026, 12, 5, 18, 45), "充值", Decimal("50000.00"), Decimal("-99.99")]
+
+    xlsx = xlsx_response(filename="s", header=HEADER + ["x"], rows=[row])
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    when, _, amount, negative = sheet[2]
+    assert when.value == datetime(2026, 12, 5, 18, 45) and when.is_date
+    assert (amount.value, negative.value) == (50000, -99.99)
+    assert amount.data_type == negative.data_type == "n"
+    assert amount.number_format == "#,##0.00"
+    csv_body = b"".join(csv_response(filename="s", header=HEADER, rows=[row]).streaming_content)
+    assert "2026-12-05 18:45:00,充值,50000.00,-99.99" in csv_body.decode("utf-8")

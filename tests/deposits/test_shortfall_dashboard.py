@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from common.money import Money
 from deposits import services
 from deposits.models import Account, LedgerTransaction, ShortfallCase
 from shops.models import Notification, Shop
@@ -269,6 +270,36 @@ class TestSandboxTopUp:
         assert re.search(r"Amount: " + re.escape(message), html)
         assert 'aria-invalid="true"' in html
         assert not LedgerTransaction.objects.filter(payment_ref__startswith="sandbox:").exists()
+
+    def test_an_amount_above_the_limit_is_refused_naming_the_field_and_the_limit(
+        self, short_shop, settings
+    ):
+        settings.DEPOSIT_SANDBOX_TOP_UP_MAX_MAJOR = 1_000_000
+        shop, account = short_shop
+        client = owner_client(shop)
+
+        response = client.post(top_up_url(shop), {"amount": "99999999999.00"})
+
+        assert response.status_code == 400
+        html = page_html(response)
+        assert "Amount: at most ¥ 1,000,000.00 in one payment." in html
+        assert 'aria-invalid="true"' in html and 'value="99999999999.00"' in html
+        # The limit itself is payable, and goes on to the confirmation.
+        assert client.post(top_up_url(shop), {"amount": "1000000.00"}).status_code == 302
+
+    def test_the_limit_never_stops_a_shop_paying_its_own_requirement(self, short_shop, settings):
+        settings.DEPOSIT_SANDBOX_TOP_UP_MAX_MAJOR = 1
+        shop, account = short_shop
+        account.refresh_from_db()
+        client = owner_client(shop)
+        limit = 2 * account.required_minor + account.debt_minor
+
+        def pay(minor: int) -> int:
+            amount = Money(minor, "CNY").major_str().replace(",", "")
+            return client.post(top_up_url(shop), {"amount": amount}).status_code
+
+        assert pay(limit) == 302
+        assert pay(limit + 1) == 400
 
     def test_staff_without_the_deposit_permission_are_refused(self, short_shop):
         shop, account = short_shop

@@ -267,10 +267,27 @@ class TestDownloads:
         assert response.status_code == 200
         sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
         rows = list(sheet.iter_rows(values_only=True))
+        # Amounts are numbers Excel can sum, shown with 2 decimals; times are real date-times.
+        assert [(r[6], r[7]) for r in rows[1:]] == [
+            (300, (BALANCE_AFTER_OCT + 30_000) / 100),
+            (-99.99, (BALANCE_AFTER_OCT + 30_000 - 9_999) / 100),
+        ]
+        for row in sheet.iter_rows(min_row=2):
+            when, amount, balance = row[0], row[6], row[7]
+            assert when.is_date and isinstance(when.value, datetime)
+            assert when.value.strftime("%Y-%m") == "2026-11"
+            assert amount.data_type == balance.data_type == "n"
+            assert amount.number_format == balance.number_format == "#,##0.00"
+
+    def test_the_csv_keeps_amounts_and_times_as_plain_text(self, client, ledger):
+        shop, _ = ledger
+        params = {"date_from": "2026-11-01", "date_to": "2026-11-30"}
+        rows = _csv_rows(client.get(_url(shop, "statement_csv"), params))
         assert [(r[6], r[7]) for r in rows[1:]] == [
             ("300.00", f"{(BALANCE_AFTER_OCT + 30_000) / 100:.2f}"),
             ("-99.99", f"{(BALANCE_AFTER_OCT + 30_000 - 9_999) / 100:.2f}"),
         ]
+        assert all(re.fullmatch(r"2026-11-\d\d \d\d:\d\d:\d\d", r[0]) for r in rows[1:])
 
     @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
     @pytest.mark.parametrize(

@@ -106,6 +106,29 @@ class TestDashboardHome:
         assert "开店前待缴" in content  # the onboarding shop has paid nothing yet
         assert ">应缴</a></th>" in content and ">缺口</a></th>" in content
 
+    def test_the_held_amount_reads_as_apart_from_the_available_cash(self, client, now):
+        # Available cash excludes what is held: the Chinese said the held money was part of it.
+        shop, account = make_shop(now=now)
+        fund(account, 50_000 * YUAN, now=now)
+        services.hold_place(
+            account_id=account.pk,
+            amount_minor=2_000 * YUAN,
+            currency="CNY",
+            reason="假一赔四投诉审核中",
+            reference="CLAIM-8812",
+            expires_at=now + timedelta(days=12),
+            idempotency_key="hold-home",
+            now=now,
+        )
+        client.force_login(make_member(shop))
+
+        content = page_html(client.get(reverse("dashboard:home")))
+
+        cash = content.split('class="num col-cash"')[1].split("</td>")[0]
+        assert "¥ 48,000.00" in cash  # available: 50,000 − 2,000
+        assert "其中" not in cash
+        assert "另有 ¥ 2,000.00 因理赔冻结，不计入可用现金" in cash
+
     def test_the_status_filter_keeps_only_that_status(self, client, owner_with_shops):
         shops, _ = owner_with_shops
 

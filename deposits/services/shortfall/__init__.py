@@ -55,11 +55,13 @@ from deposits.services.shortfall.ops import (
     shortfall_review_decide,
 )
 from deposits.services.shortfall.reads import (
+    HoldPreview,
     shortfall_banner,
     shortfall_cases_for_page,
     shortfall_latest_deduction,
     shortfall_open_case,
     shortfall_open_cases_by_shop,
+    shortfall_preview_after_hold,
     shortfall_restriction_texts,
 )
 from deposits.services.shortfall.scan import (
@@ -80,6 +82,7 @@ __all__ = [
     "TRIGGER_REQUIREMENT",
     "TRIGGER_SCAN",
     "Evaluation",
+    "HoldPreview",
     "Resolution",
     "ScanResult",
     "evaluates_shortfall",
@@ -97,6 +100,7 @@ __all__ = [
     "shortfall_latest_deduction",
     "shortfall_open_case",
     "shortfall_open_cases_by_shop",
+    "shortfall_preview_after_hold",
     "ladder_step_save",
     "shortfall_review_decide",
     "shortfall_scan",

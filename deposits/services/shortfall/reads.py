@@ -11,12 +11,13 @@ from typing import Any
 from django.db.models import JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
+from deposits.domain.coverage import coverage_of
 from deposits.models import (
     Account,
     Entry,
     ShortfallCase,
 )
-from deposits.services.shortfall.evaluate import OPEN
+from deposits.services.shortfall.evaluate import OPEN, ladder_plan
 from deposits.services.shortfall.texts import ShortfallTexts, at, step_description
 from shops.models import RestrictionSource, Shop, ShopRestriction
 
@@ -190,3 +191,49 @@ def shortfall_restriction_texts(
                 why=words.past_reason(), lifted=words.lifted_because()
             )
     return texts
+
+
+@dataclass(frozen=True)
+class HoldPreview:
+    """What a hold of `held_minor` would do to a deposit, before anyone places it (a claim's
+    contest page warns with it). Computed with the coverage rule; nothing is written."""
+
+    currency: str
+    held_minor: int
+    available_after_minor: int
+    shortfall_now_minor: int
+    shortfall_after_minor: int
+    next_when: datetime | None  # the shortfall ladder's next step, as the shop banner says it
+    next_what: str
+
+    @property
+    def makes_short(self) -> bool:
+        return self.shortfall_after_minor > self.shortfall_now_minor
+
+
+def shortfall_preview_after_hold(
+    *, shop: Shop, account: Account, held_minor: int, now: datetime
+) -> HoldPreview:
+    """The position after holding `held_minor` more, and the ladder's next step should the shop
+    fall (or stay) short: the open case's next unapplied step, or for a case the hold would
+    open, the active ladder's first step that is not taken at once (the shop banner's "What
+    happens next", since the immediate notice is sent as the case opens)."""
+    after = coverage_of(account).after(held_delta=held_minor)
+    upcoming: list[dict[str, Any]] = []
+    if after.shortfall_minor > 0:
+        case = shortfall_open_case(shop)
+        if case is not None:
+            applied = {step.position for step in case.steps.all()}
+            upcoming = [item for item in case.plan if item["position"] not in applied]
+        else:
+            upcoming = [item for item in ladder_plan(now=now) if at(item["due_at"]) > now]  # type: ignore[operator]
+    first = upcoming[0] if upcoming else None
+    return HoldPreview(
+        currency=account.currency,
+        held_minor=held_minor,
+        available_after_minor=after.available_minor,
+        shortfall_now_minor=coverage_of(account).shortfall_minor,
+        shortfall_after_minor=after.shortfall_minor,
+        next_when=at(first["due_at"]) if first else None,
+        next_what=step_description(first) if first else "",
+    )
