@@ -60,7 +60,7 @@ class TestCloseAStuckApplication:
 
         messages = close(client, policy.application, "  ")
 
-        assert any("Give a reason" in m for m in messages)
+        assert any("type a reason" in m for m in messages)
         assert InsuranceApplication.objects.get(pk=policy.application_id).status == "ACCEPTED"
 
     def test_a_paid_policys_application_is_refused_and_left_alone(self, ops, api, insurer_api):
