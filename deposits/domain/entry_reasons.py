@@ -2,7 +2,7 @@
 
 The ledger stores each posting's reason as text, append-only, and the partner API returns it as
 stored (api-v1.md). What the product itself wrote there follows a handful of fixed wordings,
-some in Chinese ("充值", "保证金退款", "撤销: …", "提现失败 …"), some in English
+some in Chinese ("充值", "保证金提现", "保证金退款", "撤销: …", "提现失败 …"), some in English
 ("Claim 4410 (LATE_SHIPMENT)"), so a merchant's statement mixed both languages whatever the
 interface's. Here each of those wordings is recognised and said again in the active language
 when the statement, the shop page, the exports or the PDF show it; anything else (a reason a
@@ -42,6 +42,7 @@ def _reversed(m: re.Match[str]) -> str:
 # (pattern, renderer): the first whose pattern matches the whole stored text wins.
 _WORDINGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"充值"), lambda m: _("Top-up")),
+    (re.compile(r"保证金提现"), lambda m: _("Withdrawal of surplus")),
     (re.compile(r"保证金退款"), lambda m: _("Deposit refunded on exit")),
     (
         re.compile(r"提现失败 (?P<ref>\S+): (?P<why>.*)", re.S),

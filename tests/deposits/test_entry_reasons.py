@@ -21,6 +21,7 @@ from tests.factories import make_member, make_shop
 # (stored by the product, English, Chinese)
 WORDINGS = [
     ("充值", "Top-up", "充值"),
+    ("保证金提现", "Withdrawal of surplus", "提取超额保证金"),
     ("保证金退款", "Deposit refunded on exit", "退出时退还保证金"),
     ("提现失败 WD-20261201-7: account closed", "Withdrawal WD-20261201-7 failed: account closed",
      "提现 WD-20261201-7 失败：account closed"),

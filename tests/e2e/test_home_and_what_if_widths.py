@@ -59,7 +59,8 @@ def test_home_switcher_and_what_if_fit_the_width(
     page.goto(f"{base}/shops/{flagship}/what-if/")
     page.select_option("#id_category", "jewelry")
     page.select_option("#id_brand_trademark", "APPLIED")
-    page.click(".what-if-form button[type=submit]")
+    with page.expect_navigation():
+        page.click(".what-if-form button[type=submit]")
     assert page.locator(".what-if-required").count() == 1
     check("what-if-result")
     page.goto(f"{base}/shops/{flagship}/what-if/?category=health_supplements&shop_type=FRANCHISE")
