@@ -151,6 +151,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+POSTGRESQL_ENGINE = "common.postgresql"  # common/postgresql/base.py says why
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets the web process read while the worker writes; IMMEDIATE takes the write lock at
@@ -164,6 +165,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DJANGO_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The same backend, with a health check that reads the socket instead of sending SELECT 1.
+    DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
     # DATABASE_POOLER=pgbouncer: DATABASE_URL is a PgBouncer in transaction pooling mode, which
     # hands each transaction whichever server connection is free (docs/operations.md, "Scaling
     # out"). Migrations go to PostgreSQL directly (docker-compose.yml).
@@ -176,6 +179,8 @@ else:
         DATABASES[REPLICA_ALIAS] = env_database("DATABASE_REPLICA_URL", _replica_url)
         DATABASES[REPLICA_ALIAS]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
         DATABASES[REPLICA_ALIAS]["CONN_HEALTH_CHECKS"] = True
+        if DATABASES[REPLICA_ALIAS]["ENGINE"].endswith("postgresql"):
+            DATABASES[REPLICA_ALIAS]["ENGINE"] = POSTGRESQL_ENGINE
         behind_pooler(
             DATABASES[REPLICA_ALIAS],
             env_choice("DATABASE_REPLICA_POOLER", "none", DATABASE_POOLERS),

@@ -43,9 +43,9 @@ def test_a_deduction_is_two_statements_once_the_key_is_remembered(django_assert_
     shop = funded_shop(api, 100_000_000)
     api.post(deductions(shop), DEDUCTION)  # the key is read once and remembered
 
-    # The account lookup, and the posting with its record. (The connection's health check,
-    # CONN_HEALTH_CHECKS' SELECT 1, is sent on psycopg2's own cursor and is not counted here:
-    # with it, three round trips.)
+    # The account lookup, and the posting with its record: two round trips in all, as the
+    # connection's health check reads the socket instead of sending SELECT 1
+    # (tests/config/test_health_check.py).
     with django_assert_num_queries(2) as captured:
         response = api.post(deductions(shop), DEDUCTION)
 
