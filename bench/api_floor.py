@@ -230,7 +230,9 @@ def main() -> None:
 
     med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
     scale_med = {
-        w: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for w, rs in scale.items()
+        w: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+        for w, rs in scale.items()
+        if rs  # --scale-rounds 0 measures no scale-out
     }
     (OUT / "api_floor.json").write_text(
         json.dumps(

@@ -37,9 +37,28 @@ from api_bench import PG, run  # noqa: E402
 from api_floor import BackendCpu  # noqa: E402
 
 
+def shop_of(db: str, account_id: int = 12) -> str:
+    """The public id of the shop whose account the lookup scripts find (`:shop` in them)."""
+    return run(
+        [
+            "psql",
+            *PG,
+            "-At",
+            "-c",
+            f"SELECT s.public_id FROM shops_shop s JOIN deposits_account a ON a.shop_id = s.id "
+            f"WHERE a.id = {account_id}",
+            db,
+        ]
+    ).strip()
+
+
 def priced(db: str, seconds: int, clients: int, script: str | None) -> tuple[float, float]:
     """(tps, backend CPU ms per transaction) of pgbench running `script` (None: tpcb-like)."""
-    what = ["-b", "tpcb-like"] if script is None else ["-n", "-f", str(HERE / script)]
+    what = (
+        ["-b", "tpcb-like"]
+        if script is None
+        else ["-n", "-f", str(HERE / script), "-D", f"shop={shop_of(db)}"]
+    )
     cpu = BackendCpu(db).start()
     out = run(["pgbench", *PG, *what, "-c", str(clients), "-j", "2", "-T", str(seconds), db])
     used = cpu.stop()
@@ -69,7 +88,12 @@ def main() -> None:
             args.pgbench_db, args.seconds, args.clients, None
         )
         for name in scripts:
-            tps, ms = priced(args.db, args.seconds, args.clients, f"posting_cost/{name}.sql")
+            # "name@db" prices a script on another database: an A/B of a schema change in one
+            # run (`--scripts api,api@dd_copy_with_change`).
+            script, _, db = name.partition("@")
+            tps, ms = priced(
+                db or args.db, args.seconds, args.clients, f"posting_cost/{script}.sql"
+            )
             result[f"{name}_tps"], result[f"{name}_ms"] = tps, ms
             result[f"{name}_to_tpcb"] = ms / result["tpcb_ms"]
         print(f"round {n + 1}: {json.dumps(result)}", flush=True)
