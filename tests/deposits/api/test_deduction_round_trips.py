@@ -17,8 +17,8 @@ from django.utils import timezone
 from deposits.models import LedgerTransaction
 from partners import services
 from partners.api.base import render_json
-from partners.models import IdempotencyRecord
-from tests.partners.api_client import funded_shop, make_api
+from partners.models import Event, IdempotencyRecord
+from tests.partners.api_client import funded_shop, make_api, shop_body
 
 DEDUCTION = {"amount_minor": 1_500, "currency": "CNY", "reason": "延迟发货赔付", "reference": "o-1"}
 
@@ -122,6 +122,25 @@ def test_a_partner_deactivated_in_the_admin_is_refused_on_the_next_request():
     api.partner.save()  # as the admin saves it
 
     assert api.post(deductions(shop), DEDUCTION).status_code == 401
+
+
+def test_a_key_used_before_on_another_endpoint_posts_nothing_and_says_so():
+    """The posting call does not look the record up first (posting_recorded_v2.sql): the
+    deduction posts, meets the shop registration's record at the insert, and goes back whole:
+    no entry, no event, the balance as it was."""
+    api = make_api("Used before")
+    shop = funded_shop(api, 100_000)
+    assert api.post("/api/v1/shops/", shop_body(), key="used-1").status_code == 201
+    events_before = Event.objects.count()
+
+    response = api.post(deductions(shop), DEDUCTION, key="used-1")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert deductions_posted() == 0
+    assert Event.objects.count() == events_before
+    assert api.get(f"/api/v1/shops/{shop['id']}/").json()["deposit"]["posted_minor"] == 100_000
+    assert IdempotencyRecord.objects.get(key="used-1").path == "/api/v1/shops/"
 
 
 def _in_thread(fn):
