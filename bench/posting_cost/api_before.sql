@@ -1,4 +1,4 @@
--- The database work of one deduction through the partner API, statement by statement as
+-- Before the fifth session: the database work of one deduction through the partner API, as
 -- Django sends it (captured from a request through the test client): the connection's
 -- health check, the shop and account lookup, and deposits_post_recorded (the posting and the
 -- idempotency record), on a random account of those bench/api_floor.py prepares.

@@ -1,4 +1,4 @@
--- The API deduction's first two statements alone (api.sql's health check and shop/account
+-- The API deduction's first two statements alone (api_before.sql's health check and shop/account
 -- lookup), to price them apart from the posting.
 \set aid random(12, 510)
 SELECT 1;
