@@ -312,6 +312,8 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
             "order_paid_minor": "order_paid",
             "requested_minor": "requested",
             "compensation_minor": "compensation",
+            # The facts are for rendering; the record shows what they say, in ops' language.
+            "computation_facts": "computation",
         }.get(f.name, f.name)
         for f in Claim._meta.fields
         if f.editable and not f.auto_created
@@ -322,6 +324,10 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
 
     def export_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         return selectors.with_decision_maker(super().export_queryset(request))
+
+    @admin.display(description=_("computation"))
+    def computation(self, obj: Claim) -> str:
+        return obj.computation_text()
 
     @admin.display(description=_("current deadline"))
     def current_deadline(self, obj: Claim) -> str:

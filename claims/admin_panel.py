@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from claims import ops_selectors, selectors
+from claims.domain import computation_texts
 from claims.models import Claim, ClaimStatus, DecisionRequestStatus, Outcome, RuleKind
 from common.money import format_minor
 from deposits import selectors as deposit_selectors
@@ -144,7 +145,6 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
     """Everything the ops panel shows for `claim`, in the staff user's language."""
     now = clock()
     claim = selectors.claim_with_details(claim.pk)
-    zh = _chinese()
     user = request.user
     can_decide = user.has_perm(DECIDE_PERMISSION)
     can_approve = user.has_perm(APPROVE_PERMISSION)
@@ -156,7 +156,10 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
         deposit_selectors.hold_by_public_id(claim.hold_public_id) if claim.hold_public_id else None
     )
     threshold = ops_selectors.agent_limit_minor(user)
-    computation = claim.computation_zh if zh else claim.computation_en
+    computation = claim.computation_text()
+    calculator_computation = computation_texts.computation_text(
+        award.facts, award.computation_en, award.computation_zh
+    )
 
     def money(amount: int | None) -> str:
         return money_text(amount, claim.currency)
@@ -185,13 +188,12 @@ def ops_panel_context(request: HttpRequest, claim: Claim) -> dict[str, Any]:
         "computation": computation,
         # Before the decision the stored text is the estimate at filing; shown only when the
         # calculator now says something else (an award decided meanwhile changed the cap).
-        "show_computation": claim.outcome is not None
-        or computation != (award.computation_zh if zh else award.computation_en),
+        "show_computation": claim.outcome is not None or computation != calculator_computation,
         "decided": claim.outcome is not None,
         "calculator": {
             "amount": money(award.amount_minor),
             "ops_decide": claim.rule.kind == RuleKind.OPS_DECIDES,
-            "computation": award.computation_zh if zh else award.computation_en,
+            "computation": calculator_computation,
             "cap_took": money(award.cap_took_minor) if award.cap_took_minor else None,
             "earlier": [
                 {

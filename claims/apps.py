@@ -17,6 +17,10 @@ class ClaimsConfig(AppConfig):
         from deposits.domain.entry_reasons import claim_reason_labels_register
 
         claim_reason_labels_register({code: label for code, label in Reason.choices})
+        # And so does a claim's computation (claims.domain.computation_texts).
+        from claims.domain.computation_texts import reason_labels_register
+
+        reason_labels_register({code: label for code, label in Reason.choices})
 
         # The shop page names a claim's postings and holds by the claim's order reference.
         from claims.selectors import claim_order_refs

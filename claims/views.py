@@ -241,14 +241,13 @@ class SettleForm(forms.Form):
 def _detail_context(
     request: HttpRequest, membership: MerchantUser, claim: Claim, now: datetime
 ) -> dict[str, Any]:
-    english = request.LANGUAGE_CODE.startswith("en")
     may_act = membership.may_answer_claims
     negotiating = claim.status == ClaimStatus.NEGOTIATING
     return {
         "claim": claim,
         "status": status_words(claim),
         "deadline": claim_deadline(claim, now),
-        "computation": claim.computation_en if english else claim.computation_zh,
+        "computation": claim.computation_text(),
         "decided": claim.decided_at is not None,
         "funding": list(claim.funding.all()),
         "timeline": [

@@ -11,12 +11,15 @@ A rule is one of three kinds:
 - OPS_DECIDES: ops set the amount; before the decision the requested amount is the estimate.
 
 Every award carries its computation in words, in English and in Chinese, naming each step that
-changed the amount, so ops, the merchant and the partner see the same arithmetic.
+changed the amount, so ops, the merchant and the partner see the same arithmetic; and the same
+steps as facts (`Award.facts`), which the pages render in the reader's language
+(`claims.domain.computation_texts`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from common.money import format_minor
 
@@ -47,6 +50,8 @@ class Award:
     cap_took_minor: int
     computation_en: str
     computation_zh: str
+    # The same arithmetic as plain JSON (computation_texts' "Facts"), stored beside the texts.
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 def _half_up(numerator: int, denominator: int) -> int:
@@ -90,15 +95,26 @@ def compensation_award(
                 f"{m(estimate)}."
             ),
             computation_zh=f"规则 {terms.code}:金额由平台裁定;预估为消费者申请的 {m(estimate)}。",
+            facts={
+                "rule": terms.code,
+                "currency": currency,
+                "steps": [],
+                "award": None,
+                "estimate": estimate,
+            },
         )
 
     en: list[str] = []
     zh: list[str] = []
+    steps: list[dict[str, Any]] = []
     if terms.kind == RATE:
         assert terms.rate_bps is not None
         amount = _half_up(paid_minor * terms.rate_bps, BPS)
         en.append(f"{m(paid_minor)} paid × {_pct(terms.rate_bps)} = {m(amount)}")
         zh.append(f"实付 {m(paid_minor)} × {_pct(terms.rate_bps)} = {m(amount)}")
+        steps.append(
+            {"code": "rate", "paid": paid_minor, "rate_bps": terms.rate_bps, "amount": amount}
+        )
     elif terms.kind == MULTIPLIER:
         assert terms.multiplier is not None and terms.multiplier >= 1
         amount = paid_minor * terms.multiplier
@@ -111,6 +127,14 @@ def compensation_award(
             f"退款 {m(paid_minor)} + {extra} 倍赔偿 {m(paid_minor * extra)} = {m(amount)}"
             f"(实付的 {terms.multiplier} 倍)"
         )
+        steps.append(
+            {
+                "code": "multiplier",
+                "paid": paid_minor,
+                "multiplier": terms.multiplier,
+                "amount": amount,
+            }
+        )
     else:
         raise ValueError(f"unknown rule kind {terms.kind!r}")
 
@@ -120,12 +144,14 @@ def compensation_award(
         amount = terms.minimum_minor
         en.append(f"raised to the minimum {m(amount)}")
         zh.append(f"低于最低赔付额,按最低 {m(amount)}")
+        steps.append({"code": "minimum", "amount": amount})
     maximum_applied = terms.maximum_minor is not None and amount > terms.maximum_minor
     if maximum_applied:
         assert terms.maximum_minor is not None
         amount = terms.maximum_minor
         en.append(f"lowered to the maximum {m(amount)}")
         zh.append(f"超过最高赔付额,按最高 {m(amount)}")
+        steps.append({"code": "maximum", "amount": amount})
 
     cap_took = 0
     if terms.window_hours and terms.maximum_minor is not None:
@@ -144,6 +170,16 @@ def compensation_award(
                 f"{m(earlier_awards_minor)},合计最高 {m(terms.maximum_minor)},尚余 {m(room)},"
                 f"{terms.window_hours} 小时累计上限扣减 {m(cap_took)}"
             )
+            steps.append(
+                {
+                    "code": "cap",
+                    "earlier": earlier_awards_minor,
+                    "hours": terms.window_hours,
+                    "maximum": terms.maximum_minor,
+                    "room": room,
+                    "took": cap_took,
+                }
+            )
     en_text = f"Rule {terms.code}: " + "; ".join(en) + f". Award: {m(amount)}."
     zh_text = f"规则 {terms.code}:" + ";".join(zh) + f"。赔付:{m(amount)}。"
     return Award(
@@ -154,4 +190,5 @@ def compensation_award(
         cap_took_minor=cap_took,
         computation_en=en_text,
         computation_zh=zh_text,
+        facts={"rule": terms.code, "currency": currency, "steps": steps, "award": amount},
     )

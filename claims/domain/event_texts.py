@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext, ngettext
 
+from claims.domain import computation_texts
 from claims.domain.deadlines import MARKET_TZ
 from common.money import format_minor
 
@@ -45,8 +46,10 @@ def _chinese() -> bool:
 
 
 def _both(p: Mapping[str, Any]) -> str:
-    """A text written in both languages by the rule (its computation)."""
-    return str(p.get("zh") or p.get("en") or "") if _chinese() else str(p.get("en") or "")
+    """The rule's computation: its facts in the active language where the note has them (the
+    rule by its name, money as the dashboard writes it), else the text stored in both
+    languages."""
+    return computation_texts.computation_text(p.get("facts"), p.get("en") or "", p.get("zh") or "")
 
 
 def _sep() -> str:

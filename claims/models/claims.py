@@ -36,8 +36,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from claims.domain import computation_texts, event_texts
 from claims.domain import deadlines as deadline_rules
-from claims.domain import event_texts
 from common.money import CURRENCY_CHOICES
 
 
@@ -192,6 +192,9 @@ class Claim(models.Model):
     )
     computation_en = models.TextField(_("computation (English)"))
     computation_zh = models.TextField(_("computation (Chinese)"))
+    # The same arithmetic as facts, rendered in the reader's language by the pages
+    # (claims.domain.computation_texts); {} on claims filed before it was stored.
+    computation_facts = models.JSONField(_("computation facts"), default=dict, blank=True)
     hold_public_id = models.UUIDField(_("hold"), null=True, blank=True)
     respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
     filed_at = models.DateTimeField(_("filed at"))
@@ -318,6 +321,12 @@ class Claim(models.Model):
             if set(update_fields) & _DEADLINE_INPUTS:
                 kwargs["update_fields"] = [*update_fields, "next_deadline_at"]
         super().save(*args, **kwargs)
+
+    def computation_text(self) -> str:
+        """The computation as the reader should see it, in the active language."""
+        return computation_texts.computation_text(
+            self.computation_facts, self.computation_en, self.computation_zh
+        )
 
     def deadline_state(self) -> deadline_rules.DeadlineState:
         return deadline_rules.DeadlineState(

@@ -167,7 +167,7 @@ def claim_decision_make(
                 f"A {locked.status} claim cannot be decided; it must be escalated first."
             )
         detailed = selectors.claim_with_details(locked.pk)
-        award_minor, _, _ = decision_award(detailed, outcome=outcome, amount_minor=amount_minor)
+        award_minor, *_ = decision_award(detailed, outcome=outcome, amount_minor=amount_minor)
         limit = agent_limit_minor(maker)
         if award_minor <= limit:
             return claim_decide(

@@ -45,8 +45,11 @@ def _bad(field: str, message: str, ops_text: Any) -> DecisionRefused:
     return DecisionRefused(field, message, str(ops_text))
 
 
-def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int, str, str]:
-    """The amount awarded, and the computation in words (English, Chinese)."""
+def _award(
+    claim: Claim, *, outcome: str, amount_minor: int | None
+) -> tuple[int, str, str, dict[str, Any]]:
+    """The amount awarded, the computation in words (English, Chinese), and the same as facts
+    (claims.domain.computation_texts) that the pages render in the reader's language."""
     rule = claim.rule
     earlier = (
         selectors.earlier_awards_minor(claim, window_hours=rule.window_hours)
@@ -79,6 +82,7 @@ def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int
             0,
             f"{award.computation_en} Rejected: nothing awarded.",
             f"{award.computation_zh}驳回:不予赔付。",
+            {**award.facts, "decision": {"outcome": outcome, "amount": 0}},
         )
     if rule.kind == OPS_DECIDES:
         if amount_minor is None:
@@ -91,6 +95,7 @@ def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int
             amount_minor,
             f"Rule {rule.code}: ops decided {m(amount_minor)} ({outcome}).",
             f"规则 {rule.code}:平台裁定赔付 {m(amount_minor)}({outcome})。",
+            {**award.facts, "decision": {"outcome": outcome, "amount": amount_minor}},
         )
     if award.amount_minor <= 0:
         raise _bad(
@@ -117,7 +122,12 @@ def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int
                     "amount": m(award.amount_minor),
                 },
             )
-        return award.amount_minor, award.computation_en, award.computation_zh
+        return (
+            award.amount_minor,
+            award.computation_en,
+            award.computation_zh,
+            {**award.facts, "decision": {"outcome": outcome, "amount": award.amount_minor}},
+        )
     if amount_minor is None:
         raise _bad(
             "amount_minor",
@@ -137,6 +147,7 @@ def _award(claim: Claim, *, outcome: str, amount_minor: int | None) -> tuple[int
         f"{m(award.amount_minor)}.",
         f"{award.computation_zh}部分支持:按规则应赔 {m(award.amount_minor)},裁定赔付 "
         f"{m(amount_minor)}。",
+        {**award.facts, "decision": {"outcome": outcome, "amount": amount_minor}},
     )
 
 
@@ -256,7 +267,7 @@ def claim_decide(
                 f"A {locked.status} claim cannot be decided; it must be escalated first."
             )
         locked = selectors.claim_with_details(locked.pk)
-        award_minor, computation_en, computation_zh = _award(
+        award_minor, computation_en, computation_zh, facts = _award(
             locked, outcome=outcome, amount_minor=amount_minor
         )
         rows = _fund(locked, award_minor=award_minor, now=now)
@@ -265,6 +276,7 @@ def claim_decide(
         locked.compensation_minor = award_minor
         locked.computation_en = computation_en
         locked.computation_zh = computation_zh
+        locked.computation_facts = facts
         locked.decided_at = now
         locked.respond_by = None
         locked.appeal_by = now + records.APPEAL_WINDOW
@@ -275,6 +287,7 @@ def claim_decide(
                 "compensation_minor",
                 "computation_en",
                 "computation_zh",
+                "computation_facts",
                 "decided_at",
                 "respond_by",
                 "appeal_by",
@@ -289,7 +302,7 @@ def claim_decide(
             note=note,
             system=[
                 *system,
-                system_note("computation", en=computation_en, zh=computation_zh),
+                system_note("computation", en=computation_en, zh=computation_zh, facts=facts),
                 system_note(
                     "funding",
                     rows=[[r.source, r.amount_minor] for r in rows],

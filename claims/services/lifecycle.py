@@ -148,6 +148,7 @@ def claim_file(
                 rule=rule,
                 computation_en=award.computation_en,
                 computation_zh=award.computation_zh,
+                computation_facts=award.facts,
                 respond_by=now + records.RESPOND_WITHIN,
                 filed_at=now,
             )
@@ -156,7 +157,14 @@ def claim_file(
                 actor=Actor.PARTNER,
                 action="filed",
                 now=now,
-                system=[system_note("estimate", en=award.computation_en, zh=award.computation_zh)],
+                system=[
+                    system_note(
+                        "estimate",
+                        en=award.computation_en,
+                        zh=award.computation_zh,
+                        facts=award.facts,
+                    )
+                ],
             )
             if flag is not None:
                 records.timeline_add(

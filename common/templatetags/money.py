@@ -1,5 +1,6 @@
 """Money as people read it: `money` in Python writes the text ("¥ 50,000.00"), for sentences
-built in views and services, notices and e-mails; `{{ x|money:currency }}` in templates writes
+built in views and services, notices and e-mails (`money_and_minor` adds the minor units, for the
+partner API's refusals); `{{ x|money:currency }}` in templates writes
 the same text kept on one line, and `{{ text|money_nowrap }}` keeps the amounts of a sentence
 built in Python on one line.
 
@@ -15,6 +16,7 @@ import re
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from common.money import CURRENCY_EXPONENTS, format_minor
 
@@ -31,6 +33,18 @@ def money(amount_minor: int | None, currency: str = "CNY") -> str:
     amount = int(amount_minor)
     sign = "-" if amount < 0 else ""
     return f"{sign}{symbol} {format_minor(abs(amount), currency)}"
+
+
+def money_and_minor(amount_minor: int, currency: str) -> str:
+    """money_and_minor(123400, "CNY") → "¥ 1,234.00 (123400 minor units)", in the active language.
+
+    For refusals a partner's engineer reads (the API's `detail`): the amount as the dashboard
+    writes it, and the same number the API's `*_minor` fields carry, so that nobody reads 123400
+    as yuan or 1,234.00 as fen."""
+    return gettext("%(money)s (%(minor)s minor units)") % {
+        "money": money(amount_minor, currency),
+        "minor": int(amount_minor),
+    }
 
 
 # What `money` writes, and nothing else: a symbol, one space, digits with thousands commas and the

@@ -12,8 +12,10 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext
 
 from common.errors import HoldNotActive, InsufficientFunds, InvalidInput
+from common.templatetags.money import money_and_minor
 from common.times import utc_iso
 from deposits import locks
 from deposits.models import Account, Entry, Hold, LedgerTransaction, SystemAccount, TransactionKind
@@ -57,7 +59,13 @@ def hold_place(
         available = account.available_minor
         if amount_minor > available:
             return Plan(
-                error=InsufficientFunds(f"Available deposit is {available}; cannot hold more.")
+                error=InsufficientFunds(
+                    gettext("Available deposit is %(available)s, less than the %(amount)s held.")
+                    % {
+                        "available": money_and_minor(available, account.currency),
+                        "amount": money_and_minor(amount_minor, account.currency),
+                    }
+                )
             )
 
         def create_hold(tx: LedgerTransaction) -> None:
@@ -134,7 +142,11 @@ def _resolve(
             if captured > locked.amount_minor:
                 return Plan(
                     error=InvalidInput(
-                        fields={"amount_minor": [f"At most the held {locked.amount_minor}."]}
+                        # The field's name leads, as in the API's other 400s with fields.
+                        "amount_minor: "
+                        + gettext("At most the held %(held)s can be captured.")
+                        % {"held": money_and_minor(locked.amount_minor, locked.currency)},
+                        fields={"amount_minor": [f"At most the held {locked.amount_minor}."]},
                     ),
                     hold=locked,
                 )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from approvals import registry as approvals_registry
 from approvals import services as four_eyes
@@ -28,6 +29,7 @@ from common.errors import (
     WouldCauseShortfall,
 )
 from common.money import format_minor
+from common.templatetags.money import money_and_minor
 from deposits.domain.coverage import WithdrawLimit
 from deposits.models import (
     Account,
@@ -162,7 +164,13 @@ def deposit_deduct(
         if amount_minor > available and not allow_debt:
             return Plan(
                 error=InsufficientFunds(
-                    f"Available deposit is {available}, less than the {amount_minor} deducted."
+                    gettext(
+                        "Available deposit is %(available)s, less than the %(amount)s deducted."
+                    )
+                    % {
+                        "available": money_and_minor(available, account.currency),
+                        "amount": money_and_minor(amount_minor, account.currency),
+                    }
                 )
             )
         take = min(amount_minor, max(available, 0))
@@ -228,20 +236,30 @@ def deposit_withdraw(
         ).exists():
             return Plan(error=ShopFrozen())
         coverage = account.coverage
+
+        def m(amount: int) -> str:
+            return money_and_minor(amount, account.currency)
+
         if amount_minor > coverage.available_minor:
             return Plan(
                 error=InsufficientFunds(
-                    f"Only {coverage.available_minor} is available to withdraw."
+                    gettext("Only %(available)s is available to withdraw.")
+                    % {"available": m(coverage.available_minor)}
                 )
             )
         if amount_minor > coverage.withdrawable_minor:
             if coverage.withdraw_limit == WithdrawLimit.DEBT:
-                detail = f"Nothing can be withdrawn while {coverage.debt_minor} is owed."
+                detail = gettext("Nothing can be withdrawn while %(debt)s is owed.") % {
+                    "debt": m(coverage.debt_minor)
+                }
             else:
-                detail = (
-                    f"The deposit must stay at {coverage.required_minor}; at most "
-                    f"{coverage.withdrawable_minor} can be withdrawn now."
-                )
+                detail = gettext(
+                    "The deposit must stay at %(required)s; at most %(withdrawable)s can be "
+                    "withdrawn now."
+                ) % {
+                    "required": m(coverage.required_minor),
+                    "withdrawable": m(coverage.withdrawable_minor),
+                }
             return Plan(error=WouldCauseShortfall(detail))
         return Plan(
             legs=[

@@ -61,6 +61,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.errors import (
     CurrencyMismatch,
@@ -70,6 +71,7 @@ from common.errors import (
     InvalidTransition,
     NotFound,
 )
+from common.templatetags.money import money_and_minor
 from common.times import utc_iso
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
@@ -434,7 +436,8 @@ def recovery_repay(
             raise _duplicate_repayment()
         if amount_minor > recovery.outstanding_minor:
             raise InvalidInput(
-                f"Only {recovery.outstanding_minor} is outstanding.",
+                gettext("Only %(outstanding)s of the advance is outstanding.")
+                % {"outstanding": money_and_minor(recovery.outstanding_minor, recovery.currency)},
                 fields={
                     "amount_minor": [
                         f"Must be at most {recovery.outstanding_minor}, the outstanding amount."

@@ -35,6 +35,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from common.enqueue import task_enqueue
 from common.errors import (
@@ -46,6 +47,7 @@ from common.errors import (
     RecoveriesOutstanding,
     WouldCauseShortfall,
 )
+from common.templatetags.money import money_and_minor
 from common.times import utc_iso
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
@@ -145,7 +147,8 @@ def premium_pay(
         outstanding = locked.premium_minor - locked.premium_paid_minor
         if amount_minor > outstanding:
             raise InvalidInput(
-                f"Only {outstanding} {locked.currency} minor units of the premium are outstanding.",
+                gettext("Only %(outstanding)s of the premium is outstanding.")
+                % {"outstanding": money_and_minor(outstanding, locked.currency)},
                 fields={"amount_minor": [f"At most {outstanding}, the premium outstanding."]},
             )
         tx, _replayed = deposit_services.system_transfer(

@@ -162,7 +162,9 @@ class TestClaimPage:
         assert "LATE_SHIPMENT@" in html
         # 30% of 20,000.00 is capped at 500.00, and C-EARLY already got 300.00 of it
         assert "C-EARLY" in html and "200.00 CNY" in html
-        assert "the 24-hour cap takes off 300.00 CNY" in html
+        # The calculator in the reader's language: the rule by its name, money as money.
+        assert "Late shipment rule (version of 2024-01-01): ¥ 20,000.00 paid × 30%" in html
+        assert "the 24-hour cap takes off ¥ 300.00" in html
         assert 'id="decide-claim"' in html
         assert "Escalated: the platform intervenes" in html
 
@@ -188,8 +190,11 @@ class TestClaimPage:
 
         html = client.get(page(claim), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
-        assert "规则 LATE_SHIPMENT@" in html
-        assert "实付" in html
+        rendered = (
+            "“延迟发货”规则（2024-01-01 版）：实付 ¥ 1,000.00 × 30% = ¥ 300.00。赔付：¥ 300.00。"
+        )
+        # the calculator, the record's computation field and the timeline's estimate line
+        assert html.count(rendered) == 3
         assert "赔付计算器：按规则当前应赔" in html and "裁定截止" in html
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from common.errors import (
     ApprovalRequired,
@@ -325,7 +326,7 @@ class TestDepositWithdraw:
         _, account = make_shop(now=now)
         fund(account, 53_000 * YUAN, now=now)
 
-        with pytest.raises(WouldCauseShortfall) as error:
+        with pytest.raises(WouldCauseShortfall) as error, translation.override("en"):
             services.deposit_withdraw(
                 account_id=account.pk,
                 amount_minor=3_000 * YUAN + 1,
@@ -334,7 +335,7 @@ class TestDepositWithdraw:
                 now=now,
             )
 
-        assert "at most 300000" in error.value.detail
+        assert "at most ¥ 3,000.00 (300000 minor units)" in error.value.detail
         assert balances(account) == (53_000 * YUAN, 0, 0)
 
     def test_refuses_more_than_is_available(self, now):

@@ -110,6 +110,23 @@ class TestRepayments:
         assert RecoveryRepayment.objects.count() == 1
         assert Recovery.objects.get().outstanding_minor == 29_999
 
+    def test_more_than_outstanding_says_the_amount_as_money_and_minor_units(self, api, advanced):
+        _, recovery = advanced
+
+        response = api.post(
+            repayments_url(recovery),
+            {"amount_minor": 30_001, "currency": "CNY", "payment_ref": "P-9"},
+        )
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "validation_error"
+        assert response.json()["detail"] == (
+            "Only ¥ 300.00 (30000 minor units) of the advance is outstanding."
+        )
+        assert response.json()["fields"] == {
+            "amount_minor": ["Must be at most 30000, the outstanding amount."]
+        }
+
     def test_a_repaid_recovery_is_409_invalid_state(self, api, advanced):
         policy, recovery = advanced
         api.post(

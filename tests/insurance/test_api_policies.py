@@ -30,10 +30,11 @@ def accepted(api, insurer_api) -> tuple[dict, dict]:
     return shop, response.json()["policy"]
 
 
-def pay(api, policy_id, amount_minor, payment_ref, currency="CNY"):
+def pay(api, policy_id, amount_minor, payment_ref, currency="CNY", **headers):
     return api.post(
         f"/api/v1/policies/{policy_id}/premium-payments/",
         {"amount_minor": amount_minor, "currency": currency, "payment_ref": payment_ref},
+        **headers,
     )
 
 
@@ -115,6 +116,23 @@ class TestPremiumPaymentRefusals:
         assert response.status_code == 400, response.content
         assert field in response.json()["fields"]
         assert nothing_written_since(before)
+
+    def test_more_than_outstanding_says_the_premium_as_money_and_minor_units(
+        self, api, insurer_api
+    ):
+        _, policy = accepted(api, insurer_api)
+        assert pay(api, policy["id"], 100_000, "PAY-A").status_code == 201
+
+        response = pay(api, policy["id"], 50_001, "PAY-B")
+        chinese = pay(api, policy["id"], 50_001, "PAY-C", **{"Accept-Language": "zh-hans"})
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "code": "validation_error",
+            "detail": "Only ¥ 500.00 (50000 minor units) of the premium is outstanding.",
+            "fields": {"amount_minor": ["At most 50000, the premium outstanding."]},
+        }
+        assert chinese.json()["detail"] == "尚未支付的保费只有 ¥ 500.00（50000 个最小货币单位）。"
 
     def test_a_duplicate_payment_ref_is_a_409(self, api, insurer_api):
         _, policy = accepted(api, insurer_api)
