@@ -274,6 +274,8 @@ TASKS_BY_QUEUE = {
         "shops.tasks.send_invitation_email",
         "shops.tasks.deliver_notification_emails",
         "insurance.tasks.issue_policy_document",
+        # Its sweep rides with it: a backlog of renders must not delay the money queue.
+        "insurance.tasks.issue_missing_policy_documents",
     ],
     # What talks to partners' systems: deliveries wait on other people's servers (timeouts,
     # retries with backoff), and the partner API's idempotency housekeeping.
