@@ -341,6 +341,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files whitenoise serves at the site's root, before Django: /favicon.ico, which browsers ask
+# for on every page whatever the page links (it was a 404, a log line each time).
+WHITENOISE_ROOT = BASE_DIR / "site_root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -435,6 +438,11 @@ UNFOLD = {
     "SITE_TITLE": "Deposit Desk ops",
     "SITE_HEADER": "Deposit Desk",
     "SITE_SYMBOL": "account_balance",
+    # The dashboard's icon (templates/base.html) on the admin's pages too.
+    "SITE_FAVICONS": [
+        {"rel": "icon", "sizes": "32x32", "href": "/favicon.ico"},
+        {"rel": "icon", "type": "image/svg+xml", "href": "config.dashboard.favicon_svg_url"},
+    ],
     "SHOW_LANGUAGES": True,
     # The home page is the ops overview (config/dashboard.py, templates/admin/index.html).
     "DASHBOARD_CALLBACK": "config.dashboard.dashboard_callback",
