@@ -7,6 +7,7 @@ ledger posting and a Celery task all share one format and carry the request id.
 from __future__ import annotations
 
 import contextvars
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -65,6 +66,21 @@ _shared_processors: list[Any] = [
 ]
 
 
+class ClientErrorWithoutTraceback(logging.Filter):
+    """A 4xx is expected (a CSRF failure, PermissionDenied in the admin or the dashboard, a
+    suspicious Host): Django logs it with the exception attached, which each handler renders as
+    a traceback. Keep the one line (message, status) and drop the exception; a 5xx keeps its
+    traceback. On django.request, where Django logs PermissionDenied, and on our handler for
+    the django.security.* loggers (DisallowedHost and the like, 400s)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def logging_config(*, level: str, json: bool) -> dict[str, Any]:
     structlog.configure(
         processors=[
@@ -86,14 +102,39 @@ def logging_config(*, level: str, json: bool) -> dict[str, Any]:
                 "()": structlog.stdlib.ProcessorFormatter,
                 "processors": [
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    # JSON has no traceback of its own: without this a 500's line carried the
+                    # repr of (type, value, <traceback object>) and no frame. The console
+                    # renderer draws the exception itself.
+                    *([structlog.processors.format_exc_info] if json else []),
                     renderer,
                 ],
                 "foreign_pre_chain": _shared_processors,
             }
         },
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "filters": {
+            "client_error_without_traceback": {"()": "common.logging.ClientErrorWithoutTraceback"},
+            "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "structured",
+                "filters": ["client_error_without_traceback"],
+            },
+            # Django's own, as its DEFAULT_LOGGING declares it (e-mail for 500s to ADMINS).
+            "mail_admins": {
+                "level": "ERROR",
+                "filters": ["require_debug_false"],
+                "class": "django.utils.log.AdminEmailHandler",
+            },
+        },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's default gives "django" a console handler of its own (with DEBUG on), and
+            # the record then propagates to ours: every warning printed twice, a 403 with two
+            # tracebacks. Ours alone prints; mail_admins stays as Django had it.
+            "django": {"handlers": ["mail_admins"], "level": "INFO"},
+            "django.request": {"filters": ["client_error_without_traceback"]},
             "django.server": {"level": "WARNING"},
             "django.db.backends": {"level": "INFO"},
             "axes": {"level": "WARNING"},

@@ -279,6 +279,8 @@ TASKS_BY_QUEUE = {
         "shops.tasks.send_invitation_email",
         "shops.tasks.deliver_notification_emails",
         "insurance.tasks.issue_policy_document",
+        # Its sweep rides with it: a backlog of renders must not delay the money queue.
+        "insurance.tasks.issue_missing_policy_documents",
     ],
     # What talks to partners' systems: deliveries wait on other people's servers (timeouts,
     # retries with backoff), and the partner API's idempotency housekeeping.
@@ -344,6 +346,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files whitenoise serves at the site's root, before Django: /favicon.ico, which browsers ask
+# for on every page whatever the page links (it was a 404, a log line each time).
+WHITENOISE_ROOT = BASE_DIR / "site_root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -438,6 +443,11 @@ UNFOLD = {
     "SITE_TITLE": "Deposit Desk ops",
     "SITE_HEADER": "Deposit Desk",
     "SITE_SYMBOL": "account_balance",
+    # The dashboard's icon (templates/base.html) on the admin's pages too.
+    "SITE_FAVICONS": [
+        {"rel": "icon", "sizes": "32x32", "href": "/favicon.ico"},
+        {"rel": "icon", "type": "image/svg+xml", "href": "config.dashboard.favicon_svg_url"},
+    ],
     "SHOW_LANGUAGES": True,
     # The home page is the ops overview (config/dashboard.py, templates/admin/index.html).
     "DASHBOARD_CALLBACK": "config.dashboard.dashboard_callback",

@@ -34,9 +34,10 @@ from common.admin import (
     money_text,
     service_action,
 )
+from common.uploads import upload_limit
 from deposits import selectors as deposit_selectors
 from deposits.admin.reconciliation import SettlementUploadForm, upload_page
-from deposits.domain.settlement_csv import COLUMNS
+from deposits.domain.settlement_csv import COLUMNS, MAX_FILE_BYTES
 from insurance import selectors, services
 from insurance.models import (
     Advance,
@@ -425,8 +426,17 @@ class InsurerStatementAdmin(ReadOnlyAdmin):
     @unfold_action(
         description=_("Upload insurer statement"), url_path="upload", permissions=["operate"]
     )
+    # 413 from Content-Length before the body is read, as the settlement file's upload: the
+    # statement had no mark, so any size was spooled to disk before the form refused it.
+    @upload_limit(MAX_FILE_BYTES)
     def upload(self, request: HttpRequest) -> HttpResponse:
-        form = InsurerStatementUploadForm(request.POST or None, request.FILES or None)
+        # Bound on every POST: `request.POST or None` left a POST whose body arrived empty (sent
+        # chunked, without Content-Length, which Django reads as empty) unbound, a 400 that
+        # said nothing; bound, it says the file is missing.
+        if request.method == "POST":
+            form = InsurerStatementUploadForm(request.POST, request.FILES)
+        else:
+            form = InsurerStatementUploadForm()
 
         def do_import(form: Any, content: bytes, name: str) -> Any:
             return services.insurer_statement_import(

@@ -594,6 +594,21 @@ def policy_document_pdf(policy: Policy) -> PolicyDocument | None:
     return PolicyDocument.objects.filter(policy=policy).first()
 
 
+def policies_without_document(*, activated_before: datetime, limit: int) -> list[int]:
+    """The e-policy sweep's candidates, set-based: ACTIVE policies with no document whose
+    premium was completed (the payment that left nothing outstanding, which activated it)
+    before `activated_before`. Younger ones are left to their on-commit nudge."""
+    activated = PremiumPayment.objects.filter(
+        policy=OuterRef("pk"), outstanding_after_minor=0, paid_at__lt=activated_before
+    )
+    return list(
+        Policy.objects.filter(status=PolicyStatus.ACTIVE, document__isnull=True)
+        .filter(Exists(activated))
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 @dataclass(frozen=True)
 class SurrenderPreview:
     """What a surrender on `on` would do (api-v1.md surrender-quote); `reasons` empty = allowed."""

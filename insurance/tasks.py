@@ -35,6 +35,27 @@ def issue_policy_document(*, policy_id: int) -> str:
     return services.policy_document_issue(policy_id=policy_id, now=timezone.now()).sha256
 
 
+ISSUE_MISSING_POLICY_DOCUMENTS_TASK = "insurance.tasks.issue_missing_policy_documents"
+
+
+@shared_task(
+    name=ISSUE_MISSING_POLICY_DOCUMENTS_TASK,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def issue_missing_policy_documents() -> int:
+    """Beat: the safety net for e-policies whose on-commit nudge was lost (broker down): one
+    set-based query, then one issue_policy_document per policy. That task finds a document
+    already stored and returns it, and the one-per-policy constraint settles two renders racing,
+    so a sweep beside the nudge, or two sweeps, still store exactly one."""
+    policy_ids = services.policy_documents_due_scan(now=timezone.now())
+    for policy_id in policy_ids:
+        issue_policy_document.apply_async(kwargs={"policy_id": policy_id})
+    return len(policy_ids)
+
+
 SCAN_RECOVERIES_TASK = "insurance.tasks.scan_recoveries"
 PROCESS_RECOVERY_TASK = "insurance.tasks.process_recovery"
 

@@ -68,7 +68,10 @@ class RoleForm(forms.Form):
 
 class NoticeFilterForm(forms.Form):
     """The notification centre's filters, read from the query string; a bad value is dropped
-    rather than refused (a filter link is never an error page)."""
+    rather than refused (a filter link is never an error page). A range whose start is after its
+    end is the exception: both dates are valid, so dropping one would list something the reader
+    did not ask for, and keeping both listed nothing, with no word why. It is a form error
+    naming both fields, shown on the page (the view lists nothing while it stands)."""
 
     group = forms.ChoiceField(label=_("Kind"), required=False)
     unread = forms.BooleanField(label=_("Unread only"), required=False)
@@ -80,6 +83,28 @@ class NoticeFilterForm(forms.Form):
         self.fields["group"].choices = [("", _("All kinds"))] + [
             (group.code, group.label) for group in GROUPS
         ]
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(
+                _("“%(date_from)s” must be on or before “%(date_to)s”."),
+                code="date_range_reversed",
+                params={
+                    "date_from": self.fields["date_from"].label,
+                    "date_to": self.fields["date_to"].label,
+                },
+            )
+        return data
+
+    @property
+    def range_error(self) -> bool:
+        """The dates are reversed: an error to show, nothing to list."""
+        return self.is_bound and any(
+            error.code == "date_range_reversed"
+            for error in self.errors.as_data().get("__all__", [])
+        )
 
     def filters(self) -> NoticeFilters:
         self.is_valid()  # cleaned_data then holds the fields that are valid on their own

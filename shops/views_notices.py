@@ -62,10 +62,13 @@ def notice_centre(request: HttpRequest) -> HttpResponse:
         return redirect(_back_to(request.POST.get("query", "")))
     form = NoticeFilterForm(request.GET) if request.GET else NoticeFilterForm()
     filters = form.filters() if request.GET else NoticeFilters()
-    page = Paginator(notices_for_member(membership, filters), NOTICES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    rows = notice_rows_for(membership, page.object_list, language=request.LANGUAGE_CODE)
+    if form.range_error:  # "From" after "To": the error on the page, no list under it
+        page, rows = None, []
+    else:
+        page = Paginator(notices_for_member(membership, filters), NOTICES_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        rows = notice_rows_for(membership, page.object_list, language=request.LANGUAGE_CODE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -81,6 +84,7 @@ def notice_centre(request: HttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
             "unread_notices": unread_count_for_member(membership),
         },
+        status=400 if form.range_error else 200,
     )
 
 

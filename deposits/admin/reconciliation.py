@@ -37,13 +37,12 @@ from common.admin import (
     service_action,
 )
 from common.errors import DomainError
-from common.uploads import upload_limit
+from common.uploads import size_text, upload_limit
 from deposits import services
 from deposits.domain.settlement_csv import (
     COLUMNS,
     MAX_FILE_BYTES,
     SettlementFileInvalid,
-    check_size,
 )
 from deposits.models import (
     ReconciliationItem,
@@ -87,10 +86,26 @@ def status_text(status: str) -> str:
 
 
 class SettlementUploadForm(forms.Form):
+    """The file of a counterparty (the payment partner's settlement, an insurer's statement).
+    Its view is marked `@upload_limit(MAX_FILE_BYTES)`, so a body declared larger is a 413
+    before it is read (common/uploads.py); a file past the limit that still arrives (inside the
+    room the middleware leaves for the multipart envelope) is refused here, naming the field and
+    the limit, before its bytes are read into memory."""
+
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_("UTF-8, comma-separated, a header row naming the columns."),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s, the most accepted."),
+                code="too_large",
+                params={"limit": size_text(MAX_FILE_BYTES)},
+            )
+        return upload
 
 
 def upload_page(
@@ -108,7 +123,6 @@ def upload_page(
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            check_size(upload.size)  # before reading it into memory
             result = do_import(form, upload.read(), upload.name)
         except SettlementFileInvalid as exc:
             errors = [str(error) for error in exc.errors]
@@ -186,7 +200,13 @@ class SettlementImportAdmin(ReadOnlyAdmin):
     )
     @upload_limit(MAX_FILE_BYTES)
     def upload(self, request: HttpRequest) -> HttpResponse:
-        form = SettlementUploadForm(request.POST or None, request.FILES or None)
+        # Bound on every POST: `request.POST or None` left a POST whose body arrived empty (sent
+        # chunked, without Content-Length, which Django reads as empty) unbound, a 400 that
+        # said nothing; bound, it says the file is missing.
+        if request.method == "POST":
+            form = SettlementUploadForm(request.POST, request.FILES)
+        else:
+            form = SettlementUploadForm()
 
         def do_import(form: forms.Form, content: bytes, name: str) -> services.ImportResult:
             return services.partner_file_import(

@@ -15,6 +15,7 @@ from insurance.services.advances import (
 from insurance.services.policies import (
     ISSUE_POLICY_DOCUMENT_TASK,
     policy_document_issue,
+    policy_documents_due_scan,
     policy_surrender,
     premium_pay,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "renewal_check",
     "premium_pay",
     "policy_document_issue",
+    "policy_documents_due_scan",
     "policy_surrender",
     "ISSUE_POLICY_DOCUMENT_TASK",
     "AdvanceResult",

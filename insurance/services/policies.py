@@ -8,7 +8,9 @@ e-policy issued once → surrender with its refund by day (domain.md §5, §5.1;
   the policy: ACTIVE from the Asia/Shanghai date of the payment for `term_days`, its coverage
   registered as a guarantee on the shop's deposit (an onboarding shop it covers goes live;
   surplus cash becomes withdrawable by the coverage rule), `policy.activated` published, and the
-  e-policy task enqueued after commit. Refuses, writing nothing: `validation_error` naming
+  e-policy task nudged after commit (`task_nudge`: one try, never raises; the payment has
+  committed by then, so a broker that is down must not turn it into an error, and the sweep
+  below issues what the nudge did not). Refuses, writing nothing: `validation_error` naming
   `currency` (not the policy's) or `amount_minor` (more than is outstanding); `invalid_state`
   unless AWAITING_PREMIUM or once the premium's due time has passed (the acceptance lapsed);
   `duplicate_reference` naming `payment_ref` (already credited by the shop's partner: another
@@ -17,6 +19,10 @@ e-policy issued once → surrender with its refund by day (domain.md §5, §5.1;
 - `policy_document_issue(policy_id, now) -> PolicyDocument`: renders the e-policy of an ACTIVE
   (or since ended) policy once and stores it with its SHA-256; a second call, or a concurrent
   one, finds the row and returns it. Rendering happens outside any transaction.
+- `policy_documents_due_scan(now) -> list[int]`: the sweep's candidates, ACTIVE policies
+  activated more than `DOCUMENT_SWEEP_GRACE` ago that still have no e-policy (the nudge was
+  lost with the broker, or its task failed for good). Each is then issued by the same task as
+  the nudge, so a sweep racing the nudge, or two sweeps, still store exactly one document.
 - `policy_surrender(policy, now, idempotency_key, reason="", actor=None) -> Policy`: 退保.
   `recoveries_outstanding`, `would_cause_shortfall` (the cash alone must meet the requirement),
   `invalid_state` unless ACTIVE. Refund by day (insurance.domain.premium, start day through the
@@ -37,7 +43,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
-from common.enqueue import task_enqueue
+from common.enqueue import task_nudge
 from common.errors import (
     DuplicateReference,
     IdempotencyKeyReused,
@@ -73,6 +79,10 @@ from insurance.services.underwriting import policy_event_data
 from partners import services as partner_services
 
 ISSUE_POLICY_DOCUMENT_TASK = "insurance.tasks.issue_policy_document"
+# The sweep leaves a policy activated less than this long ago to its nudge: the notices queue
+# renders e-policies within seconds, so anything older had its nudge lost.
+DOCUMENT_SWEEP_GRACE = timedelta(minutes=2)
+DOCUMENT_SWEEP_LIMIT = 1000
 
 EVENT_ACTIVATED = "policy.activated"
 EVENT_SURRENDERED = "policy.surrendered"
@@ -182,8 +192,11 @@ def premium_pay(
         if locked.status == PolicyStatus.ACTIVE:
             _publish(locked, type=EVENT_ACTIVATED, now=now)
             policy_id = locked.pk
+            # A nudge, not task_enqueue: the premium has committed by the time this runs, and
+            # a broker that is down must not make the caller answer 500 for a paid premium.
+            # What is not published here, the sweep (issue_missing_policy_documents) issues.
             transaction.on_commit(
-                lambda: task_enqueue(ISSUE_POLICY_DOCUMENT_TASK, policy_id=policy_id)
+                lambda: task_nudge(ISSUE_POLICY_DOCUMENT_TASK, policy_id=policy_id)
             )
     return locked
 
@@ -271,6 +284,12 @@ def policy_document_issue(*, policy_id: int, now: datetime) -> PolicyDocument:
     except IntegrityError:
         # A concurrent run stored it first: theirs is the issued e-policy.
         return PolicyDocument.objects.get(policy_id=policy_id)
+
+
+def policy_documents_due_scan(*, now: datetime, limit: int = DOCUMENT_SWEEP_LIMIT) -> list[int]:
+    return selectors.policies_without_document(
+        activated_before=now - DOCUMENT_SWEEP_GRACE, limit=limit
+    )
 
 
 # --- Surrender --------------------------------------------------------------------------------

@@ -54,8 +54,8 @@ def test_ops_read_the_business_on_the_admin_home(live_server, new_page, locale, 
     page = new_page(locale=locale)
     errors: list[str] = []
     # A failed resource is caught as its response (status and URL); Chromium's console line
-    # "Failed to load resource" also comes for /favicon.ico, which the admin does not serve and
-    # Playwright does not report as a page response.
+    # "Failed to load resource" also comes for requests Playwright does not report as a page
+    # response (it came for /favicon.ico before site_root/ served it).
     page.on(
         "console",
         lambda m: (

@@ -7,12 +7,16 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from django.utils import timezone
 
 from claims.domain.evidence import MAX_FILE_BYTES
+from deposits.domain.settlement_csv import MAX_FILE_BYTES as SETTLEMENT_MAX
+from deposits.models import SettlementImport
+from partners.models import Partner
 from partners.services import partner_get_or_create
 from tests.claims.evidence_files import JPEG, evidence_dir, upload
 from tests.claims.test_services import file as file_claim
@@ -124,3 +128,80 @@ class TestAdminUploads:
 
         assert response.status_code == 413
         assert body.bytes_read == 0
+
+    def test_an_insurer_statement_past_the_limit_is_a_413_before_anything_is_read(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(make_user(staff=True))
+
+        response, body = post_declaring(
+            client,
+            reverse("admin:insurance_insurerstatement_upload"),
+            declared=50 * MiB,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+        assert response.status_code == 413
+        assert "at most 5 MiB" in response.content.decode()
+        assert body.bytes_read == 0
+
+
+def _insurer() -> Partner:
+    partner = partner_get_or_create(name="PICC")
+    Partner.objects.filter(pk=partner.pk).update(kind=Partner.Kind.INSURER)
+    return partner
+
+
+COUNTERPARTY_UPLOADS = [
+    pytest.param("admin:deposits_settlementimport_upload", False, id="settlement"),
+    pytest.param("admin:insurance_insurerstatement_upload", True, id="insurer-statement"),
+]
+
+
+class TestCounterpartyFilesPastTheLimitThatStillArrive:
+    """The middleware leaves room for the multipart envelope around a file of the largest size,
+    so a file a little past the limit arrives: the form refuses it, naming the field and the
+    limit, and imports nothing (it used to be "line 0, column file", or nothing at all)."""
+
+    @pytest.mark.parametrize(("url_name", "with_insurer"), COUNTERPARTY_UPLOADS)
+    def test_is_a_form_error_naming_the_field_and_the_limit(self, url_name, with_insurer):
+        client = Client()
+        client.force_login(make_user(staff=True))
+        data = {"file": SimpleUploadedFile("big.csv", b"x" * (SETTLEMENT_MAX + 1), "text/csv")}
+        if with_insurer:
+            data["insurer"] = _insurer().pk
+
+        response = client.post(reverse(url_name), data, HTTP_ACCEPT_LANGUAGE="en")
+
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "CSV file: The file is larger than 5 MiB, the most accepted." in page
+        assert not SettlementImport.objects.exists()
+
+    @pytest.mark.parametrize(("url_name", "with_insurer"), COUNTERPARTY_UPLOADS)
+    def test_reads_in_chinese_too(self, url_name, with_insurer):
+        client = Client()
+        client.force_login(make_user(staff=True))
+        data = {"file": SimpleUploadedFile("big.csv", b"x" * (SETTLEMENT_MAX + 1), "text/csv")}
+        if with_insurer:
+            data["insurer"] = _insurer().pk
+
+        response = client.post(reverse(url_name), data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+        assert response.status_code == 400
+        assert "CSV 文件：文件超过 5 MiB 的上限。" in response.content.decode()
+
+    @pytest.mark.parametrize(("url_name", "with_insurer"), COUNTERPARTY_UPLOADS)
+    def test_a_body_without_content_length_is_a_400_naming_the_file_not_a_500(
+        self, url_name, with_insurer
+    ):
+        # Chunked: no Content-Length. Django reads such a body as empty, so no file arrives.
+        client = Client()
+        client.force_login(make_user(staff=True))
+
+        response, _body = post_declaring(
+            client, reverse(url_name), declared=0, HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+        assert response.status_code == 400
+        assert "CSV file: This field is required." in response.content.decode()
+        assert not SettlementImport.objects.exists()

@@ -173,6 +173,38 @@ class TestFilters:
         assert self.titles(client, date_from=since, date_to=until) == ["Renew", "Restricted"]
         assert self.titles(client, date_to="not-a-date", group="payouts") == ["Paid out"]
 
+    @pytest.mark.parametrize(
+        ("language", "message"),
+        [
+            ("en", "“From date” must be on or before “To date”."),
+            ("zh-hans", "“起始日期”不能晚于“截止日期”。"),
+        ],
+    )
+    def test_a_reversed_range_is_an_error_naming_both_fields(
+        self, shop, notices, language, message
+    ):
+        client = reader(make_member(shop), language=language)
+        today = timezone.localdate()
+        since = (today - timedelta(days=1)).isoformat()
+        until = (today - timedelta(days=3)).isoformat()
+
+        response = client.get(reverse("dashboard:notices"), {"date_from": since, "date_to": until})
+
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert '<div class="form-error" role="alert" id="notice-filter-error">' in page
+        assert message in page
+        assert response.context["items"] == []
+        # The dates stay as typed, marked as the ones to correct.
+        assert f'name="date_from" value="{since}" aria-invalid="true"' in page
+        assert f'name="date_to" value="{until}" aria-invalid="true"' in page
+
+    def test_a_one_day_range_is_not_reversed(self, shop, notices):
+        client = reader(make_member(shop))
+        day = (timezone.localdate() - timedelta(days=1)).isoformat()
+
+        assert self.titles(client, date_from=day, date_to=day) == ["Renew"]
+
     def test_unread_only_follows_this_readers_state(self, shop, notices):
         user = make_member(shop)
         client = reader(user)
