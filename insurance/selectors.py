@@ -595,14 +595,19 @@ def policy_document_pdf(policy: Policy) -> PolicyDocument | None:
 
 
 def policies_without_document(*, activated_before: datetime, limit: int) -> list[int]:
-    """The e-policy sweep's candidates, set-based: ACTIVE policies with no document whose
-    premium was completed (the payment that left nothing outstanding, which activated it)
-    before `activated_before`. Younger ones are left to their on-commit nudge."""
+    """The e-policy sweep's candidates, set-based: policies with no document whose premium was
+    completed (the payment that left nothing outstanding, which activated it) before
+    `activated_before`, ACTIVE or ended since (surrendered or expired before the document was
+    issued: the merchant paid for that contract and may still need its document). Younger ones
+    are left to their on-commit nudge."""
     activated = PremiumPayment.objects.filter(
         policy=OuterRef("pk"), outstanding_after_minor=0, paid_at__lt=activated_before
     )
     return list(
-        Policy.objects.filter(status=PolicyStatus.ACTIVE, document__isnull=True)
+        Policy.objects.filter(
+            status__in=[PolicyStatus.ACTIVE, PolicyStatus.SURRENDERED, PolicyStatus.EXPIRED],
+            document__isnull=True,
+        )
         .filter(Exists(activated))
         .order_by("id")
         .values_list("pk", flat=True)[:limit]

@@ -124,6 +124,20 @@ class TestIssueMissingPolicyDocuments:
         assert old == [policy.pk]
         assert unpaid.pk not in old
 
+    @pytest.mark.parametrize("ended", [PolicyStatus.EXPIRED, PolicyStatus.SURRENDERED])
+    def test_a_policy_that_ended_before_its_document_still_gets_one(
+        self, api, insurer_api, ended
+    ):
+        policy = self.paid(api, insurer_api)
+        Policy.objects.filter(pk=policy.pk).update(status=ended)  # as the term scan or 退保 do
+
+        due = services.policy_documents_due_scan(now=PAID_AT + timedelta(minutes=3))
+        for policy_id in due:
+            tasks.issue_policy_document(policy_id=policy_id)
+
+        assert due == [policy.pk]
+        assert documents(policy.pk) == 1
+
     def test_is_scheduled_in_beat_on_the_notices_queue(self):
         from django_celery_beat.models import PeriodicTask
 
