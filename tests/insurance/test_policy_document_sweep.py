@@ -125,9 +125,7 @@ class TestIssueMissingPolicyDocuments:
         assert unpaid.pk not in old
 
     @pytest.mark.parametrize("ended", [PolicyStatus.EXPIRED, PolicyStatus.SURRENDERED])
-    def test_a_policy_that_ended_before_its_document_still_gets_one(
-        self, api, insurer_api, ended
-    ):
+    def test_a_policy_that_ended_before_its_document_still_gets_one(self, api, insurer_api, ended):
         policy = self.paid(api, insurer_api)
         Policy.objects.filter(pk=policy.pk).update(status=ended)  # as the term scan or 退保 do
 
