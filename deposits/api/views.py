@@ -329,8 +329,8 @@ class TopUpView(LedgerPostView):
         ref = account_for_partner(self.partner_id, shop_id)
         _same_currency(ref, data["currency"])
 
-        def perform() -> tuple[int, Any]:
-            result = services.deposit_top_up(
+        def top_up(receipt: Receipt | None) -> PostingResult:
+            return services.deposit_top_up(
                 account_id=ref.account_id,
                 amount_minor=data["amount_minor"],
                 currency=data["currency"],
@@ -338,10 +338,10 @@ class TopUpView(LedgerPostView):
                 idempotency_key=self.ledger_key(),
                 now=timezone.now(),
                 snapshot=ref.snapshot,
+                receipt=receipt,
             )
-            return 201, _posting_payload(result)
 
-        return self.idempotent(perform)
+        return self.posted_once(top_up)
 
 
 class DeductionView(LedgerPostView):

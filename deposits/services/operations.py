@@ -5,6 +5,7 @@ locking and idempotency rules); all are keyword-only, take `now`, and are safe t
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -88,8 +89,11 @@ def deposit_top_up(
     reason: str = "充值",
     actor: AbstractBaseUser | None = None,
     snapshot: Account | None = None,
+    receipt: Receipt | None = None,
 ) -> PostingResult:
-    """Credit a confirmed payment. Pays off any debt first; the rest raises the balance."""
+    """Credit a confirmed payment. Pays off any debt first; the rest raises the balance.
+
+    `receipt`: as for deposit_deduct, the API's record stored by the posting's own call."""
     snapshot = refuse_when_closed(
         account_id=account_id, idempotency_key=idempotency_key, snapshot=snapshot
     )
@@ -107,8 +111,12 @@ def deposit_top_up(
             depends_on=frozenset({"debt_minor"}),  # how much pays off the debt
         )
 
-    # One transaction with the shop's going live, which the first full payment triggers.
-    with transaction.atomic():
+    # One transaction with the shop's going live, which the first full payment triggers. A shop
+    # already live (went_live_at is never cleared) has nothing to go with the posting: in
+    # autocommit the posting's call is its own transaction, one round trip instead of three.
+    shop_ref = getattr(snapshot, "shop_ref", None)
+    already_live = shop_ref is not None and shop_ref.went_live
+    with nullcontext() if already_live else transaction.atomic():
         result = run_operation(
             PostingRequest(
                 account_id=account_id,
@@ -126,6 +134,7 @@ def deposit_top_up(
             plan,
             optimistic=True,
             snapshot=snapshot,
+            receipt=receipt,
         )
         shop = getattr(result.account, "shop_ref", None)
         if not result.replayed and shop is not None and not shop.went_live:

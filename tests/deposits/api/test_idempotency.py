@@ -7,6 +7,7 @@ import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -17,7 +18,7 @@ from deposits.models import LedgerTransaction
 from partners import services
 from partners.models import IdempotencyRecord, WebhookEndpoint
 from shops.models import Shop
-from tests.partners.api_client import funded_shop, make_api, register_shop, shop_body
+from tests.partners.api_client import funded_shop, make_api, shop_body
 
 DEDUCTION = {"amount_minor": 1_500, "currency": "CNY", "reason": "延迟发货赔付", "reference": "o-1"}
 
@@ -154,10 +155,12 @@ class TestKeysArePerPartner:
 
 @pytest.mark.django_db
 class TestRecordAndEffectShareATransaction:
-    # A top-up takes the transaction path (BEGIN, posting, record, COMMIT). A deduction stores its
-    # record in the posting's own call: tests/deposits/api/test_deduction_round_trips.py.
+    # Placing a hold takes the transaction path (BEGIN, posting, record, COMMIT). Top-ups and
+    # deductions store their record in the posting's own call:
+    # tests/deposits/api/test_deduction_round_trips.py and test_top_up_round_trips.py.
     def test_a_failure_after_the_posting_rolls_both_back(self, api, monkeypatch):
-        shop = register_shop(api)
+        shop = funded_shop(api)
+        holds_before = LedgerTransaction.objects.filter(kind="HOLD").count()
 
         def boom(**kwargs):
             raise RuntimeError("crash after the posting, before the record")
@@ -165,12 +168,18 @@ class TestRecordAndEffectShareATransaction:
         monkeypatch.setattr("partners.services.idempotency_store", boom)
         with pytest.raises(RuntimeError):
             api.post(
-                f"/api/v1/shops/{shop['id']}/top-ups/",
-                {"amount_minor": 1_000, "currency": "CNY", "payment_ref": "PAY-crash-1"},
+                f"/api/v1/shops/{shop['id']}/holds/",
+                {
+                    "amount_minor": 1_000,
+                    "currency": "CNY",
+                    "reason": "claim C-1",
+                    "reference": "claim-1",
+                    "expires_at": (timezone.now() + timedelta(days=7)).isoformat(),
+                },
                 key="crash-1",
             )
 
-        assert LedgerTransaction.objects.filter(kind="TOP_UP").count() == 0
+        assert LedgerTransaction.objects.filter(kind="HOLD").count() == holds_before
         assert not IdempotencyRecord.objects.filter(key="crash-1").exists()
 
 
