@@ -3,6 +3,8 @@ API docs' named exceptions only on their paths (common/csp.py)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +52,51 @@ def test_redoc_starts_from_its_element_without_an_inline_script(client):
 
     assert "<redoc spec-url=" in page
     assert "<script>" not in page
+
+
+STRICT = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+}
+INLINE = {
+    "a script element without src": re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I),
+    "an event-handler attribute": re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
+    "a javascript: URL": re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.I),
+    "a style element": re.compile(r"<style\b", re.I),
+    "a style attribute": re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I),
+}
+
+
+def test_every_dashboard_page_has_the_strict_policy_and_nothing_inline_it_would_refuse(
+    client, settings
+):
+    """Every page of tests/dashboard_pages.PAGES, as its merchant sees it: the header is the
+    strict one (no path of the dashboard picks up the admin's or the docs' exceptions), and the
+    HTML has nothing the browser would refuse under it (the browser suite sees the refusals,
+    only on the pages it walks and only where Chromium runs)."""
+    from django.utils import timezone
+
+    from tests.dashboard_pages import PAGES, build_world
+
+    settings.DEPOSIT_SANDBOX_PAYMENTS = True
+    world = build_world(now=timezone.now())
+    wrong: dict[str, list[str]] = {}
+    for page in PAGES:
+        if page.name != "login":
+            client.force_login(world.owner)
+        path = page.path(world)
+        if page.form is not None:
+            path = client.post(path, page.form)["Location"]
+        response = client.get(path)
+        assert response.status_code == 200, page.name
+        policy = directives(response)
+        found = [f"{k}: {policy.get(k)}" for k, v in STRICT.items() if policy.get(k) != v]
+        html = response.content.decode()
+        found += [what for what, pattern in INLINE.items() if pattern.search(html)]
+        if found:
+            wrong[page.name] = found
+        client.logout()
+    assert wrong == {}

@@ -132,3 +132,19 @@ def test_a_clean_audit_by_either_service_passes_and_says_how_many_it_audited(tmp
     run = _run(tmp_path, **{service: (0, CLEAN, ""), other: (1, None, UNREACHABLE)})
     assert run.returncode == 0
     assert f"{service}: 1 packages audited, 0 skipped" in run.stdout
+
+
+def test_ci_runs_the_step_on_the_pinned_dependencies_and_stops_when_it_fails():
+    """The step above only protects anything while CI calls it, on the pinned set, unmasked
+    (no `|| true`), under `set -e`."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    calls = [
+        line.split()
+        for line in ci.splitlines()
+        if "dependency_audit.py" in line and not line.lstrip().startswith("#")
+    ]
+
+    assert "set -euo pipefail" in ci
+    assert calls == [
+        ['"$PY"', ".ci/dependency_audit.py", '"$BIN/pip-audit"', "requirements/constraints.txt"]
+    ]

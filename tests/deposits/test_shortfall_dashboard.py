@@ -335,6 +335,27 @@ class TestSandboxTopUp:
 
         assert response.status_code == 404
 
+    def test_a_payment_started_for_one_shop_is_not_found_under_another_of_the_merchants(
+        self, short_shop, now
+    ):
+        shop, account = short_shop
+        sibling, sibling_account = make_shop(
+            now=now, merchant_email=shop.merchant.contact_email, partner_id=shop.partner_id
+        )
+        assert sibling.merchant_id == shop.merchant_id
+        client = owner_client(shop)
+        payment_id = start_payment(client, shop, "1000").rstrip("/").split("/")[-1]
+        elsewhere = reverse(
+            "dashboard:sandbox_top_up_confirm", args=[sibling.public_id, payment_id]
+        )
+
+        response = client.post(elsewhere, {"idempotency_key": payment_id})
+
+        assert response.status_code == 404
+        sibling_account.refresh_from_db()
+        assert sibling_account.posted_minor == 0
+        assert not LedgerTransaction.objects.filter(payment_ref=f"sandbox:{payment_id}").exists()
+
     def test_the_confirmation_needs_the_csrf_token(self, short_shop):
         shop, account = short_shop
         client = owner_client(shop, enforce_csrf_checks=True)

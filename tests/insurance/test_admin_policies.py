@@ -41,6 +41,21 @@ def test_the_policy_page_shows_payments_document_and_guarantee(ops_client, api, 
     assert download.content == bytes(document.pdf)
 
 
+def test_staff_who_may_not_view_policies_do_not_get_the_e_policy(client, api, insurer_api):
+    policy = accepted_policy(api, insurer_api, at=PAID_AT - timedelta(days=1))
+    pay(policy, 150_000, now=PAID_AT, ref="PAY-ADMIN-2")
+    services.policy_document_issue(policy_id=policy.pk, now=PAID_AT)
+    no_role = make_user("staff-no-role")
+    no_role.is_staff = True
+    no_role.save()
+    client.force_login(no_role)
+
+    download = client.get(reverse("admin:insurance_policy_document", args=[policy.pk]))
+
+    assert download.status_code == 404
+    assert b"%PDF" not in download.content
+
+
 def test_ops_surrender_with_a_reason(ops_client, api, insurer_api):
     policy = accepted_policy(api, insurer_api, at=PAID_AT - timedelta(days=1))
     top_up(policy.shop, 5_000_000, now=PAID_AT - timedelta(hours=1))

@@ -2,11 +2,12 @@
 
 Merchant A is the dashboard's world (tests/dashboard_pages.build_world: shops with a ledger,
 claims in every step, an insured shop with recoveries), with one member of every team role and
-an open invitation; merchant B is another company with a shop of its own, signed in as its owner.
-On the API side, partner A (Tmall, A's marketplace) and its insurer PICC hold keys with every
-scope, A also a key with none of the endpoints' scopes, and partner JD is another marketplace.
-Every object an id in a URL can name exists once, owned by A (or by PICC where the insurer owns
-it: the applications it underwrites).
+an open invitation; merchant B is another company with a shop and a claim of its own, signed in
+as its owner. On the API side, partner A (Tmall, A's marketplace) and its insurer PICC hold keys
+with every scope, A also a key with none of the endpoints' scopes, and partner JD is another
+marketplace with a shop and a claim of its own. Every object an id in a URL can name exists
+once, owned by A (or by PICC where the insurer owns it: the applications it underwrites); B's
+and JD's shop and claim are there to be put in front of A's child in a URL that names both.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from tests.dashboard_pages import World, build_world
+from tests.dashboard_pages import World, build_world, file_claim
 from tests.factories import make_member, make_shop
 from tests.partners.api_client import Api, make_api
 
@@ -31,6 +32,9 @@ class IdorWorld:
     other_owner: Any  # the owner of merchant B
     apis: dict[str, Api]  # owner, no_scope, insurer, other_partner
     ids: dict[str, str] = field(default_factory=dict)  # what the URLs' ids are filled with
+    # B's and JD's own parents (shops, claims), for a URL naming their parent and A's child.
+    other_merchant_ids: dict[str, str] = field(default_factory=dict)
+    other_partner_ids: dict[str, str] = field(default_factory=dict)
 
 
 def build_idor_world(*, evidence_dir: Any) -> IdorWorld:
@@ -129,4 +133,23 @@ def build_idor_world(*, evidence_dir: Any) -> IdorWorld:
         "endpoint_id": endpoint["id"],
         "delivery_id": str(delivery.public_id),
     }
-    return IdorWorld(a=a, members=members, other_owner=other_owner, apis=apis, ids=ids)
+    b_claim = file_claim(a.partner, b_shop, "IDOR-B-1", "LATE_SHIPMENT", 5_000, now, "Late.")
+    jd_shop, _ = make_shop(now=now, partner_id=apis["other_partner"].partner.pk)
+    jd_claim = file_claim(
+        apis["other_partner"].partner, jd_shop, "IDOR-JD-1", "LATE_SHIPMENT", 5_000, now, "Late."
+    )
+    other_merchant_ids = {
+        "shop_id": str(b_shop.public_id),
+        "insured_shop_id": str(b_shop.public_id),
+        "claim_id": str(b_claim.public_id),
+    }
+    other_partner_ids = {"claim_id": str(jd_claim.public_id)}
+    return IdorWorld(
+        a=a,
+        members=members,
+        other_owner=other_owner,
+        apis=apis,
+        ids=ids,
+        other_merchant_ids=other_merchant_ids,
+        other_partner_ids=other_partner_ids,
+    )

@@ -17,6 +17,10 @@ Who gets what, and why:
   decision. On the API, a key of the same partner without the endpoint's scope: 403.
 - another merchant (B's owner), another partner (JD, a key with every scope): 404, exactly as for
   an id that does not exist: existence must not leak across companies or partners.
+- another merchant or partner with its own parent in the URL and A's child (its own shop and A's
+  policy, its own claim and A's evidence): 404 as well. The rows above put A's parent in front,
+  which is refused before the child is looked up, so they cannot tell a child looked up by its
+  id alone from one looked up under its parent.
 - anonymous: the dashboard redirects to the sign-in page with `next` (a person who followed a
   link signs in and lands where they were going; the page shows nothing before that); the API
   answers 401 `not_authenticated` (a machine client gets no HTML).
@@ -274,6 +278,34 @@ def test_every_dashboard_url_with_an_id_answers_the_caller_as_it_should(world, w
     assert {name: why for name, why in wrong.items() if why} == {}
 
 
+def _crossed(args: tuple[str, ...], ids: dict[str, str], theirs: dict[str, str]) -> list[str]:
+    """The caller's own parent(s), A's child last."""
+    return [theirs[arg] for arg in args[:-1]] + [ids[args[-1]]]
+
+
+NESTED_PAGES = sorted(name for name, page in DASHBOARD.items() if len(page.args) > 1)
+
+
+def test_another_merchant_naming_its_own_parent_does_not_reach_a_child_of_a(world):
+    client = _signed_in(world.other_owner)
+    theirs = world.other_merchant_ids
+    own_shop = client.get(reverse("dashboard:shop_detail", args=[theirs["shop_id"]]))
+    own_claim = client.get(reverse("claims:detail", args=[theirs["claim_id"]]))
+    assert (own_shop.status_code, own_claim.status_code) == (200, 200), "B reaches its parents"
+    assert NESTED_PAGES, "the URLs that name a parent and a child"
+    wrong = {}
+    for name in _reads_first(NESTED_PAGES, {n: DASHBOARD[n].method for n in NESTED_PAGES}):
+        page = DASHBOARD[name]
+        ids = dict(world.ids)
+        if "payment_id" in page.args:
+            ids["payment_id"] = _page_url(name, page, world).rstrip("/").rsplit("/", 1)[-1]
+        url = reverse(name, args=_crossed(page.args, ids, theirs)) + page.query
+        response = _ask(client, page, url)
+        if response.status_code != 404:
+            wrong[name] = f"{response.status_code}, not 404"
+    assert wrong == {}
+
+
 def _call(world: IdorWorld, who: str | None, endpoint: Endpoint, path: str) -> Any:
     headers: dict[str, str] = {}
     if who is not None:
@@ -319,6 +351,33 @@ def test_every_api_url_with_an_id_answers_the_caller_as_it_should(world, who):
     order = _reads_first(list(API), {n: e.method for n, e in API.items()})
     wrong = {name: _api_answer(world, who, name, API[name]) for name in order}
     assert {name: why for name, why in wrong.items() if why} == {}
+
+
+NESTED_ENDPOINTS = sorted(name for name, endpoint in API.items() if len(endpoint.args) > 1)
+
+
+def test_another_partner_naming_its_own_parent_does_not_reach_a_child_of_a(world):
+    theirs = world.other_partner_ids
+    own_claim = _call(
+        world,
+        "other_partner",
+        API["claim-detail"],
+        reverse("claim-detail", args=[theirs["claim_id"]]),
+    )
+    assert own_claim.status_code == 200, "JD reaches its own claim"
+    assert NESTED_ENDPOINTS, "the URLs that name a parent and a child"
+    wrong = {}
+    for name in NESTED_ENDPOINTS:
+        endpoint = API[name]
+        crossed = _crossed(endpoint.args, world.ids, theirs)
+        response = _call(world, "other_partner", endpoint, reverse(name, args=crossed))
+        missing = crossed[:-1] + [_missing(crossed[-1])]
+        answer = _call(world, "other_partner", endpoint, reverse(name, args=missing))
+        if response.status_code != 404:
+            wrong[name] = f"{response.status_code}, not 404"
+        elif response.json() != answer.json():
+            wrong[name] = "answers unlike a child that does not exist"
+    assert wrong == {}
 
 
 def _missing(value: str) -> str:
