@@ -1,7 +1,7 @@
 """What a posting costs PostgreSQL, priced by pgbench itself beside tpcb-like (issue 16, 1).
 
     .venv/bin/python bench/posting_cost.py --db dd_apiperf --pgbench-db dd_apiperf_pgbench \
-        [--seconds 8] [--rounds 3] [--clients 4] [--scripts post,writes]
+        [--seconds 8] [--rounds 3] [--clients 4] [--scripts post,writes,api,api_before@other_db]
 
 bench/api_floor.py prices a deduction through the whole stack; here pgbench sends the database
 work alone, so that nothing but PostgreSQL is measured and the same tool prices the reference:
@@ -13,6 +13,13 @@ work alone, so that nothing but PostgreSQL is measured and the same tool prices 
 - `writes` (posting_cost/writes.sql): only the rows a deduction must write (balance, transaction,
   two entries, event) in one statement, with no checks: the floor under any posting function
   on this schema.
+- `recorded`: the API's posting call, `deposits_post_recorded` (the posting and the idempotency
+  record); `lookup`: the API's account read (`deposits_account_snapshot_v1`); `api`: both, as
+  an API deduction sends them. `api_before` and `lookup_before`: the three statements they
+  replaced (the health check's SELECT 1 and the join sent as SQL), for A/B runs.
+
+A script may be priced on another database than `--db` as `name@db` (an A/B of a schema
+change in one run). Lookup scripts find the shop of account 12 (`-D shop=…`).
 
 Each is priced in CPU of the PostgreSQL backends connected to its database (sampled from /proc as
 api_floor.py does) per transaction, and the ratio to tpcb-like is taken per round; medians of the
