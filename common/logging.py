@@ -16,6 +16,8 @@ from typing import Any
 import structlog
 from django.http import HttpRequest, HttpResponse
 
+from common.unavailable import database_was_unavailable
+
 # structlog keeps one ContextVar per bound key in this registry. Its own merge/clear/get walk
 # every context variable of the thread instead: ~100 in a Django process (asgiref's Locals),
 # three walks per request (~6% of an API deduction's profiled worker time, docs/benchmarks.md
@@ -70,7 +72,8 @@ class ClientErrorWithoutTraceback(logging.Filter):
     """A 4xx is expected (a CSRF failure, PermissionDenied in the admin or the dashboard, a
     suspicious Host): Django logs it with the exception attached, which each handler renders as
     a traceback. Keep the one line (message, status) and drop the exception; a 5xx keeps its
-    traceback. On django.request, where Django logs PermissionDenied, and on our handler for
+    traceback, except the 503 of a database that could not be reached (one warning naming the
+    error). On django.request, where Django logs PermissionDenied, and on our handler for
     the django.security.* loggers (DisallowedHost and the like, 400s)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -78,7 +81,32 @@ class ClientErrorWithoutTraceback(logging.Filter):
         if isinstance(status, int) and 400 <= status < 500:
             record.exc_info = None
             record.exc_text = None
+        elif database_was_unavailable(getattr(record, "request", None)) and not getattr(
+            record, "database_unavailable", False
+        ):
+            if not record.exc_info:
+                # Django's line for the final 503 repeats, without the cause, what the line
+                # of the exception (rewritten below) already said.
+                return False
+            _as_database_unavailable(record)
         return True
+
+
+def _as_database_unavailable(record: logging.LogRecord) -> None:
+    """Django logged "Internal Server Error" with the traceback before common.unavailable turned
+    the answer into a 503: one warning instead, naming the error (which says what failed:
+    refused, too many clients, a connection dropped). During an outage every request writes it;
+    two tracebacks each flooded the log (the PostgreSQL restart drill, docs/operations.md)."""
+    error = record.exc_info[1] if record.exc_info else None
+    cause = f"{type(error).__name__}: {str(error).strip().splitlines()[0]}" if error else "?"
+    path = getattr(getattr(record, "request", None), "path", "")
+    record.msg = "Service Unavailable (database: %s): %s"
+    record.args = (cause, path)
+    record.levelno, record.levelname = logging.WARNING, "WARNING"
+    record.status_code = 503
+    record.database_unavailable = True  # rewritten once: the handler's filter lets it through
+    record.exc_info = None
+    record.exc_text = None
 
 
 def logging_config(*, level: str, json: bool) -> dict[str, Any]:

@@ -37,6 +37,11 @@ def _mark_database_unavailable(
         setattr(request, _MARK, True)
 
 
+def database_was_unavailable(request: object) -> bool:
+    """Whether this request met a database it could not use (and is answered 503)."""
+    return bool(getattr(request, _MARK, False))
+
+
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -124,3 +124,39 @@ class TestAForbiddenRequestIsOneLine:
         exception = json.loads(printed)["exception"]
         assert exception.startswith("Traceback (most recent call last):")
         assert exception.rstrip().endswith("RuntimeError: boom")
+
+
+class TestADatabaseOutageIsOneLinePerRequest:
+    """A request that found the database down is answered 503 on purpose (common.unavailable):
+    an expected condition, logged as one warning that names the error, not as an "Internal
+    Server Error" with a traceback (the PostgreSQL restart drill printed two per request)."""
+
+    def test_the_503_is_one_warning_naming_the_error_without_a_traceback(
+        self, site_logging, caplog, monkeypatch
+    ):
+        from django.db import OperationalError
+
+        from tests.partners.api_client import make_api
+
+        api = make_api("Outage")
+
+        def refuse(*args, **kwargs):
+            raise OperationalError("server closed the connection unexpectedly")
+
+        monkeypatch.setattr("partners.services.key_cache.selectors.api_key_by_hash", refuse)
+        client = Client(raise_request_exception=False)
+        caplog.clear()
+
+        response = client.get("/api/v1/shops/", HTTP_AUTHORIZATION=f"Bearer {api.raw_key}")
+
+        assert response.status_code == 503
+        assert "Traceback" not in site_logging.getvalue()
+        records = warnings_and_worse(caplog)
+        assert [(r.name, r.levelname) for r in records] == [("django.request", "WARNING")]
+        assert records[0].exc_info is None
+        assert records[0].getMessage() == (
+            "Service Unavailable (database: OperationalError: server closed the connection "
+            "unexpectedly): /api/v1/shops/"
+        )
+        (printed,) = printed_warnings(site_logging)
+        assert "exception" not in json.loads(printed)
