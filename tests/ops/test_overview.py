@@ -342,8 +342,12 @@ class TestDailySnapshot:
         _, account = _live_shop(clock, 5_000_000)
         deposit_services.daily_snapshot_take(now=clock)
         fund(account, 1_000_000, now=clock)
+        # Later the same Shanghai day: an hour on, unless that crosses midnight (the real clock
+        # made this fail between 23:00 and 24:00 Shanghai time).
+        end_of_day = timezone.localtime(clock).replace(hour=23, minute=59, second=59)
+        later = min(clock + timedelta(hours=1), end_of_day)
 
-        deposit_services.daily_snapshot_take(now=clock + timedelta(hours=1))
+        deposit_services.daily_snapshot_take(now=later)
 
         row = DailyDepositSnapshot.objects.get()
         assert (row.day, row.currency) == (timezone.localdate(clock), "CNY")
