@@ -10,7 +10,7 @@ The order (deadlock-free only if every transaction follows it):
     adjustment request → deposit account → holds → guarantees → shortfall case → shop
 
 - The deposit account first: it is the row every money change serialises on, and the posting
-  function `deposits_post` (deposits/sql/posting_v2.sql) locks it, in SQL and in this mode,
+  function `deposits_post` (deposits/sql/posting_v4.sql) locks it, in SQL and in this mode,
   before anything else of the posting; a planner may then lock the account's holds
   (`lock_hold`). The rows that belong to the account follow it.
 - The shop last. It is the account's parent, but the writes that need it happen because of a

@@ -115,7 +115,7 @@ def _posting_receipt(
     error: DomainError | None,
 ) -> tuple[int, str] | None:
     """The response `_posting_payload` (or a stored refusal) would give, rendered before the
-    posting with markers where only the posting knows the value (deposits_post_recorded fills
+    posting with markers where only the posting knows the value (deposits_post fills
     them in): the same functions, the same key order, the same bytes."""
     if error is not None:
         if error.http_status not in STORED_ERROR_STATUSES:

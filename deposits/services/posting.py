@@ -7,7 +7,7 @@ the account's balances it returns the legs to post, or the error that refuses th
 The way is straight: a service builds one `PostingRequest`; its planner returns a `Plan`; one
 executor per database writes it and answers an `Outcome`:
 
-- `posting_sql` (PostgreSQL): one call of `deposits_post` (deposits/sql/posting_v2.sql), which
+- `posting_sql` (PostgreSQL): one call of `deposits_post` (deposits/sql/posting_v4.sql), which
   takes the account's row lock, checks that the plan still holds under it, and writes the
   transaction, its entries, the balances and the partner's event;
 - `posting_orm` (SQLite, development only): the same steps through the ORM.

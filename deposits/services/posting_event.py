@@ -3,7 +3,7 @@
 Both executors build it here. The ORM executor (SQLite) calls it after its write, with what it
 wrote, and publishes the whole event. The SQL executor calls it before the write, with the
 planner's unsaved entries: then it is the template that `deposits_post` (deposits/sql/
-posting_v2.sql) completes under the account's lock, because only there are these known: each
+posting_v4.sql) completes under the account's lock, because only there are these known: each
 entry's `id` and `balance_after_minor`, `entry` (the first of `entries`), the shop's `status` at
 the posting, and every value of `deposit`. The template names each of them, with null for a
 value; the function fills them in by name and refuses a template that names a deposit value it

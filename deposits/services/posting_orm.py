@@ -1,6 +1,6 @@
 """The SQLite executor (the embedded development default): the twin of `posting_sql`, written
 through the ORM. Same interface (`post` answers an `Outcome`), same steps in the same order as
-`deposits_post` (deposits/sql/posting_v2.sql): a replay is answered first, the plan is checked
+`deposits_post` (deposits/sql/posting_v4.sql): a replay is answered first, the plan is checked
 against the balances as they are now, and every write comes after every check, so that any
 outcome but `posted` wrote nothing. The PostgreSQL triggers that check the books have no SQLite
 twin: `ledger_check` does that here.

@@ -99,7 +99,7 @@ class Plan:
     # None, the safe default, means all of them. A planner whose legs stay right whatever the
     # balances, as long as the account's invariants hold after them (a deduction that refuses
     # only when available is short), says frozenset(): then a concurrent posting on the same
-    # account does not send the plan back (deposits/sql/posting_v2.sql).
+    # account does not send the plan back (deposits/sql/posting_v4.sql).
     depends_on: frozenset[str] | None = None
     # Called under the lock just before the transaction row is written, for hold rows (locked
     # path only). It may set `tx.hold`: transactions are never updated later.
@@ -148,7 +148,7 @@ SHOP_CLOSED = "shop_closed"
 
 # Postings a closed shop refuses: money in, out to consumers, reserved or withdrawn. What a
 # closed deposit still needs (exit refund, forfeiture, holds of open claims resolving,
-# reversals) posts. The SQL function lists the same kinds (posting_v2.sql);
+# reversals) posts. The SQL function lists the same kinds (posting_v4.sql);
 # tests/deposits/test_closed_shop.py checks each kind on both executors.
 REFUSED_WHEN_CLOSED = frozenset({"TOP_UP", "DEDUCTION", "HOLD", "WITHDRAWAL", "ADJUSTMENT"})
 

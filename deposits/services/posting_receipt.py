@@ -1,11 +1,12 @@
 """A `Receipt`: the partner API's idempotency record for one posting, written by the posting's
-own database call (`deposits_post_recorded`, deposits/sql/posting_recorded_v1.sql) instead of in a
-transaction around it.
+own database call (`deposits_post` with its p_record_* parameters, deposits/sql/posting_v4.sql)
+instead of in a transaction around it.
 
 Why: an API deduction was BEGIN, the posting, the record's INSERT and COMMIT, four round trips
 where the posting alone commits by itself. The record must commit with the effect (it exists if
 and only if the effect did), so it goes into the same call. The money is still written by
-`deposits_post` alone; this only adds the record after it.
+`deposits_post` alone, which stores the record after it (before v4 a wrapper,
+`deposits_post_recorded`, did).
 
 The API renders its response before the call (`render`), from the unsaved transaction and entry,
 with `marker(name)` where a value is known only under the account's lock; the function replaces
@@ -32,7 +33,7 @@ Render = Callable[
     "tuple[int, str] | None",
 ]
 
-# The names the SQL function fills in (deposits/sql/posting_recorded_v1.sql).
+# The names the SQL function fills in (deposits/sql/posting_v4.sql, "The idempotency record").
 FILLED = frozenset(
     {
         "required_minor",

@@ -1,5 +1,5 @@
 """The PostgreSQL executor: one posting is one call of `deposits_post` (deposits/sql/
-posting_v2.sql). Its twin for SQLite is `posting_orm`; both answer `post` with an `Outcome`.
+posting_v4.sql). Its twin for SQLite is `posting_orm`; both answer `post` with an `Outcome`.
 
 Raw SQL on purpose: this runs on every posting, where round trips and statement planning, not
 Python, set the pace (docs/benchmarks.md). The function checks under the account's row lock that
@@ -43,16 +43,16 @@ _POST_SQL = (
     "%s::text[], %s::text[], %s::bigint[], "
     "%s::bigint, %s::uuid, %s::jsonb, %s::int[], %s::timestamptz)"
 )
-# The same call through the wrapper that also stores the API's idempotency record: nine more
-# parameters first, one more column (the response as stored) last.
+# The same call with the API's idempotency record, stored by the function with the posting
+# (posting_v4.sql): nine more parameters last, one more column (the response as stored) first.
 _POST_RECORDED_SQL = _POST_SQL.replace(
     "SELECT o_outcome,", "SELECT o_response, o_outcome,", 1
 ).replace(
-    "FROM deposits_post(",
-    "FROM deposits_post_recorded(%s::bigint, %s, %s, %s, %s, %s::int, %s, %s, %s::int, ",
+    "%s::timestamptz)",
+    "%s::timestamptz, %s::bigint, %s, %s, %s, %s, %s::int, %s, %s, %s::int)",
     1,
 )
-_RECEIPT_CLAIMED = "DDI01"  # raised by deposits_post_recorded; see posting_recorded_v1.sql
+_RECEIPT_CLAIMED = "DDI01"  # raised by deposits_post when the record cannot be stored (v4)
 
 
 def post(
@@ -147,8 +147,9 @@ def _send_recorded(
     entries: list[Entry],
     params: list[object],
 ) -> tuple[object, ...]:
-    """The posting through `deposits_post_recorded`: the response rendered now, stored by the
-    call with the posting. Returns deposits_post's columns; sets `receipt.stored`."""
+    """The posting with its idempotency record: the response rendered now, stored by the same
+    call of `deposits_post` as the posting. Returns deposits_post's columns; sets
+    `receipt.stored`."""
     entry_leg = next(
         (
             i
@@ -170,8 +171,8 @@ def _send_recorded(
             with connection.cursor() as cursor:
                 cursor.execute(
                     _POST_RECORDED_SQL,
-                    receipt.params(rendered, entry_leg + 1 if entry_leg is not None else None)
-                    + params,
+                    params
+                    + receipt.params(rendered, entry_leg + 1 if entry_leg is not None else None),
                 )
                 row = cursor.fetchone()
     except DatabaseError as exc:
@@ -181,7 +182,7 @@ def _send_recorded(
     if row[1] not in (POSTED, STALE, MISSING_SYSTEM_ACCOUNT):
         # Nothing was written: a replay, a key the partner used before ('recorded'), a closed
         # shop. The caller's transaction path answers those, exactly as it always has.
-        raise ReceiptConflict(f"deposits_post_recorded answered {row[1]!r}")
+        raise ReceiptConflict(f"deposits_post answered {row[1]!r}")
     if row[0] is not None:
         receipt.stored = (rendered[0], row[0])
     return tuple(row[1:])

@@ -2,7 +2,7 @@
 
 A plan is made from balances read without the lock; the executor must write it only if it still
 holds under the lock, compute every balance itself, and say `stale` (writing nothing) otherwise.
-The contract is one for both executors (deposits_post, deposits/sql/posting_v2.sql, on
+The contract is one for both executors (deposits_post, deposits/sql/posting_v4.sql, on
 PostgreSQL; posting_orm on SQLite), so these tests run on both unless marked `postgres`: the
 function's own guard against a malformed call, the lock's SQL, and races need PostgreSQL.
 """
@@ -306,6 +306,34 @@ class TestPostingFunction:
                 )
 
         assert LedgerTransaction.objects.count() == before
+
+    @pytest.mark.postgres(reason="the SQL function's own guard")
+    def test_a_plan_in_another_currency_than_the_account_fails_even_when_it_checks_nothing(
+        self, now
+    ):
+        # A plan that checks no balance goes straight to the lock (posting_v4.sql), so the
+        # currency is checked there; a plan that checks one meets it before the lock.
+        _, account = make_shop(now=now)
+        fund(account, 1_000, now=now)
+        before = LedgerTransaction.objects.count()
+
+        for checked in ([False] * 5, [True] + [False] * 4):
+            with pytest.raises(DataError, match="is in CNY, the plan in USD"):
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(
+                        posting_sql._POST_SQL,
+                        [account.pk, [1_000, 0, 0, 0, 0], checked, 0]
+                        + [uuid.uuid4(), f"usd-{checked[0]}", "f", "DEDUCTION", "POSTED", ""]
+                        + [1, "USD", "r", "r", None, None, None, None, now, now]
+                        # Both legs on the deposit: a system leg would stop at the missing USD
+                        # system account before the account is read.
+                        + [["POSTED", "POSTED"], [None, None], [-1, 1]]
+                        + [None, None, None, [], now],
+                    )
+
+        assert LedgerTransaction.objects.count() == before
+        account.refresh_from_db()
+        assert account.posted_minor == 1_000
 
     def test_the_result_returns_what_was_written(self, now):
         _, account = make_shop(now=now)

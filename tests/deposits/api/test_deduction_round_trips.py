@@ -1,5 +1,5 @@
 """An API deduction's database work (issue 16, 1): the key remembered by the process, the
-idempotency record stored by the posting's own call (deposits_post_recorded), and what that
+idempotency record stored by the posting's own call (deposits_post, posting_v4.sql), and what that
 must not change: the response, replays, revocation, and the record existing if and only if the
 posting committed, also when another request claims the key during the posting."""
 
@@ -50,7 +50,8 @@ def test_a_deduction_is_two_statements_once_the_key_is_remembered(django_assert_
         response = api.post(deductions(shop), DEDUCTION)
 
     assert response.status_code == 201
-    assert "deposits_post_recorded" in captured.captured_queries[-1]["sql"]
+    assert "FROM deposits_post(" in captured.captured_queries[-1]["sql"]
+    assert "o_response" in captured.captured_queries[-1]["sql"]  # with its record
     assert deductions_posted() == 2
 
 
@@ -125,9 +126,9 @@ def test_a_partner_deactivated_in_the_admin_is_refused_on_the_next_request():
 
 
 def test_a_key_used_before_on_another_endpoint_posts_nothing_and_says_so():
-    """The posting call does not look the record up first (posting_recorded_v2.sql): the
-    deduction posts, meets the shop registration's record at the insert, and goes back whole:
-    no entry, no event, the balance as it was."""
+    """The posting call does not look the record up first (posting_v4.sql): the deduction posts,
+    meets the shop registration's record at the insert, and goes back whole: no entry, no event,
+    the balance as it was."""
     api = make_api("Used before")
     shop = funded_shop(api, 100_000)
     assert api.post("/api/v1/shops/", shop_body(), key="used-1").status_code == 201

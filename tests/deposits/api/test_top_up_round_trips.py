@@ -35,7 +35,8 @@ def test_a_top_up_to_a_live_shop_is_two_statements(django_assert_num_queries):
         response = top_up(api, shop["id"], 50_000)
 
     assert response.status_code == 201, response.content
-    assert "deposits_post_recorded" in captured.captured_queries[-1]["sql"]
+    assert "FROM deposits_post(" in captured.captured_queries[-1]["sql"]
+    assert "o_response" in captured.captured_queries[-1]["sql"]  # with its record
     assert top_ups_posted() == 2
 
 
