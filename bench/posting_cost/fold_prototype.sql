@@ -1,11 +1,14 @@
--- PRICING ONLY (bench/posting_cost.py, issue 16): what an API deduction would cost PostgreSQL if
--- the replayable response were kept on the ledger transaction's row instead of a record of its
--- own. Never installed by a migration: posting_cost.py installs it on a scratch copy that has
--- the extra column (ALTER TABLE deposits_ledgertransaction ADD COLUMN bench_response text).
--- It is deposits_post (posting_v3.sql) with the response folded in: entry ids drawn before the
--- transaction's insert (still under the lock), the markers filled in as
--- deposits_post_recorded does, the body stored on the transaction, and the one probe the fold
--- would need for a key used on another endpoint (the record table, read only).
+-- PRICING ONLY (issue 16): what an API deduction would cost PostgreSQL if the replayable
+-- response were kept on the ledger transaction's row instead of a record of its own. Never
+-- installed by a migration; on a scratch copy only:
+--     createdb -T dd_apiperf dd_pc_fold
+--     psql -c "ALTER TABLE deposits_ledgertransaction ADD COLUMN bench_response text" dd_pc_fold
+--     psql -f bench/posting_cost/fold_prototype.sql dd_pc_fold
+-- It is deposits_post as v4 has it (posting_v3.sql with the account read once when nothing is
+-- checked and the sequence named; the shop still read as v3 does) with the response folded in:
+-- entry ids drawn before the transaction's insert (still under the lock), the markers filled in
+-- as the record's are, the body stored on the transaction, and the one probe the fold would need
+-- for a key used on another endpoint (the record table, read only). api_fold.sql calls it.
 CREATE OR REPLACE FUNCTION bench_deposits_post_fold(
     p_account_id bigint,
     p_expected bigint[],
