@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import translation
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -123,8 +122,7 @@ class ApiNotFoundView(PartnerAPIView):
     parser_classes: ClassVar[list[Any]] = []  # the body of a request to nowhere is never read
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if "HTTP_ACCEPT_LANGUAGE" not in request.META:
-            translation.activate("en")
+        # English unless asked otherwise, as on every API path (PartnerAPIView.dispatch).
         # Key, scopes (none needed) and throttle only: an unknown path needs no Idempotency-Key.
         APIView.initial(self, request, *args, **kwargs)
 

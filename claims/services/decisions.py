@@ -24,25 +24,29 @@ from claims.services.lifecycle import (
 )
 from common.errors import InvalidClaimStatus, InvalidInput
 from common.money import format_minor
+from common.templatetags.money import money_and_minor
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
 from insurance import services as insurance_services
 
 
 class DecisionRefused(InvalidInput):
-    """A decision the rule does not allow. The partner API shows `detail` and `fields` (English,
-    its field names, amounts with currency and minor units: api-v1.md's error format); the admin
-    shows `ops_text` instead: the same sentence in the staff user's language, outcomes by their
-    labels and amounts as money, under the form field ops typed into (`field` names the API's)."""
+    """A decision the rule does not allow. The partner API shows `detail` and `fields` (its field
+    names and outcome codes, api.md's error format): `message`, in English, under `fields`, and
+    after the field's name as `detail`, unless the refusal names an amount: then `detail` says it
+    as money and minor units in the request's language, as the API's other refusals with an
+    amount do, and `message` the bare minor units. The admin shows `ops_text` instead: the same
+    sentence in the staff user's language, outcomes by their labels and amounts as money, under
+    the form field ops typed into (`field` names the API's)."""
 
-    def __init__(self, field: str, message: str, ops_text: str) -> None:
-        super().__init__(f"{field}: {message}", fields={field: [message]})
+    def __init__(self, field: str, message: str, ops_text: str, detail: str | None = None) -> None:
+        super().__init__(f"{field}: {detail or message}", fields={field: [message]})
         self.field = field
         self.ops_text = ops_text
 
 
-def _bad(field: str, message: str, ops_text: Any) -> DecisionRefused:
-    return DecisionRefused(field, message, str(ops_text))
+def _bad(field: str, message: str, ops_text: Any, detail: str | None = None) -> DecisionRefused:
+    return DecisionRefused(field, message, str(ops_text), detail)
 
 
 def _award(
@@ -66,10 +70,6 @@ def _award(
 
     def m(amount: int) -> str:
         return f"{format_minor(amount, claim.currency)} {claim.currency}"
-
-    def rule_amount() -> str:
-        # Partners send integer minor units: name both, so nobody reads 640000 as yuan.
-        return f"{m(award.amount_minor)} ({award.amount_minor} minor units)"
 
     if outcome == Outcome.REJECTED:
         if amount_minor:
@@ -110,7 +110,7 @@ def _award(
         if amount_minor is not None and amount_minor != award.amount_minor:
             raise _bad(
                 "amount_minor",
-                f"UPHELD awards the rule amount {rule_amount()}; for another amount "
+                f"UPHELD awards the rule amount {award.amount_minor}; for another amount "
                 "decide PARTLY_UPHELD.",
                 gettext(
                     "“%(upheld)s” awards the rule amount %(amount)s; for another amount "
@@ -120,6 +120,16 @@ def _award(
                     "upheld": Outcome.UPHELD.label,
                     "partly": Outcome.PARTLY_UPHELD.label,
                     "amount": m(award.amount_minor),
+                },
+                # Partners send integer minor units: name both, so nobody reads 640000 as yuan.
+                gettext(
+                    "%(upheld)s awards the rule amount %(amount)s; for another amount "
+                    "decide %(partly)s."
+                )
+                % {
+                    "upheld": Outcome.UPHELD.value,
+                    "partly": Outcome.PARTLY_UPHELD.value,
+                    "amount": money_and_minor(award.amount_minor, claim.currency),
                 },
             )
         return (
@@ -137,9 +147,14 @@ def _award(
     if amount_minor >= award.amount_minor:
         raise _bad(
             "amount_minor",
-            f"PARTLY_UPHELD awards less than the rule amount {rule_amount()}.",
+            f"PARTLY_UPHELD awards less than the rule amount {award.amount_minor}.",
             gettext("“%(partly)s” awards less than the rule amount %(amount)s.")
             % {"partly": Outcome.PARTLY_UPHELD.label, "amount": m(award.amount_minor)},
+            gettext("%(partly)s awards less than the rule amount %(amount)s.")
+            % {
+                "partly": Outcome.PARTLY_UPHELD.value,
+                "amount": money_and_minor(award.amount_minor, claim.currency),
+            },
         )
     return (
         amount_minor,

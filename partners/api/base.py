@@ -18,7 +18,9 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.template.response import SimpleTemplateResponse
 from django.utils import timezone, translation
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -82,11 +84,24 @@ class PartnerAPIView(APIView):
     def partner_id(self) -> int:
         return int(self.request.auth.partner_id)
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "HTTP_ACCEPT_LANGUAGE" in request.META:
+            return super().dispatch(request, *args, **kwargs)  # LocaleMiddleware's choice
+        # Machines calling machines: English unless the partner asks for a language (the site's
+        # default is Chinese for merchants), so a detail is never half translated. For this
+        # answer only: activating it for good left the thread in English after the response, for
+        # whatever ran next in that worker outside a request's middleware.
+        with translation.override("en"):
+            response = super().dispatch(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                # Rendered here, not later by the handler: a lazily translated string in the
+                # data is English too, as the answer's language says.
+                response.render()
+            # LocaleMiddleware would name the thread's language, restored by then.
+            response["Content-Language"] = "en"
+        return response
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if "HTTP_ACCEPT_LANGUAGE" not in request.META:
-            # Machines calling machines: English unless the partner asks for a language (the
-            # site's default is Chinese for merchants), so a detail is never half translated.
-            translation.activate("en")
         super().initial(request, *args, **kwargs)  # authentication, scopes, throttling
         if request.method == "OPTIONS" or not hasattr(self, (request.method or "").lower()):
             return  # the method is not allowed here: a 405 follows, nothing else to check

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from claims.models import Claim
-from common.money import format_minor
 from deposits import services as deposit_services
 from deposits.models import Hold
 from partners.models import Event, Scope
@@ -227,27 +226,73 @@ class TestBadInput:
         assert Claim.objects.get().status == "IN_REVIEW"
 
     def test_partly_upheld_at_the_rule_amount_names_it_in_money_and_minor_units(self, api):
-        shop = funded_shop(api)
-        claim = file(api, shop["id"]).json()
-        api.post(f"/api/v1/claims/{claim['id']}/escalate/", {})
-        rule_minor = Claim.objects.get().compensation_minor
+        claim = escalated_claim(api)
 
-        response = api.post(
-            f"/api/v1/claims/{claim['id']}/decision/",
-            {"outcome": "PARTLY_UPHELD", "amount_minor": rule_minor},
-        )
+        response = decide(api, claim, "PARTLY_UPHELD", 30_000)
 
         assert response.status_code == 400
-        body = response.json()
-        # api-v1.md's error format; the amount readable both ways (6,400.00 CNY, not "640000")
-        assert set(body) == {"code", "detail", "fields"} and body["code"] == "validation_error"
-        expected = (
-            f"PARTLY_UPHELD awards less than the rule amount "
-            f"{format_minor(rule_minor, 'CNY')} CNY ({rule_minor} minor units)."
-        )
-        assert body["fields"] == {"amount_minor": [expected]}
-        assert body["detail"] == f"amount_minor: {expected}"
+        # api.md's error format; the amount as every refusal with an amount writes it (not
+        # "640000"), and under `fields` in the field's minor units.
+        assert response.json() == {
+            "code": "validation_error",
+            "detail": "amount_minor: PARTLY_UPHELD awards less than the rule amount "
+            "¥ 300.00 (30000 minor units).",
+            "fields": {"amount_minor": ["PARTLY_UPHELD awards less than the rule amount 30000."]},
+        }
         assert Claim.objects.get().status == "IN_REVIEW"
+
+    def test_upheld_at_another_amount_names_the_rule_amount_in_money_and_minor_units(self, api):
+        claim = escalated_claim(api)
+
+        response = decide(api, claim, "UPHELD", 29_999)
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "code": "validation_error",
+            "detail": "amount_minor: UPHELD awards the rule amount ¥ 300.00 (30000 minor units); "
+            "for another amount decide PARTLY_UPHELD.",
+            "fields": {
+                "amount_minor": [
+                    "UPHELD awards the rule amount 30000; for another amount decide PARTLY_UPHELD."
+                ]
+            },
+        }
+        assert Claim.objects.get().status == "IN_REVIEW"
+
+    def test_the_amount_refusals_are_in_chinese_when_the_partner_asks(self, api):
+        claim = escalated_claim(api)
+
+        partly = decide(api, claim, "PARTLY_UPHELD", 30_000, **{"Accept-Language": "zh-hans"})
+        upheld = decide(api, claim, "UPHELD", 29_999, **{"Accept-Language": "zh-hans"})
+
+        assert (partly.status_code, partly.json()["code"]) == (400, "validation_error")
+        assert partly.json()["detail"] == (
+            "amount_minor: PARTLY_UPHELD 的赔付金额须低于规则金额 "
+            "¥ 300.00（30000 个最小货币单位）。"
+        )
+        assert partly.json()["fields"] == {
+            "amount_minor": ["PARTLY_UPHELD awards less than the rule amount 30000."]
+        }
+        assert (upheld.status_code, upheld.json()["code"]) == (400, "validation_error")
+        assert upheld.json()["detail"] == (
+            "amount_minor: UPHELD 按规则金额 ¥ 300.00（30000 个最小货币单位）赔付；"
+            "如需其他金额，请裁定 PARTLY_UPHELD。"
+        )
+        assert list(upheld.json()["fields"]) == ["amount_minor"]
+        assert Claim.objects.get().status == "IN_REVIEW"
+
+
+def escalated_claim(api):
+    """A claim in review whose rule awards ¥ 300.00 (30% of the ¥ 1,000.00 paid)."""
+    claim = file(api, funded_shop(api)["id"]).json()
+    api.post(f"/api/v1/claims/{claim['id']}/escalate/", {})
+    assert Claim.objects.get().compensation_minor == 30_000
+    return claim
+
+
+def decide(api, claim, outcome, amount_minor, **headers):
+    body = {"outcome": outcome, "amount_minor": amount_minor}
+    return api.post(f"/api/v1/claims/{claim['id']}/decision/", body, **headers)
 
 
 class TestTenancy:

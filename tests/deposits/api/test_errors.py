@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from tests.partners.api_client import funded_shop
 
@@ -229,3 +230,33 @@ class TestLanguage:
 
         assert plain.json()["detail"] == "Authentication credentials were not provided."
         assert chinese.json()["detail"] != plain.json()["detail"]
+
+    @pytest.mark.parametrize(
+        ("path", "authorised", "status"),
+        [
+            ("/api/v1/shops/", True, 200),
+            ("/api/v1/shops/", False, 401),
+            ("/api/v1/no-such-thing/", True, 404),
+        ],
+        ids=["answered", "refused", "unknown-path"],
+    )
+    def test_an_english_answer_leaves_the_thread_in_its_own_language(
+        self, api, path, authorised, status
+    ):
+        with translation.override("zh-hans"):
+            response = api.client.get(path, headers=api.headers() if authorised else {})
+
+            assert response.status_code == status
+            assert response["Content-Language"] == "en"
+            assert translation.get_language() == "zh-hans"
+
+    def test_a_view_that_fails_leaves_the_thread_in_its_own_language(self, api, monkeypatch):
+        def broken(view, request, *args, **kwargs):
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr("deposits.api.views.ShopsView.get", broken)
+        with translation.override("zh-hans"):
+            with pytest.raises(RuntimeError):
+                api.get("/api/v1/shops/")
+
+            assert translation.get_language() == "zh-hans"
