@@ -144,7 +144,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--shops", type=int, default=10)
     parser.add_argument("--sweep-seconds", type=int, default=15)
-    parser.add_argument("--drain-limit", type=float, default=300)
+    # A safety timeout, not a target: the drill asserts that every event arrives once and in
+    # order; how long the outbox takes is printed. Since requests stopped waiting on a broker
+    # that is down, a 60 s outage leaves ~7,600 deliveries, which took 271-310 s to drain at
+    # one delivery per shop's queue (docs/operations.md, runs 4-6): 300 s failed once on that.
+    parser.add_argument("--drain-limit", type=float, default=900)
     args = parser.parse_args()
 
     pg = ThrowawayPostgres(free_port(5451))
