@@ -10,6 +10,7 @@ monkeypatch of timezone.now) keeps it. How to run it: README.md, "Tests at any t
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -32,8 +33,32 @@ class _Stepping:
         return self.at
 
 
+def _moved() -> datetime:
+    return timezone.now()
+
+
+def _imported_nows() -> list[tuple[object, str]]:
+    """Modules that imported `now` itself (`from django.utils.timezone import now`, as django-axes
+    does). They follow this clock too (through `_moved`), or theirs and this one would be hours
+    apart: axes then forgot a lockout test's failures, a failure of this method, not of the test."""
+    return [
+        (module, name)
+        for module in list(sys.modules.values())
+        if module is not None and module is not timezone and module is not sys.modules[__name__]
+        for name, value in list(vars(module).items())
+        if value is _real_now
+    ]
+
+
+_imported: list[tuple[object, str]] = []
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    global _imported
+    _imported = _imported_nows()
+    for module, name in _imported:
+        setattr(module, name, _moved)
     timezone.now = _Stepping(MIDNIGHT - timedelta(seconds=1))
     yield
 
@@ -49,3 +74,5 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     yield
     timezone.now = _real_now
+    for module, name in _imported:
+        setattr(module, name, _real_now)
