@@ -70,6 +70,15 @@ def now() -> datetime:
     return datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def pinned_clock(monkeypatch: pytest.MonkeyPatch, now: datetime) -> datetime:
+    """For tests of pages and tasks that read the clock themselves: every `timezone.now()` answers
+    `now` (14:00 in Shanghai). A test that computed "today" from the real clock and let the code
+    read it again failed when Shanghai midnight fell in between."""
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    return now
+
+
 def _install_reference_data() -> None:
     """Re-run the data migrations' installers (idempotent). A transactional test flushes every
     table at its end, data migrations' rows included; the next one would find no categories."""

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from common.errors import InvalidInput, InvalidTransition
 from deposits import selectors, services, tasks
@@ -328,8 +327,9 @@ class TestTheLedgerAgainstItself:
 
 
 class TestTheDailyJob:
-    def test_the_beat_task_checks_the_ledger_and_matches_yesterday(self, account):
-        now = timezone.now()
+    def test_the_beat_task_checks_the_ledger_and_matches_yesterday(self, account, pinned_clock):
+        # The task reads the clock itself: pinned, its "yesterday" is the one the file is for.
+        now = pinned_clock
         yesterday = selectors.market_yesterday(now)
         # Their file for yesterday, imported before a top-up of yesterday was recorded late.
         services.partner_file_import(

@@ -30,7 +30,9 @@ def ending_in(policy: Policy, days: int) -> Policy:
 
 
 @pytest.fixture
-def insured(api, insurer_api, client, settings):
+def insured(api, insurer_api, client, settings, pinned_clock):
+    """The page counts the days left from its own clock: pinned, so the test's "today" (ending_in)
+    and the page's are one day even at Shanghai midnight."""
     from tests.insurance.advance_helpers import make_active_policy
 
     settings.DEPOSIT_SANDBOX_PAYMENTS = True

@@ -111,18 +111,19 @@ class TestTheInsurersStatement:
         ]
         assert not SettlementImport.objects.exists()
 
-    def test_the_daily_job_rematches_yesterday_for_each_insurer(self, api, insurer_api):
-        from django.utils import timezone
-
+    def test_the_daily_job_rematches_yesterday_for_each_insurer(
+        self, api, insurer_api, pinned_clock
+    ):
         from deposits import selectors as deposit_selectors
         from insurance import tasks
 
-        yesterday = deposit_selectors.market_yesterday(timezone.now())
+        # The task reads the clock itself: pinned, its "yesterday" is the one the file is for.
+        yesterday = deposit_selectors.market_yesterday(pinned_clock)
         services.insurer_statement_import(
             partner_id=insurer_api.partner.pk,
             content=statement(f"{yesterday.isoformat()},PICC-UNKNOWN,recovery,5.00,CNY"),
             file_name="yesterday.csv",
-            now=timezone.now(),
+            now=pinned_clock,
         )
 
         outcome = tasks.reconcile_insurers_daily()

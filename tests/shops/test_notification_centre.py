@@ -33,7 +33,9 @@ def shop(now):  # type: ignore[no-untyped-def]
     return shop
 
 
-def notice(shop, kind: str, *, key: str | None = None, days_ago: int = 0, title: str = ""):  # type: ignore[no-untyped-def]
+def notice(  # type: ignore[no-untyped-def]
+    shop, kind: str, *, key: str | None = None, days_ago: int = 0, title: str = "", at=None
+):
     created, _ = services.notification_create(
         merchant_id=shop.merchant_id,
         shop_id=shop.pk,
@@ -44,7 +46,7 @@ def notice(shop, kind: str, *, key: str | None = None, days_ago: int = 0, title:
             "en": (title or f"About {kind}", "The deposit is short by ¥ 1,000.00."),
             "zh-hans": (title or f"关于 {kind}", "保证金缺口 ¥ 1,000.00。"),
         },
-        now=timezone.now() - timedelta(days=days_ago),
+        now=(at or timezone.now()) - timedelta(days=days_ago),
     )
     return created
 
@@ -136,12 +138,20 @@ class TestEmailPreferences:
 
 class TestFilters:
     @pytest.fixture
-    def notices(self, shop):  # type: ignore[no-untyped-def]
+    def notices(self, shop, now):  # type: ignore[no-untyped-def]
+        # Dated from the fixed clock, and the date filters below count from the same one: "today"
+        # read again from the real clock would be tomorrow if Shanghai midnight fell in between.
         return {
-            "old_shortfall": notice(shop, "shortfall.notify", days_ago=20, title="Old shortfall"),
-            "restriction": notice(shop, "shortfall.restrict", days_ago=2, title="Restricted"),
-            "renewal": notice(shop, "insurance_renewal_reminder", days_ago=1, title="Renew"),
-            "payout": notice(shop, "withdrawal.paid", title="Paid out"),
+            "old_shortfall": notice(
+                shop, "shortfall.notify", days_ago=20, title="Old shortfall", at=now
+            ),
+            "restriction": notice(
+                shop, "shortfall.restrict", days_ago=2, title="Restricted", at=now
+            ),
+            "renewal": notice(
+                shop, "insurance_renewal_reminder", days_ago=1, title="Renew", at=now
+            ),
+            "payout": notice(shop, "withdrawal.paid", title="Paid out", at=now),
         }
 
     def titles(self, client: Client, **query: str) -> list[str]:
@@ -163,9 +173,9 @@ class TestFilters:
             "Old shortfall",
         ]
 
-    def test_by_date_range(self, shop, notices):
+    def test_by_date_range(self, shop, notices, now):
         client = reader(make_member(shop))
-        today = timezone.localdate()
+        today = timezone.localdate(now)
 
         since = (today - timedelta(days=3)).isoformat()
         until = (today - timedelta(days=1)).isoformat()
@@ -181,10 +191,10 @@ class TestFilters:
         ],
     )
     def test_a_reversed_range_is_an_error_naming_both_fields(
-        self, shop, notices, language, message
+        self, shop, notices, now, language, message
     ):
         client = reader(make_member(shop), language=language)
-        today = timezone.localdate()
+        today = timezone.localdate(now)
         since = (today - timedelta(days=1)).isoformat()
         until = (today - timedelta(days=3)).isoformat()
 
@@ -199,9 +209,9 @@ class TestFilters:
         assert f'name="date_from" value="{since}" aria-invalid="true"' in page
         assert f'name="date_to" value="{until}" aria-invalid="true"' in page
 
-    def test_a_one_day_range_is_not_reversed(self, shop, notices):
+    def test_a_one_day_range_is_not_reversed(self, shop, notices, now):
         client = reader(make_member(shop))
-        day = (timezone.localdate() - timedelta(days=1)).isoformat()
+        day = (timezone.localdate(now) - timedelta(days=1)).isoformat()
 
         assert self.titles(client, date_from=day, date_to=day) == ["Renew"]
 
