@@ -17,7 +17,13 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {}
 # A worker killed while it held kombu's restore mutex (test_worker_killed kills one on purpose)
 # would keep every other worker from restoring unacknowledged messages for the mutex's expiry
 # (300 s by default): a few seconds here, so the next worker takes over at once.
+# kombu 5.7 sweeps for unacknowledged messages every `unacked_restore_interval` seconds but
+# scans Redis only on every `unacked_restore_throttle`th sweep: 10 × 10 s, so a killed worker's
+# message came back up to 100 s after its visibility timeout (the test waited 100 s for it).
+# Production keeps the defaults: against a 900 s visibility timeout, 100 s more is noise.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
     "unacked_mutex_expire": 5,
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
 }
