@@ -68,7 +68,7 @@ from common.errors import (
     InvalidInput,
     InvalidTransition,
 )
-from common.money import format_minor
+from common.templatetags.money import money
 
 REQUEST_EXPIRES_AFTER = four_eyes.REQUEST_EXPIRES_AFTER
 
@@ -357,7 +357,7 @@ def _describe_rule(request: FourEyesRequest) -> list[tuple[Any, str]]:
         if name == "created_at":
             continue
         if name.endswith("_minor") and isinstance(value, int):
-            text = f"{format_minor(value, currency)} {currency}"
+            text = money(value, currency)
         else:
             text = "—" if value in (None, "") else str(value)
         lines.append((name.removesuffix("_minor").replace("_", " "), text))
@@ -398,12 +398,10 @@ def _describe(request: FourEyesRequest) -> list[tuple[Any, str]]:
         (gettext_lazy("outcome"), request.outcome),
         (
             gettext_lazy("award when requested"),
-            f"{format_minor(request.award_minor, request.currency)} {request.currency}",
+            money(request.award_minor, request.currency),
         ),
         (
             gettext_lazy("amount"),
-            gettext_lazy("the rule's")
-            if typed is None
-            else f"{format_minor(typed, request.currency)} {request.currency}",
+            gettext_lazy("the rule's") if typed is None else money(typed, request.currency),
         ),
     ]

@@ -24,7 +24,7 @@ from claims.services.lifecycle import (
 )
 from common.errors import InvalidClaimStatus, InvalidInput
 from common.money import format_minor
-from common.templatetags.money import money_and_minor
+from common.templatetags.money import money, money_and_minor
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
 from insurance import services as insurance_services
@@ -126,7 +126,7 @@ def _award(
                 % {
                     "upheld": Outcome.UPHELD.label,
                     "partly": Outcome.PARTLY_UPHELD.label,
-                    "amount": m(award.amount_minor),
+                    "amount": money(award.amount_minor, claim.currency),
                 },
                 # Partners send integer minor units: name both, so nobody reads 640000 as yuan.
                 gettext(
@@ -157,7 +157,10 @@ def _award(
             "amount_minor",
             f"PARTLY_UPHELD awards less than the rule amount {award.amount_minor}.",
             gettext("“%(partly)s” awards less than the rule amount %(amount)s.")
-            % {"partly": Outcome.PARTLY_UPHELD.label, "amount": m(award.amount_minor)},
+            % {
+                "partly": Outcome.PARTLY_UPHELD.label,
+                "amount": money(award.amount_minor, claim.currency),
+            },
             gettext("%(partly)s awards less than the rule amount %(amount)s.")
             % {
                 "partly": Outcome.PARTLY_UPHELD.value,
