@@ -160,7 +160,8 @@ class ClaimEventInline(ReadOnlyInline):
 
 class ClaimFundingInline(ReadOnlyInline):
     model = ClaimFunding
-    fields = ["source", "amount_minor", "currency", "transaction_public_id", "created_at"]
+    fields = ["source", "amount", "transaction_public_id", "created_at"]
+    amount = money_column("amount_minor", _("amount"))
 
 
 _FIELD_CLASS = "border border-base-200 rounded-default px-3 py-2 bg-white dark:bg-base-900"
@@ -200,11 +201,11 @@ class ClaimReversalInline(ReadOnlyInline):
     fields = [
         "source",
         "returned_to",
-        "amount_minor",
-        "currency",
+        "amount",
         "transaction_public_id",
         "created_at",
     ]
+    amount = money_column("amount_minor", _("amount"))
 
 
 class ClaimEvidenceInline(ReadOnlyInline):
@@ -304,7 +305,7 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
     # Ops: the panel above the record (order, story, calculator, decide, four-eyes) and its forms'
     # POST targets (claims.admin_ops).
     change_form_outer_before_template = "admin/claims/claim/ops_before.html"
-    # The record's page shows money as money ("1,280.00 CNY", never 128000 minor units).
+    # The record's page shows money as money ("¥ 1,280.00", never 128000 minor units).
     order_paid = money_column("order_paid_minor", _("order paid"))
     requested = money_column("requested_minor", _("requested"))
     fields = [
@@ -312,8 +313,12 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
             "order_paid_minor": "order_paid",
             "requested_minor": "requested",
             "compensation_minor": "compensation",
-            # The facts are for rendering; the record shows what they say, in ops' language.
+            # The facts are for rendering; the record shows what they say, in ops' language,
+            # and the texts the partner reads in each language rendered from the same facts,
+            # money as the product writes it ("¥ 300.00", not the stored "300.00 CNY").
             "computation_facts": "computation",
+            "computation_en": "computation_in_english",
+            "computation_zh": "computation_in_chinese",
         }.get(f.name, f.name)
         for f in Claim._meta.fields
         if f.editable and not f.auto_created
@@ -328,6 +333,16 @@ class ClaimAdmin(ExportableAdmin, ReadOnlyAdmin):
     @admin.display(description=_("computation"))
     def computation(self, obj: Claim) -> str:
         return obj.computation_text()
+
+    @admin.display(description=Claim._meta.get_field("computation_en").verbose_name)
+    def computation_in_english(self, obj: Claim) -> str:
+        with translation.override("en"):
+            return obj.computation_text()
+
+    @admin.display(description=Claim._meta.get_field("computation_zh").verbose_name)
+    def computation_in_chinese(self, obj: Claim) -> str:
+        with translation.override("zh-hans"):
+            return obj.computation_text()
 
     @admin.display(description=_("current deadline"))
     def current_deadline(self, obj: Claim) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import pgettext_lazy
 from claims import ops_selectors, selectors
 from claims.domain import computation_texts
 from claims.models import Claim, ClaimStatus, DecisionRequestStatus, Outcome, RuleKind
-from common.money import format_minor
+from common.templatetags import money as money_tags
 from deposits import selectors as deposit_selectors
 
 # What ops typed into the decision form when it was refused, kept in the session for one showing.
@@ -44,8 +44,8 @@ def local_time(value: datetime | None) -> str:
 
 
 def money_text(amount_minor: int | None, currency: str) -> str:
-    """As common.admin.money_text (which imports the admin): "4,730.00 CNY", "—" for none."""
-    return "—" if amount_minor is None else f"{format_minor(amount_minor, currency)} {currency}"
+    """As common.admin.money_text (which imports the admin): "¥ 4,730.00", "—" for none."""
+    return money_tags.money(amount_minor, currency)
 
 
 # The timeline's actions as ops read them (claims.services writes these codes); an action another

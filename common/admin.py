@@ -26,7 +26,7 @@ from unfold.forms import ActionForm
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from common.errors import DomainError
-from common.money import format_minor
+from common.templatetags.money import money
 
 
 class ReasonActionForm(ActionForm):
@@ -273,8 +273,9 @@ class DeferredSaveMixin:
 
 
 def money_text(amount_minor: int | None, currency: str) -> str:
-    """Minor units as ops read them: "4,730.00 CNY", never 473000 ("—" when there is none)."""
-    return "—" if amount_minor is None else f"{format_minor(amount_minor, currency)} {currency}"
+    """Minor units as ops read them, as the dashboard and the API write money: "¥ 4,730.00",
+    never 473000 ("—" when there is none)."""
+    return money(amount_minor, currency)
 
 
 def _follow(obj: Any, path: str) -> Any:

@@ -1,14 +1,14 @@
 """Partner API v1 routes. Endpoints are added by each app's api/ package."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from config.api import api_not_found
-from partners.api.views import RedocView
+from partners.api.views import RedocView, SwaggerView
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("deposits.api.urls")),
     path("", include("insurance.api.urls")),

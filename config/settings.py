@@ -420,7 +420,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The product's icon (site_root/favicon.ico), not Swagger's; the docs templates
+    # (partners/templates/partners/api/) link it with its SVG, as every other page does.
+    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Several models have a `status`; each set of values gets a name of its own in the schema.

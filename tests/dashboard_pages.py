@@ -192,6 +192,7 @@ def build_world(*, now: datetime) -> World:
     from deposits.models import Account
     from insurance import services as insurance
     from insurance.models import Policy
+    from insurance.selectors import market_date
     from partners.services import partner_get_or_create
     from shops.models import MerchantUser
 
@@ -239,11 +240,13 @@ def build_world(*, now: datetime) -> World:
     )
     _top_up(insured_account, 53_000 * YUAN, "bags-1", now - timedelta(days=40))
     policy = insure(insured, partner=picc, now=now - timedelta(days=31))
+    # The term's dates in the marketplace's calendar (Asia/Shanghai), as activation writes them.
+    today = market_date(now)
     Policy.objects.filter(pk=policy.pk).update(
         status="ACTIVE",
         premium_paid_minor=F("premium_minor"),
-        starts_on=now.date() - timedelta(days=30),
-        ends_on=now.date() + timedelta(days=334),
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=334),
     )
     services.guarantee_register(
         account_id=Account.objects.get(shop=insured).pk,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext, ngettext
 
 from claims.domain import computation_texts
 from claims.domain.deadlines import MARKET_TZ
-from common.money import format_minor
+from common.templatetags.money import money
 
 SystemNote = dict[str, Any]
 
@@ -91,7 +91,7 @@ def _returned(to: str) -> str:
 
 
 def _paid(rows: Iterable[Iterable[Any]], currency: str) -> str:
-    parts = [f"{_source(str(s))} {format_minor(int(a), currency)}" for s, a in rows]
+    parts = [f"{_source(str(s))} {money(int(a), currency)}" for s, a in rows]
     return _sep().join(parts) if parts else gettext("nothing paid")
 
 
@@ -125,20 +125,19 @@ def _auto_decided(p: Mapping[str, Any]) -> str:
 def _requested(p: Mapping[str, Any]) -> str:
     values = {
         "outcome": _outcome(p["outcome"]),
-        "award": format_minor(int(p["award_minor"]), p["currency"]),
-        "currency": p["currency"],
-        "limit": format_minor(int(p["limit_minor"]), p["currency"]),
+        "award": money(int(p["award_minor"]), p["currency"]),
+        "limit": money(int(p["limit_minor"]), p["currency"]),
         "maker": p.get("maker", ""),
         "until": local(p.get("until")),
     }
     if p.get("four_eyes"):
         text = gettext(
-            "Decision %(outcome)s, award %(award)s %(currency)s: above the four-eyes amount "
+            "Decision %(outcome)s, award %(award)s: above the four-eyes amount "
             "%(limit)s, it waits for a second person until %(until)s."
         )
     else:
         text = gettext(
-            "Decision %(outcome)s, award %(award)s %(currency)s: above %(maker)s's own limit "
+            "Decision %(outcome)s, award %(award)s: above %(maker)s's own limit "
             "%(limit)s, it waits for a second person until %(until)s."
         )
     return text % values
@@ -244,7 +243,7 @@ MESSAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
         gettext("Reversed: %(rows)s.")
         % {
             "rows": _sep().join(
-                f"{_source(s)} {format_minor(int(a), p.get('currency', 'CNY'))} → {_returned(to)}"
+                f"{_source(s)} {money(int(a), p.get('currency', 'CNY'))} → {_returned(to)}"
                 for s, a, to in p.get("rows", [])
             )
         }

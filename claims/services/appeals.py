@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from claims import locks, selectors
 from claims.domain.event_texts import note as system_note
@@ -65,27 +66,31 @@ def claim_appeal(
     note = (note or "").strip()
     if not note:
         raise InvalidInput(
-            "note: give the merchant's grounds.",
+            gettext("note: give the merchant's grounds."),
             fields={"note": ["Give the merchant's grounds for the appeal."]},
         )
     with transaction.atomic():
         locked = locks.lock_claim(claim.pk)
         if locked.outcome is None:
             raise InvalidClaimStatus(
-                f"A {locked.status} claim has no decision to appeal yet.",
+                gettext("A %(status)s claim has no decision to appeal yet.")
+                % {"status": locked.status}
             )
         if locked.status != ClaimStatus.DECIDED or locked.appealed_at is not None:
             raise AppealNotAllowed(
-                "The claim was already appealed."
+                gettext("The claim was already appealed.")
                 if locked.appealed_at is not None
-                else "The decision is final: the appeal window has closed."
+                else gettext("The decision is final: the appeal window has closed.")
             )
         if locked.outcome == Outcome.REJECTED:
-            raise AppealNotAllowed("A rejected claim awarded nothing: there is nothing to appeal.")
+            raise AppealNotAllowed(
+                gettext("A rejected claim awarded nothing: there is nothing to appeal.")
+            )
         assert locked.appeal_by is not None
         if now >= locked.appeal_by:
             raise AppealNotAllowed(
-                f"The appeal window closed at {locked.appeal_by.isoformat()}.",
+                gettext("The appeal window closed at %(at)s.")
+                % {"at": locked.appeal_by.isoformat()}
             )
         locked.status = ClaimStatus.APPEALED
         locked.appealed_at = now
@@ -190,15 +195,20 @@ def claim_appeal_decide(
     insurance's own order (account → policy → recovery), as claims.locks writes down."""
     if outcome not in APPEAL_OUTCOMES:
         raise InvalidInput(
-            "outcome: UPHELD or REJECTED.", fields={"outcome": ["Must be UPHELD or REJECTED."]}
+            gettext("outcome: UPHELD or REJECTED."),
+            fields={"outcome": ["Must be UPHELD or REJECTED."]},
         )
     with transaction.atomic():
         locked = locks.lock_claim(claim.pk)
         if locked.appeal_outcome is not None:
-            raise ClaimAlreadyDecided(f"The appeal was already decided ({locked.appeal_outcome}).")
+            raise ClaimAlreadyDecided(
+                gettext("The appeal was already decided (%(outcome)s).")
+                % {"outcome": locked.appeal_outcome}
+            )
         if locked.status != ClaimStatus.APPEALED:
             raise InvalidClaimStatus(
-                f"A {locked.status} claim has no appeal to decide; only an APPEALED one has."
+                gettext("A %(status)s claim has no appeal to decide; only an APPEALED one has.")
+                % {"status": locked.status}
             )
         locked = selectors.claim_with_details(locked.pk)
         reversals = _reverse_payout(locked, now=now, note=note) if outcome == Outcome.UPHELD else []
@@ -240,12 +250,14 @@ def claim_close_unappealed(*, claim: Claim, now: datetime) -> Claim:
             return selectors.claim_with_details(claim.pk)
         if locked.status != ClaimStatus.DECIDED:
             raise InvalidClaimStatus(
-                f"A {locked.status} claim is not waiting for its appeal window to end."
+                gettext("A %(status)s claim is not waiting for its appeal window to end.")
+                % {"status": locked.status}
             )
         assert locked.appeal_by is not None
         if now < locked.appeal_by:
             raise InvalidClaimStatus(
-                f"The appeal window is open until {locked.appeal_by.isoformat()}."
+                gettext("The appeal window is open until %(at)s.")
+                % {"at": locked.appeal_by.isoformat()}
             )
         locked.status = ClaimStatus.CLOSED
         locked.closed_at = now

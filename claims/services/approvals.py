@@ -36,7 +36,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from approvals import registry as approvals_registry
 from approvals import services as four_eyes
@@ -68,7 +68,7 @@ from common.errors import (
     InvalidInput,
     InvalidTransition,
 )
-from common.money import format_minor
+from common.templatetags.money import money
 
 REQUEST_EXPIRES_AFTER = four_eyes.REQUEST_EXPIRES_AFTER
 
@@ -138,10 +138,11 @@ def claim_decision_make(
 ) -> Claim | ClaimDecisionRequest:
     """Decide at once, or keep the decision for a second person when its award is above the
     maker's limit (see the module)."""
-    note = _required(note, "note", "Say why: the note is on the claim's timeline.")
+    note = _required(note, "note", gettext("Say why: the note is on the claim's timeline."))
     if outcome not in Outcome.values:
         raise InvalidInput(
-            f"outcome: {outcome!r} is not an outcome.", fields={"outcome": ["Choose an outcome."]}
+            gettext("outcome: %(outcome)r is not an outcome.") % {"outcome": outcome},
+            fields={"outcome": [gettext("Choose an outcome.")]},
         )
     with transaction.atomic():
         for stale in locks.lock_pending_decision_requests(claim.pk):
@@ -149,8 +150,14 @@ def claim_decision_make(
                 four_eyes.request_expire_locked(stale, now=now)
             else:
                 raise DecisionAwaitingApproval(
-                    f"{_who(stale.maker)} decided {stale.outcome} on "
-                    f"{_at(stale.made_at)}; it waits for a second person."
+                    gettext(
+                        "%(maker)s decided %(outcome)s on %(at)s; it waits for a second person."
+                    )
+                    % {
+                        "maker": _who(stale.maker),
+                        "outcome": stale.outcome,
+                        "at": _at(stale.made_at),
+                    }
                 )
         locked = locks.lock_claim_with_pair(claim.pk)
         # Another maker may have kept a request while this one waited for the claim's lock
@@ -158,13 +165,14 @@ def claim_decision_make(
         waiting = ops_selectors.pending_decision_request(locked)
         if waiting is not None:
             raise DecisionAwaitingApproval(
-                f"{_who(waiting.maker)} decided {waiting.outcome} meanwhile; it waits for a "
-                "second person."
+                gettext("%(maker)s decided %(outcome)s meanwhile; it waits for a second person.")
+                % {"maker": _who(waiting.maker), "outcome": waiting.outcome}
             )
         refuse_when_decided(locked)
         if locked.status != ClaimStatus.IN_REVIEW:
             raise InvalidClaimStatus(
-                f"A {locked.status} claim cannot be decided; it must be escalated first."
+                gettext("A %(status)s claim cannot be decided; it must be escalated first.")
+                % {"status": locked.status}
             )
         detailed = selectors.claim_with_details(locked.pk)
         award_minor, *_ = decision_award(detailed, outcome=outcome, amount_minor=amount_minor)
@@ -223,7 +231,8 @@ def _carry_out(*, request: FourEyesRequest, checker: Any, now: datetime, note: s
     if claim.status != ClaimStatus.IN_REVIEW:
         raise four_eyes.RequestVoid(
             InvalidClaimStatus(
-                f"The claim is {claim.status}; the request was closed without effect."
+                gettext("The claim is %(status)s; the request was closed without effect.")
+                % {"status": claim.status}
             ),
             note=f"The claim is no longer in review ({claim.status}); nothing was carried out.",
         )
@@ -262,9 +271,13 @@ def claim_decision_approve(
         return four_eyes.request_approve(  # type: ignore[no-any-return]
             request_id=request_id, checker=checker, now=now, note=note
         )
-    except FourEyesRequestExpired as expired:
+    except FourEyesRequestExpired:
+        expires_at = ClaimDecisionRequest.objects.values_list("expires_at", flat=True).get(
+            pk=request_id
+        )
         raise DecisionRequestExpired(
-            f"{expired.detail.removesuffix('; make it again.')}; make the decision again."
+            gettext("The request expired at %(at)s UTC; make the decision again.")
+            % {"at": f"{expires_at:%Y-%m-%d %H:%M}"}
         ) from None
 
 
@@ -277,7 +290,7 @@ def claim_decision_reject(
     *, request_id: int, checker: Any, now: datetime, note: str
 ) -> ClaimDecisionRequest:
     """The second person refuses the decision (or the maker withdraws it), with the reason."""
-    _required(note, "note", "Say why the decision is rejected.")
+    _required(note, "note", gettext("Say why the decision is rejected."))
     _claims_request(request_id)
     request = four_eyes.request_reject(request_id=request_id, checker=checker, now=now, note=note)
     assert isinstance(request, ClaimDecisionRequest)
@@ -329,7 +342,7 @@ def _rule_carry_out(
         original = CompensationRule.objects.get(pk=rule.pk)
         if original.effective_from <= now:
             raise four_eyes.RequestVoid(
-                InvalidTransition("The rule took effect meanwhile; add a newer version."),
+                InvalidTransition(gettext("The rule took effect meanwhile; add a newer version.")),
                 note="The rule took effect before approval; nothing was changed.",
             )
     rule.save()
@@ -344,7 +357,7 @@ def _describe_rule(request: FourEyesRequest) -> list[tuple[Any, str]]:
         if name == "created_at":
             continue
         if name.endswith("_minor") and isinstance(value, int):
-            text = f"{format_minor(value, currency)} {currency}"
+            text = money(value, currency)
         else:
             text = "—" if value in (None, "") else str(value)
         lines.append((name.removesuffix("_minor").replace("_", " "), text))
@@ -385,12 +398,10 @@ def _describe(request: FourEyesRequest) -> list[tuple[Any, str]]:
         (gettext_lazy("outcome"), request.outcome),
         (
             gettext_lazy("award when requested"),
-            f"{format_minor(request.award_minor, request.currency)} {request.currency}",
+            money(request.award_minor, request.currency),
         ),
         (
             gettext_lazy("amount"),
-            gettext_lazy("the rule's")
-            if typed is None
-            else f"{format_minor(typed, request.currency)} {request.currency}",
+            gettext_lazy("the rule's") if typed is None else money(typed, request.currency),
         ),
     ]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from claims import locks, selectors
 from claims.domain import deadlines as rules
@@ -116,8 +117,11 @@ def _auto_decide(claim: Claim, *, now: datetime) -> str:
             actor_label=SYSTEM_LABEL,
             action="auto_decision_skipped",
             now=now,
-            # The refusal's English detail is for ops' logs; the row says what happens next.
-            system=[system_note("auto_decision_skipped", error=str(error))],
+            # The refusal in English is for ops' logs (the task runs in the site's language,
+            # Chinese); the row says what happens next.
+            system=[
+                system_note("auto_decision_skipped", error=getattr(error, "english", str(error)))
+            ],
         )
         return ESCALATED
     return AUTO_DECIDED
@@ -216,18 +220,20 @@ def claim_request_material(
     `invalid_claim_status`); `validation_error` naming `party` or `note`."""
     if party not in (records.CONSUMER, records.MERCHANT):
         raise InvalidInput(
-            "party: must be CONSUMER or MERCHANT.", fields={"party": ["CONSUMER or MERCHANT."]}
+            gettext("party: must be CONSUMER or MERCHANT."),
+            fields={"party": ["CONSUMER or MERCHANT."]},
         )
     if not note.strip():
         raise InvalidInput(
-            "note: say what material is needed.", fields={"note": ["Say what is needed."]}
+            gettext("note: say what material is needed."), fields={"note": ["Say what is needed."]}
         )
     with transaction.atomic():
         locked = locks.lock_claim(claim.pk)
         refuse_when_decided(locked)
         if locked.status != ClaimStatus.IN_REVIEW:
             raise InvalidClaimStatus(
-                f"A {locked.status} claim has no evidence window; escalate it first."
+                gettext("A %(status)s claim has no evidence window; escalate it first.")
+                % {"status": locked.status}
             )
         restart = now + rules.EVIDENCE_WINDOW
         if party == records.CONSUMER:

@@ -24,7 +24,7 @@ from claims.services.lifecycle import (
 )
 from common.errors import InvalidClaimStatus, InvalidInput
 from common.money import format_minor
-from common.templatetags.money import money_and_minor
+from common.templatetags.money import money, money_and_minor
 from deposits import selectors as deposit_selectors
 from deposits import services as deposit_services
 from insurance import services as insurance_services
@@ -33,20 +33,22 @@ from insurance import services as insurance_services
 class DecisionRefused(InvalidInput):
     """A decision the rule does not allow. The partner API shows `detail` and `fields` (its field
     names and outcome codes, api.md's error format): `message`, in English, under `fields`, and
-    after the field's name as `detail`, unless the refusal names an amount: then `detail` says it
-    as money and minor units in the request's language, as the API's other refusals with an
-    amount do, and `message` the bare minor units. The admin shows `ops_text` instead: the same
-    sentence in the staff user's language, outcomes by their labels and amounts as money, under
-    the form field ops typed into (`field` names the API's)."""
+    after the field's name as `detail`, in the request's language (`detail`, translated where it
+    is raised; a refusal that names an amount says it as money and minor units there, as the
+    API's other refusals with an amount do, and `message` the bare minor units). `english` is
+    the field's name and `message`, whatever the active language, for logs. The admin shows
+    `ops_text` instead: the same sentence in the staff user's language, outcomes by their labels
+    and amounts as money, under the form field ops typed into (`field` names the API's)."""
 
-    def __init__(self, field: str, message: str, ops_text: str, detail: str | None = None) -> None:
-        super().__init__(f"{field}: {detail or message}", fields={field: [message]})
+    def __init__(self, field: str, message: str, ops_text: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}", fields={field: [message]})
         self.field = field
         self.ops_text = ops_text
+        self.english = f"{field}: {message}"
 
 
-def _bad(field: str, message: str, ops_text: Any, detail: str | None = None) -> DecisionRefused:
-    return DecisionRefused(field, message, str(ops_text), detail)
+def _bad(field: str, message: str, ops_text: Any, detail: Any) -> DecisionRefused:
+    return DecisionRefused(field, message, str(ops_text), str(detail))
 
 
 def _award(
@@ -77,6 +79,7 @@ def _award(
                 "amount_minor",
                 "A rejection awards nothing; leave it out.",
                 gettext("A rejection awards nothing; leave the amount empty."),
+                gettext("A rejection awards nothing; leave it out."),
             )
         return (
             0,
@@ -86,10 +89,12 @@ def _award(
         )
     if rule.kind == OPS_DECIDES:
         if amount_minor is None:
+            required = gettext("Required: rule %(rule)s leaves the amount to ops.")
             raise _bad(
                 "amount_minor",
                 f"Required: rule {rule.code} leaves the amount to ops.",
-                gettext("Required: rule %(rule)s leaves the amount to ops.") % {"rule": rule.code},
+                required % {"rule": rule.code},
+                required % {"rule": rule.code},
             )
         return (
             amount_minor,
@@ -105,6 +110,8 @@ def _award(
                 "The 24-hour cap leaves nothing to award for this order; decide “%(rejected)s”."
             )
             % {"rejected": Outcome.REJECTED.label},
+            gettext("The 24-hour cap leaves nothing to award for this order; decide %(rejected)s.")
+            % {"rejected": Outcome.REJECTED.value},
         )
     if outcome == Outcome.UPHELD:
         if amount_minor is not None and amount_minor != award.amount_minor:
@@ -119,7 +126,7 @@ def _award(
                 % {
                     "upheld": Outcome.UPHELD.label,
                     "partly": Outcome.PARTLY_UPHELD.label,
-                    "amount": m(award.amount_minor),
+                    "amount": money(award.amount_minor, claim.currency),
                 },
                 # Partners send integer minor units: name both, so nobody reads 640000 as yuan.
                 gettext(
@@ -143,13 +150,17 @@ def _award(
             "amount_minor",
             "Required for PARTLY_UPHELD.",
             gettext("Required for “%(partly)s”.") % {"partly": Outcome.PARTLY_UPHELD.label},
+            gettext("Required for %(partly)s.") % {"partly": Outcome.PARTLY_UPHELD.value},
         )
     if amount_minor >= award.amount_minor:
         raise _bad(
             "amount_minor",
             f"PARTLY_UPHELD awards less than the rule amount {award.amount_minor}.",
             gettext("“%(partly)s” awards less than the rule amount %(amount)s.")
-            % {"partly": Outcome.PARTLY_UPHELD.label, "amount": m(award.amount_minor)},
+            % {
+                "partly": Outcome.PARTLY_UPHELD.label,
+                "amount": money(award.amount_minor, claim.currency),
+            },
             gettext("%(partly)s awards less than the rule amount %(amount)s.")
             % {
                 "partly": Outcome.PARTLY_UPHELD.value,
@@ -279,7 +290,8 @@ def claim_decide(
         refuse_when_decided(locked)
         if locked.status != ClaimStatus.IN_REVIEW:
             raise InvalidClaimStatus(
-                f"A {locked.status} claim cannot be decided; it must be escalated first."
+                gettext("A %(status)s claim cannot be decided; it must be escalated first.")
+                % {"status": locked.status}
             )
         locked = selectors.claim_with_details(locked.pk)
         award_minor, computation_en, computation_zh, facts = _award(

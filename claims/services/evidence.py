@@ -119,11 +119,18 @@ def _refuse_after_window(claim: Claim, *, party: str, now: datetime) -> None:
         return
     window = claim.consumer_evidence_by if party == Party.CONSUMER else claim.merchant_evidence_by
     if window is not None and now >= window:
-        whose = "consumer's" if party == Party.CONSUMER else "merchant's"
-        raise EvidenceWindowClosed(
-            f"The {whose} evidence window closed at {window:%Y-%m-%d %H:%M} UTC; the platform "
-            "may ask for more material, which opens it again."
+        closed = (
+            gettext(
+                "The consumer's evidence window closed at %(at)s UTC; the platform may ask for "
+                "more material, which opens it again."
+            )
+            if party == Party.CONSUMER
+            else gettext(
+                "The merchant's evidence window closed at %(at)s UTC; the platform may ask for "
+                "more material, which opens it again."
+            )
         )
+        raise EvidenceWindowClosed(closed % {"at": f"{window:%Y-%m-%d %H:%M}"})
 
 
 def evidence_add(
@@ -143,7 +150,10 @@ def evidence_add(
     New consumer evidence on an IN_REVIEW claim gives the merchant 24 hours more to answer it
     (merchant_evidence_by never moves earlier). A timeline row records who added what."""
     if party not in Party.values:
-        raise InvalidInput(f"party: unknown party {party!r}.", fields={"party": ["Unknown party."]})
+        raise InvalidInput(
+            gettext("party: unknown party %(party)r.") % {"party": party},
+            fields={"party": ["Unknown party."]},
+        )
     if len(note) > 2000:
         message = gettext("At most 2000 characters.")
         raise InvalidInput(f"note: {message}", fields={"note": [message]})
@@ -153,7 +163,8 @@ def evidence_add(
             locked = locks.lock_claim(claim.pk)
             if locked.status not in OPEN_FOR_EVIDENCE:
                 raise InvalidClaimStatus(
-                    f"A {locked.status} claim takes no more evidence: it is decided or over."
+                    gettext("A %(status)s claim takes no more evidence: it is decided or over.")
+                    % {"status": locked.status}
                 )
             _refuse_after_window(locked, party=party, now=now)
             if selectors.evidence_count(locked, party=party) >= MAX_FILES_PER_PARTY:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from claims import locks, selectors
 from claims.domain.compensation import RuleTerms, compensation_award
@@ -78,12 +79,13 @@ def claim_file(
     `not_found` for another partner's shop; `shop_closed`; `duplicate_reference` when the
     `external_ref` names a different claim; `validation_error` naming every bad field."""
     if shop.partner_id != partner_id:
-        raise NotFound("No such shop.")
+        raise NotFound(gettext("No such shop."))
     existing = selectors.claim_by_external_ref(partner_id, external_ref)
     if existing is not None:
         if not _same_filing(existing, shop=shop, reason=reason, order_ref=order_ref):
             raise DuplicateReference(
-                f"external_ref {external_ref!r} already names another claim.",
+                gettext("external_ref %(ref)r already names another claim.")
+                % {"ref": external_ref},
                 fields={"external_ref": ["Already used for another claim."]},
             )
         return existing, False
@@ -98,9 +100,14 @@ def claim_file(
     if rule is None and "order.currency" not in errors:
         errors["reason"] = [f"No compensation rule for {reason} in {currency} is in force."]
     if errors:
-        raise InvalidInput("Invalid claim: " + ", ".join(sorted(errors)) + ".", fields=errors)
+        raise InvalidInput(
+            gettext("Invalid claim: %(fields)s.") % {"fields": ", ".join(sorted(errors))},
+            fields=errors,
+        )
     if shop.status == ShopStatus.CLOSED:
-        raise ShopClosed("The shop has exited; claims against it go to the marketplace directly.")
+        raise ShopClosed(
+            gettext("The shop has exited; claims against it go to the marketplace directly.")
+        )
     assert rule is not None
     terms = rule_terms(rule)
     # The estimate before any decision: the cap counts what was already awarded at filing.
@@ -182,7 +189,9 @@ def claim_file(
             raise
         if not _same_filing(raced, shop=shop, reason=reason, order_ref=order_ref):
             raise DuplicateReference(
-                fields={"external_ref": ["Already used for another claim."]}
+                gettext("external_ref %(ref)r already names another claim.")
+                % {"ref": external_ref},
+                fields={"external_ref": ["Already used for another claim."]},
             ) from None
         return raced, False
     return filed, True
@@ -190,12 +199,23 @@ def claim_file(
 
 def refuse_when_decided(claim: Claim) -> None:
     if claim.status in DECIDED_STATUSES:
-        raise ClaimAlreadyDecided(f"The claim was decided ({claim.outcome}).")
+        raise ClaimAlreadyDecided(
+            gettext("The claim was decided (%(outcome)s).") % {"outcome": claim.outcome}
+        )
+
+
+# One sentence per action, so that a translation can put the status and the verb where its
+# language wants them.
+_CANNOT_BE = {
+    "settled": gettext_lazy("A %(status)s claim cannot be settled."),
+    "escalated": gettext_lazy("A %(status)s claim cannot be escalated."),
+    "withdrawn": gettext_lazy("A %(status)s claim cannot be withdrawn."),
+}
 
 
 def _require_status(claim: Claim, *allowed: str, action: str) -> None:
     if claim.status not in allowed:
-        raise InvalidClaimStatus(f"A {claim.status} claim cannot be {action}.")
+        raise InvalidClaimStatus(_CANNOT_BE[action] % {"status": claim.status})
 
 
 def claim_settle(*, claim: Claim, now: datetime, actor_label: str = "", note: str = "") -> Claim:

@@ -127,7 +127,7 @@ def consumer_flag_lift(
     with transaction.atomic():
         locked = ConsumerFlag.objects.select_for_update().get(pk=flag.pk)
         if locked.lifted_at is not None:
-            raise InvalidTransition("This flag was already lifted.")
+            raise InvalidTransition(gettext("This flag was already lifted."))
         locked.lifted_at = now
         locked.lifted_by = actor_label
         locked.lift_reason = reason
@@ -149,7 +149,7 @@ def claim_review_done(*, claim: Claim, now: datetime, actor_label: str, note: st
     with transaction.atomic():
         locked = locks.lock_claim(claim.pk)
         if not locked.needs_review:
-            raise InvalidTransition("This claim is not marked for review.")
+            raise InvalidTransition(gettext("This claim is not marked for review."))
         locked.needs_review = False
         locked.save(update_fields=["needs_review"])
         records.timeline_add(

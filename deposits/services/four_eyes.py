@@ -23,7 +23,7 @@ from approvals import registry
 from approvals.models import FourEyesRequest
 from approvals.payloads import row_from_payload, row_payload
 from approvals.services import four_eyes_route, request_create
-from common.money import format_minor
+from common.templatetags.money import money
 from deposits.models import Account, AdjustmentRequest, ShopRequirementOverride
 from deposits.services.operations import (
     adjustment_carry_out,
@@ -35,7 +35,8 @@ from shops.models import Shop
 
 
 def _money(amount_minor: int | None, currency: str) -> str:
-    return "—" if amount_minor is None else f"{format_minor(amount_minor, currency)} {currency}"
+    """As the admin writes money (common.admin.money_text): "¥ 4,730.00", "—" for none."""
+    return money(amount_minor, currency)
 
 
 def override_set_or_request(

@@ -183,19 +183,20 @@ def policy_advance(
             _lock_deposit_account_of(policy_id)
             policy = locks.lock_policy(policy_id)
         except Policy.DoesNotExist:
-            raise NotFound("No such policy.") from None
+            raise NotFound(gettext("No such policy.")) from None
         # Under the policy's lock: a concurrent call with the same key has committed or not.
         previous = Advance.objects.filter(idempotency_key=idempotency_key).first()
         if previous is not None:
             return _replay(previous, claim_ref, amount_minor, currency, policy=policy)
         if currency != policy.currency:
             raise CurrencyMismatch(
-                f"The policy is in {policy.currency}.",
+                gettext("The policy is in %(currency)s.") % {"currency": policy.currency},
                 fields={"currency": [f"Must be {policy.currency}, the policy's currency."]},
             )
         if Advance.objects.filter(policy=policy, claim_ref=claim_ref).exists():
             raise DuplicateReference(
-                f"Claim {claim_ref!r} was already advanced under this policy.",
+                gettext("Claim %(ref)r was already advanced under this policy.")
+                % {"ref": claim_ref},
                 fields={"claim_ref": ["Already advanced under this policy."]},
             )
         limit = _limit_remaining(policy)
@@ -280,7 +281,7 @@ def _replay(
     )
     if not same:
         raise IdempotencyKeyReused(
-            "This idempotency key was already used for a different advance.",
+            gettext("This idempotency key was already used for a different advance."),
             fields={"idempotency_key": ["Already used with other parameters."]},
         )
     return AdvanceResult(
@@ -333,17 +334,17 @@ def advance_reverse(*, advance_id: int, reason: str, now: datetime) -> AdvanceRe
         raise InvalidInput(fields={"reason": ["Say why the advance is reversed."]})
     policy_id = Advance.objects.filter(pk=advance_id).values_list("policy_id", flat=True).first()
     if policy_id is None:
-        raise NotFound("No such advance.")
+        raise NotFound(gettext("No such advance."))
     with transaction.atomic():
         _lock_deposit_account_of(policy_id)
         policy = locks.lock_policy(policy_id)
         advance = Advance.objects.get(pk=advance_id)
         recovery_id = Recovery.objects.filter(advance=advance).values_list("pk", flat=True).first()
         if not advance.amount_minor or recovery_id is None:
-            raise InvalidTransition("Nothing was advanced: there is nothing to reverse.")
+            raise InvalidTransition(gettext("Nothing was advanced: there is nothing to reverse."))
         recovery = locks.lock_recovery(recovery_id)
         if recovery.status == RecoveryStatus.CANCELLED:
-            raise InvalidTransition("The recovery was already cancelled.")
+            raise InvalidTransition(gettext("The recovery was already cancelled."))
         outstanding = recovery.status in OUTSTANDING_STATUSES
         returned = recovery.outstanding_minor if outstanding else 0
         refund = recovery.amount_minor - returned
@@ -415,16 +416,19 @@ def recovery_repay(
         raise InvalidInput(fields={"payment_ref": ["Must be 1 to 100 characters."]})
     policy_id = Recovery.objects.filter(pk=recovery_id).values_list("policy_id", flat=True).first()
     if policy_id is None:
-        raise NotFound("No such recovery.")
+        raise NotFound(gettext("No such recovery."))
     with transaction.atomic():
         _lock_deposit_account_of(policy_id)
         policy = locks.lock_policy(policy_id)
         recovery = locks.lock_recovery(recovery_id)
         if recovery.status not in OUTSTANDING_STATUSES:
-            raise InvalidTransition(f"The recovery is {recovery.status}: nothing is owed.")
+            raise InvalidTransition(
+                gettext("The recovery is %(status)s: nothing is owed.")
+                % {"status": recovery.status}
+            )
         if currency != recovery.currency:
             raise CurrencyMismatch(
-                f"The recovery is in {recovery.currency}.",
+                gettext("The recovery is in %(currency)s.") % {"currency": recovery.currency},
                 fields={"currency": [f"Must be {recovery.currency}, the recovery's currency."]},
             )
         # The reference is the paying shop's partner's: unique among its repayments only, so
@@ -522,7 +526,7 @@ def _repayment_key(partner_id: int | None, payment_ref: str) -> str:
 
 def _duplicate_repayment() -> DuplicateReference:
     return DuplicateReference(
-        "This payment has already been credited.",
+        gettext("This payment has already been credited."),
         fields={"payment_ref": ["Already used by another payment."]},
     )
 

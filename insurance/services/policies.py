@@ -91,7 +91,7 @@ EVENT_SURRENDERED = "policy.surrendered"
 def _account_id(policy: Policy) -> int:
     account = deposit_selectors.account_for_shop(policy.shop)
     if account is None:  # every registered shop has one (deposits.services.shop_register)
-        raise NotFound("The shop has no deposit account.")
+        raise NotFound(gettext("The shop has no deposit account."))
     return int(account.pk)
 
 
@@ -118,7 +118,7 @@ def premium_pay(
         raise InvalidInput(fields={"amount_minor": ["A positive whole number of minor units."]})
     if currency != policy.currency:
         raise InvalidInput(
-            f"The premium is payable in {policy.currency}.",
+            gettext("The premium is payable in %(currency)s.") % {"currency": policy.currency},
             fields={"currency": [f"Must be {policy.currency}, the policy's currency."]},
         )
     ledger_key = f"premium:{idempotency_key}"
@@ -137,22 +137,28 @@ def premium_pay(
                 return locked
             if replay:
                 raise IdempotencyKeyReused(
-                    "This idempotency key was already used for a different payment.",
+                    gettext("This idempotency key was already used for a different payment."),
                     fields={"idempotency_key": ["Already used with other parameters."]},
                 )
             raise DuplicateReference(
-                "This payment has already been credited.",
+                gettext("This payment has already been credited."),
                 fields={"payment_ref": ["Already used by another payment."]},
             )
         if locked.status != PolicyStatus.AWAITING_PREMIUM:
             raise InvalidTransition(
-                f"The policy is {locked.status}; a premium is only payable while it is "
-                "AWAITING_PREMIUM."
+                gettext(
+                    "The policy is %(status)s; a premium is only payable while it is "
+                    "AWAITING_PREMIUM."
+                )
+                % {"status": locked.status}
             )
         if locked.premium_due_at <= now:
             raise InvalidTransition(
-                f"The premium was due by {utc_iso(locked.premium_due_at)}; the insurer's "
-                "acceptance has lapsed. Ask for a new quote."
+                gettext(
+                    "The premium was due by %(at)s; the insurer's acceptance has lapsed. Ask for "
+                    "a new quote."
+                )
+                % {"at": utc_iso(locked.premium_due_at)}
             )
         outstanding = locked.premium_minor - locked.premium_paid_minor
         if amount_minor > outstanding:
@@ -243,7 +249,7 @@ def policy_document_issue(*, policy_id: int, now: datetime) -> PolicyDocument:
         return existing
     policy = Policy.objects.select_related("shop__merchant", "product", "insurer").get(pk=policy_id)
     if policy.starts_on is None or policy.ends_on is None:
-        raise InvalidTransition("The e-policy is issued once the premium is paid in full.")
+        raise InvalidTransition(gettext("The e-policy is issued once the premium is paid in full."))
     term_days = (policy.ends_on - policy.starts_on).days + 1
     text_zh, text_en = premium_computation_text(
         coverage_minor=policy.coverage_minor,

@@ -34,6 +34,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.errors import (
     ApplicationOpen,
@@ -82,24 +83,30 @@ def renewal_check(*, shop: Shop, policy: Policy, now: datetime) -> None:
     or a renewal already under way)."""
     if policy.shop_id != shop.pk:
         raise InvalidInput(
-            "The policy to renew is another shop's.",
+            gettext("The policy to renew is another shop's."),
             fields={"renews": ["Not a policy of this shop."]},
         )
     today = selectors.market_date(now)
     if not selectors.policy_in_force(policy, today):
         raise InvalidTransition(
-            f"Only a policy in force can be renewed; this one is {policy.status}"
-            + (f" and starts on {policy.starts_on}." if policy.status == "ACTIVE" else ".")
+            gettext(
+                "Only a policy in force can be renewed; this one is %(status)s and starts on "
+                "%(starts_on)s."
+            )
+            % {"status": policy.status, "starts_on": policy.starts_on}
+            if policy.status == "ACTIVE"
+            else gettext("Only a policy in force can be renewed; this one is %(status)s.")
+            % {"status": policy.status}
         )
     assert policy.ends_on is not None
     opens_on = policy.ends_on - timedelta(days=selectors.RENEWAL_OPENS_DAYS)
     if today < opens_on:
         raise InvalidTransition(
-            f"Renewal opens {selectors.RENEWAL_OPENS_DAYS} days before the term ends, on "
-            f"{opens_on.isoformat()}."
+            gettext("Renewal opens %(days)s days before the term ends, on %(opens_on)s.")
+            % {"days": selectors.RENEWAL_OPENS_DAYS, "opens_on": opens_on.isoformat()}
         )
     if selectors.open_renewal_exists(policy):
-        raise ApplicationOpen("A renewal of this policy is already under way.")
+        raise ApplicationOpen(gettext("A renewal of this policy is already under way."))
 
 
 def quote_create(
@@ -120,7 +127,7 @@ def quote_create(
     product = selectors.product_in_force(product_code, now)
     if product is None:
         raise InvalidInput(
-            f"There is no insurance product {product_code!r} in force.",
+            gettext("There is no insurance product %(code)r in force.") % {"code": product_code},
             fields={"product": [f"Unknown product {product_code!r}."]},
         )
     starts_on = None
@@ -156,25 +163,30 @@ def quote_create(
 def application_submit(*, shop: Shop, quote: InsuranceQuote, now: datetime) -> InsuranceApplication:
     if quote.shop_id != shop.pk:
         raise InvalidInput(
-            "The quote is for another shop.", fields={"quote": ["Not a quote for this shop."]}
+            gettext("The quote is for another shop."),
+            fields={"quote": ["Not a quote for this shop."]},
         )
     if not quote.eligible:
         codes = ", ".join(r["code"] for r in quote.reasons)
-        raise NotEligible(f"The shop is not eligible for {quote.product.code}: {codes}.")
+        raise NotEligible(
+            gettext("The shop is not eligible for %(product)s: %(codes)s.")
+            % {"product": quote.product.code, "codes": codes}
+        )
     if quote.valid_until <= now:
         raise QuoteExpired(
-            f"The quote was valid until {utc_iso(quote.valid_until)}; ask for a new one."
+            gettext("The quote was valid until %(at)s; ask for a new one.")
+            % {"at": utc_iso(quote.valid_until)}
         )
     if InsuranceApplication.objects.filter(quote=quote).exists():
-        raise QuoteUsed()
+        raise _quote_used()
     if quote.renews is not None:
         # A renewal is exempt from "nothing in force": the policy it renews is. Anything else
         # open (another renewal, a policy awaiting its premium) still refuses it.
         renewal_check(shop=shop, policy=quote.renews, now=now)
         if selectors.other_open_application_or_policy_exists(shop, renewing=quote.renews):
-            raise ApplicationOpen()
+            raise _application_open()
     elif selectors.open_application_or_policy_exists(shop):
-        raise ApplicationOpen()
+        raise _application_open()
     try:
         # A savepoint: a concurrent submit for the same shop or quote loses on the unique
         # indexes (one SUBMITTED per shop, one application per quote) and gets the same answer.
@@ -188,18 +200,33 @@ def application_submit(*, shop: Shop, quote: InsuranceQuote, now: datetime) -> I
             )
     except IntegrityError:
         if InsuranceApplication.objects.filter(quote=quote).exists():
-            raise QuoteUsed() from None
-        raise ApplicationOpen() from None
+            raise _quote_used() from None
+        raise _application_open() from None
     _publish(application, type=EVENT_SUBMITTED, now=now)
     return application
+
+
+def _quote_used() -> QuoteUsed:
+    return QuoteUsed(gettext("An application was already made with this quote; ask for a new one."))
+
+
+def _application_open() -> ApplicationOpen:
+    return ApplicationOpen(
+        gettext(
+            "The shop already has an application under review or a policy awaiting premium or "
+            "in force."
+        )
+    )
 
 
 def _decidable(application_id: int, insurer_id: int) -> InsuranceApplication:
     application = locks.lock_application(application_id)
     if application.product.insurer_id is None or application.product.insurer_id != insurer_id:
-        raise PermissionDenied("Only the product's insurer may decide this application.")
+        raise PermissionDenied(gettext("Only the product's insurer may decide this application."))
     if application.status != ApplicationStatus.SUBMITTED:
-        raise InvalidTransition(f"The application is already {application.status}.")
+        raise InvalidTransition(
+            gettext("The application is already %(status)s.") % {"status": application.status}
+        )
     return application
 
 
@@ -214,7 +241,7 @@ def application_accept(
         quote = locked.quote
         if Policy.objects.filter(insurer_id=insurer_id, policy_number=policy_number).exists():
             raise DuplicateReference(
-                f"You already issued policy number {policy_number!r}.",
+                gettext("You already issued policy number %(number)r.") % {"number": policy_number},
                 fields={"policy_number": ["Already used for another policy."]},
             )
         locked.status = ApplicationStatus.ACCEPTED
@@ -336,10 +363,13 @@ def application_close(
             policy = locks.lock_policy(policy_id.get())
             if policy.status != PolicyStatus.AWAITING_PREMIUM:
                 raise InvalidTransition(
-                    f"Its policy is {policy.status}; only an unpaid one is cancelled here."
+                    gettext("Its policy is %(status)s; only an unpaid one is cancelled here.")
+                    % {"status": policy.status}
                 )
         elif locked.status != ApplicationStatus.SUBMITTED:
-            raise InvalidTransition(f"The application is already {locked.status}.")
+            raise InvalidTransition(
+                gettext("The application is already %(status)s.") % {"status": locked.status}
+            )
         if policy is not None:
             Policy.objects.filter(pk=policy.pk).update(
                 status=PolicyStatus.CANCELLED, cancelled_at=now
@@ -514,7 +544,7 @@ def product_insurer_assign(*, code: str, insurer_id: int, now: datetime) -> int:
             versions = versions.filter(effective_from__gt=now)
         if not versions.exists():
             raise InvalidInput(
-                f"There is no insurance product {code!r}.",
+                gettext("There is no insurance product %(code)r.") % {"code": code},
                 fields={"product": [f"Unknown product {code!r}."]},
             )
         return versions.update(insurer_id=insurer_id)

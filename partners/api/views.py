@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from drf_spectacular.views import SpectacularRedocView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -323,9 +323,17 @@ class WebhookDeliveryRedeliverView(PartnerAPIView):
 
 
 class RedocView(SpectacularRedocView):
-    """Redoc from local static files only (the stock template links Google Fonts)."""
+    """Redoc from local static files only (the stock template links Google Fonts), under the
+    product's icon."""
 
     template_name = "partners/api/redoc.html"
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    """Swagger UI from local static files, its start script from a file (CSP), under the
+    product's icon (the stock template shows Swagger's)."""
+
+    template_name = "partners/api/swagger_ui.html"
 
 
 class ApiKeyRotateView(PartnerAPIView):

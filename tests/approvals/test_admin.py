@@ -62,8 +62,8 @@ def test_an_adjustment_from_the_account_screen_waits_then_a_supervisor_approves_
     page = client.get(
         reverse("admin:approvals_foureyesrequest_change", args=[request.pk])
     ).content.decode()
-    assert "15,000.00 CNY" in waiting and "fiona" in waiting
-    assert "Duplicate payment returned" in page and "15,000.00 CNY" in page
+    assert "¥ 15,000.00" in waiting and "fiona" in waiting
+    assert "Duplicate payment returned" in page and "¥ 15,000.00" in page
 
     said = act(client, reverse(LIST), "approve", [request.pk])
 

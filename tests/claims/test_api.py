@@ -281,6 +281,76 @@ class TestBadInput:
         assert list(upheld.json()["fields"]) == ["amount_minor"]
         assert Claim.objects.get().status == "IN_REVIEW"
 
+    def test_a_rejection_with_an_amount_is_english_unless_the_partner_asks(self, api):
+        claim = escalated_claim(api)
+
+        response = decide(api, claim, "REJECTED", 100)
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "code": "validation_error",
+            "detail": "amount_minor: A rejection awards nothing; leave it out.",
+            "fields": {"amount_minor": ["A rejection awards nothing; leave it out."]},
+        }
+
+    def test_the_refusals_without_an_amount_are_in_chinese_when_the_partner_asks(self, api):
+        claim = escalated_claim(api)
+        chinese = {"Accept-Language": "zh-hans"}
+
+        rejected = decide(api, claim, "REJECTED", 100, **chinese)
+        partly = api.post(
+            f"/api/v1/claims/{claim['id']}/decision/", {"outcome": "PARTLY_UPHELD"}, **chinese
+        )
+
+        # The sentence follows the partner's language; code, status and `fields` (its key and
+        # its English message) never change (api.md, "Language").
+        assert rejected.status_code == 400
+        assert rejected.json() == {
+            "code": "validation_error",
+            "detail": "amount_minor: 驳回不予赔付，请勿填写该字段。",
+            "fields": {"amount_minor": ["A rejection awards nothing; leave it out."]},
+        }
+        assert partly.status_code == 400
+        assert partly.json() == {
+            "code": "validation_error",
+            "detail": "amount_minor: 裁定 PARTLY_UPHELD 时必填。",
+            "fields": {"amount_minor": ["Required for PARTLY_UPHELD."]},
+        }
+        assert Claim.objects.get().status == "IN_REVIEW"
+
+    def test_a_rule_that_leaves_the_amount_to_ops_says_so_in_chinese(self, api):
+        filed = file(api, funded_shop(api)["id"], reason="AFTER_SALES").json()
+        api.post(f"/api/v1/claims/{filed['id']}/escalate/", {})
+        rule = Claim.objects.get().rule.code
+
+        response = api.post(
+            f"/api/v1/claims/{filed['id']}/decision/",
+            {"outcome": "UPHELD"},
+            **{"Accept-Language": "zh-hans"},
+        )
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "code": "validation_error",
+            "detail": f"amount_minor: 必填：规则 {rule} 的赔付金额由平台裁定。",
+            "fields": {"amount_minor": [f"Required: rule {rule} leaves the amount to ops."]},
+        }
+
+    def test_deciding_a_claim_not_in_review_is_refused_in_chinese(self, api):
+        claim = file(api, funded_shop(api)["id"]).json()
+
+        response = api.post(
+            f"/api/v1/claims/{claim['id']}/decision/",
+            {"outcome": "UPHELD"},
+            **{"Accept-Language": "zh-hans"},
+        )
+
+        assert response.status_code == 409
+        assert response.json() == {
+            "code": "invalid_claim_status",
+            "detail": "状态为 NEGOTIATING 的理赔不能裁定，须先申请平台介入。",
+        }
+
 
 def escalated_claim(api):
     """A claim in review whose rule awards ¥ 300.00 (30% of the ¥ 1,000.00 paid)."""

@@ -116,6 +116,22 @@ class TestAppealConflicts:
         assert again.status_code == 409
         assert again.json()["code"] == "appeal_not_allowed"
 
+    def test_an_appeal_refusal_follows_the_partner_s_language(self, api):
+        _, claim = decided_claim(api)
+        assert api.post(f"/api/v1/claims/{claim['id']}/appeal/", GROUNDS).status_code == 200
+
+        english = api.post(f"/api/v1/claims/{claim['id']}/appeal/", GROUNDS)
+        chinese = api.post(
+            f"/api/v1/claims/{claim['id']}/appeal/", GROUNDS, **{"Accept-Language": "zh-hans"}
+        )
+
+        assert english.status_code == chinese.status_code == 409
+        assert english.json() == {
+            "code": "appeal_not_allowed",
+            "detail": "The claim was already appealed.",
+        }
+        assert chinese.json() == {"code": "appeal_not_allowed", "detail": "该理赔已申诉过。"}
+
     def test_an_appeal_past_the_window_is_appeal_not_allowed(self, api):
         _, claim = decided_claim(api)
         Claim.objects.filter(public_id=claim["id"]).update(

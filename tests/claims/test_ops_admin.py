@@ -11,6 +11,7 @@ import pytest
 from claims import admin_panel, services
 from claims.models import Claim, ClaimDecisionRequest, ClaimStatus, DecisionRequestStatus
 from common.money import format_minor
+from common.templatetags.money import money
 from partners.services import partner_get_or_create
 from tests.claims.ops_helpers import (
     appealed,
@@ -161,7 +162,7 @@ class TestClaimPage:
         assert "Paid three days ago and still not shipped." in html
         assert "LATE_SHIPMENT@" in html
         # 30% of 20,000.00 is capped at 500.00, and C-EARLY already got 300.00 of it
-        assert "C-EARLY" in html and "200.00 CNY" in html
+        assert "C-EARLY" in html and "¥ 200.00" in html
         # The calculator in the reader's language: the rule by its name, money as money.
         assert "Late shipment rule (version of 2024-01-01): ¥ 20,000.00 paid × 30%" in html
         assert "the 24-hour cap takes off ¥ 300.00" in html
@@ -181,8 +182,8 @@ class TestClaimPage:
                 html,
             )
         )
-        assert fields["Order paid"] == "1,280.00 CNY"
-        assert fields["Compensation"] == f"{format_minor(claim.compensation_minor, 'CNY')} CNY"
+        assert fields["Order paid"] == "¥ 1,280.00"
+        assert fields["Compensation"] == money(claim.compensation_minor, "CNY")
 
     def test_the_page_reads_in_chinese(self, client, partner, shop, now, clock):
         claim = in_review(partner, shop, at=now)
@@ -193,8 +194,9 @@ class TestClaimPage:
         rendered = (
             "“延迟发货”规则（2024-01-01 版）：实付 ¥ 1,000.00 × 30% = ¥ 300.00。赔付：¥ 300.00。"
         )
-        # the calculator, the record's computation field and the timeline's estimate line
-        assert html.count(rendered) == 3
+        # the calculator, the record's computation field, its Chinese computation (the partner's
+        # text, money as the product writes it) and the timeline's estimate line
+        assert html.count(rendered) == 4
         assert "赔付计算器：按规则当前应赔" in html and "裁定截止" in html
 
 
@@ -272,7 +274,7 @@ class TestDecideThroughTheAdmin:
         )
 
         assert self.refusals(client.get(page(claim))) == [
-            f"Refused: Amount: “Partly upheld” awards less than the rule amount {rule} CNY."
+            f"Refused: Amount: “Partly upheld” awards less than the rule amount ¥ {rule}."
         ]
 
     def test_without_the_permission_the_decide_url_is_403(self, client, partner, shop, now):
@@ -342,7 +344,7 @@ class TestFourEyesThroughTheAdmin:
 
         html = client.get("/admin/claims/claimdecisionrequest/").content.decode()
 
-        assert claim.external_ref in html and "15,000.00 CNY" in html
+        assert claim.external_ref in html and "¥ 15,000.00" in html
         assert 'value="approve"' in html and 'value="reject"' in html
 
 
@@ -384,3 +386,74 @@ class TestAppealSlot:
         )
 
         assert response.status_code == 403
+
+
+class TestMoneyAsTheProductWritesIt:
+    """The admin's claim pages and messages write amounts as the dashboard and the API do
+    ("¥ 15,000.00", common.templatetags.money), never "15,000.00 CNY", in either language."""
+
+    HAND_WRITTEN = re.compile(r"\d (?:CNY|HKD|USD|EUR|JPY)\b")
+
+    @staticmethod
+    def said(response) -> list[str]:
+        return [str(m) for m in response.context["messages"]]
+
+    def test_the_decision_messages(self, client, partner, shop, now, clock):
+        small = in_review(partner, shop, at=now)
+        large = in_review(
+            partner, funded_shop(partner, now), at=now, reason="COUNTERFEIT", paid=300_000
+        )
+        client.force_login(ops("alice"))
+
+        decided = client.post(
+            decide_url(small),
+            {"outcome": "PARTLY_UPHELD", "amount": "200.00", "note": "Half."},
+            follow=True,
+        )
+        waiting = client.post(
+            decide_url(large), {"outcome": "UPHELD", "note": "Brand letter."}, follow=True
+        )
+        request = ClaimDecisionRequest.objects.get()
+        client.force_login(ops("bob"))
+        approved = client.post(
+            f"/admin/claims/claim/{large.pk}/ops/requests/{request.pk}/approve/",
+            {"note": "Checked."},
+            follow=True,
+        )
+
+        assert "Decided: Partly upheld, ¥ 200.00." in self.said(decided)
+        assert any(m.startswith("The award ¥ 15,000.00 is above ¥ ") for m in self.said(waiting))
+        assert "Approved and carried out: Upheld, ¥ 15,000.00." in self.said(approved)
+
+    @pytest.mark.parametrize("language", ["en", "zh-hans"])
+    def test_the_claim_pages(self, client, partner, shop, now, clock, language):
+        decided = in_review(partner, shop, at=now)
+        services.claim_decide(
+            claim=decided, outcome="PARTLY_UPHELD", amount_minor=20_000, now=now, note="Half."
+        )
+        waiting = in_review(
+            partner, funded_shop(partner, now), at=now, reason="COUNTERFEIT", paid=300_000
+        )
+        services.claim_decision_make(
+            claim=waiting, outcome="UPHELD", note="Proven.", maker=ops("alice"), now=now
+        )
+        client.force_login(ops("bob"))
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+
+        pages = {
+            url: client.get(url).content.decode()
+            for url in (
+                page(decided),
+                page(waiting),
+                "/admin/claims/claim/",
+                "/admin/claims/claimfunding/",
+                "/admin/claims/claimdecisionrequest/",
+                QUEUE,
+            )
+        }
+
+        for url, html in pages.items():
+            assert self.HAND_WRITTEN.findall(html) == [], url
+        assert "¥ 200.00" in pages[page(decided)]  # the funding row and the timeline
+        assert "¥ 15,000.00" in pages[page(waiting)]
+        assert "¥ 15,000.00" in pages["/admin/claims/claimdecisionrequest/"]

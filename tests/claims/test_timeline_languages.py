@@ -175,7 +175,7 @@ def test_the_api_keeps_one_english_note_whatever_the_active_language(final_claim
     assert notes["escalated"].startswith(DEADLINE_PASSED_EN)
     assert "Hold " in notes["escalated"] and " placed." in notes["escalated"]
     assert notes["decided:UPHELD"].startswith(AUTO_DECIDED_EN)
-    assert "Funding: Deposit 300.00." in notes["decided:UPHELD"]
+    assert "Funding: Deposit ¥ 300.00." in notes["decided:UPHELD"]
     assert notes["closed"] == FINAL_EN
 
 

@@ -203,7 +203,7 @@ class TestLedgerScreens:
         entries = ops_client.get(reverse("admin:deposits_entry_changelist") + "?q=ORDER-42")
 
         body = page.content.decode()
-        for text in ("Top-up", "Deduction", "Refund on exit", "ORDER-42", "-150.00 CNY"):
+        for text in ("Top-up", "Deduction", "Refund on exit", "ORDER-42", "-¥ 150.00"):
             assert text in body
         assert entries.status_code == 200 and "ORDER-42" in entries.content.decode()
 
@@ -229,7 +229,7 @@ class TestAdminShowsMoneyReadably:
 
         page = ops_client.get(reverse("admin:deposits_account_changelist") + "?kind__exact=SYSTEM")
 
-        assert "-123.45 CNY" in page.content.decode()  # payments clearing
+        assert "-¥ 123.45" in page.content.decode()  # payments clearing
 
     def test_the_shop_page_links_to_its_deposit_and_entries_read_in_currency(self, ops_client):
         shop, account = make_shop(now=timezone.now())
@@ -241,4 +241,4 @@ class TestAdminShowsMoneyReadably:
         assert reverse("admin:deposits_account_change", args=[account.pk]) in (
             shop_page.content.decode()
         )
-        assert "123.45 CNY" in entries.content.decode()
+        assert "¥ 123.45" in entries.content.decode()

@@ -140,7 +140,7 @@ class TestAdminScreens:
         ).content.decode()
 
         assert "The platform set this amount for your shop: 高风险类目复核" in page
-        assert "50,000.00 CNY" in rules and ">5000000<" not in rules
+        assert "¥ 50,000.00" in rules and ">5000000<" not in rules
 
     def test_the_shop_change_page_opens(self, client, ledger_with_everything):
         shop, _ = ledger_with_everything
@@ -173,15 +173,15 @@ class TestAdminScreens:
             reverse("admin:deposits_entry_change", args=[entry.pk])
         ).content.decode()
 
-        assert "-150.00 CNY" in transaction_page and "49,850.00 CNY" in transaction_page
-        assert transaction_page.count("150.00 CNY") >= 3  # requested, and both entries
+        assert "-¥ 150.00" in transaction_page and "¥ 49,850.00" in transaction_page
+        assert transaction_page.count("¥ 150.00") >= 3  # requested, and both entries
         assert ">15000<" not in transaction_page
-        assert "-150.00 CNY" in entry_page and "49,850.00 CNY" in entry_page
+        assert "-¥ 150.00" in entry_page and "¥ 49,850.00" in entry_page
         assert ">-15000<" not in entry_page and "4985000" not in entry_page
         assert "-15000" not in transaction_page and "4985000" not in transaction_page
-        assert "1,000.00 CNY" in holds and "100000" not in holds
-        assert "20,000.00 CNY" in adjustments and "2000000" not in adjustments
-        assert "20,000.00 CNY" in adjustment_page and "2000000" not in adjustment_page
+        assert "¥ 1,000.00" in holds and "100000" not in holds
+        assert "¥ 20,000.00" in adjustments and "2000000" not in adjustments
+        assert "¥ 20,000.00" in adjustment_page and "2000000" not in adjustment_page
 
     def test_a_merchant_login_cannot_open_the_admin(self, client, now):
         shop, _ = make_shop(now=now)

@@ -68,7 +68,7 @@ def test_an_adjustment_above_the_threshold_waits_for_the_supervisor(
     context, page = _open(e2e_browser, live_server, SAM)
     page.goto(f"{base}/admin/approvals/foureyesrequest/?waiting_for_me=yes")
     listing = page.locator("#result_list").inner_text()
-    assert "15,000.00 CNY" in listing and "fiona-finance" in listing
+    assert "¥ 15,000.00" in listing and "fiona-finance" in listing
     screenshot(page, "four-eyes-02-waiting-for-me")
     page.locator("#result_list tbody tr a").first.click()
     page.wait_for_load_state()

@@ -104,6 +104,7 @@ def lanting_insured(lanting, settings):  # type: ignore[no-untyped-def]
     from deposits.models import Account
     from insurance import services as insurance
     from insurance.models import InsuranceProduct, Policy
+    from insurance.selectors import market_date
     from partners import services as partners
     from partners.models import Partner
 
@@ -124,8 +125,8 @@ def lanting_insured(lanting, settings):  # type: ignore[no-untyped-def]
     Policy.objects.filter(pk=policy.pk).update(
         status="ACTIVE",
         premium_paid_minor=F("premium_minor"),
-        starts_on=now.date() - timedelta(days=30),
-        ends_on=now.date() + timedelta(days=334),
+        starts_on=market_date(now) - timedelta(days=30),  # the marketplace's calendar
+        ends_on=market_date(now) + timedelta(days=334),
     )
     services.guarantee_register(
         account_id=Account.objects.get(shop=lanting).pk,

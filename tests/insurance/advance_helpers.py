@@ -13,6 +13,7 @@ from deposits import services as deposit_services
 from deposits.models import Account
 from insurance import services
 from insurance.models import Policy, PolicyStatus
+from insurance.selectors import market_date
 from shops.models import Shop
 from tests.partners.api_client import Api, funded_shop, register_shop
 
@@ -33,11 +34,14 @@ def make_active_policy(
         now=now,
     )
     policy = Policy.objects.get(application=application)
+    # The term's dates are the marketplace's calendar, as activation writes them: `now.date()`
+    # (UTC) is the day before from 16:00 UTC (midnight in Shanghai) on.
+    today = market_date(now)
     Policy.objects.filter(pk=policy.pk).update(
         status=PolicyStatus.ACTIVE,
         premium_paid_minor=F("premium_minor"),
-        starts_on=now.date(),
-        ends_on=now.date() + timedelta(days=364),
+        starts_on=today,
+        ends_on=today + timedelta(days=364),
     )
     deposit_services.guarantee_register(
         account_id=Account.objects.get(shop=shop).pk,

@@ -36,7 +36,7 @@ def test_the_policy_page_shows_payments_document_and_guarantee(ops_client, api, 
     html = page.content.decode()
     assert "PAY-ADMIN-1" in html
     assert document.sha256 in html
-    assert "50,000.00 CNY" in html
+    assert "¥ 50,000.00" in html
     assert download.status_code == 200
     assert download.content == bytes(document.pdf)
 

@@ -167,5 +167,5 @@ class TestAdmin:
         page = admin_client.get(f"/admin/insurance/recovery/{recovery.pk}/change/")
         assert page.status_code == 200
         assert "P-1" in page.content.decode()
-        assert "299.00 CNY" in admin_client.get("/admin/insurance/recovery/").content.decode()
+        assert "¥ 299.00" in admin_client.get("/admin/insurance/recovery/").content.decode()
         assert admin_client.post("/admin/insurance/recovery/add/", {}).status_code == 403

@@ -134,6 +134,31 @@ class TestPremiumPaymentRefusals:
         }
         assert chinese.json()["detail"] == "尚未支付的保费只有 ¥ 500.00（50000 个最小货币单位）。"
 
+    def test_the_refusals_without_an_amount_follow_the_partner_s_language(self, api, insurer_api):
+        _, policy = accepted(api, insurer_api)
+        chinese = {"Accept-Language": "zh-hans"}
+
+        currency = pay(api, policy["id"], 150_000, "PAY-X", currency="USD", **chinese)
+        assert pay(api, policy["id"], 150_000, "PAY-1").status_code == 201
+        active = pay(api, policy["id"], 1, "PAY-2", **chinese)
+        english = pay(api, policy["id"], 1, "PAY-3")
+
+        # The sentence in Chinese; code, status and `fields` as in English (api.md, "Language").
+        assert currency.status_code == 400
+        assert currency.json() == {
+            "code": "validation_error",
+            "detail": "保费须以 CNY 支付。",
+            "fields": {"currency": ["Must be CNY, the policy's currency."]},
+        }
+        assert active.status_code == 409
+        assert active.json() == {
+            "code": "invalid_state",
+            "detail": "该保单的状态为 ACTIVE；只有在 AWAITING_PREMIUM 状态下才能缴纳保费。",
+        }
+        assert english.json()["detail"] == (
+            "The policy is ACTIVE; a premium is only payable while it is AWAITING_PREMIUM."
+        )
+
     def test_a_duplicate_payment_ref_is_a_409(self, api, insurer_api):
         _, policy = accepted(api, insurer_api)
         assert pay(api, policy["id"], 10_000, "PAY-1").status_code == 201

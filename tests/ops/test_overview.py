@@ -134,9 +134,9 @@ class TestFigures:
 
         assert response.status_code == 200
         figures = _figures(response)
-        assert figures["CNY / Cash held"].value == "110,000.00 CNY"
-        assert figures["HKD / Cash held"].value == "40,000.00 HKD"
-        assert figures["CNY / Merchants' debt"].value == "0.00 CNY"
+        assert figures["CNY / Cash held"].value == "¥ 110,000.00"
+        assert figures["HKD / Cash held"].value == "HK$ 40,000.00"
+        assert figures["CNY / Merchants' debt"].value == "¥ 0.00"
         listed = client.get(figures["CNY / Cash held"].href)
         assert listed.status_code == 200
         assert listed.context["cl"].result_count == 2
@@ -228,7 +228,7 @@ class TestFigures:
 
         figures = _figures(client.get(ADMIN_HOME))
 
-        assert figures["PICC CNY / Limits in force"].value == "50,000.00 CNY"
+        assert figures["PICC CNY / Limits in force"].value == "¥ 50,000.00"
         for label, figure in figures.items():
             listed = client.get(figure.href)
             # An unknown filter makes the admin redirect to "?e=1" instead of listing.

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 import yaml
 from django.core.management import call_command
+from django.templatetags.static import static
 from django.test import Client
 
 
@@ -55,6 +56,18 @@ def test_docs_uis_load_their_assets_from_our_static_files(path):
     assert "/static/drf_spectacular_sidecar/" in html
     external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
     assert external == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_docs_uis_show_the_product_s_favicon_not_their_own(path):
+    html = Client().get(path).content.decode()
+
+    icons = re.findall(r"<link[^>]*\brel=\"icon\"[^>]*>", html)
+    hrefs = [re.search(r'href="([^"]+)"', icon)[1] for icon in icons]  # type: ignore[index]
+    # As templates/base.html links it: the ICO at the site's root and the SVG, both ours.
+    assert hrefs == ["/favicon.ico", static("img/favicon.svg")]
+    assert "favicon-32x32.png" not in html and "swagger" not in " ".join(hrefs)
 
 
 @pytest.mark.django_db
