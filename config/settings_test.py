@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 
 from config.settings import *  # noqa: E402,F403
-from config.settings import DATABASES, VAR_DIR  # noqa: E402
+from config.settings import CACHES, DATABASES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -35,3 +35,8 @@ elif os.environ.get("DATABASE_TEST_TEMPLATE"):
     # and per test step) is then a copy (CREATE DATABASE … TEMPLATE) and `migrate` finds nothing
     # left to do, instead of every step spending a minute of CPU on 100+ migrations.
     DATABASES["default"]["TEST"] = {"TEMPLATE": os.environ["DATABASE_TEST_TEMPLATE"]}
+
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    # One namespace of the shared Redis per xdist worker (tests/worker_cache.py says why).
+    CACHES["default"]["BACKEND"] = "tests.worker_cache.WorkerRedisCache"
+    CACHES["default"]["KEY_PREFIX"] = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
