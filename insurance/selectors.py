@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from deposits import selectors as deposit_selectors
 from insurance.domain.eligibility import Rules, ShopFacts, Window, eligibility_check
@@ -663,7 +664,10 @@ def surrender_preview(
         reasons.append(
             {
                 "code": "invalid_state",
-                "detail": f"Only an ACTIVE policy can be surrendered; this one is {policy.status}.",
+                "detail": gettext(
+                    "Only an ACTIVE policy can be surrendered; this one is %(status)s."
+                )
+                % {"status": policy.status},
             }
         )
         return SurrenderPreview(policy, on, reasons, 0, 0, term_days, outstanding, "", "")
@@ -671,14 +675,16 @@ def surrender_preview(
         reasons.append(
             {
                 "code": "recoveries_outstanding",
-                "detail": "The merchant still owes the insurer for an advance; repay it first.",
+                "detail": gettext(
+                    "The merchant still owes the insurer for an advance; repay it first."
+                ),
             }
         )
     if not cash_alone_covers(policy, account=account):
         reasons.append(
             {
                 "code": "would_cause_shortfall",
-                "detail": (
+                "detail": gettext(
                     "Without this policy the cash deposit would not meet the requirement; top up "
                     "the deposit first."
                 ),

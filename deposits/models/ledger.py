@@ -27,10 +27,12 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ActionManager, FourEyesRequest, RequestStatus
-from common.money import CURRENCY_CHOICES, format_minor
+from common.money import CURRENCY_CHOICES
+from common.templatetags.money import money
 from deposits.domain.coverage import Coverage, coverage_of
 
 
@@ -429,9 +431,12 @@ class AdjustmentRequest(FourEyesRequest):
 
     def __str__(self) -> str:
         amount_minor = self.amount_minor or 0
-        sign = "+" if amount_minor > 0 else "-"
-        amount = format_minor(abs(amount_minor), self.currency)
-        return f"Adjustment {sign}{amount} {self.currency} ({self.get_status_display()})"
+        # A credit says so too: "+¥ 20,000.00" beside a debit's "-¥ 150.00".
+        amount = ("+" if amount_minor > 0 else "") + money(amount_minor, self.currency)
+        return gettext("Adjustment %(amount)s (%(status)s)") % {
+            "amount": amount,
+            "status": self.get_status_display(),
+        }
 
 
 class LedgerCheckRun(models.Model):

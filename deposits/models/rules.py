@@ -15,9 +15,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.money import CURRENCY_CHOICES
+from common.templatetags.money import money
 from shops.models import ShopType, TrademarkStatus
 
 
@@ -58,7 +60,10 @@ class BaseRequirementRule(_RuleBase):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop_type}/{self.trademark_status}: {self.amount_minor} {self.currency}"
+        # The admin's lists and the rule-change log: money as ops read it, not minor units.
+        return (
+            f"{self.shop_type}/{self.trademark_status}: {money(self.amount_minor, self.currency)}"
+        )
 
 
 class CategoryRequirementRule(_RuleBase):
@@ -93,8 +98,10 @@ class CategoryRequirementRule(_RuleBase):
         ]
 
     def __str__(self) -> str:
-        scope = "/".join(filter(None, [self.shop_type, self.trademark_status])) or "any shop"
-        return f"{self.category.code} ({scope}): {self.amount_minor} {self.currency}"
+        scope = "/".join(filter(None, [self.shop_type, self.trademark_status])) or gettext(
+            "any shop"
+        )
+        return f"{self.category.code} ({scope}): {money(self.amount_minor, self.currency)}"
 
 
 class GmvRequirementSchedule(models.Model):
@@ -155,7 +162,7 @@ class ShopRequirementOverride(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop}: {self.amount_minor}"
+        return f"{self.shop}: {money(self.amount_minor, self.shop.currency)}"
 
 
 class RuleChange(models.Model):

@@ -20,6 +20,7 @@ import structlog
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils.translation import gettext
 
 from common.errors import (
     CurrencyMismatch,
@@ -120,7 +121,10 @@ def guarantee_register(
             account = locks.lock_account(account_id)
             if currency != account.currency:
                 raise CurrencyMismatch(
-                    f"This deposit is held in {account.currency}; the guarantee is in {currency}.",
+                    gettext(
+                        "This deposit is held in %(deposit)s; the guarantee is in %(currency)s."
+                    )
+                    % {"deposit": account.currency, "currency": currency},
                     fields={"currency": [f"Must be {account.currency}, the deposit's currency."]},
                 )
             existing = Guarantee.objects.filter(source_ref=source_ref).first()
@@ -134,7 +138,7 @@ def guarantee_register(
                 )
                 if not same:
                     raise DuplicateReference(
-                        "This source already registered a guarantee with other terms.",
+                        gettext("This source already registered a guarantee with other terms."),
                         fields={"source_ref": ["Already registered with other terms."]},
                     )
                 return existing
@@ -156,7 +160,7 @@ def guarantee_register(
     except IntegrityError:
         # The same source_ref registered at the same moment for another account.
         raise DuplicateReference(
-            "This source already registered a guarantee.",
+            gettext("This source already registered a guarantee."),
             fields={"source_ref": ["Already registered."]},
         ) from None
     guarantee.refresh_from_db()
@@ -179,7 +183,7 @@ def guarantee_withdraw(
     lookup = Q(pk=guarantee_id) if guarantee_id is not None else Q(source_ref=source_ref or "")
     account_id = Guarantee.objects.filter(lookup).values_list("account_id", flat=True).first()
     if account_id is None:
-        raise NotFound("No such guarantee.")
+        raise NotFound(gettext("No such guarantee."))
     with transaction.atomic():
         account = locks.lock_account(account_id)
         guarantee = Guarantee.objects.get(lookup)
@@ -223,14 +227,17 @@ def guarantee_set_amount(
         Guarantee.objects.filter(source_ref=source_ref).values_list("account_id", flat=True).first()
     )
     if account_id is None:
-        raise NotFound("No such guarantee.")
+        raise NotFound(gettext("No such guarantee."))
     with transaction.atomic():
         account = locks.lock_account(account_id)
         (guarantee,) = locks.lock_guarantees(
             Guarantee.objects.filter(source_ref=source_ref).values_list("pk", flat=True)
         )
         if guarantee.status != Guarantee.Status.ACTIVE:
-            raise InvalidTransition(f"The guarantee has ended ({guarantee.status.lower()}).")
+            raise InvalidTransition(
+                gettext("The guarantee has ended (%(status)s).")
+                % {"status": guarantee.get_status_display().lower()}
+            )
         if guarantee.amount_minor == amount_minor:
             return guarantee
         Guarantee.objects.filter(pk=guarantee.pk).update(amount_minor=amount_minor)

@@ -132,20 +132,25 @@ def _resolve(
         locked = locks.lock_hold(hold_id)  # account is already locked
         if locked.status != Hold.Status.ACTIVE:
             return Plan(
-                error=HoldNotActive(f"The hold is already {locked.status.lower()}."), hold=locked
+                error=HoldNotActive(
+                    gettext("The hold is already %(status)s.")
+                    % {"status": locked.get_status_display().lower()}
+                ),
+                hold=locked,
             )
         if only_if_due and locked.expires_at > now:
-            return Plan(error=HoldNotActive("The hold has not expired yet."), hold=locked)
+            return Plan(error=HoldNotActive(gettext("The hold has not expired yet.")), hold=locked)
         captured = 0
         if kind == TransactionKind.HOLD_CAPTURE:
             captured = locked.amount_minor if capture_minor is None else capture_minor
             if captured > locked.amount_minor:
+                at_most = gettext("At most the held %(held)s can be captured.") % {
+                    "held": money_and_minor(locked.amount_minor, locked.currency)
+                }
                 return Plan(
                     error=InvalidInput(
                         # The field's name leads, as in the API's other 400s with fields.
-                        "amount_minor: "
-                        + gettext("At most the held %(held)s can be captured.")
-                        % {"held": money_and_minor(locked.amount_minor, locked.currency)},
+                        f"amount_minor: {at_most}",
                         fields={"amount_minor": [f"At most the held {locked.amount_minor}."]},
                     ),
                     hold=locked,

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.errors import InvalidInput, NotFound
 from common.money import validate_currency
@@ -125,10 +126,10 @@ def shop_profile_change(
         account = locks.lock_account_of_shop(shop_id)
         shop = locks.lock_shop(shop_id)
         if account is None or shop is None:
-            raise NotFound("No such shop with a deposit account.")
+            raise NotFound(gettext("No such shop with a deposit account."))
         if currency is not None and currency != shop.currency:
             raise InvalidInput(
-                "The shop's currency cannot change.",
+                gettext("The shop's currency cannot change."),
                 fields={
                     "currency": [
                         f"fixed once money has moved: the deposit is held in {account.currency}."
@@ -173,7 +174,7 @@ def shop_exit_confirm(*, shop: Shop, now: datetime) -> None:
     latest = LedgerTransaction.objects.filter(account__shop=shop).aggregate(at=Max("occurred_at"))
     if latest["at"] is not None and now < latest["at"]:
         raise InvalidInput(
-            "The exit cannot be confirmed before the shop's latest deposit movement.",
+            gettext("The exit cannot be confirmed before the shop's latest deposit movement."),
             fields={
                 "closed_at": [
                     "Must not be before "

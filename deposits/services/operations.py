@@ -29,8 +29,7 @@ from common.errors import (
     ShopFrozen,
     WouldCauseShortfall,
 )
-from common.money import format_minor
-from common.templatetags.money import money_and_minor
+from common.templatetags.money import money, money_and_minor
 from deposits.domain.coverage import WithdrawLimit
 from deposits.models import (
     Account,
@@ -69,6 +68,14 @@ def _after_commit_side_effects(account: Account, now: datetime) -> None:
     if shop is not None and shop.went_live_at is None and shop.closed_at is None:
         if account.coverage.is_paid_in_full:
             shop_services.shop_mark_live(shop=shop, now=now)
+
+
+def _adjustment_exceeds(account: Account) -> str:
+    """Ops read it in the admin (adjustments are not in the partner API): money as they see it
+    on the account's page, not raw minor units."""
+    return gettext("The adjustment exceeds the available deposit (%(available)s).") % {
+        "available": money(account.available_minor, account.currency)
+    }
 
 
 def _require_text(value: str, field: str, message: str) -> str:
@@ -384,18 +391,23 @@ def deposit_refund_on_exit(
     account = Account.objects.select_related("shop").get(pk=account_id)
     shop = account.shop
     if shop is None or shop.closed_at is None:
-        raise RefundBlocked("Only a closed shop's deposit is refunded.")
+        raise RefundBlocked(gettext("Only a closed shop's deposit is refunded."))
     release_at = refund_available_at(shop.closed_at)
     if now < release_at:
-        raise RefundBlocked(f"The deposit is released on {release_at:%Y-%m-%d}, not before.")
+        raise RefundBlocked(
+            gettext("The deposit is released on %(on)s, not before.")
+            % {"on": f"{release_at:%Y-%m-%d}"}
+        )
 
     def plan(locked: Account) -> Plan:
         if Hold.objects.filter(account_id=locked.pk, status=Hold.Status.ACTIVE).exists():
-            return Plan(error=RefundBlocked("Holds for open claims must be resolved first."))
+            return Plan(
+                error=RefundBlocked(gettext("Holds for open claims must be resolved first."))
+            )
         if locked.debt_minor:
-            return Plan(error=RefundBlocked("The merchant's debt must be repaid first."))
+            return Plan(error=RefundBlocked(gettext("The merchant's debt must be repaid first.")))
         if locked.posted_minor == 0:
-            return Plan(error=RefundBlocked("There is nothing left to refund."))
+            return Plan(error=RefundBlocked(gettext("There is nothing left to refund.")))
         return Plan(
             legs=[
                 Leg(-locked.posted_minor, bucket=POSTED),
@@ -437,7 +449,7 @@ def deposit_forfeit(
     def plan(account: Account) -> Plan:
         available = account.available_minor
         if available <= 0:
-            return Plan(error=InsufficientFunds("Nothing is available to forfeit."))
+            return Plan(error=InsufficientFunds(gettext("Nothing is available to forfeit.")))
         return Plan(
             legs=[Leg(-available, bucket=POSTED), Leg(available, system=SystemAccount.PENALTIES)],
             depends_on=frozenset({"posted_minor", "held_minor"}),  # it takes all available
@@ -477,7 +489,7 @@ def _post_adjustment(
 
     def plan(account: Account) -> Plan:
         if amount_minor < 0 and -amount_minor > account.available_minor:
-            return Plan(error=InsufficientFunds("The adjustment exceeds the available deposit."))
+            return Plan(error=InsufficientFunds(_adjustment_exceeds(account)))
         return Plan(
             legs=[
                 Leg(amount_minor, bucket=POSTED),
@@ -527,11 +539,7 @@ def deposit_adjust(
         # A debit that could not post now is refused now, not queued for a second person whose
         # approval would then be refused. (Approval checks again: the balance may have moved.)
         if amount_minor < 0 and -amount_minor > account.available_minor:
-            raise InsufficientFunds(
-                "The adjustment exceeds the available deposit "
-                f"({format_minor(account.available_minor, account.currency)} "
-                f"{account.currency})."
-            )
+            raise InsufficientFunds(_adjustment_exceeds(account))
 
     return four_eyes_route(
         action=AdjustmentRequest.ACTION,
@@ -605,7 +613,7 @@ def deposit_forfeit_or_request(
 
     def check() -> None:
         if account.available_minor <= 0:
-            raise InsufficientFunds("Nothing is available to forfeit.")
+            raise InsufficientFunds(gettext("Nothing is available to forfeit."))
 
     return four_eyes_route(
         action="deposits.forfeit",
@@ -655,11 +663,15 @@ def transaction_reverse(
         LedgerTransaction.objects.filter(pk=transaction_id).prefetch_related("entries").first()
     )
     if original is None:
-        raise NotFound("No such transaction.")
+        raise NotFound(gettext("No such transaction."))
     if original.status != LedgerTransaction.Status.POSTED or not original.entries.all():
-        raise InvalidTransition("Only a posted transaction that moved money can be reversed.")
+        raise InvalidTransition(
+            gettext("Only a posted transaction that moved money can be reversed.")
+        )
     if original.kind == TransactionKind.REVERSAL:
-        raise InvalidTransition("A reversal cannot itself be reversed; post a new operation.")
+        raise InvalidTransition(
+            gettext("A reversal cannot itself be reversed; post a new operation.")
+        )
     account_id = original.account_id
 
     def plan(account: Account) -> Plan:
@@ -677,7 +689,9 @@ def transaction_reverse(
             debt_delta=-sum(leg.amount_minor for leg in legs if leg.bucket == DEBT),
         )
         if after.available_minor < 0 or after.debt_minor < 0:
-            return Plan(error=InsufficientFunds("The deposit no longer holds what this reverses."))
+            return Plan(
+                error=InsufficientFunds(gettext("The deposit no longer holds what this reverses."))
+            )
         # Refused exactly when the account's invariants would break: nothing exact to check.
         return Plan(legs=legs, depends_on=frozenset())
 

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext
 
 from common.errors import InvalidInput, InvalidTransition, NotFound
 from deposits.models import PayoutAccount, Withdrawal
@@ -28,8 +29,15 @@ TAIL = re.compile(r"^[0-9]{4}$")
 def _get(reference: str) -> Withdrawal:
     withdrawal = Withdrawal.objects.filter(reference=reference.strip().upper()).first()
     if withdrawal is None:
-        raise NotFound(f"No withdrawal {reference}.")
+        raise NotFound(gettext("No withdrawal %(reference)s.") % {"reference": reference})
     return withdrawal
+
+
+def _status_refusal(withdrawal: Withdrawal) -> str:
+    return gettext("Withdrawal %(reference)s has status “%(status)s”.") % {
+        "reference": withdrawal.reference,
+        "status": withdrawal.get_status_display(),
+    }
 
 
 def _check_tail(tail: str, field: str) -> str:
@@ -68,7 +76,7 @@ def withdrawal_payout_sent(
     moved = Withdrawal.objects.filter(pk=withdrawal.pk, status=Status.REQUESTED).update(**changes)
     withdrawal.refresh_from_db()
     if not moved and withdrawal.status != Status.SENT:
-        raise InvalidTransition(f"Withdrawal {withdrawal.reference} is {withdrawal.status}.")
+        raise InvalidTransition(_status_refusal(withdrawal))
     return withdrawal
 
 
@@ -80,7 +88,7 @@ def withdrawal_payout_paid(*, reference: str, now: datetime) -> Withdrawal:
     ).update(status=Status.PAID, paid_at=now)
     withdrawal.refresh_from_db()
     if not moved and withdrawal.status != Status.PAID:
-        raise InvalidTransition(f"Withdrawal {withdrawal.reference} is {withdrawal.status}.")
+        raise InvalidTransition(_status_refusal(withdrawal))
     return withdrawal
 
 
@@ -109,5 +117,5 @@ def withdrawal_payout_failed(
             Withdrawal.objects.filter(pk=withdrawal.pk).update(reversal=reversal.transaction)
     withdrawal.refresh_from_db()
     if not moved and withdrawal.status != Status.FAILED:
-        raise InvalidTransition(f"Withdrawal {withdrawal.reference} is {withdrawal.status}.")
+        raise InvalidTransition(_status_refusal(withdrawal))
     return withdrawal

@@ -42,6 +42,7 @@ from datetime import datetime
 from typing import Protocol
 
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from common.errors import (
     CurrencyMismatch,
@@ -146,7 +147,7 @@ def _read_account(account_id: int, *, lock: bool) -> Account:
         account = locks.lock_account_snapshot(account_id)  # the mode: see deposits.locks
     if account is None or account.kind != Account.Kind.DEPOSIT:
         # A system account only ever takes the other side of a posting.
-        raise NotFound("No such deposit account.")
+        raise NotFound(gettext("No such deposit account."))
     return account
 
 
@@ -234,7 +235,8 @@ class _Run:
 def _check_currency(account: Account, currency: str) -> None:
     if currency != account.currency:
         raise CurrencyMismatch(
-            f"This deposit is held in {account.currency}; the amount is in {currency}.",
+            gettext("This deposit is held in %(deposit)s; the amount is in %(currency)s.")
+            % {"deposit": account.currency, "currency": currency},
             fields={"currency": [f"Must be {account.currency}, the deposit's currency."]},
         )
 
@@ -298,7 +300,7 @@ def _other_outcome(outcome: Outcome, run: _Run) -> PostingResult:
     if kind == REPLAY:
         return _replay_stored(run)
     if kind == MISSING_ACCOUNT:
-        raise NotFound("No such deposit account.")
+        raise NotFound(gettext("No such deposit account."))
     if kind == DUPLICATE_PAYMENT_REF:
         raise _duplicate_payment()
     if kind == ALREADY_REVERSED:
@@ -347,19 +349,19 @@ def _result_or_refusal(account: Account, tx: LedgerTransaction, plan: Plan) -> P
 
 def _duplicate_payment() -> DuplicateReference:
     return DuplicateReference(
-        "This payment has already credited a deposit.",
+        gettext("This payment has already credited a deposit."),
         fields={"payment_ref": ["Already used by another top-up."]},
     )
 
 
 def _already_reversed() -> DuplicateReference:
-    return DuplicateReference("This transaction has already been reversed.")
+    return DuplicateReference(gettext("This transaction has already been reversed."))
 
 
 def _replay(existing: LedgerTransaction, digest: str, account: Account) -> PostingResult:
     if existing.fingerprint != digest:
         raise IdempotencyKeyReused(
-            "This idempotency key was already used for a different operation.",
+            gettext("This idempotency key was already used for a different operation."),
             fields={"idempotency_key": ["Already used with other parameters."]},
         )
     return PostingResult(transaction=existing, account=account, replayed=True)

@@ -530,7 +530,7 @@ OPEN_STATES = (State.OPEN, State.INVESTIGATING)
 def _item(item_id: int) -> ReconciliationItem:
     item = ReconciliationItem.objects.filter(pk=item_id).first()
     if item is None:
-        raise NotFound(f"No reconciliation item {item_id}.")
+        raise NotFound(_("No reconciliation item %(id)s.") % {"id": item_id})
     return item
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from common.errors import (
     CategoryAlreadyHeld,
@@ -351,7 +352,7 @@ def requirement_what_if(
     rule. Reads only (rules narrowed to the shop's currency and categories); writes nothing, so
     a merchant may try as many as they like. Refusals name the field they are about."""
     if shop.closed_at is not None:
-        raise ShopClosed("The shop has exited: nothing about it can change any more.")
+        raise ShopClosed(gettext("The shop has exited: nothing about it can change any more."))
     current = list(categories)
     shop_type = change.shop_type or shop.shop_type
     trademark = shop.trademark_status
@@ -359,9 +360,11 @@ def requirement_what_if(
         trademark = TrademarkStatus.APPLIED
     if change.add_category is not None:
         if any(c.pk == change.add_category.pk for c in current):
-            raise CategoryAlreadyHeld(fields={"category": [CategoryAlreadyHeld.default_detail]})
+            raise CategoryAlreadyHeld(
+                fields={"category": [str(CategoryAlreadyHeld.default_detail)]}
+            )
         if not change.add_category.is_active:
-            raise CategoryNotOpen(fields={"category": [CategoryNotOpen.default_detail]})
+            raise CategoryNotOpen(fields={"category": [str(CategoryNotOpen.default_detail)]})
         current.append(change.add_category)
     if (
         change.add_category is None
@@ -377,7 +380,7 @@ def requirement_what_if(
     )
     if (shop_type, trademark, shop.currency) not in book.base:
         field = "shop_type" if shop_type != shop.shop_type else "brand_trademark"
-        raise NoRequirementRule(fields={field: [NoRequirementRule.default_detail]})
+        raise NoRequirementRule(fields={field: [str(NoRequirementRule.default_detail)]})
     # An override in force stays in force whatever the profile: the one the requirement was
     # last computed with (its basis), so trying costs no extra read.
     basis_now = account.requirement_basis or {}
@@ -497,7 +500,7 @@ def requirement_rule_save(
 def requirement_rule_delete(*, rule: Any, actor: AbstractBaseUser, now: datetime) -> None:
     """Withdraw a rule that has not taken effect yet (one in force is history and stays)."""
     if rule.effective_from <= now:
-        raise InvalidTransition("A rule in force is kept; add a newer rule to change it.")
+        raise InvalidTransition(gettext("A rule in force is kept; add a newer rule to change it."))
     with transaction.atomic():
         RuleChange.objects.create(
             actor=actor,

@@ -19,6 +19,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from common.errors import DuplicateReference, IdempotencyKeyReused, InvalidInput
 from deposits.models import Account, Entry, LedgerTransaction, SystemAccount, TransactionKind
@@ -125,7 +126,7 @@ def system_transfer(
             return _replay(again, digest), True
         if payment_ref is not None and "payment_ref" in str(exc):
             raise DuplicateReference(
-                "This payment has already been credited.",
+                gettext("This payment has already been credited."),
                 fields={"payment_ref": ["Already used by another payment."]},
             ) from None
         raise
@@ -146,7 +147,7 @@ def system_account_balance(*, code: str, currency: str, reference: str | None = 
 def _replay(existing: LedgerTransaction, digest: str) -> LedgerTransaction:
     if existing.fingerprint != digest:
         raise IdempotencyKeyReused(
-            "This idempotency key was already used for a different operation.",
+            gettext("This idempotency key was already used for a different operation."),
             fields={"idempotency_key": ["Already used with other parameters."]},
         )
     return existing

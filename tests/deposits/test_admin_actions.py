@@ -102,8 +102,24 @@ class TestAccountActions:
             ops_client, "account", "adjust", [account.pk], amount="-500", reason="fee"
         )
 
-        assert any("exceeds the available deposit (100.00 CNY)" in m for m in messages), messages
+        # Money as the admin writes it elsewhere (¥ 100.00), not "100.00 CNY".
+        assert any("exceeds the available deposit (¥ 100.00)" in m for m in messages), messages
         assert not AdjustmentRequest.objects.exists()
+
+    def test_the_refusal_is_in_chinese_for_an_admin_reading_chinese(self, ops_client, settings):
+        settings.FOUR_EYES_THRESHOLDS_MINOR = {
+            **settings.FOUR_EYES_THRESHOLDS_MINOR,
+            "deposits.adjustment": 1_000,
+        }
+        _, account = make_shop(now=timezone.now())
+        fund(account, 100_00, now=timezone.now())
+        ops_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+
+        messages = run_action(
+            ops_client, "account", "adjust", [account.pk], amount="-500", reason="fee"
+        )
+
+        assert any("调整金额超过可用保证金（¥ 100.00）" in m for m in messages), messages
 
     def test_forfeiture_and_refund_follow_the_rules(self, ops_client):
         now = timezone.now()

@@ -387,7 +387,7 @@ class TestRefundOnExit:
         )
         services.shop_exit_confirm(shop=account.shop, now=now)
 
-        with pytest.raises(RefundBlocked, match="Holds"):
+        with pytest.raises(RefundBlocked, match="Holds"), translation.override("en"):
             services.deposit_refund_on_exit(
                 account_id=account.pk, idempotency_key="r", now=now + timedelta(days=60)
             )
@@ -471,7 +471,8 @@ class TestForfeitAdjustReverse:
         _, account = make_shop(now=now)
         fund(account, 3_000, now=now)
 
-        with pytest.raises(InsufficientFunds, match=r"\(30\.00 CNY\)"):
+        # Money as the admin writes it (¥ 30.00), not "30.00 CNY".
+        with pytest.raises(InsufficientFunds, match=r"\(¥ 30\.00\)"), translation.override("en"):
             services.deposit_adjust(
                 account_id=account.pk,
                 amount_minor=-5_000,

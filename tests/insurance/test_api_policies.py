@@ -202,3 +202,25 @@ class TestPremiumPaymentRefusals:
         assert (first.status_code, again.status_code) == (201, 201)
         assert again.json() == first.json()
         assert PremiumPayment.objects.count() == 1
+
+
+class TestSurrenderQuoteLanguage:
+    def test_the_reasons_follow_the_partner_s_language(self, api, insurer_api):
+        _, policy = accepted(api, insurer_api)  # awaiting its premium: not in force
+        url = f"/api/v1/policies/{policy['id']}/surrender-quote/"
+
+        english = api.get(url).json()
+        chinese = api.get(url, **{"Accept-Language": "zh-hans"}).json()
+
+        assert english["reasons"] == [
+            {
+                "code": "invalid_state",
+                "detail": "Only an ACTIVE policy can be surrendered; this one is AWAITING_PREMIUM.",
+            }
+        ]
+        assert chinese["reasons"] == [
+            {
+                "code": "invalid_state",
+                "detail": "只有生效中的保单才能退保；该保单的状态为 AWAITING_PREMIUM。",
+            }
+        ]

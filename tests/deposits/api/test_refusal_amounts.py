@@ -119,3 +119,23 @@ class TestHolds:
             "captured.",
             "fields": {"amount_minor": ["At most the held 50000."]},
         }
+
+
+class TestRefusalsWithoutAnAmount:
+    """The deposits services' other refusals follow the partner's language too; code, status and
+    the English `fields` as the contract fixes them."""
+
+    def test_a_resolved_hold_says_so_in_english_unless_asked(self, api):
+        shop = funded_shop(api)
+        placed = hold(api, shop["id"], 50_000).json()
+        api.post(f"/api/v1/holds/{placed['id']}/release/")
+
+        english = api.post(f"/api/v1/holds/{placed['id']}/capture/")
+        chinese = api.post(f"/api/v1/holds/{placed['id']}/capture/", **ZH)
+
+        assert english.status_code == chinese.status_code == 409
+        assert english.json() == {
+            "code": "hold_not_active",
+            "detail": "The hold is already released.",
+        }
+        assert chinese.json() == {"code": "hold_not_active", "detail": "该冻结的状态已为已解冻。"}
