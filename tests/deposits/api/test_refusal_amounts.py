@@ -138,4 +138,4 @@ class TestRefusalsWithoutAnAmount:
             "code": "hold_not_active",
             "detail": "The hold is already released.",
         }
-        assert chinese.json() == {"code": "hold_not_active", "detail": "该冻结的状态已为已解冻。"}
+        assert chinese.json() == {"code": "hold_not_active", "detail": "该冻结已处于“已解冻”状态。"}
