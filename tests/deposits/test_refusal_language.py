@@ -42,27 +42,20 @@ class TestDepositRefusals:
         _, account = make_shop(now=now)
         fund(account, 100_00, now=now)
 
-        with translation.override("en"), pytest.raises(InsufficientFunds) as english:
-            services.deposit_adjust(
-                account_id=account.pk,
-                amount_minor=-500_00,
-                reason="fee",
-                actor=make_user(staff=True),
-                idempotency_key="adjust-1",
-                now=now,
-            )
-        with translation.override("zh-hans"), pytest.raises(InsufficientFunds) as chinese:
-            services.deposit_adjust(
-                account_id=account.pk,
-                amount_minor=-500_00,
-                reason="fee",
-                actor=make_user(staff=True),
-                idempotency_key="adjust-1",
-                now=now,
-            )
+        def refusal_in(language: str) -> str:
+            with translation.override(language), pytest.raises(InsufficientFunds) as refused:
+                services.deposit_adjust(
+                    account_id=account.pk,
+                    amount_minor=-500_00,
+                    reason="fee",
+                    actor=make_user(staff=True),
+                    idempotency_key="adjust-1",
+                    now=now,
+                )
+            return refused.value.detail
 
-        assert english.value.detail == "The adjustment exceeds the available deposit (¥ 100.00)."
-        assert chinese.value.detail == "调整金额超过可用保证金（¥ 100.00）。"
+        assert refusal_in("en") == "The adjustment exceeds the available deposit (¥ 100.00)."
+        assert refusal_in("zh-hans") == "调整金额超过可用保证金（¥ 100.00）。"
 
 
 class TestMoneyInTheAdminsNames:
